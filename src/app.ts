@@ -1,0 +1,71 @@
+/**
+ * Composes one bot: state, middleware in pipeline order, recognizer and dialogs.
+ * Used by the HTTP server, the terminal chat and the tests, so all three run the
+ * same pipeline:
+ *
+ *   transcript → reply metadata → normalize → triage → rate limit → bot (recognizer → dialogs)
+ */
+import { ConversationState, TranscriptLoggerMiddleware, type BotAdapter, type Middleware } from 'botbuilder';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Database } from './storage/types';
+import { CalfBot, type ConversationDialog } from './bot';
+import { ReplyMetadataMiddleware } from './middleware/replyMetadata';
+import { NormalizeIncomingMiddleware } from './middleware/normalizeIncoming';
+import { TriageMiddleware } from './middleware/triage';
+import { loadTriage, type Triage } from './triage';
+import { createEscalationAlert } from './triage/alert';
+import { loadRecognizer } from './nlu/recognizer';
+import type { IntentRecognizer } from './nlu/types';
+import { loadContent } from './content/loader';
+import { MainDialog } from './dialogs/mainDialog';
+
+export interface BotAppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** Inject a fake recognizer or dialog in tests; by default both load from the data folders. */
+  recognizer?: IntentRecognizer;
+  dialog?: ConversationDialog;
+  triage?: Triage;
+}
+
+export interface BotApp {
+  bot: CalfBot;
+  conversationState: ConversationState;
+  middleware: Middleware[];
+  /** Attach the pipeline to an adapter. */
+  attach(adapter: BotAdapter): void;
+}
+
+export function createBotApp(deps: BotAppDeps): BotApp {
+  const { config, db, logger } = deps;
+  const conversationState = new ConversationState(db.storage);
+  const recognizer = deps.recognizer ?? loadRecognizer('intents');
+  const dialog = deps.dialog ?? new MainDialog({ recognizer, content: loadContent('dialogs'), config });
+  const bot = new CalfBot(conversationState, dialog);
+  const triage = deps.triage ?? loadTriage('intents');
+
+  const middleware: Middleware[] = [
+    new TranscriptLoggerMiddleware(db.transcripts),
+    new ReplyMetadataMiddleware(),
+    new NormalizeIncomingMiddleware(),
+    new TriageMiddleware({
+      triage,
+      config,
+      conversationState,
+      dialogState: bot.dialogState,
+      logger,
+      alert: createEscalationAlert(config, logger),
+    }),
+  ];
+
+  return {
+    bot,
+    conversationState,
+    middleware,
+    attach(adapter) {
+      for (const m of middleware) adapter.use(m);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The bot: greets new conversations once, removes Teams @mentions, and hands each
+ * message to the main dialog. State is saved at the end of every turn.
+ */
+import {
+  TeamsActivityHandler,
+  TurnContext,
+  type ConversationState,
+  type StatePropertyAccessor,
+} from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+
+/** What the bot needs from its dialog layer (the MainDialog; tests may pass a fake). */
+export interface ConversationDialog {
+  run(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void>;
+  sendWelcome(context: TurnContext): Promise<void>;
+}
+
+export class CalfBot extends TeamsActivityHandler {
+  readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly welcomed: StatePropertyAccessor<boolean>;
+
+  constructor(
+    private readonly conversationState: ConversationState,
+    private readonly dialog: ConversationDialog,
+  ) {
+    super();
+    this.dialogState = conversationState.createProperty<DialogState>('DialogState');
+    this.welcomed = conversationState.createProperty<boolean>('welcomed');
+
+    this.onMessage(async (context, next) => {
+      // In Teams channels the bot is @mentioned; the mention is not part of the question.
+      if (context.activity.text) {
+        context.activity.text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? context.activity.text;
+      }
+      await this.dialog.run(context, this.dialogState);
+      await next();
+    });
+
+    this.onMembersAdded(async (context, next) => {
+      const botId = context.activity.recipient?.id;
+      const humans = (context.activity.membersAdded ?? []).filter((m) => m.id !== botId);
+      if (humans.length > 0 && !(await this.welcomed.get(context, false))) {
+        await this.welcomed.set(context, true);
+        await this.dialog.sendWelcome(context);
+      }
+      await next();
+    });
+  }
+
+  async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.conversationState.saveChanges(context, false);
+  }
+}

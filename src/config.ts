@@ -1,0 +1,86 @@
+/**
+ * Configuration: read from the environment (and `.env`), validated with zod.
+ * A bad value stops start-up with one line that names the variable and the problem.
+ * Every key here is documented in `.env.example` and in the README's settings table.
+ */
+import { z } from 'zod';
+
+const emptyToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url({ message: 'must be a full URL such as https://example.org/path' }).optional());
+const bool = (def: boolean) =>
+  z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).optional())
+    .transform((v) => (v === undefined ? def : v === 'true' || v === '1'));
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).optional())
+    .transform((v) => v ?? def);
+const ratio = (def: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number({ message: 'must be a number' }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional())
+    .transform((v) => v ?? def);
+
+export const configSchema = z.object({
+  // Bot Framework (standard keys; empty for local use and the Emulator)
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'], { message: 'must be one of MultiTenant, SingleTenant, UserAssignedMSI' }).optional()).transform((v) => v ?? 'MultiTenant'),
+  MicrosoftAppTenantId: optionalString,
+
+  // Service
+  PORT: int(3978, 1, 65535),
+  HOST: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? '0.0.0.0'),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional()).transform((v) => v ?? 'info'),
+  PUBLIC_BASE_URL: optionalUrl,
+
+  // Storage
+  DATABASE_URL: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? 'sqlite:./data/calfbot.db')
+    .refine((v) => /^(sqlite:|postgres:|postgresql:|memory:)/.test(v), { message: 'must start with sqlite:, postgres:// or memory:' }),
+  TRANSCRIPT_RETENTION_DAYS: int(90, 1, 3650),
+
+  // Clinic
+  CLINIC_NAME: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? 'Riverside Physiotherapy & Rehab'),
+  CLINIC_PHONE: z.preprocess(emptyToUndefined, z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number such as +44 20 7946 0000').optional()).transform((v) => v ?? '+44 20 7946 0000'),
+  CLINIC_BOOKING_URL: optionalUrl.transform((v) => v ?? 'https://example.org/book'),
+  EMERGENCY_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^[0-9]{2,6}$/, 'must be a short emergency number such as 911, 999 or 112').optional()).transform((v) => v ?? '911'),
+
+  // Escalation alerts to staff
+  ESCALATION_WEBHOOK_URL: optionalUrl,
+  ESCALATION_INCLUDE_TEXT: bool(false),
+
+  // Intent recognition thresholds (chosen from the evaluation data; see docs in README)
+  NLU_ANSWER_THRESHOLD: ratio(0.5),
+  NLU_FALLBACK_FLOOR: ratio(0.25),
+  NLU_CLARIFY_MARGIN: ratio(0.1),
+
+  // Channels
+  DIRECT_LINE_SECRET: optionalString,
+  DIRECT_LINE_ENDPOINT: optionalUrl.transform((v) => v ?? 'https://directline.botframework.com'),
+  FRAME_ANCESTORS: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? "'self'"),
+
+  // Abuse limits
+  RATE_LIMIT_MESSAGES: int(20, 1, 10_000),
+  RATE_LIMIT_WINDOW_SECONDS: int(10, 1, 3600),
+
+  // Staff console
+  STAFF_SESSION_HOURS: int(8, 1, 168),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validate an environment; throws ConfigError with one line per bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => {
+    const name = i.path.join('.') || 'configuration';
+    const value = env[name];
+    return `Invalid configuration: ${name}${value !== undefined ? `=${JSON.stringify(value)}` : ''} ${i.message}`;
+  });
+  throw new ConfigError(lines.join('\n'));
+}
+
+/** Configuration for tests and tools: defaults, with overrides. Never reads `.env`. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig({ DATABASE_URL: 'memory:', LOG_LEVEL: 'silent', ...overrides });
+}

@@ -1,0 +1,24 @@
+/**
+ * Stamps `channelData: { intent, urgency }` on every message the bot sends.
+ * A sender may set `channelData.intent` or `channelData.sources` itself; the turn's
+ * urgency is never lowered by a sender.
+ */
+import type { Middleware, TurnContext } from 'botbuilder';
+import { maxUrgency, turnMeta, type ReplyChannelData, type Urgency } from '../turnMeta';
+
+
+export class ReplyMetadataMiddleware implements Middleware {
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    context.onSendActivities(async (ctx, activities, nextSend) => {
+      const meta = turnMeta(ctx);
+      for (const activity of activities) {
+        if (activity.type !== 'message') continue;
+        const own = (activity.channelData ?? {}) as Partial<ReplyChannelData> & Record<string, unknown>;
+        const urgency: Urgency = maxUrgency(own.urgency ?? 'none', meta.urgency);
+        activity.channelData = { ...own, intent: own.intent !== undefined ? own.intent : meta.intent, urgency };
+      }
+      return nextSend();
+    });
+    await next();
+  }
+}
