@@ -1,44 +1,23 @@
 /**
- * Entry point: wires configuration, logging, storage, the bot and the HTTP server,
- * then shuts down gracefully on SIGTERM/SIGINT. No logic lives here.
+ * Entry point: validates configuration, starts the service, and shuts down gracefully
+ * on SIGTERM/SIGINT (stop accepting requests, finish turns in flight, close storage).
  */
 import 'dotenv/config';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
-import { openDatabase } from './storage';
-import { createAdapter } from './adapter';
-import { createBotApp } from './app';
-import { createServer } from './server';
+import { startService } from './service';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL);
-  const db = await openDatabase(config.DATABASE_URL, { logger, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
-  const app = createBotApp({ config, db, logger });
-  const adapter = createAdapter(config, logger);
-  app.attach(adapter);
-
-  const { server, drain } = createServer({
-    adapter,
-    bot: app.bot,
-    logger,
-    readiness: async () => {
-      const storage = await db.ping().then(() => true, () => false);
-      return { ready: storage, checks: { storage, languageModel: true } };
-    },
-  });
-
-  server.listen(config.PORT, config.HOST, () => {
-    logger.info({ port: config.PORT, storage: db.kind }, `calfbot listening on http://localhost:${config.PORT}`);
-  });
+  const service = await startService(config, logger);
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing turns in flight');
-    await drain();
-    await db.close();
+    await service.stop();
     logger.info('stopped');
     process.exit(0);
   };
