@@ -54,11 +54,13 @@ export const configSchema = z.object({
   // Channels
   DIRECT_LINE_SECRET: optionalString,
   DIRECT_LINE_ENDPOINT: optionalUrl.transform((v) => v ?? 'https://directline.botframework.com'),
-  FRAME_ANCESTORS: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? "'self'"),
+  FRAME_ANCESTORS: z.preprocess(emptyToUndefined, z.string().regex(/^[^;,\r\n]*$/, 'must be a space-separated list of CSP sources (no ; or ,)').optional()).transform((v) => v ?? "'self'"),
 
   // Abuse limits
   RATE_LIMIT_MESSAGES: int(20, 1, 10_000),
   RATE_LIMIT_WINDOW_SECONDS: int(10, 1, 3600),
+  // Behind one reverse proxy (e.g. Azure App Service): take the client address from X-Forwarded-For
+  TRUST_PROXY: bool(false),
 
   // Staff console
   STAFF_SESSION_HOURS: int(8, 1, 168),
