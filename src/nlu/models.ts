@@ -1,0 +1,245 @@
+/**
+ * Intent models on sparse n-gram features.
+ *
+ * - `featurize`: Porter stems → unigram and bigram features (stop words kept in bigrams, so
+ *   "how long" and "at night" survive).
+ * - `NaiveBayes`: multinomial naive Bayes with Laplace smoothing and uniform class priors.
+ * - `Softmax`: multinomial logistic regression on idf-weighted, L2-normalised features,
+ *   trained with SGD (seeded, deterministic).
+ * - `Ensemble`: a log-linear blend of the two, calibrated by a temperature.
+ *
+ * All of them score only the features present in a message, so classification is fast.
+ */
+
+import { conceptsOf } from './concepts';
+
+export interface Example {
+  features: string[];
+  label: number;
+}
+
+/** Probability per class, same order as the model's `labels`. */
+export type Distribution = Float64Array;
+
+export interface ProbModel {
+  readonly name: string;
+  predict(features: readonly string[]): Distribution;
+}
+
+const STOP = new Set([
+  'i', 'me', 'my', 'a', 'an', 'the', 'is', 'am', 'are', 'be', 'to', 'of', 'in', 'on', 'and', 'it', 'do', 'so', 'that',
+  'thi', 'just', 'some', 'have', 'ha', 'been', 'was', 'for', 'at', 'with', 'or', 'but', 'get', 'got', 'feel', 'realli', 'veri',
+]);
+
+export interface FeatureOptions {
+  bigrams: boolean;
+  dropStopUnigrams: boolean;
+  /** Add one `#concept` feature per keyword concept mentioned (see concepts.ts). */
+  concepts: boolean;
+}
+
+export const DEFAULT_FEATURES: FeatureOptions = { bigrams: true, dropStopUnigrams: true, concepts: true };
+
+export function featurize(stems: readonly string[], opts: FeatureOptions = DEFAULT_FEATURES): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const push = (f: string): void => {
+    if (!seen.has(f)) {
+      seen.add(f);
+      out.push(f);
+    }
+  };
+  for (let i = 0; i < stems.length; i++) {
+    const s = stems[i]!;
+    if (!(opts.dropStopUnigrams && STOP.has(s))) push(s);
+    if (opts.bigrams && i + 1 < stems.length) push(`${s}_${stems[i + 1]!}`);
+    if (opts.concepts) for (const c of conceptsOf(s) ?? []) push(`#${c}`);
+  }
+  // a message made only of stop words ("how are you") keeps its words
+  if (out.length === 0 || (opts.dropStopUnigrams && out.every((f) => f.includes('_') || f.startsWith('#')))) for (const s of stems) push(s);
+  return out;
+}
+
+function softmaxInPlace(v: Float64Array, temperature = 1): Float64Array {
+  let max = -Infinity;
+  for (const x of v) if (x > max) max = x;
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    v[i] = Math.exp((v[i]! - max) / temperature);
+    sum += v[i]!;
+  }
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! / sum;
+  return v;
+}
+
+/** Multinomial naive Bayes over binary features, uniform priors. */
+export class NaiveBayes implements ProbModel {
+  readonly name = 'naive-bayes';
+  /** feature → log P(feature | class) per class */
+  private readonly logLik = new Map<string, Float64Array>();
+
+  constructor(
+    private readonly nClasses: number,
+    examples: readonly Example[],
+    private readonly alpha = 0.1,
+    private readonly temperature = 1,
+  ) {
+    const counts = new Map<string, Float64Array>();
+    const totals = new Float64Array(nClasses);
+    for (const ex of examples) {
+      for (const f of ex.features) {
+        let c = counts.get(f);
+        if (!c) counts.set(f, (c = new Float64Array(nClasses)));
+        c[ex.label]! += 1;
+        totals[ex.label]! += 1;
+      }
+    }
+    const v = counts.size;
+    for (const [f, c] of counts) {
+      const ll = new Float64Array(nClasses);
+      for (let k = 0; k < nClasses; k++) ll[k] = Math.log((c[k]! + this.alpha) / (totals[k]! + this.alpha * v));
+      this.logLik.set(f, ll);
+    }
+  }
+
+  predict(features: readonly string[]): Distribution {
+    const s = new Float64Array(this.nClasses);
+    for (const f of features) {
+      const ll = this.logLik.get(f);
+      if (!ll) continue;
+      for (let k = 0; k < this.nClasses; k++) s[k]! += ll[k]!;
+    }
+    return softmaxInPlace(s, this.temperature);
+  }
+}
+
+/** Small seeded PRNG (mulberry32) so training is reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SoftmaxOptions {
+  epochs: number;
+  learningRate: number;
+  l2: number;
+  seed: number;
+}
+
+export const DEFAULT_SOFTMAX: SoftmaxOptions = { epochs: 30, learningRate: 0.8, l2: 1e-4, seed: 7 };
+
+/** Multinomial logistic regression with idf-weighted, L2-normalised binary features. */
+export class Softmax implements ProbModel {
+  readonly name = 'logistic-regression';
+  private readonly index = new Map<string, number>();
+  private readonly idf: Float64Array;
+  private readonly weights: Float64Array; // [feature][class]
+  private readonly bias: Float64Array;
+
+  constructor(
+    private readonly nClasses: number,
+    examples: readonly Example[],
+    opts: SoftmaxOptions = DEFAULT_SOFTMAX,
+  ) {
+    const df: number[] = [];
+    for (const ex of examples) {
+      for (const f of ex.features) {
+        let i = this.index.get(f);
+        if (i === undefined) {
+          i = this.index.size;
+          this.index.set(f, i);
+          df.push(0);
+        }
+        df[i]! += 1;
+      }
+    }
+    const n = examples.length;
+    this.idf = Float64Array.from(df, (d) => Math.log((1 + n) / (1 + d)) + 1);
+    this.weights = new Float64Array(this.index.size * nClasses);
+    this.bias = new Float64Array(nClasses);
+    const vecs = examples.map((ex) => this.vectorize(ex.features));
+    const order = examples.map((_, i) => i);
+    const rand = rng(opts.seed);
+    const p = new Float64Array(nClasses);
+    const W = this.weights;
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const lr = opts.learningRate / (1 + epoch * 0.1);
+      const decay = 1 - lr * opts.l2;
+      for (const idx of order) {
+        const [fi, fv] = vecs[idx]!;
+        this.scoresInto(fi, fv, p);
+        softmaxInPlace(p);
+        p[examples[idx]!.label]! -= 1; // gradient of cross-entropy wrt scores
+        for (let a = 0; a < fi.length; a++) {
+          const base = fi[a]! * nClasses;
+          const x = fv[a]!;
+          for (let k = 0; k < nClasses; k++) W[base + k] = W[base + k]! * decay - lr * p[k]! * x;
+        }
+        for (let k = 0; k < nClasses; k++) this.bias[k]! -= lr * 0.1 * p[k]!;
+      }
+    }
+  }
+
+  private vectorize(features: readonly string[]): [Int32Array, Float64Array] {
+    const idx: number[] = [];
+    for (const f of features) {
+      const i = this.index.get(f);
+      if (i !== undefined) idx.push(i);
+    }
+    const fi = Int32Array.from(idx);
+    const fv = Float64Array.from(idx, (i) => this.idf[i]!);
+    let norm = 0;
+    for (const x of fv) norm += x * x;
+    norm = Math.sqrt(norm) || 1;
+    for (let a = 0; a < fv.length; a++) fv[a] = fv[a]! / norm;
+    return [fi, fv];
+  }
+
+  private scoresInto(fi: Int32Array, fv: Float64Array, out: Float64Array): void {
+    const K = this.nClasses;
+    out.set(this.bias);
+    for (let a = 0; a < fi.length; a++) {
+      const base = fi[a]! * K;
+      const x = fv[a]!;
+      for (let k = 0; k < K; k++) out[k]! += this.weights[base + k]! * x;
+    }
+  }
+
+  predict(features: readonly string[]): Distribution {
+    const [fi, fv] = this.vectorize(features);
+    const p = new Float64Array(this.nClasses);
+    this.scoresInto(fi, fv, p);
+    return softmaxInPlace(p);
+  }
+}
+
+/** Log-linear blend of probability models: p ∝ Π p_i^(w_i / T). */
+export class Ensemble implements ProbModel {
+  readonly name: string;
+  constructor(
+    private readonly parts: readonly { model: ProbModel; weight: number }[],
+    private readonly temperature = 1,
+  ) {
+    this.name = `ensemble(${parts.map((p) => p.model.name).join('+')})`;
+  }
+
+  predict(features: readonly string[]): Distribution {
+    let acc: Float64Array | null = null;
+    for (const { model, weight } of this.parts) {
+      const p = model.predict(features);
+      if (!acc) acc = new Float64Array(p.length);
+      for (let k = 0; k < p.length; k++) acc[k]! += weight * Math.log(Math.max(p[k]!, 1e-12));
+    }
+    return softmaxInPlace(acc ?? new Float64Array(0), this.temperature);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Text normalisation for intent recognition.
+ *
+ * clean → tokenize (natural's WordTokenizer) → variant map (slang, British/American, irregular
+ * plurals) → spelling correction against the training vocabulary (natural's Damerau-Levenshtein,
+ * Jaro-Winkler to break ties, memoised) → Porter stems (natural's PorterStemmer).
+ */
+// natural's sub-modules, not its index: the index loads storage back-ends that call dotenv,
+// which prints to stdout and reads `.env` as a side effect.
+import { DamerauLevenshteinDistance, JaroWinklerDistance } from 'natural/lib/natural/distance';
+import { PorterStemmer } from 'natural/lib/natural/stemmers';
+import { WordTokenizer } from 'natural/lib/natural/tokenizers';
+
+/** Input longer than this is cut before any processing (keeps 5,000-character messages fast). */
+export const MAX_INPUT_CHARS = 1000;
+
+const tokenizer = new WordTokenizer();
+
+/** Contractions, expanded before punctuation is dropped. */
+const CONTRACTIONS: [RegExp, string][] = [
+  [/\bcan'?t\b/g, 'can not'],
+  [/\bwon't\b/g, 'will not'],
+  [/\bshan't\b/g, 'shall not'],
+  [/\bain't\b/g, 'is not'],
+  [/\b(\w+)n't\b/g, '$1 not'],
+  [/\b(what|it|that|there|here|who|where|how|he|she|when|why|everything|nothing|something)'s\b/g, '$1 is'],
+  [/\blet's\b/g, 'let us'],
+  [/\b(\w+)'re\b/g, '$1 are'],
+  [/\bi'm\b/g, 'i am'],
+  [/\b(\w+)'ve\b/g, '$1 have'],
+  [/\b(\w+)'ll\b/g, '$1 will'],
+  [/\b(\w+)'d\b/g, '$1 would'],
+  [/\b(\w+)'s\b/g, '$1'], // possessive: baker's → baker
+];
+
+/**
+ * Token variants: chat slang and run-together contractions, British → American spelling,
+ * irregular plurals the stemmer does not handle, and synonyms that name the same thing.
+ */
+const VARIANTS: Record<string, string> = {
+  // slang and run-together contractions
+  r: 'are', u: 'you', ur: 'your', ya: 'you', y: 'why', pls: 'please', plz: 'please', cuz: 'because', coz: 'because',
+  bc: 'because', im: 'i am', ive: 'i have', id: 'i would', dont: 'do not', doesnt: 'does not', didnt: 'did not',
+  cant: 'can not', cannot: 'can not', wont: 'will not', isnt: 'is not', wasnt: 'was not', arent: 'are not',
+  havent: 'have not', whats: 'what is', hows: 'how is', wanna: 'want to', gonna: 'going to', gotta: 'got to',
+  thx: 'thanks', thanx: 'thanks', thnx: 'thanks', tnx: 'thanks', thankyou: 'thank you', nite: 'night', tho: 'though',
+  abt: 'about', wat: 'what', wot: 'what', b4: 'before', bout: 'about', sum: 'some', n: 'and',
+  // British → American
+  colour: 'color', colours: 'colors', coloured: 'colored', discoloured: 'discolored', discolour: 'discolor',
+  discolouration: 'discoloration', centre: 'center', metre: 'meter', metres: 'meters', centimetres: 'centimeters',
+  programme: 'program', programmes: 'programs', oedema: 'edema', anaemia: 'anemia', haemorrhage: 'hemorrhage',
+  orthopaedic: 'orthopedic', paediatric: 'pediatric', anaesthetic: 'anesthetic', favourite: 'favorite',
+  stabilise: 'stabilize', stabilising: 'stabilizing', mum: 'mom', tyre: 'tire', whilst: 'while', practise: 'practice',
+  // tendon problems: every spelling names the same thing
+  tendonitis: 'tendinitis', tendonopathy: 'tendinopathy', tendinosis: 'tendinopathy', tendonosis: 'tendinopathy',
+  tendonitus: 'tendinitis', tendinitus: 'tendinitis',
+  // therapists
+  physiotherapy: 'physio', physiotherapist: 'physio', physiotherapists: 'physio', physiologist: 'physio',
+  pt: 'physio', physios: 'physio',
+  // irregular plurals and forms
+  calves: 'calf', calfs: 'calf', calve: 'calf', feet: 'foot', teeth: 'tooth', knees: 'knee', ran: 'run', hurted: 'hurt',
+  // same thing, different words
+  charlie: 'charley', ae: 'emergency',
+  okay: 'ok', k: 'ok', kk: 'ok', alright: 'ok',
+};
+
+/** Lower-case, cut, strip accents, emoji and punctuation, expand contractions. */
+export function cleanText(text: string): string {
+  let t = text.slice(0, MAX_INPUT_CHARS).normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  t = t.replace(/[\u2018\u2019\u02bc`´]/g, "'").replace(/[\u201c\u201d]/g, '"');
+  t = t.replace(/\p{Extended_Pictographic}/gu, ' ');
+  t = t.replace(/\ba\s*&\s*e\b/g, ' emergency ').replace(/&/g, ' and ');
+  // dotted abbreviations: r.i.c.e → rice, d.v.t. → dvt
+  t = t.replace(/\b(?:[a-z]\.){2,}[a-z]?\b\.?/g, (m) => m.replace(/\./g, ''));
+  for (const [re, rep] of CONTRACTIONS) t = t.replace(re, rep);
+  t = t.replace(/'/g, '');
+  t = t.replace(/[^a-z0-9]+/g, ' ').trim();
+  return t;
+}
+
+/** Clean and tokenize, with variants applied (no spelling correction, no stemming). */
+export function baseTokens(text: string): string[] {
+  const cleaned = cleanText(text);
+  if (!cleaned) return [];
+  const out: string[] = [];
+  for (const tok of tokenizer.tokenize(cleaned)) {
+    // collapse letters repeated 3+ times: "hiiii" → "hii", "sooo" → "soo"
+    const squeezed = tok.replace(/([a-z])\1{2,}/g, '$1$1');
+    const v = VARIANTS[squeezed];
+    if (v === undefined) out.push(squeezed);
+    else out.push(...v.split(' '));
+  }
+  return out;
+}
+
+const stemCache = new Map<string, string>();
+export function stem(token: string): string {
+  let s = stemCache.get(token);
+  if (s === undefined) {
+    s = PorterStemmer.stem(token);
+    if (stemCache.size > 50_000) stemCache.clear();
+    stemCache.set(token, s);
+  }
+  return s;
+}
+
+/**
+ * Spelling correction against a vocabulary (the words of the training utterances).
+ * A word outside the vocabulary is replaced by the closest vocabulary word when the
+ * Damerau-Levenshtein distance is 1 (words of 4–7 letters) or ≤ 2 (8+ letters); ties go to
+ * the higher Jaro-Winkler similarity, then the more frequent word. Results are memoised.
+ */
+export class SpellCorrector {
+  private readonly byLength = new Map<number, string[]>();
+  private readonly cache = new Map<string, string | null>();
+  private readonly maxCache: number;
+
+  constructor(private readonly vocabulary: ReadonlyMap<string, number>, maxCache = 20_000) {
+    this.maxCache = maxCache;
+    for (const w of vocabulary.keys()) {
+      if (!/^[a-z]+$/.test(w) || w.length < 3) continue;
+      const list = this.byLength.get(w.length) ?? [];
+      list.push(w);
+      this.byLength.set(w.length, list);
+    }
+  }
+
+  has(word: string): boolean {
+    return this.vocabulary.has(word);
+  }
+
+  /** The corrected word, or null when the word is known, too short, or has no close match. */
+  correct(word: string): string | null {
+    if (this.vocabulary.has(word) || word.length < 4 || !/^[a-z]+$/.test(word)) return null;
+    const cached = this.cache.get(word);
+    if (cached !== undefined) return cached;
+    const maxDist = word.length >= 8 ? 2 : 1;
+    let best: string | null = null;
+    let bestDist = Infinity;
+    let bestJw = -1;
+    let bestFreq = -1;
+    for (let len = word.length - maxDist; len <= word.length + maxDist; len++) {
+      for (const cand of this.byLength.get(len) ?? []) {
+        const d = DamerauLevenshteinDistance(word, cand, { restricted: true });
+        if (d > maxDist || d > bestDist) continue;
+        const jw = JaroWinklerDistance(word, cand);
+        const freq = this.vocabulary.get(cand) ?? 0;
+        if (d < bestDist || jw > bestJw || (jw === bestJw && freq > bestFreq)) {
+          best = cand;
+          bestDist = d;
+          bestJw = jw;
+          bestFreq = freq;
+        }
+      }
+    }
+    if (this.cache.size >= this.maxCache) this.cache.clear();
+    this.cache.set(word, best);
+    return best;
+  }
+}
+
+export interface NormalizedText {
+  /** Porter stems of the (corrected) tokens, in order. */
+  stems: string[];
+  /** How many tokens were in (or corrected into) the training vocabulary. */
+  known: number;
+  /** Number of tokens. */
+  total: number;
+}
+
+/**
+ * Full normalisation: tokens → spelling correction → stems. `known` counts tokens in the
+ * speller's vocabulary (after correction when `correct` is true).
+ */
+export function normalize(text: string, speller?: SpellCorrector, correct = true): NormalizedText {
+  const tokens = baseTokens(text);
+  const stems: string[] = [];
+  let known = 0;
+  for (const tok of tokens) {
+    let word = tok;
+    if (speller) {
+      if (speller.has(tok)) known++;
+      else if (correct) {
+        const fixed = speller.correct(tok);
+        if (fixed) {
+          word = fixed;
+          known++;
+        }
+      }
+    }
+    stems.push(stem(word));
+  }
+  return { stems, known, total: tokens.length };
+}

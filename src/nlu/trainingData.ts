@@ -1,0 +1,132 @@
+/**
+ * Training data: one YAML file per intent in `intents/`, validated with zod.
+ *
+ * Rules: every `*.yaml`/`*.yml` file in the folder is an intent file and must be valid,
+ * except `red-flags.yaml` (the triage lexicon, owned by the triage module). A broken file
+ * stops loading with an error that names the file; nothing is skipped silently.
+ * Every id of the taxonomy (INTENT_IDS) must have exactly one file, and no file may
+ * declare an id outside the taxonomy.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+/** The intent taxonomy (the contract in spec/intents.md). `none` is the fallback. */
+export const INTENT_IDS = [
+  'greeting', 'goodbye', 'thanks', 'help', 'book_appointment', 'causes_overview', 'calf_strain', 'calf_cramp',
+  'bakers_cyst', 'achilles_tendinopathy', 'dvt', 'vascular_disease', 'trapped_nerve', 'muscle_imbalance',
+  'calf_twitching', 'night_pain', 'calf_tightness', 'calf_knot', 'pain_walking', 'pain_running', 'knee_calf_pain',
+  'back_pain_link', 'hip_pain_link', 'anatomy', 'selftest', 'selftest_ankle_wall', 'selftest_squat',
+  'selftest_calf_raise', 'stretches', 'foam_rolling', 'strengthening', 'rice', 'recovery_time', 'when_to_worry',
+  'clinic_treatment', 'medication', 'none',
+] as const;
+
+export type IntentId = (typeof INTENT_IDS)[number];
+
+/** Intents that are conversation management rather than a calf topic. */
+export const SOCIAL_INTENTS: readonly string[] = ['greeting', 'goodbye', 'thanks', 'help'];
+
+/** Files in the intents folder that are not intent files. */
+export const IGNORED_FILES: readonly string[] = ['red-flags.yaml'];
+
+export const MIN_UTTERANCES = 25;
+
+const utterance = z.string().trim().min(1, 'an utterance is empty').max(500, 'an utterance is longer than 500 characters');
+
+export const intentFileSchema = z
+  .object({
+    version: z.literal(1, { message: 'version must be 1' }),
+    intent: z.string().regex(/^[a-z][a-z0-9_]*$/, 'intent must be a lower-case id such as pain_running'),
+    utterances: z.array(utterance).min(MIN_UTTERANCES, `needs at least ${MIN_UTTERANCES} utterances`),
+  })
+  .strict();
+
+export interface IntentData {
+  intent: string;
+  utterances: string[];
+  file: string;
+}
+
+export class TrainingDataError extends Error {}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('; ');
+}
+
+/** Parse and validate one intent file; throws TrainingDataError naming the file. */
+export function parseIntentFile(file: string, text: string): IntentData {
+  const name = path.basename(file);
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text);
+  } catch (err) {
+    throw new TrainingDataError(`Invalid intent file ${name}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  const parsed = intentFileSchema.safeParse(doc);
+  if (!parsed.success) throw new TrainingDataError(`Invalid intent file ${name}: ${describeIssues(parsed.error)}`);
+  const expected = name.replace(/\.ya?ml$/, '');
+  if (parsed.data.intent !== expected) {
+    throw new TrainingDataError(`Invalid intent file ${name}: declares intent "${parsed.data.intent}" but the file must be named after its intent (${parsed.data.intent}.yaml)`);
+  }
+  return { intent: parsed.data.intent, utterances: parsed.data.utterances, file };
+}
+
+export interface LoadOptions {
+  /** The ids that must each have a file; defaults to the taxonomy. */
+  expectedIds?: readonly string[];
+}
+
+/** Load every intent file in `dir`. Throws TrainingDataError (naming the file) on any problem. */
+export function loadTrainingData(dir = 'intents', options: LoadOptions = {}): IntentData[] {
+  const expectedIds = options.expectedIds ?? INTENT_IDS;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (err) {
+    throw new TrainingDataError(`Cannot read the intents folder ${dir}: ${(err as Error).message}`);
+  }
+  const files = entries.filter((f) => /\.ya?ml$/.test(f) && !IGNORED_FILES.includes(f)).sort();
+  const data: IntentData[] = [];
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const full = path.join(dir, f);
+    const item = parseIntentFile(full, fs.readFileSync(full, 'utf8'));
+    const other = seen.get(item.intent);
+    if (other) throw new TrainingDataError(`Invalid intent file ${f}: intent "${item.intent}" is already defined in ${other}`);
+    if (!expectedIds.includes(item.intent)) {
+      throw new TrainingDataError(`Invalid intent file ${f}: "${item.intent}" is not an intent of the taxonomy (spec/intents.md)`);
+    }
+    seen.set(item.intent, f);
+    data.push(item);
+  }
+  const missing = expectedIds.filter((id) => !seen.has(id));
+  if (missing.length) throw new TrainingDataError(`Missing intent files in ${dir}: ${missing.map((m) => `${m}.yaml`).join(', ')}`);
+  return data;
+}
+
+/** Flatten to (text, intent) examples. */
+export function toExamples(data: readonly IntentData[]): { text: string; intent: string }[] {
+  return data.flatMap((d) => d.utterances.map((text) => ({ text, intent: d.intent })));
+}
+
+const heldoutSchema = z
+  .object({
+    version: z.literal(1, { message: 'version must be 1' }),
+    cases: z.array(z.object({ text: z.string(), intent: z.string().min(1) }).strict()).min(1),
+  })
+  .strict();
+
+/** Load a labelled case file (`version: 1`, `cases: [{text, intent}]`), e.g. tests/data/heldout.yaml. */
+export function loadLabelledCases(file: string): { text: string; intent: string }[] {
+  const name = path.basename(file);
+  let doc: unknown;
+  try {
+    doc = YAML.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new TrainingDataError(`Invalid case file ${name}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = heldoutSchema.safeParse(doc);
+  if (!parsed.success) throw new TrainingDataError(`Invalid case file ${name}: ${describeIssues(parsed.error)}`);
+  return parsed.data.cases;
+}
