@@ -1,0 +1,136 @@
+/**
+ * The red-flag lexicon (`intents/red-flags.yaml`): zod schema and loader.
+ * A broken lexicon stops start-up with a message that names the concept or rule id,
+ * because a triage that silently matches nothing is the worst failure this bot can have.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+export const LEXICON_FILE = 'red-flags.yaml';
+
+const id = z.string().regex(/^[a-z][a-z0-9_]*$/, 'ids are lower_snake_case');
+const word = z.string().min(1).regex(/^[a-z0-9]+$/, 'words are lower-case letters and digits only (use phrases for more)');
+const regexSource = z.string().min(1).refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a valid regular expression');
+
+const conceptSchema = z.strictObject({
+  id,
+  explicit: z.boolean().default(false),
+  fuzzy: z.boolean().default(true),
+  words: z.array(word).default([]),
+  phrases: z.array(regexSource).default([]),
+  raw: z.array(z.string().min(1)).default([]),
+  not_before: regexSource.optional(),
+  not_after: regexSource.optional(),
+  clause_exclude: regexSource.optional(),
+}).refine((c) => c.words.length + c.phrases.length + c.raw.length > 0, 'needs at least one of words, phrases, raw');
+
+const levelSchema = z.enum(['urgent', 'emergency']);
+
+const ruleSchema = z.strictObject({
+  id,
+  level: levelSchema,
+  scope: z.enum(['message', 'clause']).default('message'),
+  require: z.array(z.array(id).min(1)).min(1),
+  exclude: z.array(id).default([]),
+  distinct: z.boolean().default(false),
+  why: z.string().min(1),
+});
+
+const responseSchema = z.strictObject({
+  title: z.string().min(1),
+  paragraphs: z.array(z.string().min(1)).min(1),
+  bullets: z.array(z.string().min(1)).default([]),
+  call_clinic: z.string().min(1),
+  call_emergency: z.string().min(1),
+});
+
+export const lexiconSchema = z.strictObject({
+  version: z.number().int().positive(),
+  fuzzy: z.strictObject({
+    min_length: z.number().int().min(4).max(20),
+    long_length: z.number().int().min(5).max(30),
+    ignore: z.array(word).default([]),
+    vocabulary: z.array(word).default([]),
+  }),
+  concepts: z.array(conceptSchema).min(1),
+  rules: z.array(ruleSchema).min(1),
+  responses: z.strictObject({ urgent: responseSchema, emergency: responseSchema }),
+});
+
+export type Lexicon = z.infer<typeof lexiconSchema>;
+export type Concept = z.infer<typeof conceptSchema>;
+export type Rule = z.infer<typeof ruleSchema>;
+export type EscalationText = z.infer<typeof responseSchema>;
+
+export class LexiconError extends Error {}
+
+/** Describe a zod issue path with the concept/rule id it belongs to, e.g. `rules[chest_pain].require`. */
+function describePath(raw: unknown, path: readonly PropertyKey[]): string {
+  const parts: string[] = [];
+  let node: unknown = raw;
+  for (const key of path) {
+    if (typeof key === 'number' && Array.isArray(node)) {
+      const item: unknown = node[key];
+      const itemId = item && typeof item === 'object' && 'id' in item ? String((item as { id: unknown }).id) : undefined;
+      parts[parts.length - 1] = `${parts[parts.length - 1] ?? ''}[${itemId ?? key}]`;
+      node = item;
+    } else {
+      parts.push(String(key));
+      node = node && typeof node === 'object' ? (node as Record<string, unknown>)[String(key)] : undefined;
+    }
+  }
+  return parts.join('.') || 'lexicon';
+}
+
+/** Validate a parsed lexicon object, including cross references between rules and concepts. */
+export function parseLexicon(raw: unknown, source = LEXICON_FILE): Lexicon {
+  const result = lexiconSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${source}: ${describePath(raw, i.path)}: ${i.message}`);
+    throw new LexiconError(lines.join('\n'));
+  }
+  const lex = result.data;
+  const problems: string[] = [];
+  const conceptIds = new Set<string>();
+  for (const c of lex.concepts) {
+    if (conceptIds.has(c.id)) problems.push(`concepts[${c.id}]: duplicate concept id`);
+    conceptIds.add(c.id);
+  }
+  const ruleIds = new Set<string>();
+  for (const r of lex.rules) {
+    if (ruleIds.has(r.id)) problems.push(`rules[${r.id}]: duplicate rule id`);
+    ruleIds.add(r.id);
+    for (const ref of [...r.require.flat(), ...r.exclude]) {
+      if (!conceptIds.has(ref)) problems.push(`rules[${r.id}]: unknown concept "${ref}"`);
+    }
+  }
+  if (problems.length) throw new LexiconError(problems.map((p) => `${source}: ${p}`).join('\n'));
+  return lex;
+}
+
+/** Read and validate `<dir>/red-flags.yaml`. */
+export function loadLexicon(dir = 'intents'): Lexicon {
+  const file = join(dir, LEXICON_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new LexiconError(`${file}: cannot read the red-flag lexicon (${(err as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new LexiconError(`${file}: not valid YAML (${(err as Error).message})`);
+  }
+  return parseLexicon(raw, file);
+}

@@ -1,0 +1,408 @@
+/**
+ * Red-flag matching: normalisation, tokens, typo correction, stemming, phrase
+ * matching, NegEx-style negation and rule evaluation.
+ *
+ * Pipeline for one message:
+ *  1. normalise: lower case, strip accents, expand contractions ("isn't" → "is not",
+ *     "cant" → "can not"), "&" → "and", squeeze "sooooo" → "soo", split into word,
+ *     number and punctuation tokens;
+ *  2. typo correction: a word of at least `fuzzy.min_length` letters that is not a
+ *     lexicon word (nor an inflection of one) is replaced by the closest lexicon word
+ *     with the same first letter at Damerau-Levenshtein distance 1 (2 when both are
+ *     long), unless it is on the `fuzzy.ignore` list of everyday words;
+ *  3. concept occurrences: single words by Porter stem, phrases by regex over the
+ *     normalised text, raw case-sensitive tokens ("PAD");
+ *  4. clauses: split at punctuation, at "but/however/although/though/except/whereas"
+ *     and at "and" followed by a new subject ("and it", "and my");
+ *  5. negation (NegEx in spirit): a trigger ("no", "not", "never", "without",
+ *     "neither", "nor", "free of", "lack of", ...) negates the concepts after it up to
+ *     the end of its clause (at most 6 tokens); a comma only continues the scope for
+ *     a plain list ("no swelling, redness or warmth"). Post-triggers ("is gone",
+ *     "went away", "pain-free") negate what comes just before them. Pseudo-negations
+ *     ("not sure", "can't tell", "not getting better", "no idea") negate nothing.
+ *     Explicit terms (DVT, clot, PVD...) are never negated;
+ *  6. rules: every `require` group needs a non-negated concept (within one clause
+ *     for clause-scoped rules).
+ */
+import { DamerauLevenshteinDistance, PorterStemmer } from 'natural';
+import type { Concept, Lexicon, Rule } from './lexicon';
+
+export type Level = 'none' | 'urgent' | 'emergency';
+
+export interface Token {
+  /** Normalised (and possibly typo-corrected) text. */
+  text: string;
+  /** The token as typed, after normalisation but before typo correction. */
+  typed: string;
+  word: boolean;
+  stem: string;
+  /** Clause index. */
+  clause: number;
+  /** Character offsets in the normalised string. */
+  start: number;
+  end: number;
+}
+
+export interface Occurrence {
+  concept: string;
+  /** Token range [start, end). */
+  start: number;
+  end: number;
+  negated: boolean;
+}
+
+export interface Analysis {
+  normalised: string;
+  tokens: Token[];
+  occurrences: Occurrence[];
+  fired: Rule[];
+  level: Level;
+}
+
+const LEVEL_RANK: Record<Level, number> = { none: 0, urgent: 1, emergency: 2 };
+
+// ---------------------------------------------------------------- normalisation
+
+const CONTRACTIONS: [RegExp, string][] = [
+  [/\b(can)'?t\b/g, 'can not'],
+  [/\bcannot\b/g, 'can not'],
+  [/\bwon'?t\b/g, 'will not'],
+  [/\bshan'?t\b/g, 'shall not'],
+  [/\bain'?t\b/g, 'is not'],
+  [/\b([a-z]+)n't\b/g, '$1 not'],
+  [/\b(is|was|are|were|do|does|did|has|have|had|could|would|should|must|need|might)nt\b/g, '$1 not'],
+  [/\b(it|that|there|what|he|she|who|where|here|this)'s\b/g, '$1 is'],
+  [/\bi'?m\b/g, 'i am'],
+  [/'re\b/g, ' are'],
+  [/'ve\b/g, ' have'],
+  [/'ll\b/g, ' will'],
+  [/\b(i|you|we|they|he|she|it)'d\b/g, '$1 would'],
+  [/'s\b/g, 's'],
+  [/'/g, ''],
+];
+
+export function normaliseText(text: string): string {
+  let s = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  s = s.replace(/[\u2018\u2019\u201b\u0060\u00b4\u2032]/g, "'");
+  for (const [re, rep] of CONTRACTIONS) s = s.replace(re, rep);
+  s = s.replace(/&|\+/g, ' and ');
+  s = s.replace(/([a-z])\1{2,}/g, '$1$1');
+  return s;
+}
+
+const TOKEN_RE = /\d+(?:\.\d+)?|[a-z]+|[.,;:!?()]/g;
+
+export function tokenize(text: string): string[] {
+  return normaliseText(text).match(TOKEN_RE) ?? [];
+}
+
+const stemCache = new Map<string, string>();
+export function stem(word: string): string {
+  let s = stemCache.get(word);
+  if (s === undefined) {
+    s = /^[a-z]+$/.test(word) ? PorterStemmer.stem(word) : word;
+    if (stemCache.size < 50_000) stemCache.set(word, s);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- negation vocabulary
+
+const PRE_TRIGGERS = new Set(['no', 'not', 'never', 'without', 'nor', 'neither', 'none', 'nothing', 'denies', 'deny', 'denied', 'non', 'zero', 'absent']);
+/** Words after which "free"/"absence"/"lack" act as a trigger when followed by "of". */
+const OF_TRIGGERS = new Set(['free', 'absence', 'lack', 'lacking']);
+const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsided', 'cleared', 'vanished']);
+/** "went away", "gone away", "has gone". */
+const POST_PAIRS: [string, string][] = [['went', 'away'], ['go', 'away'], ['goes', 'away']];
+/** Pseudo-negations: a trigger followed by these words negates nothing. */
+const PSEUDO_AFTER = new Set(['sure', 'certain', 'know', 'tell', 'think', 'only', 'just', 'stop', 'stopping', 'stopped', 'idea', 'reason', 'better', 'change', 'changed', 'changing', 'improvement', 'improve', 'improving', 'improved', 'help', 'helping', 'helped', 'settle', 'settling', 'settled', 'ease', 'easing', 'eased', 'matter', 'doubt', 'go', 'going', 'gone', 'get', 'getting', 'worse', 'much', 'understand', 'convinced', 'ruled', 'rule', 'clear', 'remember', 'normal', 'right', 'wait', 'waiting']);
+/** "not really sure", "not even sure", "not quite right". */
+const HEDGE_FILLER = new Set(['really', 'even', 'quite', 'totally', 'entirely', 'completely', '100', 'too']);
+/** Determiners/pronouns: "no i can't walk" — an answer, not a negation. */
+const NOT_AFTER_NO = new Set(['i', 'it', 'its', 'my', 'she', 'he', 'they', 'we', 'you', 'that', 'thats', 'this', 'there', 'thanks', 'thank', 'problem', 'wait']);
+/** Words that end the clause (and any negation scope). */
+const CLAUSE_BREAK_WORDS = new Set(['but', 'however', 'although', 'though', 'except', 'whereas', 'yet', 'still', 'apart', 'because', 'cause', 'since', 'which', 'now', 'then', 'also', 'plus']);
+/** "and" followed by one of these starts a new clause. */
+const NEW_SUBJECT = new Set(['i', 'it', 'its', 'my', 'the', 'now', 'then', 'there', 'she', 'he', 'they', 'we', 'this', 'that', 'also', 'yet', 'still', 'suddenly']);
+const PUNCT_BREAK = new Set(['.', ',', ';', ':', '!', '?', '(', ')']);
+/** Words that may appear in a negated list after a comma: "no swelling, redness or warmth". */
+const LIST_FILLER = new Set(['or', 'nor', 'and', 'any', 'no', 'a', 'bit', 'of', 'at', 'all', 'real', 'really', 'much', 'obvious', 'visible', 'signs', 'sign']);
+const NEGATION_WINDOW = 6;
+
+// ---------------------------------------------------------------- compiled lexicon
+
+interface CompiledConcept {
+  concept: Concept;
+  words: Set<string>;
+  stems: Set<string>;
+  phrases: RegExp[];
+  raw: Set<string>;
+  notBefore?: RegExp;
+  notAfter?: RegExp;
+  clauseExclude?: RegExp;
+}
+
+export class Matcher {
+  private readonly concepts: CompiledConcept[];
+  private readonly known = new Set<string>();
+  private readonly knownStems = new Set<string>();
+  private readonly ignore: Set<string>;
+  private readonly fuzzyTargets: string[];
+  private readonly explicit = new Set<string>();
+
+  constructor(private readonly lexicon: Lexicon) {
+    this.ignore = new Set(lexicon.fuzzy.ignore);
+    const targets = new Set<string>(lexicon.fuzzy.vocabulary);
+    this.concepts = lexicon.concepts.map((c) => {
+      if (c.explicit) this.explicit.add(c.id);
+      for (const w of c.words) {
+        this.known.add(w);
+        this.knownStems.add(stem(w));
+        if (c.fuzzy && w.length >= lexicon.fuzzy.min_length) targets.add(w);
+      }
+      return {
+        concept: c,
+        words: new Set(c.words),
+        stems: new Set(c.words.map(stem)),
+        phrases: c.phrases.map((p) => new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g')),
+        raw: new Set(c.raw),
+        notBefore: c.not_before !== undefined ? new RegExp(c.not_before) : undefined,
+        notAfter: c.not_after !== undefined ? new RegExp(c.not_after) : undefined,
+        clauseExclude: c.clause_exclude !== undefined ? new RegExp(c.clause_exclude) : undefined,
+      };
+    });
+    for (const w of lexicon.fuzzy.vocabulary) {
+      this.known.add(w);
+      this.knownStems.add(stem(w));
+    }
+    for (const w of this.ignore) this.known.add(w);
+    this.fuzzyTargets = [...targets];
+  }
+
+  /** The closest lexicon word for a typo, or the word itself. */
+  correct(word: string): string {
+    const { min_length: minLength, long_length: longLength } = this.lexicon.fuzzy;
+    if (word.length < minLength || !/^[a-z]+$/.test(word)) return word;
+    if (this.known.has(word) || this.knownStems.has(stem(word))) return word;
+    let best = word;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const target of this.fuzzyTargets) {
+      if (target[0] !== word[0] || Math.abs(target.length - word.length) > 2) continue;
+      const max = word.length >= longLength && target.length >= longLength ? 2 : 1;
+      const d = DamerauLevenshteinDistance(word, target, { restricted: true });
+      if (d <= max && d < bestDistance) {
+        best = target;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  analyse(text: string): Analysis {
+    const typedTokens = tokenize(text);
+    const tokens: Token[] = [];
+    let offset = 0;
+    for (const typed of typedTokens) {
+      const word = /^[a-z]/.test(typed);
+      const corrected = word ? this.correct(typed) : typed;
+      tokens.push({ text: corrected, typed, word, stem: word ? stem(corrected) : corrected, clause: 0, start: offset, end: offset + corrected.length });
+      offset += corrected.length + 1;
+    }
+    const normalised = tokens.map((t) => t.text).join(' ');
+    assignClauses(tokens);
+
+    const occurrences = this.findOccurrences(text, normalised, tokens);
+    applyNegation(tokens, occurrences, this.explicit);
+
+    const fired = this.lexicon.rules.filter((r) => ruleFires(r, occurrences, tokens));
+    let level: Level = 'none';
+    for (const r of fired) if (LEVEL_RANK[r.level] > LEVEL_RANK[level]) level = r.level;
+    fired.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level]);
+    return { normalised, tokens, occurrences, fired, level };
+  }
+
+  private findOccurrences(original: string, normalised: string, tokens: Token[]): Occurrence[] {
+    const found: Occurrence[] = [];
+    const clauseText = (i: number): string => tokens.filter((t) => t.clause === tokens[i]?.clause).map((t) => t.text).join(' ');
+    const accept = (c: CompiledConcept, startChar: number, endChar: number, startTok: number): boolean => {
+      if (c.notBefore && c.notBefore.test(normalised.slice(endChar))) return false;
+      if (c.notAfter && c.notAfter.test(normalised.slice(0, startChar))) return false;
+      if (c.clauseExclude && c.clauseExclude.test(clauseText(startTok))) return false;
+      return true;
+    };
+    const originalTokens = original.split(/[^A-Za-z0-9]+/).filter(Boolean);
+    for (const c of this.concepts) {
+      tokens.forEach((t, i) => {
+        if (!t.word) return;
+        if ((c.words.has(t.text) || c.stems.has(t.stem)) && accept(c, t.start, t.end, i)) {
+          found.push({ concept: c.concept.id, start: i, end: i + 1, negated: false });
+        }
+      });
+      for (const re of c.phrases) {
+        re.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = re.exec(normalised)) !== null) {
+          if (m[0].length === 0) {
+            re.lastIndex++;
+            continue;
+          }
+          const sChar = m.index;
+          const eChar = m.index + m[0].length;
+          const startTok = tokens.findIndex((t) => t.end > sChar);
+          let endTok = tokens.findIndex((t) => t.start >= eChar);
+          if (endTok === -1) endTok = tokens.length;
+          if (startTok >= 0 && accept(c, sChar, eChar, startTok)) {
+            found.push({ concept: c.concept.id, start: startTok, end: Math.max(endTok, startTok + 1), negated: false });
+          }
+        }
+      }
+      if (c.raw.size) {
+        for (const raw of originalTokens) {
+          if (!c.raw.has(raw)) continue;
+          const lower = raw.toLowerCase();
+          const at = Math.max(0, tokens.findIndex((t) => t.text === lower));
+          found.push({ concept: c.concept.id, start: at, end: at + 1, negated: false });
+        }
+      }
+    }
+    return found;
+  }
+}
+
+// ---------------------------------------------------------------- clauses and negation
+
+function assignClauses(tokens: Token[]): void {
+  let clause = 0;
+  tokens.forEach((t, i) => {
+    const next = tokens[i + 1];
+    if (PUNCT_BREAK.has(t.text) || CLAUSE_BREAK_WORDS.has(t.text) || (t.text === 'and' && next !== undefined && NEW_SUBJECT.has(next.text))) {
+      clause++;
+      t.clause = clause;
+      clause++;
+      return;
+    }
+    t.clause = clause;
+  });
+}
+
+function isBreak(t: Token): boolean {
+  return PUNCT_BREAK.has(t.text) || CLAUSE_BREAK_WORDS.has(t.text);
+}
+
+/** Is token i a negation trigger? Returns the index of the first token in its scope, or -1. */
+function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
+  const t = tokens[i];
+  if (!t || covered.has(i)) return -1;
+  const next = tokens[i + 1];
+  const nextText = next?.text ?? '';
+  if (OF_TRIGGERS.has(t.text) && nextText === 'of') return i + 2;
+  if (!PRE_TRIGGERS.has(t.text)) return -1;
+  // pseudo-negations: "not sure", "no idea", "can not tell", "not getting better", "not just"
+  const [a0 = '', a1 = ''] = tokens.slice(i + 1, i + 3).map((x) => x.text);
+  if (PSEUDO_AFTER.has(a0) || (HEDGE_FILLER.has(a0) && PSEUDO_AFTER.has(a1))) return -1;
+  if (t.text === 'no' && (NOT_AFTER_NO.has(nextText) || nextText === '' || (next !== undefined && isBreak(next)))) return -1;
+  if (t.text === 'no' && nextText === 'longer') return i + 2;
+  if (t.text === 'never') {
+    // "never had swelling like this before" describes a new symptom, it does not deny it
+    const clause = tokens.filter((x) => x.clause === t.clause).map((x) => x.text).join(' ');
+    if (/\b(like this|like that|this (bad|much|swollen|red|warm|painful|sore)|before|until|till|so (bad|swollen|red|much))\b/.test(clause)) return -1;
+  }
+  return i + 1;
+}
+
+function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set<string>): void {
+  const covered = new Set<number>();
+  const conceptTokens = new Set<number>();
+  for (const o of occurrences) {
+    for (let k = o.start; k < o.end; k++) {
+      conceptTokens.add(k);
+      // negation words inside a matched phrase ("can not walk", "no feeling in") are part of it
+      if (o.end - o.start > 1) covered.add(k);
+    }
+  }
+  const negated = new Array<boolean>(tokens.length).fill(false);
+  for (let i = 0; i < tokens.length; i++) {
+    const from = triggerAt(tokens, i, covered);
+    if (from < 0) continue;
+    let count = 0;
+    for (let j = from; j < tokens.length; j++) {
+      const t = tokens[j];
+      if (!t) break;
+      if (t.text === ',') {
+        if (continuesList(tokens, j, conceptTokens)) continue;
+        break;
+      }
+      if (isBreak(t)) break;
+      if (t.text === 'and' && tokens[j + 1] && NEW_SUBJECT.has(tokens[j + 1]?.text ?? '')) break;
+      negated[j] = true;
+      if (t.word && !['or', 'nor', 'and', 'any'].includes(t.text)) count++;
+      if (count >= NEGATION_WINDOW) break;
+    }
+  }
+  // post-triggers: "the swelling has gone", "redness went away", "pain free"
+  const postNegated = new Array<boolean>(tokens.length).fill(false);
+  tokens.forEach((t, i) => {
+    const next = tokens[i + 1]?.text;
+    const isPost = (POST_TRIGGERS.has(t.text) && next !== 'of' && next !== 'down' && next !== 'up')
+      || POST_PAIRS.some(([a, b]) => t.text === a && next === b);
+    if (!isPost) return;
+    for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
+      const p = tokens[j];
+      if (!p || p.clause !== t.clause) break;
+      postNegated[j] = true;
+    }
+  });
+  for (const o of occurrences) {
+    if (explicit.has(o.concept)) continue;
+    o.negated = negated[o.start] === true || postNegated[o.start] === true;
+  }
+}
+
+/** After a comma inside a negation scope: continue only for a plain list of findings joined by "or"/"nor". */
+function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number>): boolean {
+  let sawOr = false;
+  let sawConcept = false;
+  for (let j = comma + 1; j < tokens.length; j++) {
+    const t = tokens[j];
+    if (!t) break;
+    if (isBreak(t) && t.text !== ',') break;
+    if (t.text === ',') continue;
+    if (t.text === 'or' || t.text === 'nor') sawOr = true;
+    if (conceptTokens.has(j)) {
+      sawConcept = true;
+      continue;
+    }
+    if (!LIST_FILLER.has(t.text)) return false;
+  }
+  return sawOr && sawConcept;
+}
+
+// ---------------------------------------------------------------- rules
+
+function ruleFires(rule: Rule, occurrences: Occurrence[], tokens: Token[]): boolean {
+  const live = occurrences.filter((o) => !o.negated);
+  if (rule.exclude.some((c) => live.some((o) => o.concept === c))) return false;
+  if (rule.scope === 'message') return groupsSatisfied(rule, live);
+  const clauses = new Set(live.map((o) => tokens[o.start]?.clause ?? 0));
+  for (const clause of clauses) {
+    if (groupsSatisfied(rule, live.filter((o) => (tokens[o.start]?.clause ?? 0) === clause))) return true;
+  }
+  return false;
+}
+
+function groupsSatisfied(rule: Rule, live: Occurrence[]): boolean {
+  const present = new Set(live.map((o) => o.concept));
+  if (!rule.distinct) return rule.require.every((g) => g.some((c) => present.has(c)));
+  const choose = (g: number, used: Set<string>): boolean => {
+    const group = rule.require[g];
+    if (!group) return true;
+    for (const c of group) {
+      if (!present.has(c) || used.has(c)) continue;
+      used.add(c);
+      if (choose(g + 1, used)) return true;
+      used.delete(c);
+    }
+    return false;
+  };
+  return choose(0, new Set());
+}
