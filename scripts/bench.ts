@@ -1,0 +1,299 @@
+/**
+ * `npm run bench`: the full bot against a bare CloudAdapter echo bot, same machine,
+ * same load, one after the other. Writes bench/results.json and bench/results.md and
+ * ends with PASS/MISS per target. See docs/performance.md.
+ *
+ * Options:
+ *   --seconds N       measured load per server (default 10)
+ *   --warmup N        warm-up load per server, not measured (default 3)
+ *   --connections N   concurrent connections/conversations (default 50)
+ *   --conversations N distinct conversations for the memory measure (default 10000)
+ *   --startup-runs N  start-ups per command for the start-up measure (default 3)
+ *   --quick           5 s runs, 1 s warm-up, 2,000 conversations, 1 start-up run (a smoke run)
+ *   --no-postgres     skip the PostgreSQL run
+ *   --profile         write a V8 CPU profile of the full bot (SQLite) to bench/profiles/
+ *   --only a,b        run only these parts: echo, sqlite, memory, postgres, classifier, startup
+ *   --no-write        do not write bench/results.* (implied by --only)
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runLoad, type LoadResult } from './bench/load';
+import { killAll, sampleRss, startServer, type Server } from './bench/proc';
+import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type Target } from './bench/report';
+import { SCRIPTS, type Script } from './bench/conversations';
+import { classifierThroughput } from './bench/classifierRun';
+import { createSchema, dropSchema, postgresUrl } from './bench/postgres';
+
+const ROOT = resolve(__dirname, '..');
+const MB = 1024 * 1024;
+
+interface Options {
+  seconds: number;
+  warmup: number;
+  connections: number;
+  conversations: number;
+  startupRuns: number;
+  postgres: boolean;
+  profile: boolean;
+  write: boolean;
+  only: Set<string> | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, postgres: true, profile: false, write: true, only: null };
+  const num = (i: number): number => {
+    const v = Number(argv[i + 1]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') Object.assign(o, { seconds: 5, warmup: 1, conversations: 2000, startupRuns: 1 });
+    else if (a === '--seconds') o.seconds = num(i++);
+    else if (a === '--warmup') o.warmup = num(i++);
+    else if (a === '--connections') o.connections = num(i++);
+    else if (a === '--conversations') o.conversations = num(i++);
+    else if (a === '--startup-runs') o.startupRuns = num(i++);
+    else if (a === '--no-postgres') o.postgres = false;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--no-write') o.write = false;
+    else if (a === '--only') {
+      o.only = new Set((argv[++i] ?? '').split(','));
+      o.write = false;
+    }
+    else throw new Error(`unknown option ${a} (see the top of scripts/bench.ts)`);
+  }
+  return o;
+}
+
+const node = process.execPath;
+const tsxImport = ['--import', 'tsx'];
+const quietEnv = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+
+let runId = Date.now().toString(36);
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Warm-up (not measured), then the measured load, sampling the server's RSS every 200 ms. */
+async function measure(server: Server, label: string, o: Options, scripts?: Script[]): Promise<ServerRun> {
+  if (o.warmup > 0) await runLoad({ url: server.url, label: `${label} warm-up`, connections: o.connections, seconds: o.warmup, idPrefix: `${runId}-${server.name}-w`, scripts });
+  const rss = sampleRss(server.pid);
+  const load: LoadResult = await runLoad({ url: server.url, label, connections: o.connections, seconds: o.seconds, idPrefix: `${runId}-${server.name}-m`, scripts });
+  const { peak } = rss.stop();
+  return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB };
+}
+
+function fullBotArgs(o: Options, tag: string): string[] {
+  const args = [...tsxImport];
+  if (o.profile) {
+    const dir = join(ROOT, 'bench', 'profiles');
+    mkdirSync(dir, { recursive: true });
+    args.push('--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${tag}-${runId}.cpuprofile`);
+  }
+  args.push('src/index.ts');
+  return args;
+}
+
+async function startupVariants(o: Options, tmp: string): Promise<StartupVariant[]> {
+  const variants: { command: string; cmd: string; args: string[] }[] = [
+    { command: 'npm start', cmd: 'npm', args: ['start', '--silent'] },
+    { command: 'tsx src/index.ts', cmd: join(ROOT, 'node_modules/.bin/tsx'), args: ['src/index.ts'] },
+    { command: 'node --import tsx src/index.ts', cmd: node, args: [...tsxImport, 'src/index.ts'] },
+  ];
+  if (existsSync(join(ROOT, 'dist/src/index.js'))) variants.push({ command: 'node dist/src/index.js (npm run build)', cmd: node, args: ['dist/src/index.js'] });
+  const out: StartupVariant[] = [];
+  for (const v of variants) {
+    const runsMs: number[] = [];
+    for (let i = 0; i < o.startupRuns; i++) {
+      // a fresh database each time: the first start of a clinic's install, migrations included
+      const db = join(tmp, `startup-${out.length}-${i}.db`);
+      const s = await startServer({ name: 'startup', command: v.cmd, args: v.args, cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${db}` } });
+      runsMs.push(s.startupMs);
+      await s.stop();
+    }
+    const sorted = [...runsMs].sort((a, b) => a - b);
+    out.push({ command: v.command, runsMs: runsMs.map(Math.round), medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]) });
+    log(`  start-up ${v.command}: ${runsMs.map((x) => Math.round(x)).join(', ')} ms`);
+  }
+  return out;
+}
+
+/** (a) the bare echo bot. */
+async function runEcho(o: Options): Promise<ServerRun> {
+  log('== (a) echo bot: CloudAdapter + restify');
+  const echo = await startServer({ name: 'echo', command: node, args: [...tsxImport, 'scripts/bench/echo-bot.ts'], cwd: ROOT, env: quietEnv });
+  try {
+    return await measure(echo, 'echo bot', o);
+  } finally {
+    await echo.stop();
+  }
+}
+
+/** (b) the full bot, SQLite (temp file), transcripts on; then the memory measure on the same server. */
+async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): Promise<{ runs: ServerRun[]; memory: Results['memory'] }> {
+  log('== (b) full bot: src/index.ts, SQLite');
+  const runs: ServerRun[] = [];
+  let memory: Results['memory'] = null;
+  const sqlite = await startServer({ name: 'sqlite', command: node, args: fullBotArgs(o, 'sqlite'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}` } });
+  try {
+    const run = load ? await measure(sqlite, 'full bot, SQLite', o) : null;
+    if (run) runs.push(run);
+    if (mem) {
+      // each conversation joins and asks one question; all ids distinct
+      log(`== memory: ${o.conversations.toLocaleString('en-US')} more distinct conversations through the same server`);
+      const rss = sampleRss(sqlite.pid);
+      const twoTurn: Script[] = SCRIPTS.map((s) => ({ name: s.name, turns: s.turns.slice(0, 2) }));
+      const conv = await runLoad({ url: sqlite.url, label: 'conversations', connections: o.connections, seconds: 120, amount: o.conversations * 2, idPrefix: `${runId}-mem`, scripts: twoTurn });
+      await new Promise((r) => setTimeout(r, 500));
+      const { peak, last } = rss.stop();
+      const before = run ? run.conversations : 0;
+      memory = { conversations: conv.conversations, rssMB: last / MB, peakRssMB: peak / MB };
+      log(`  RSS ${Math.round(last / MB)} MB after ${conv.conversations} (+ ${before} earlier, + warm-up) conversations; errors ${conv.errors.total}`);
+      if (conv.errors.total > 0) runs.push({ ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB });
+    }
+  } finally {
+    await sqlite.stop();
+    const err = sqlite.stderr().trim();
+    if (err) log(`  full bot output (last lines):\n${err.split('\n').slice(-5).join('\n')}`);
+  }
+  return { runs, memory };
+}
+
+/** (b') the full bot on PostgreSQL (a fresh schema), when a server is reachable. */
+async function runPostgres(o: Options): Promise<ServerRun | { skipped: string }> {
+  const base = postgresUrl();
+  const schema = `bench_${runId}`;
+  const created = await createSchema(base, schema);
+  if (created !== true) {
+    log(`== PostgreSQL skipped: ${created}`);
+    return { skipped: created };
+  }
+  log(`== (b') full bot: src/index.ts, PostgreSQL (schema ${schema})`);
+  try {
+    const pg = await startServer({ name: 'postgres', command: node, args: fullBotArgs(o, 'postgres'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: withSchema(base, schema) } });
+    try {
+      return await measure(pg, 'full bot, PostgreSQL', o);
+    } finally {
+      await pg.stop();
+      const err = pg.stderr().trim();
+      if (err) log(`  full bot output (last lines):\n${err.split('\n').slice(-5).join('\n')}`);
+    }
+  } catch (error) {
+    const skipped = `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    log(`  ${skipped}`);
+    return { skipped };
+  } finally {
+    await dropSchema(base, schema);
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const wall0 = performance.now();
+  const tmp = mkdtempSync(join(tmpdir(), 'calfbot-bench-'));
+  const machine = describeMachine();
+  runId = `b${Date.now().toString(36)}`;
+  log(`calfbot bench: ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}; ${o.connections} connections, ${o.seconds} s (+${o.warmup} s warm-up) per server`);
+  if (machine.loadAverageAtStart > 0.5 * machine.cores) log(`  note: load average ${machine.loadAverageAtStart} — other work on this machine will skew the numbers`);
+
+  const runs: ServerRun[] = [];
+  let memory: Results['memory'] = null;
+  let postgres: Results['postgres'] = null;
+
+  const want = (part: string): boolean => !o.only || o.only.has(part);
+
+  if (want('echo')) runs.push(await runEcho(o));
+  if (want('sqlite') || want('memory')) {
+    const r = await runSqlite(o, tmp, want('sqlite'), want('memory'));
+    runs.push(...r.runs);
+    memory = r.memory;
+  }
+  if (o.postgres && want('postgres')) {
+    const r = await runPostgres(o);
+    if ('skipped' in r) postgres = r;
+    else runs.push(r);
+  } else {
+    postgres = { skipped: o.postgres ? 'not run (--only)' : '--no-postgres' };
+  }
+
+  let classifier: Results['classifier'] = { error: 'not run (--only)' };
+  if (want('classifier')) {
+    log('== classifier throughput (one core, in-process)');
+    classifier = await classifierThroughput(ROOT, o.seconds >= 10 ? 3 : 1.5);
+    log('perSec' in classifier ? `  ${Math.round(classifier.perSec)} utterances/s` : `  ${classifier.error}`);
+  }
+
+  let startup: StartupVariant[] = [];
+  if (want('startup')) {
+    log('== start-up: spawn to first answered turn');
+    startup = await startupVariants(o, tmp);
+  }
+
+  rmSync(tmp, { recursive: true, force: true });
+
+  const results: Results = {
+    machine,
+    settings: { connections: o.connections, seconds: o.seconds, warmupSeconds: o.warmup, conversations: o.conversations, startupRuns: o.startupRuns, scripts: SCRIPTS.map((s) => s.name), logLevel: quietEnv.LOG_LEVEL, loadGenerator: 'autocannon (in the bench process)', servers: 'child processes, node --import tsx' },
+    runs,
+    postgres,
+    classifier,
+    startup,
+    memory,
+    targets: [],
+    wallSeconds: 0,
+  };
+  results.targets = targets(results);
+  results.wallSeconds = (performance.now() - wall0) / 1000;
+
+  if (o.write) {
+    mkdirSync(join(ROOT, 'bench'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(ROOT, 'bench/results.md'), markdown(results));
+  }
+  log(summary(results, o.write));
+}
+
+function withSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
+function targets(r: Results): Target[] {
+  const t: Target[] = [];
+  const echo = r.runs.find((x) => x.server === 'echo');
+  const full = r.runs.find((x) => x.server === 'sqlite');
+  const pg = r.runs.find((x) => x.server === 'postgres');
+  const pct = (n: number): string => `${Math.round(n * 100)}%`;
+  if (echo && full) {
+    t.push({ name: 'Throughput, full bot (SQLite) vs echo bot', target: '≥ 70%', measured: `${pct(full.turnsPerSec / echo.turnsPerSec)} (${Math.round(full.turnsPerSec)} vs ${Math.round(echo.turnsPerSec)} turns/s)`, pass: full.turnsPerSec >= 0.7 * echo.turnsPerSec });
+    t.push({ name: 'p99 latency, full bot (SQLite) vs echo bot', target: '≤ 1.5×', measured: `${(full.latencyMs.p99 / echo.latencyMs.p99).toFixed(2)}× (${full.latencyMs.p99} vs ${echo.latencyMs.p99} ms)`, pass: full.latencyMs.p99 <= 1.5 * echo.latencyMs.p99 });
+  }
+  if (echo && pg) {
+    t.push({ name: 'Throughput, full bot (PostgreSQL) vs echo bot', target: '≥ 70%', measured: `${pct(pg.turnsPerSec / echo.turnsPerSec)} (${Math.round(pg.turnsPerSec)} turns/s)`, pass: pg.turnsPerSec >= 0.7 * echo.turnsPerSec, informational: true });
+    t.push({ name: 'p99 latency, full bot (PostgreSQL) vs echo bot', target: '≤ 1.5×', measured: `${(pg.latencyMs.p99 / echo.latencyMs.p99).toFixed(2)}× (${pg.latencyMs.p99} ms)`, pass: pg.latencyMs.p99 <= 1.5 * echo.latencyMs.p99, informational: true });
+  }
+  if ('perSec' in r.classifier) t.push({ name: 'Classifier throughput (one core)', target: '≥ 20,000 utterances/s', measured: `${Math.round(r.classifier.perSec).toLocaleString('en-US')} utterances/s`, pass: r.classifier.perSec >= 20_000 });
+  else t.push({ name: 'Classifier throughput (one core)', target: '≥ 20,000 utterances/s', measured: r.classifier.error, pass: false });
+  const start = r.startup.find((s) => s.command === 'npm start');
+  if (start) t.push({ name: 'Start-up to first answered turn (`npm start`)', target: '< 1,500 ms', measured: `${start.medianMs} ms`, pass: start.medianMs < 1500 });
+  for (const s of r.startup.filter((x) => x !== start)) t.push({ name: `Start-up, \`${s.command}\``, target: '< 1,500 ms', measured: `${s.medianMs} ms`, pass: s.medianMs < 1500, informational: true });
+  if (r.memory) t.push({ name: `RSS after ${r.memory.conversations.toLocaleString('en-US')} conversations`, target: '< 250 MB', measured: `${Math.round(r.memory.rssMB)} MB`, pass: r.memory.rssMB < 250 });
+  const errors = r.runs.reduce((n, x) => n + x.errors.total, 0);
+  t.push({ name: 'Errors (non-2xx, socket errors, turns without replies), all runs', target: '0', measured: String(errors), pass: errors === 0 });
+  return t;
+}
+
+process.on('SIGINT', () => {
+  killAll();
+  process.exit(130);
+});
+
+main().catch((error: unknown) => {
+  killAll();
+  process.stderr.write(`\nbench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

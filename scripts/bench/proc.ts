@@ -1,0 +1,186 @@
+/**
+ * Child processes for the benchmark: start a server, wait until it answers a turn,
+ * sample its memory, stop it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { request } from 'node:http';
+import { activityFor } from './conversations';
+
+export interface Server {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  port: number;
+  /** Milliseconds from spawn to the first answered turn. */
+  startupMs: number;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** Kill every server this process started (on Ctrl-C or a crash). */
+export function killAll(): void {
+  for (const child of live) killGroup(child, 'SIGKILL');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** POST one activity; resolves with the status and body, or null when the connection failed. */
+export function post(url: string, activity: unknown, timeoutMs = 5000): Promise<{ status: number; body: string } | null> {
+  const data = JSON.stringify(activity);
+  return new Promise((resolve) => {
+    const req = request(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }, timeout: timeoutMs, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolve(null));
+    });
+    req.on('error', () => resolve(null));
+    req.on('timeout', () => req.destroy());
+    req.end(data);
+  });
+}
+
+/** True when a POST got 200 with at least one reply. */
+function answered(r: { status: number; body: string } | null): boolean {
+  if (!r || r.status !== 200) return false;
+  try {
+    const body = JSON.parse(r.body) as { activities?: unknown[] };
+    return Array.isArray(body.activities) && body.activities.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Give up after this long. */
+  timeoutMs?: number;
+}
+
+/**
+ * Spawn a server and poll POST /api/messages (a message with expectReplies) every 10 ms
+ * until it answers with 200 and a reply. The time to that answer is the start-up time.
+ */
+export async function startServer(opts: StartOptions): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const child = spawn(opts.command, opts.args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // own process group: `npm start` and `tsx` are wrappers around the node process
+    detached: true,
+  });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  let err = '';
+  const keep = (chunk: Buffer): void => {
+    err += chunk.toString('utf8');
+    if (err.length > 20_000) err = err.slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => child.once('exit', (code) => { exited = code; resolve(); }));
+
+  const deadline = t0 + (opts.timeoutMs ?? 30_000);
+  let startupMs = -1;
+  let n = 0;
+  while (performance.now() < deadline && exited === undefined) {
+    const r = await post(url, activityFor({ text: 'hello' }, `startup-probe-${n++}`, `startup-user-${n}`), 2000);
+    if (answered(r)) {
+      startupMs = performance.now() - t0;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const server: Server = {
+    name: opts.name,
+    child,
+    pid: child.pid ?? -1,
+    url,
+    port,
+    startupMs,
+    stderr: () => err,
+    async stop() {
+      if (exited !== undefined) return;
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  if (startupMs < 0) {
+    await server.stop();
+    throw new Error(`${opts.name} did not answer a turn within ${opts.timeoutMs ?? 30_000} ms (exit ${String(exited)}):\n${err.slice(-3000)}`);
+  }
+  return server;
+}
+
+/** Resident set size of a process and all its descendants, in bytes (Linux /proc). */
+export function treeRss(pid: number): number {
+  let total = 0;
+  const seen = new Set<number>();
+  const visit = (p: number): void => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (m) total += Number(m[1]) * 1024;
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+      for (const c of children ? children.split(/\s+/) : []) visit(Number(c));
+    } catch {
+      // the process ended between reads
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+/** Samples a process tree's RSS every `intervalMs`; `stop()` returns the peak and the last sample. */
+export function sampleRss(pid: number, intervalMs = 200): { stop(): { peak: number; last: number } } {
+  let peak = treeRss(pid);
+  let last = peak;
+  const timer = setInterval(() => {
+    last = treeRss(pid);
+    if (last > peak) peak = last;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      last = treeRss(pid) || last;
+      if (last > peak) peak = last;
+      return { peak, last };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/** Machine description, targets, and the markdown/console summaries of a benchmark run. */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import type { LoadResult } from './load';
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  memoryGB: number;
+  node: string;
+  platform: string;
+  date: string;
+  commit: string;
+  /** 1-minute load average when the run started: other work on the machine skews the numbers. */
+  loadAverageAtStart: number;
+}
+
+export function describeMachine(): Machine {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const c = cpus();
+  return {
+    cpuModel: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memoryGB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    commit,
+    loadAverageAtStart: Math.round(loadavg()[0] * 100) / 100,
+  };
+}
+
+export interface ServerRun extends LoadResult {
+  server: string;
+  startupMs: number;
+  peakRssMB: number;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+  /** Informational lines do not decide the overall result. */
+  informational?: boolean;
+}
+
+export interface StartupVariant {
+  command: string;
+  runsMs: number[];
+  medianMs: number;
+}
+
+export interface Results {
+  machine: Machine;
+  settings: Record<string, unknown>;
+  runs: ServerRun[];
+  postgres: { skipped: string } | null;
+  classifier: { perSec: number; utterances: number; heldoutTexts: number; loadMs: number } | { error: string };
+  startup: StartupVariant[];
+  memory: { conversations: number; rssMB: number; peakRssMB: number } | null;
+  targets: Target[];
+  wallSeconds: number;
+}
+
+const f0 = (n: number): string => Math.round(n).toLocaleString('en-US');
+const f1 = (n: number): string => (Math.round(n * 10) / 10).toFixed(1);
+
+export function markdown(r: Results): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} × ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node} (${m.platform}), commit ${m.commit}; load average ${m.loadAverageAtStart} at start.`);
+  lines.push(`Load: autocannon, ${String(r.settings.connections)} connections, ${String(r.settings.seconds)} s after ${String(r.settings.warmupSeconds)} s warm-up, multi-turn scripts (${(r.settings.scripts as string[]).join(', ')}), a new conversation id per replay, \`deliveryMode: expectReplies\`.`);
+  lines.push('');
+  lines.push('| Server | Turns/s | vs echo | p50 ms | p97.5 ms | p99 ms | p99 vs echo | Peak RSS MB | Errors |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const echo = r.runs.find((x) => x.server === 'echo');
+  for (const run of r.runs) {
+    const ratio = echo ? `${f0((100 * run.turnsPerSec) / echo.turnsPerSec)}%` : '';
+    const p99r = echo && echo.latencyMs.p99 > 0 ? `${(run.latencyMs.p99 / echo.latencyMs.p99).toFixed(2)}×` : '';
+    lines.push(`| ${run.label} | ${f0(run.turnsPerSec)} | ${run.server === 'echo' ? '—' : ratio} | ${run.latencyMs.p50} | ${run.latencyMs.p97_5} | ${run.latencyMs.p99} | ${run.server === 'echo' ? '—' : p99r} | ${f0(run.peakRssMB)} | ${run.errors.total} |`);
+  }
+  if (r.postgres && 'skipped' in r.postgres) lines.push(`| full bot, PostgreSQL | skipped: ${r.postgres.skipped} | | | | | | | |`);
+  lines.push('');
+  lines.push('| Measure | Result |');
+  lines.push('|---|---|');
+  if ('perSec' in r.classifier) lines.push(`| Classifier (one core, held-out texts repeated) | ${f0(r.classifier.perSec)} utterances/s (model load ${f0(r.classifier.loadMs)} ms) |`);
+  else lines.push(`| Classifier | not measured: ${r.classifier.error} |`);
+  for (const s of r.startup) lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}) |`);
+  if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite) | ${f0(r.memory.rssMB)} MB (peak ${f0(r.memory.peakRssMB)} MB) |`);
+  lines.push('');
+  lines.push('| Target | Goal | Measured | Result |');
+  lines.push('|---|---|---|---|');
+  for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.pass ? 'PASS' : 'MISS'}${t.informational ? ' (info)' : ''} |`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+export function summary(r: Results, written: boolean): string {
+  const out: string[] = ['', '== Summary'];
+  for (const run of r.runs) {
+    out.push(`  ${run.label.padEnd(24)} ${f0(run.turnsPerSec).padStart(6)} turns/s  p50 ${String(run.latencyMs.p50).padStart(4)} ms  p97.5 ${String(run.latencyMs.p97_5).padStart(4)} ms  p99 ${String(run.latencyMs.p99).padStart(4)} ms  peak RSS ${f1(run.peakRssMB)} MB  errors ${run.errors.total}`);
+  }
+  out.push('');
+  for (const t of r.targets) out.push(`  ${t.pass ? 'PASS' : 'MISS'}${t.informational ? ' (info)' : '       '} ${t.name}: ${t.measured} (target ${t.target})`);
+  const decisive = r.targets.filter((t) => !t.informational);
+  const missed = decisive.filter((t) => !t.pass).length;
+  out.push('');
+  out.push(missed === 0 ? `  All ${decisive.length} targets met.` : `  ${missed} of ${decisive.length} targets missed.`);
+  out.push(`  Wall time ${f1(r.wallSeconds)} s.${written ? ' Wrote bench/results.json and bench/results.md.' : ''}`);
+  return out.join('\n');
+}
