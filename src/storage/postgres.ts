@@ -1,0 +1,313 @@
+/**
+ * PostgreSQL backend (pg Pool): several bot instances can share one database.
+ * State writes are conditional on the eTag inside one transaction per batch; the
+ * conversation index is updated with atomic upserts, so concurrent turns on different
+ * instances never lose counts or intents.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuilder';
+import type { Pool, PoolClient } from 'pg';
+import type { EtagReportingStorage } from './concurrency';
+import { EtagConflictError } from './errors';
+import {
+  clampLimit, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
+  TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
+} from './transcriptCommon';
+import type {
+  BatchTranscriptStore, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
+  ConversationSummary, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
+} from './types';
+
+type Params = (string | number | boolean | null | string[] | Date)[];
+
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export class PostgresStorage implements EtagReportingStorage {
+  constructor(private readonly pool: Pool) {}
+
+  async read(keys: string[]): Promise<StoreItems> {
+    if (!keys) throw new ReferenceError('Keys are required when reading.');
+    const items: StoreItems = {};
+    if (keys.length === 0) return items;
+    const { rows } = await this.pool.query<{ key: string; etag: string; data: string }>('SELECT key, etag, data FROM state_items WHERE key = ANY($1::text[])', [keys]);
+    for (const row of rows) items[row.key] = { ...(JSON.parse(row.data) as object), eTag: row.etag };
+    return items;
+  }
+
+  async write(changes: StoreItems): Promise<void> {
+    await this.writeReportingEtags(changes);
+  }
+
+  async writeReportingEtags(changes: StoreItems): Promise<Record<string, string>> {
+    if (!changes) throw new ReferenceError('Changes are required when writing.');
+    const entries = Object.entries(changes);
+    if (entries.length === 0) return {};
+    // Sorted keys: two batches touching the same keys lock them in the same order (no deadlock).
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return withTransaction(this.pool, async (client) => {
+      const etags: Record<string, string> = {};
+      for (const [key, item] of entries) {
+        if (item === null || typeof item !== 'object') throw new TypeError(`Storage: item "${key}" must be an object`);
+        const { eTag, ...rest } = item as { eTag?: unknown };
+        const data = JSON.stringify(rest);
+        const etag = randomUUID();
+        if (typeof eTag !== 'string' || eTag === '' || eTag === '*') {
+          await client.query(
+            'INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO UPDATE SET etag = EXCLUDED.etag, data = EXCLUDED.data, updated_at = now()',
+            [key, etag, data],
+          );
+        } else {
+          const updated = await client.query('UPDATE state_items SET etag = $2, data = $3, updated_at = now() WHERE key = $1 AND etag = $4', [key, etag, data, eTag]);
+          if (updated.rowCount === 0) {
+            const inserted = await client.query('INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO NOTHING', [key, etag, data]);
+            if (inserted.rowCount === 0) throw new EtagConflictError(key);
+          }
+        }
+        etags[key] = etag;
+      }
+      return etags;
+    });
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    if (!keys) throw new ReferenceError('Keys are required when deleting.');
+    if (keys.length === 0) return;
+    await this.pool.query('DELETE FROM state_items WHERE key = ANY($1::text[])', [keys]);
+  }
+}
+
+interface ConversationRow {
+  channel_id: string;
+  conversation_id: string;
+  first_at: Date;
+  last_at: Date;
+  turn_count: number;
+  urgency_rank: number;
+  intents: string[];
+  review_status: string;
+  tags: string[];
+  note: string;
+}
+
+interface ActivityDbRow {
+  seq: string;
+  ts: Date;
+  role: string;
+  type: string;
+  text: string | null;
+  intent: string | null;
+  urgency: string | null;
+  json: string;
+}
+
+function summaryOf(r: ConversationRow): ConversationSummary {
+  return {
+    channel: r.channel_id,
+    id: r.conversation_id,
+    firstAt: r.first_at.toISOString(),
+    lastAt: r.last_at.toISOString(),
+    turnCount: Number(r.turn_count),
+    maxUrgency: urgencyFromRank(Number(r.urgency_rank)),
+    intents: r.intents,
+    reviewStatus: r.review_status as ReviewStatus,
+    tags: r.tags,
+    note: r.note,
+  };
+}
+
+export class PostgresTranscripts implements BatchTranscriptStore, ConversationIndex {
+  constructor(private readonly pool: Pool) {}
+
+  async logActivity(activity: Activity): Promise<void> {
+    await this.logActivities([activity]);
+  }
+
+  /** One transaction for the whole batch (a turn). Redaction happens before any SQL runs. */
+  async logActivities(activities: Partial<Activity>[]): Promise<void> {
+    if (activities.length === 0) return;
+    const rows = activities.map(prepareActivity);
+    const deltas = deltasOf(rows);
+    await withTransaction(this.pool, async (client) => {
+      for (const d of deltas) {
+        await client.query(
+          `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::text[])
+           ON CONFLICT (channel_id, conversation_id) DO UPDATE SET
+             first_at = LEAST(c.first_at, EXCLUDED.first_at),
+             last_at = GREATEST(c.last_at, EXCLUDED.last_at),
+             turn_count = c.turn_count + EXCLUDED.turn_count,
+             urgency_rank = GREATEST(c.urgency_rank, EXCLUDED.urgency_rank),
+             intents = c.intents || ARRAY(SELECT x FROM unnest(EXCLUDED.intents) WITH ORDINALITY AS t(x, o) WHERE NOT (x = ANY(c.intents)) ORDER BY o)`,
+          [d.channel, d.conversationId, d.firstAt, d.lastAt, d.userMessages, d.urgencyRank, d.intents],
+        );
+      }
+      const cols = 11;
+      const values: string[] = [];
+      const params: Params = [];
+      rows.forEach((r, i) => {
+        values.push(`(${Array.from({ length: cols }, (_, j) => `$${i * cols + j + 1}`).join(', ')})`);
+        params.push(r.channel, r.conversationId, r.activityId, r.replyToId, r.ts, r.role, r.type, r.text, r.intent, r.urgency, r.json);
+      });
+      await client.query(
+        `INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES ${values.join(', ')}`,
+        params,
+      );
+    });
+  }
+
+  async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
+    const after = continuationToken ? Number(decodeCursor(continuationToken, 1)[0]) : 0;
+    const params: Params = [channelId, conversationId, after];
+    let sql = 'SELECT seq, json FROM activities WHERE channel_id = $1 AND conversation_id = $2 AND seq > $3';
+    if (startDate) {
+      params.push(startDate);
+      sql += ` AND ts >= $${params.length}`;
+    }
+    params.push(TRANSCRIPT_PAGE_SIZE + 1);
+    sql += ` ORDER BY seq LIMIT $${params.length}`;
+    const { rows } = await this.pool.query<{ seq: string; json: string }>(sql, params);
+    const page = rows.slice(0, TRANSCRIPT_PAGE_SIZE);
+    const more = rows.length > TRANSCRIPT_PAGE_SIZE;
+    return { items: page.map((r) => transcriptActivity(r.json)), continuationToken: more ? encodeCursor([Number(page[page.length - 1]!.seq)]) : '' };
+  }
+
+  async listTranscripts(channelId: string, continuationToken?: string): Promise<PagedResult<TranscriptInfo>> {
+    const params: Params = [channelId];
+    let sql = 'SELECT conversation_id, first_at FROM conversations WHERE channel_id = $1';
+    if (continuationToken) {
+      const [firstAt, id] = decodeCursor(continuationToken, 2);
+      params.push(String(firstAt), String(id));
+      sql += ' AND (first_at, conversation_id) > ($2::timestamptz, $3)';
+    }
+    params.push(TRANSCRIPT_PAGE_SIZE + 1);
+    sql += ` ORDER BY first_at, conversation_id LIMIT $${params.length}`;
+    const { rows } = await this.pool.query<{ conversation_id: string; first_at: Date }>(sql, params);
+    const page = rows.slice(0, TRANSCRIPT_PAGE_SIZE);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({ channelId, id: r.conversation_id, created: r.first_at })),
+      continuationToken: rows.length > TRANSCRIPT_PAGE_SIZE && last ? encodeCursor([last.first_at.toISOString(), last.conversation_id]) : '',
+    };
+  }
+
+  async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
+    await this.deleteConversation({ channel: channelId, id: conversationId });
+  }
+
+  async listConversations(filter: ConversationFilter = {}, cursor?: string | null, limit?: number): Promise<ConversationPage> {
+    const f = normalizeFilter(filter);
+    const n = clampLimit(limit);
+    const where: string[] = [];
+    const params: Params = [];
+    const p = (v: string | number): string => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (f.urgencyRank !== undefined) where.push(`c.urgency_rank = ${p(f.urgencyRank)}`);
+    if (f.status) where.push(`c.review_status = ${p(f.status)}`);
+    if (f.channel) where.push(`c.channel_id = ${p(f.channel)}`);
+    if (f.intent) where.push(`${p(f.intent)} = ANY(c.intents)`);
+    if (f.from) where.push(`c.last_at >= ${p(f.from)}::timestamptz`);
+    if (f.to) where.push(`c.last_at <= ${p(f.to)}::timestamptz`);
+    if (f.like) {
+      where.push(`EXISTS (SELECT 1 FROM activities a WHERE a.channel_id = c.channel_id AND a.conversation_id = c.conversation_id AND a.text ILIKE ${p(f.like)} ESCAPE '\\')`);
+    }
+    if (cursor) {
+      const [lastAt, channel, id] = decodeCursor(cursor, 3);
+      where.push(`(c.last_at, c.channel_id, c.conversation_id) < (${p(String(lastAt))}::timestamptz, ${p(String(channel))}, ${p(String(id))})`);
+    }
+    const sql = `SELECT * FROM conversations c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.last_at DESC, c.channel_id DESC, c.conversation_id DESC LIMIT ${p(n + 1)}`;
+    const { rows } = await this.pool.query<ConversationRow>(sql, params);
+    const items = rows.slice(0, n).map(summaryOf);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > n && last ? encodeCursor([last.lastAt, last.channel, last.id]) : null };
+  }
+
+  async getConversation(ref: ConversationRef): Promise<ConversationSummary | null> {
+    const { rows } = await this.pool.query<ConversationRow>('SELECT * FROM conversations WHERE channel_id = $1 AND conversation_id = $2', [ref.channel, ref.id]);
+    return rows[0] ? summaryOf(rows[0]) : null;
+  }
+
+  async getConversationActivities(ref: ConversationRef): Promise<StoredActivity[]> {
+    const { rows } = await this.pool.query<ActivityDbRow>(
+      'SELECT seq, ts, role, type, text, intent, urgency, json FROM activities WHERE channel_id = $1 AND conversation_id = $2 ORDER BY seq',
+      [ref.channel, ref.id],
+    );
+    return rows.map((r) => storedActivity(Number(r.seq), r.ts, r.role, r.type, r.text, r.intent, r.urgency, r.json));
+  }
+
+  async updateReview(ref: ConversationRef, patch: ReviewPatch): Promise<ConversationSummary | null> {
+    const v = validatePatch(patch);
+    const { rows } = await this.pool.query<ConversationRow>(
+      `UPDATE conversations SET review_status = coalesce($3, review_status), tags = coalesce($4::text[], tags), note = coalesce($5, note)
+       WHERE channel_id = $1 AND conversation_id = $2 RETURNING *`,
+      [ref.channel, ref.id, v.status ?? null, v.tags ?? null, v.note ?? null],
+    );
+    return rows[0] ? summaryOf(rows[0]) : null;
+  }
+
+  async deleteConversation(ref: ConversationRef): Promise<boolean> {
+    const r = await this.pool.query('DELETE FROM conversations WHERE channel_id = $1 AND conversation_id = $2', [ref.channel, ref.id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async stats(days: number): Promise<ConversationStats> {
+    validateDays(days);
+    const since = new Date(Date.now() - days * 86_400_000);
+    const turnKey = "(channel_id, conversation_id, coalesce(reply_to_id, 'seq:' || seq))";
+    const botMsg = "ts >= $1 AND role = 'bot' AND type = 'message'";
+    const [perDay, esc, intents, users, fallback] = await Promise.all([
+      this.pool.query<{ date: string; count: string }>(
+        "SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, COUNT(DISTINCT (channel_id, conversation_id)) AS count FROM activities WHERE ts >= $1 GROUP BY 1 ORDER BY 1",
+        [since],
+      ),
+      this.pool.query<{ urgency: string; count: string }>(
+        `SELECT urgency, COUNT(DISTINCT ${turnKey}) AS count FROM activities WHERE ${botMsg} AND urgency IN ('urgent', 'emergency') GROUP BY urgency`,
+        [since],
+      ),
+      this.pool.query<{ intent: string; count: string }>(
+        `SELECT intent, COUNT(DISTINCT ${turnKey}) AS count FROM activities WHERE ${botMsg} AND intent IS NOT NULL AND intent <> 'none' GROUP BY intent ORDER BY count DESC, intent LIMIT 10`,
+        [since],
+      ),
+      this.pool.query<{ n: string }>("SELECT COUNT(*) AS n FROM activities WHERE ts >= $1 AND role = 'user' AND type = 'message'", [since]),
+      this.pool.query<{ n: string }>(`SELECT COUNT(DISTINCT ${turnKey}) AS n FROM activities WHERE ${botMsg} AND intent = 'none'`, [since]),
+    ]);
+    const userMessages = Number(users.rows[0]?.n ?? 0);
+    const fallbackMessages = Number(fallback.rows[0]?.n ?? 0);
+    const count = (level: string): number => Number(esc.rows.find((r) => r.urgency === level)?.count ?? 0);
+    return {
+      days,
+      since: since.toISOString(),
+      conversationsPerDay: perDay.rows.map((r) => ({ date: r.date, count: Number(r.count) })),
+      escalations: { urgent: count('urgent'), emergency: count('emergency') },
+      topIntents: intents.rows.map((r) => ({ intent: r.intent, count: Number(r.count) })),
+      userMessages,
+      fallbackMessages,
+      fallbackRate: userMessages > 0 ? Math.min(1, fallbackMessages / userMessages) : 0,
+    };
+  }
+
+  async purgeOlderThan(days: number): Promise<PurgeResult> {
+    validateDays(days);
+    const cutoff = new Date(Date.now() - days * 86_400_000);
+    return withTransaction(this.pool, async (client) => {
+      const activities = (await client.query('DELETE FROM activities WHERE ts < $1', [cutoff])).rowCount ?? 0;
+      const conversations = (await client.query('DELETE FROM conversations WHERE last_at < $1', [cutoff])).rowCount ?? 0;
+      const stateItems = (await client.query('DELETE FROM state_items WHERE updated_at < $1', [cutoff])).rowCount ?? 0;
+      return { conversations, activities, stateItems };
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Retrying a turn after an eTag conflict, so concurrent turns of one conversation
+ * (on one instance or several) never lose state and the user never sees an error.
+ *
+ * `runTurnWithRetry(context, fn, { states })`:
+ *  1. runs `fn` (the turn's logic *including* `state.saveChanges(context)`) inside a turn
+ *     scope: the `states` are re-read, and `db.storage` (an `OptimisticStorage`) turns
+ *     botbuilder's unconditional `"*"` saves into writes conditional on the eTag read;
+ *  2. holds back every activity `fn` sends until the attempt has saved successfully;
+ *  3. on an eTag conflict, drops the held-back replies, re-reads the state and runs `fn`
+ *     again (up to `attempts` times); otherwise sends the held-back replies in order.
+ *
+ * `fn` must not have side effects outside the bot state that cannot be repeated (e.g.
+ * an escalation webhook): do those after `runTurnWithRetry` returns, or make them idempotent.
+ */
+import type { BotState, ResourceResponse, TurnContext } from 'botbuilder';
+import { runInTurnScope } from './concurrency';
+import { isEtagConflict } from './errors';
+
+export interface TurnRetryOptions {
+  /** Total attempts (default 5). */
+  attempts?: number;
+  /** States `fn` uses (e.g. conversationState, userState): re-read at the start of every attempt. */
+  states?: BotState[];
+  /** Called before a retry (e.g. to reset per-turn values the previous attempt set). */
+  onRetry?: (attempt: number, error: Error) => void | Promise<void>;
+  /** Upper bound of the random pause before a retry, in ms (default 25, times the attempt number). */
+  backoffMs?: number;
+}
+
+interface AttemptInfo {
+  current: number;
+  discarded: Set<number>;
+}
+
+const ATTEMPT_KEY = Symbol('calfbot.turnAttempt');
+
+function attemptInfo(context: TurnContext): AttemptInfo {
+  let info = context.turnState.get(ATTEMPT_KEY) as AttemptInfo | undefined;
+  if (!info) {
+    info = { current: 0, discarded: new Set() };
+    context.turnState.set(ATTEMPT_KEY, info);
+  }
+  return info;
+}
+
+/** The attempt currently running in this turn (0 outside `runTurnWithRetry`). */
+export function currentAttempt(context: TurnContext): number {
+  return (context.turnState.get(ATTEMPT_KEY) as AttemptInfo | undefined)?.current ?? 0;
+}
+
+/** True if activities "sent" during that attempt were dropped (the attempt was retried). */
+export function isAttemptDiscarded(context: TurnContext, attempt: number): boolean {
+  return (context.turnState.get(ATTEMPT_KEY) as AttemptInfo | undefined)?.discarded.has(attempt) ?? false;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runTurnWithRetry(context: TurnContext, fn: (attempt: number) => Promise<void>, options: TurnRetryOptions = {}): Promise<void> {
+  const attempts = Math.max(1, Math.floor(options.attempts ?? 5));
+  const states = options.states ?? [];
+  const info = attemptInfo(context);
+  let held: (() => Promise<ResourceResponse[]>)[] | null = null;
+
+  context.onSendActivities(async (_ctx, activities, next) => {
+    if (!held) return next();
+    held.push(next);
+    return activities.map(() => ({ id: '' }));
+  });
+
+  const release = async (sends: (() => Promise<ResourceResponse[]>)[]): Promise<void> => {
+    for (const send of sends) await send();
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    info.current = attempt;
+    const sends: (() => Promise<ResourceResponse[]>)[] = [];
+    held = sends;
+    try {
+      await runInTurnScope(async () => {
+        for (const state of states) await state.load(context, true);
+        await fn(attempt);
+      });
+      held = null;
+      await release(sends);
+      return;
+    } catch (err) {
+      held = null;
+      if (isEtagConflict(err)) {
+        info.discarded.add(attempt);
+        if (attempt >= attempts) throw err;
+        await options.onRetry?.(attempt, err as Error);
+        await sleep(Math.random() * (options.backoffMs ?? 25) * attempt);
+        continue;
+      }
+      // Not a conflict: behave as without the helper (what was said is sent), then fail the turn.
+      await release(sends).catch(() => undefined);
+      throw err;
+    }
+  }
+}

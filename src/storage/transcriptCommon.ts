@@ -1,0 +1,235 @@
+/**
+ * Backend-neutral parts of the transcript store: redaction and normalisation of an
+ * activity into a row, per-conversation index deltas, cursors and filter checks.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import { URGENCY_LEVELS, type Urgency } from '../turnMeta';
+import { redact, redactDeep } from './redact';
+import { REVIEW_STATUSES, type ConversationFilter, type ReviewPatch, type StoredActivity } from './types';
+
+export const TRANSCRIPT_PAGE_SIZE = 20;
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 200;
+
+export interface ActivityRow {
+  channel: string;
+  conversationId: string;
+  activityId: string | null;
+  replyToId: string | null;
+  ts: Date;
+  role: 'user' | 'bot';
+  type: string;
+  text: string | null;
+  intent: string | null;
+  urgency: Urgency | null;
+  json: string;
+}
+
+export interface ConversationDelta {
+  channel: string;
+  conversationId: string;
+  firstAt: Date;
+  lastAt: Date;
+  userMessages: number;
+  urgencyRank: number;
+  intents: string[];
+}
+
+function isUrgency(v: unknown): v is Urgency {
+  return typeof v === 'string' && (URGENCY_LEVELS as readonly string[]).includes(v);
+}
+
+function toDate(v: unknown): Date {
+  if (v instanceof Date && !Number.isNaN(v.getTime())) return v;
+  if (typeof v === 'string' || typeof v === 'number') {
+    const d = new Date(v);
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  return new Date();
+}
+
+function roleOf(a: Partial<Activity>): 'user' | 'bot' {
+  const role = a.from?.role;
+  if (role === 'bot' || role === 'skill') return 'bot';
+  if (role === 'user') return 'user';
+  const cd = a.channelData as Record<string, unknown> | undefined;
+  if (cd && typeof cd === 'object' && ('intent' in cd || 'urgency' in cd)) return 'bot';
+  return a.replyToId ? 'bot' : 'user';
+}
+
+/**
+ * Redacts and normalises one activity. The original text never leaves this function:
+ * text, speak, summary, value, attachments, entities (and a user's channelData) are
+ * redacted, display names are dropped.
+ */
+export function prepareActivity(activity: Partial<Activity>): ActivityRow {
+  const channel = activity.channelId;
+  const conversationId = activity.conversation?.id;
+  if (!channel || !conversationId) throw new Error('Transcript: activity has no channelId or conversation.id');
+  const role = roleOf(activity);
+  const ts = toDate(activity.timestamp);
+  const copy = JSON.parse(JSON.stringify(activity)) as Record<string, unknown>;
+  copy.timestamp = ts.toISOString();
+  for (const field of ['text', 'speak', 'summary']) if (typeof copy[field] === 'string') copy[field] = redact(copy[field] as string);
+  for (const field of ['value', 'attachments', 'entities', 'suggestedActions']) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field]);
+  if (role === 'user' && copy.channelData !== undefined) copy.channelData = redactDeep(copy.channelData);
+  for (const party of ['from', 'recipient']) {
+    const p = copy[party] as Record<string, unknown> | undefined;
+    if (p && typeof p === 'object') delete p.name;
+  }
+  if (copy.from && typeof copy.from === 'object') (copy.from as Record<string, unknown>).role = role;
+  const cd = (activity.channelData ?? {}) as Record<string, unknown>;
+  const intent = role === 'bot' && typeof cd.intent === 'string' ? cd.intent : null;
+  const urgency = role === 'bot' && isUrgency(cd.urgency) ? cd.urgency : null;
+  return {
+    channel,
+    conversationId,
+    activityId: typeof activity.id === 'string' && activity.id ? activity.id : null,
+    replyToId: typeof activity.replyToId === 'string' && activity.replyToId ? activity.replyToId : null,
+    ts,
+    role,
+    type: activity.type ?? 'message',
+    text: typeof copy.text === 'string' ? copy.text : null,
+    intent,
+    urgency,
+    json: JSON.stringify(copy),
+  };
+}
+
+export function conversationKey(channel: string, id: string): string {
+  return `${channel}\u0000${id}`;
+}
+
+/** What a batch of rows changes on each conversation's index row. Sorted by key (lock order). */
+export function deltasOf(rows: ActivityRow[]): ConversationDelta[] {
+  const map = new Map<string, ConversationDelta>();
+  for (const r of rows) {
+    const key = conversationKey(r.channel, r.conversationId);
+    let d = map.get(key);
+    if (!d) {
+      d = { channel: r.channel, conversationId: r.conversationId, firstAt: r.ts, lastAt: r.ts, userMessages: 0, urgencyRank: 0, intents: [] };
+      map.set(key, d);
+    }
+    if (r.ts < d.firstAt) d.firstAt = r.ts;
+    if (r.ts > d.lastAt) d.lastAt = r.ts;
+    if (r.role === 'user' && r.type === 'message') d.userMessages += 1;
+    if (r.urgency) d.urgencyRank = Math.max(d.urgencyRank, URGENCY_LEVELS.indexOf(r.urgency));
+    if (r.intent && !d.intents.includes(r.intent)) d.intents.push(r.intent);
+  }
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+}
+
+export function urgencyFromRank(rank: number): Urgency {
+  return URGENCY_LEVELS[Math.max(0, Math.min(URGENCY_LEVELS.length - 1, rank))] ?? 'none';
+}
+
+/** Fills in what a transcript entry needs (id, timestamp) without changing the caller's object. */
+export function withTranscriptDefaults(activity: Partial<Activity>, role: 'user' | 'bot', id?: string): Partial<Activity> {
+  const copy: Partial<Activity> = { ...activity, from: { ...(activity.from ?? { id: role }), role } as Activity['from'] };
+  if (!copy.id) copy.id = id || `g_${randomUUID()}`;
+  if (!copy.timestamp) copy.timestamp = new Date();
+  return copy;
+}
+
+// ---------- cursors ----------
+
+export function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parts) && parts.length === arity && parts.every((p) => typeof p === 'string' || typeof p === 'number')) return parts as (string | number)[];
+  } catch {
+    // fall through
+  }
+  throw new RangeError('Invalid cursor');
+}
+
+// ---------- filters ----------
+
+export interface NormalizedFilter {
+  urgencyRank?: number;
+  intent?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  /** LIKE pattern (with `\` as escape), already wrapped in %…%. */
+  like?: string;
+  channel?: string;
+}
+
+function isoOrThrow(value: string, name: string, endOfDay: boolean): string {
+  const v = value.trim();
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
+  const d = new Date(dateOnly ? `${v}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : v);
+  if (Number.isNaN(d.getTime())) throw new RangeError(`Invalid ${name} date: ${JSON.stringify(value)}`);
+  return d.toISOString();
+}
+
+export function normalizeFilter(filter: ConversationFilter = {}): NormalizedFilter {
+  const out: NormalizedFilter = {};
+  if (filter.urgency !== undefined) {
+    if (!isUrgency(filter.urgency)) throw new RangeError(`Invalid urgency: ${JSON.stringify(filter.urgency)}`);
+    out.urgencyRank = URGENCY_LEVELS.indexOf(filter.urgency);
+  }
+  if (filter.status !== undefined) {
+    if (!REVIEW_STATUSES.includes(filter.status)) throw new RangeError(`Invalid status: ${JSON.stringify(filter.status)}`);
+    out.status = filter.status;
+  }
+  if (filter.intent) out.intent = filter.intent;
+  if (filter.channel) out.channel = filter.channel;
+  if (filter.from) out.from = isoOrThrow(filter.from, 'from', false);
+  if (filter.to) out.to = isoOrThrow(filter.to, 'to', true);
+  if (filter.q && filter.q.trim()) out.like = `%${filter.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return out;
+}
+
+export function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIST_LIMIT;
+  return Math.max(1, Math.min(MAX_LIST_LIMIT, Math.floor(limit)));
+}
+
+export function validatePatch(patch: ReviewPatch): ReviewPatch {
+  const out: ReviewPatch = {};
+  if (patch.status !== undefined) {
+    if (!REVIEW_STATUSES.includes(patch.status)) throw new RangeError(`Invalid review status: ${JSON.stringify(patch.status)}`);
+    out.status = patch.status;
+  }
+  if (patch.tags !== undefined) {
+    if (!Array.isArray(patch.tags) || !patch.tags.every((t) => typeof t === 'string')) throw new RangeError('tags must be a list of strings');
+    out.tags = [...new Set(patch.tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+  }
+  if (patch.note !== undefined) {
+    if (typeof patch.note !== 'string') throw new RangeError('note must be a string');
+    out.note = patch.note;
+  }
+  return out;
+}
+
+export function validateDays(days: number): number {
+  if (typeof days !== 'number' || !Number.isFinite(days) || days < 0) throw new RangeError(`days must be a non-negative number, got ${String(days)}`);
+  return days;
+}
+
+export function storedActivity(seq: number, ts: Date | string, role: string, type: string, text: string | null, intent: string | null, urgency: string | null, json: string): StoredActivity {
+  return {
+    seq,
+    at: (ts instanceof Date ? ts : new Date(ts)).toISOString(),
+    role: role === 'bot' ? 'bot' : 'user',
+    type,
+    text,
+    intent,
+    urgency: isUrgency(urgency) ? urgency : null,
+    activity: JSON.parse(json) as Partial<Activity>,
+  };
+}
+
+/** Activity as botbuilder's TranscriptStore returns it (timestamp as a Date). */
+export function transcriptActivity(json: string): Activity {
+  const a = JSON.parse(json) as Activity;
+  if (a.timestamp) a.timestamp = new Date(a.timestamp);
+  return a;
+}

@@ -1,0 +1,58 @@
+/**
+ * Transcript logging that is durable and retry-aware. Use instead of botbuilder's
+ * TranscriptLoggerMiddleware (which neither awaits its writes nor knows about retried
+ * turns):
+ *
+ *  - the incoming activity and every reply actually sent are written at the end of the
+ *    turn as ONE batch (one transaction) and the turn waits for it, so the transcript is
+ *    stored before the HTTP response goes out — on PostgreSQL as well as SQLite;
+ *  - replies of an attempt that `runTurnWithRetry` threw away are not logged;
+ *  - text is redacted by the store before anything is written.
+ *
+ * Register it early (before middleware that may answer a turn itself, e.g. triage),
+ * so those replies are logged too.
+ */
+import { ActivityEventNames, ActivityTypes, type Activity, type Middleware, type TurnContext } from 'botbuilder';
+import { silentLogger, type Logger } from '../logger';
+import { currentAttempt, isAttemptDiscarded } from './retry';
+import { withTranscriptDefaults } from './transcriptCommon';
+import type { BatchTranscriptStore } from './types';
+
+interface Entry {
+  activity: Partial<Activity>;
+  attempt: number;
+}
+
+export class TranscriptMiddleware implements Middleware {
+  constructor(
+    private readonly store: BatchTranscriptStore,
+    private readonly logger: Logger = silentLogger,
+  ) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const entries: Entry[] = [];
+    const incoming = context.activity;
+    if (incoming && !(incoming.type === ActivityTypes.Event && incoming.name === ActivityEventNames.ContinueConversation)) {
+      entries.push({ activity: withTranscriptDefaults(incoming, 'user'), attempt: 0 });
+    }
+    context.onSendActivities(async (ctx, activities, nextSend) => {
+      const attempt = currentAttempt(ctx);
+      const responses = await nextSend();
+      activities.forEach((activity, i) => {
+        entries.push({ activity: withTranscriptDefaults(activity, 'bot', responses?.[i]?.id), attempt });
+      });
+      return responses;
+    });
+    try {
+      await next();
+    } finally {
+      const batch = entries.filter((e) => !isAttemptDiscarded(context, e.attempt)).map((e) => e.activity);
+      try {
+        await this.store.logActivities(batch);
+      } catch (err) {
+        // Never fail a turn the user has already been answered in; make it visible to operators.
+        this.logger.error({ err: err instanceof Error ? err.message : String(err), conversationId: incoming?.conversation?.id }, 'transcript: write failed');
+      }
+    }
+  }
+}
