@@ -11,6 +11,7 @@ import type { Database } from './storage/types';
 import { createAdapter } from './adapter';
 import { createBotApp, type BotApp, type BotAppDeps } from './app';
 import { createServer, type RouteModule } from './server';
+import { staffRoutes } from './staff';
 
 export interface Service {
   app: BotApp;
@@ -32,7 +33,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const adapter = createAdapter(config, logger);
   app.attach(adapter);
 
-  const routes: RouteModule[] = [];
+  const routes: RouteModule[] = [staffRoutes({ config, db, logger })];
 
   const { server, drain } = createServer({
     adapter,

@@ -1,0 +1,141 @@
+/**
+ * Conversation views and exports for staff.
+ *
+ * - `transcript`: the Bot Framework Emulator's `.transcript` format, a JSON array of
+ *   the stored (redacted) activities, so staff can open it in the Emulator and replay it.
+ * - `json`: the summary plus the activities as the console shows them.
+ * - `csv`: one row per activity, RFC 4180 quoting, cells that a spreadsheet would run
+ *   as a formula (= + - @ tab CR) prefixed with `'`.
+ */
+import type { Activity } from 'botbuilder';
+import type { ConversationSummary, StoredActivity } from '../storage/types';
+import type { SourceRef, Urgency } from '../turnMeta';
+
+export const EXPORT_FORMATS = ['transcript', 'json', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** One activity as the console's transcript view shows it. */
+export interface ActivityView {
+  seq: number;
+  at: string;
+  role: 'user' | 'bot';
+  type: string;
+  text: string | null;
+  /** Bot replies only. */
+  intent: string | null;
+  urgency: Urgency | null;
+  sources: SourceRef[];
+  /** Cards, reduced to what a reviewer needs to read. */
+  attachments: { contentType: string; title: string | null; text: string | null }[];
+  suggestedActions: string[];
+}
+
+/** The console's / API's key for a conversation: `<channel>:<conversation id>`. */
+export function conversationKey(ref: { channel: string; id: string }): string {
+  return `${ref.channel}:${ref.id}`;
+}
+
+/** Splits a key at the first colon (channel ids never contain one; conversation ids may). */
+export function parseConversationKey(key: string): { channel: string; id: string } | null {
+  const i = key.indexOf(':');
+  if (i <= 0 || i === key.length - 1) return null;
+  return { channel: key.slice(0, i), id: key.slice(i + 1) };
+}
+
+export function summaryView(s: ConversationSummary): ConversationSummary & { key: string } {
+  return { key: conversationKey(s), ...s };
+}
+
+function asRecord(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+function sourcesOf(activity: Partial<Activity>): SourceRef[] {
+  const list = asRecord(activity.channelData)?.sources;
+  if (!Array.isArray(list)) return [];
+  return list
+    .map(asRecord)
+    .filter((s): s is Record<string, unknown> => s !== null && typeof s.document === 'string')
+    .map((s) => ({ document: String(s.document), section: typeof s.section === 'string' ? s.section : '' }));
+}
+
+export function activityView(a: StoredActivity): ActivityView {
+  const attachments = (a.activity.attachments ?? []).map((att) => {
+    const content = asRecord(att.content);
+    const body = Array.isArray(content?.body) ? content.body.map(asRecord) : [];
+    const firstText = body.find((b) => b && typeof b.text === 'string');
+    return {
+      contentType: att.contentType,
+      title: str(content?.title) ?? str(att.name),
+      text: str(content?.text) ?? str(firstText?.text) ?? null,
+    };
+  });
+  return {
+    seq: a.seq,
+    at: a.at,
+    role: a.role,
+    type: a.type,
+    text: a.text,
+    intent: a.role === 'bot' ? a.intent : null,
+    urgency: a.role === 'bot' ? a.urgency : null,
+    sources: a.role === 'bot' ? sourcesOf(a.activity) : [],
+    attachments,
+    suggestedActions: (a.activity.suggestedActions?.actions ?? []).map((x) => x.title ?? String(x.value ?? '')).filter(Boolean),
+  };
+}
+
+/**
+ * Emulator transcript: the stored activities in order, each completed with what the
+ * Emulator needs to draw it (from/recipient roles, timestamp, conversation, channel).
+ */
+export function toTranscript(summary: ConversationSummary, activities: StoredActivity[]): Partial<Activity>[] {
+  return activities.map((a) => {
+    const act: Partial<Activity> = structuredClone(a.activity);
+    act.type ??= a.type;
+    act.timestamp ??= a.at as unknown as Date; // JSON: an ISO string, as the Emulator writes it
+    act.channelId ??= summary.channel;
+    act.conversation ??= { id: summary.id, isGroup: false, conversationType: '', name: '' };
+    const other = a.role === 'user' ? 'bot' : 'user';
+    act.from = { id: act.from?.id ?? a.role, name: act.from?.name ?? '', ...act.from, role: act.from?.role ?? a.role };
+    if (act.recipient) act.recipient = { ...act.recipient, role: act.recipient.role ?? other };
+    return act;
+  });
+}
+
+/** A CSV cell: neutralise spreadsheet formulas, then quote when needed. */
+export function csvCell(value: unknown): string {
+  let s = value === null || value === undefined ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const CSV_COLUMNS = ['seq', 'timestamp', 'role', 'type', 'text', 'intent', 'urgency', 'sources'] as const;
+
+/** UTF-8 with a byte-order mark (so spreadsheet programs read accents right), CRLF line ends. */
+export function toCsv(activities: StoredActivity[]): string {
+  const rows = [CSV_COLUMNS.join(',')];
+  for (const a of activities) {
+    const v = activityView(a);
+    rows.push([
+      v.seq,
+      v.at,
+      v.role,
+      v.type,
+      v.text ?? v.attachments.map((x) => [x.title, x.text].filter(Boolean).join(': ')).join(' | '),
+      v.intent ?? '',
+      v.urgency ?? '',
+      v.sources.map((s) => (s.section ? `${s.document}#${s.section}` : s.document)).join('; '),
+    ].map(csvCell).join(','));
+  }
+  return '\ufeff' + rows.join('\r\n') + '\r\n';
+}
+
+/** A file name safe in a Content-Disposition header and on any file system. */
+export function safeFileName(id: string): string {
+  const cleaned = id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100);
+  return cleaned || 'conversation';
+}

@@ -1,0 +1,312 @@
+/**
+ * The staff transcript review: JSON API under `/staff/api` and the console at `/staff`.
+ *
+ *   POST   /staff/api/login                      token → session cookie (rate-limited failures)
+ *   POST   /staff/api/logout
+ *   GET    /staff/api/me
+ *   GET    /staff/api/conversations              filters, newest first, cursor paging
+ *   GET    /staff/api/conversations/:key         activities with intent/urgency/sources
+ *   GET    /staff/api/conversations/:key/export  ?format=transcript|json|csv
+ *   PATCH  /staff/api/conversations/:key         review status, tags, note
+ *   DELETE /staff/api/conversations/:key         admins only
+ *   GET    /staff/api/stats                      ?days=1|7|30|90
+ *   GET    /staff/api/audit                      admins only
+ *
+ * `:key` is `<channel>:<conversation id>` (URL-encoded), as the list returns it.
+ * Every view, export, review change and deletion is written to the audit log before
+ * the answer goes out.
+ */
+import type { Request, Response, Server } from 'restify';
+import type { z } from 'zod';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { RouteModule } from '../server';
+import type { ConversationFilter, Database } from '../storage/types';
+import { sendError, sendJson } from '../http/respond';
+import {
+  accountForToken,
+  authenticate,
+  callerIp,
+  callerKey,
+  clearedSessionCookie,
+  CSRF_HEADER,
+  CSRF_VALUE,
+  isSecureRequest,
+  sessionCookie,
+  type StaffCaller,
+} from './auth';
+import { activityView, conversationKey, parseConversationKey, safeFileName, summaryView, toCsv, toTranscript } from './export';
+import { LoginGuard } from './loginGuard';
+import { auditQuery, exportQuery, firstIssue, listQuery, loginBody, reviewBody, statsQuery } from './schemas';
+import { createStaticHandler, setApiHeaders } from './static';
+import { createStaffStore } from './store';
+import type { NewAuditEntry, StaffStore } from './store/types';
+import { hashSecret, newSessionId } from './tokens';
+
+export interface StaffRouteDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** Defaults to the store on `db`'s own SQL handle. */
+  store?: StaffStore;
+  loginGuard?: LoginGuard;
+  now?: () => Date;
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+type AuthedHandler = (caller: StaffCaller, req: Request, res: Response) => Promise<void>;
+
+export function staffRoutes(deps: StaffRouteDeps): RouteModule {
+  return (server: Server) => installStaffRoutes(server, deps);
+}
+
+export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
+  const { config, db, logger } = deps;
+  const store = deps.store ?? createStaffStore(db);
+  const guard = deps.loginGuard ?? new LoginGuard();
+  const now = deps.now ?? (() => new Date());
+  const sessionSeconds = config.STAFF_SESSION_HOURS * 3600;
+
+  /** Runs a handler; anything unexpected becomes a logged 500 without details. */
+  const safe = (fn: Handler): Handler => async (req, res) => {
+    setApiHeaders(res);
+    try {
+      await fn(req, res);
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message } : String(err), path: req.path() }, 'staff API error');
+      if (!res.headersSent) sendError(res, 500, 'internal', 'Something went wrong. The error has been logged.');
+    }
+  };
+
+  const tooMany = (res: Response, seconds: number): void => {
+    res.setHeader('Retry-After', String(seconds));
+    sendError(res, 429, 'rate_limited', `Too many failed sign-in attempts from this address. Try again in ${seconds} seconds.`);
+  };
+
+  /** Authentication, CSRF check for cookie callers, and the admin role where needed. */
+  const authed = (options: { admin?: boolean }, fn: AuthedHandler): Handler => safe(async (req, res) => {
+    const key = callerKey(req, config);
+    const wait = guard.blocked(key);
+    if (wait > 0 && req.headers.authorization !== undefined) return tooMany(res, wait);
+    const auth = await authenticate(store, req, now());
+    if (!auth.ok) {
+      if (auth.badToken) {
+        const blockFor = guard.fail(key);
+        if (blockFor > 0) return tooMany(res, blockFor);
+      }
+      res.setHeader('WWW-Authenticate', 'Bearer realm="calfbot-staff"');
+      return sendError(res, 401, 'unauthenticated', 'Sign in with a staff token first.');
+    }
+    const { caller } = auth;
+    const changes = !['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET');
+    if (changes && caller.via === 'session' && req.headers[CSRF_HEADER] !== CSRF_VALUE) {
+      return sendError(res, 403, 'csrf', `Requests that change data need the header X-Requested-With: ${CSRF_VALUE}.`);
+    }
+    if (options.admin && caller.account.role !== 'admin') {
+      return sendError(res, 403, 'forbidden', 'Only admins may do this.');
+    }
+    await fn(caller, req, res);
+  });
+
+  const audit = async (caller: StaffCaller | null, req: Request, entry: Omit<NewAuditEntry, 'at' | 'actor' | 'ip'>): Promise<void> => {
+    await store.appendAudit({
+      ...entry,
+      at: now().toISOString(),
+      actor: caller ? { id: caller.account.id, name: caller.account.name, role: caller.account.role } : null,
+      ip: callerIp(req, config),
+    });
+  };
+
+  /** Parses with a schema or answers 400 naming the parameter. */
+  const parse = <S extends z.ZodType>(res: Response, schema: S, input: unknown): z.output<S> | undefined => {
+    const result = schema.safeParse(input ?? {});
+    if (result.success) return result.data;
+    const { field, message } = firstIssue(result.error);
+    sendError(res, 400, 'invalid_request', message, field);
+    return undefined;
+  };
+
+  const refOf = (req: Request, res: Response): { channel: string; id: string } | undefined => {
+    const raw = (req.params as Record<string, string | undefined>).key ?? '';
+    const ref = raw.length <= 600 ? parseConversationKey(raw) : null;
+    if (!ref) sendError(res, 400, 'invalid_request', 'id must be "<channel>:<conversation id>", as in the conversation list\'s "key"', 'id');
+    return ref ?? undefined;
+  };
+
+  const notFound = (res: Response): void => sendError(res, 404, 'not_found', 'No such conversation (it may have been deleted or purged).');
+
+  // ---- sessions ---------------------------------------------------------------------
+
+  server.post('/staff/api/login', safe(async (req, res) => {
+    const key = callerKey(req, config);
+    const wait = guard.blocked(key);
+    if (wait > 0) return tooMany(res, wait);
+    if (req.headers[CSRF_HEADER] !== CSRF_VALUE) {
+      return sendError(res, 403, 'csrf', `Sign-in requests need the header X-Requested-With: ${CSRF_VALUE}.`);
+    }
+    const body = parse(res, loginBody, typeof req.body === 'object' ? req.body : undefined);
+    if (!body) return;
+    const account = await accountForToken(store, body.token);
+    if (!account) {
+      const blockFor = guard.fail(key);
+      await audit(null, req, { action: 'login.failed' });
+      if (blockFor > 0) return tooMany(res, blockFor);
+      return sendError(res, 401, 'invalid_token', 'That staff token is not valid (or has been revoked).', 'token');
+    }
+    const sid = newSessionId();
+    const at = now();
+    const expiresAt = new Date(at.getTime() + sessionSeconds * 1000).toISOString();
+    await store.deleteExpiredSessions(at.toISOString());
+    await store.createSession({ idHash: hashSecret(sid), accountId: account.id, createdAt: at.toISOString(), expiresAt });
+    await store.touchLogin(account.id, at.toISOString());
+    await audit({ account, via: 'session', sessionHash: null, sessionExpiresAt: null }, req, { action: 'session.login' });
+    sendJson(res, 200, { name: account.name, role: account.role, expiresAt }, { 'set-cookie': sessionCookie(sid, sessionSeconds, isSecureRequest(req, config)) });
+  }));
+
+  server.post('/staff/api/logout', authed({}, async (caller, req, res) => {
+    if (caller.sessionHash) await store.deleteSession(caller.sessionHash);
+    await audit(caller, req, { action: 'session.logout' });
+    res.setHeader('set-cookie', clearedSessionCookie(isSecureRequest(req, config)));
+    res.writeHead(204);
+    res.end();
+  }));
+
+  server.get('/staff/api/me', authed({}, async (caller, _req, res) => {
+    const { account } = caller;
+    sendJson(res, 200, { id: account.id, name: account.name, role: account.role, via: caller.via, expiresAt: caller.sessionExpiresAt });
+  }));
+
+  // ---- conversations ----------------------------------------------------------------
+
+  server.get('/staff/api/conversations', authed({}, async (caller, req, res) => {
+    const query = parse(res, listQuery, req.query);
+    if (!query) return;
+    const { cursor, limit, ...rest } = query;
+    const filter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as ConversationFilter;
+    let page;
+    try {
+      page = await db.listConversations(filter, cursor ?? null, limit);
+    } catch (err) {
+      if (cursor && err instanceof Error && /cursor/i.test(err.message)) {
+        return sendError(res, 400, 'invalid_request', 'cursor is not a cursor from this API (or it belongs to another filter)', 'cursor');
+      }
+      throw err;
+    }
+    // One entry per search, not per page.
+    if (!cursor) await audit(caller, req, { action: 'conversations.list', detail: { filter } });
+    sendJson(res, 200, { items: page.items.map(summaryView), nextCursor: page.nextCursor });
+  }));
+
+  server.get('/staff/api/conversations/:key', authed({}, async (caller, req, res) => {
+    const ref = refOf(req, res);
+    if (!ref) return;
+    const summary = await db.getConversation(ref);
+    if (!summary) return notFound(res);
+    const activities = await db.getConversationActivities(ref);
+    await audit(caller, req, { action: 'conversation.view', target: ref });
+    sendJson(res, 200, { conversation: summaryView(summary), activities: activities.map(activityView) });
+  }));
+
+  server.get('/staff/api/conversations/:key/export', authed({}, async (caller, req, res) => {
+    const ref = refOf(req, res);
+    if (!ref) return;
+    const query = parse(res, exportQuery, req.query);
+    if (!query) return;
+    const summary = await db.getConversation(ref);
+    if (!summary) return notFound(res);
+    const activities = await db.getConversationActivities(ref);
+    await audit(caller, req, { action: 'conversation.export', target: ref, detail: { format: query.format, activities: activities.length } });
+    const base = safeFileName(ref.id);
+    let body: string;
+    let type: string;
+    let file: string;
+    if (query.format === 'transcript') {
+      body = JSON.stringify(toTranscript(summary, activities), null, 2);
+      type = 'application/json; charset=utf-8';
+      file = `${base}.transcript`;
+    } else if (query.format === 'json') {
+      body = JSON.stringify({
+        conversation: summaryView(summary),
+        exportedAt: now().toISOString(),
+        exportedBy: caller.account.name,
+        activities: activities.map(activityView),
+      }, null, 2);
+      type = 'application/json; charset=utf-8';
+      file = `${base}.json`;
+    } else {
+      body = toCsv(activities);
+      type = 'text/csv; charset=utf-8';
+      file = `${base}.csv`;
+    }
+    res.writeHead(200, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      'content-disposition': `attachment; filename="${file}"`,
+    });
+    res.end(body);
+  }));
+
+  server.patch('/staff/api/conversations/:key', authed({}, async (caller, req, res) => {
+    const ref = refOf(req, res);
+    if (!ref) return;
+    const patch = parse(res, reviewBody, typeof req.body === 'object' ? req.body : undefined);
+    if (!patch) return;
+    const updated = await db.updateReview(ref, patch);
+    if (!updated) return notFound(res);
+    await audit(caller, req, {
+      action: 'conversation.review',
+      target: ref,
+      // The note may hold clinical detail: record that it changed, not what it says.
+      detail: { ...(patch.status ? { status: patch.status } : {}), ...(patch.tags ? { tags: patch.tags } : {}), ...(patch.note !== undefined ? { noteChanged: true } : {}) },
+    });
+    sendJson(res, 200, summaryView(updated));
+  }));
+
+  server.del('/staff/api/conversations/:key', authed({ admin: true }, async (caller, req, res) => {
+    const ref = refOf(req, res);
+    if (!ref) return;
+    const existed = await db.deleteConversation(ref);
+    if (!existed) return notFound(res);
+    await audit(caller, req, { action: 'conversation.delete', target: ref });
+    res.writeHead(204);
+    res.end();
+  }));
+
+  // ---- stats and audit --------------------------------------------------------------
+
+  server.get('/staff/api/stats', authed({}, async (_caller, req, res) => {
+    const query = parse(res, statsQuery, req.query);
+    if (!query) return;
+    sendJson(res, 200, await db.stats(query.days));
+  }));
+
+  server.get('/staff/api/audit', authed({ admin: true }, async (_caller, req, res) => {
+    const query = parse(res, auditQuery, req.query);
+    if (!query) return;
+    let target: { channel: string; id: string } | undefined;
+    if (query.conversation) {
+      const ref = parseConversationKey(query.conversation);
+      if (!ref) return sendError(res, 400, 'invalid_request', 'conversation must be "<channel>:<conversation id>"', 'conversation');
+      target = ref;
+    }
+    const page = await store.listAudit(
+      { action: query.action, actorName: query.actor, target },
+      query.cursor ? Number(query.cursor) : null,
+      query.limit,
+    );
+    sendJson(res, 200, {
+      items: page.items.map((e) => ({ ...e, conversation: e.target ? conversationKey(e.target) : null })),
+      nextCursor: page.nextBeforeId === null ? null : String(page.nextBeforeId),
+    });
+  }));
+
+  // Anything else under /staff/api: 401 without a session, 404 with one.
+  const unknown = authed({}, async (_caller, _req, res) => sendError(res, 404, 'not_found', 'No such staff API route.'));
+  for (const method of ['get', 'post', 'put', 'patch', 'del'] as const) server[method]('/staff/api/*', unknown);
+
+  // ---- the console ------------------------------------------------------------------
+  const serveStatic = createStaticHandler(logger);
+  server.get('/staff', serveStatic);
+  server.get('/staff/', serveStatic);
+  server.get('/staff/:file', serveStatic);
+}

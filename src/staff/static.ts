@@ -1,0 +1,59 @@
+/**
+ * Serves the console (public/staff/) with the strict staff policy of
+ * src/http/securityHeaders.ts: everything from this origin, no inline scripts or
+ * styles, no framing, no caching. Nothing loads from outside.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Request, Response } from 'restify';
+import type { Logger } from '../logger';
+import { sendError } from '../http/respond';
+import { apiPolicy, applySecurityHeaders, staffPagePolicy } from '../http/securityHeaders';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+const FILE_PATTERN = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|png|ico)$/;
+
+/** Headers for every staff response: no caching of patient data, no sniffing, no framing. */
+export function setApiHeaders(res: Response): void {
+  applySecurityHeaders(res, apiPolicy());
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
+/** public/staff, found from the working directory or from this file (src/ or dist/src/). */
+export function findPublicDir(): string {
+  const candidates = [
+    path.resolve(process.cwd(), 'public', 'staff'),
+    path.resolve(__dirname, '..', '..', 'public', 'staff'),
+    path.resolve(__dirname, '..', '..', '..', 'public', 'staff'),
+  ];
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? candidates[0];
+}
+
+export function createStaticHandler(logger: Logger, dir = findPublicDir()) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const requested = (req.params as Record<string, string | undefined>).file ?? 'index.html';
+    applySecurityHeaders(res, staffPagePolicy());
+    if (!FILE_PATTERN.test(requested)) return sendError(res, 404, 'not_found', 'Not found.');
+    let body: Buffer;
+    try {
+      body = await fs.promises.readFile(path.join(dir, requested));
+    } catch {
+      if (requested === 'index.html') logger.error({ dir }, 'staff console files not found');
+      return sendError(res, 404, 'not_found', 'Not found.');
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(requested)] ?? 'application/octet-stream',
+      'content-length': body.length,
+    });
+    res.end(body);
+  };
+}

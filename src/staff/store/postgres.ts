@@ -1,0 +1,187 @@
+/** StaffStore on PostgreSQL (pg Pool). Tables: migration 100, in the database's schema if it has one. */
+import type { Pool } from 'pg';
+import {
+  DuplicateAccountError,
+  type AuditActor,
+  type AuditEntry,
+  type AuditFilter,
+  type AuditPage,
+  type NewAccount,
+  type NewAuditEntry,
+  type NewSession,
+  type StaffAccount,
+  type StaffRole,
+  type StaffSession,
+  type StaffStore,
+} from './types';
+
+interface AccountRow {
+  id: string;
+  name: string;
+  role: StaffRole;
+  created_at: Date;
+  revoked_at: Date | null;
+  last_login_at: Date | null;
+}
+
+interface AuditRow {
+  id: string;
+  at: Date;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  action: string;
+  channel: string | null;
+  conversation_id: string | null;
+  detail: Record<string, unknown> | null;
+  ip: string | null;
+}
+
+const ACCOUNT_COLUMNS = 'id, name, role, created_at, revoked_at, last_login_at';
+
+export class PostgresStaffStore implements StaffStore {
+  private readonly t: { accounts: string; sessions: string; audit: string };
+
+  constructor(private readonly pool: Pool, schema: string | null = null) {
+    const q = (name: string) => (schema ? `${quoteIdent(schema)}.${name}` : name);
+    this.t = { accounts: q('staff_accounts'), sessions: q('staff_sessions'), audit: q('staff_audit') };
+  }
+
+  async createAccount(account: NewAccount): Promise<StaffAccount> {
+    try {
+      const { rows } = await this.pool.query<AccountRow>(
+        `INSERT INTO ${this.t.accounts} (id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${ACCOUNT_COLUMNS}`,
+        [account.id, account.name, account.role, account.tokenHash, account.createdAt],
+      );
+      return toAccount(rows[0]);
+    } catch (err) {
+      if (isUniqueViolation(err, 'staff_accounts_active_name')) throw new DuplicateAccountError(account.name);
+      throw err;
+    }
+  }
+
+  async findActiveAccountByTokenHash(tokenHash: string): Promise<StaffAccount | null> {
+    const { rows } = await this.pool.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${this.t.accounts} WHERE token_hash = $1 AND revoked_at IS NULL`, [tokenHash]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  async listAccounts(): Promise<StaffAccount[]> {
+    const { rows } = await this.pool.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${this.t.accounts} ORDER BY created_at, id`);
+    return rows.map(toAccount);
+  }
+
+  async revokeAccount(by: { id: string } | { name: string }, at: string): Promise<StaffAccount[]> {
+    const column = 'id' in by ? 'id' : 'name';
+    const value = 'id' in by ? by.id : by.name;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<AccountRow>(
+        `UPDATE ${this.t.accounts} SET revoked_at = $2 WHERE ${column} = $1 AND revoked_at IS NULL RETURNING ${ACCOUNT_COLUMNS}`,
+        [value, at],
+      );
+      if (rows.length > 0) await client.query(`DELETE FROM ${this.t.sessions} WHERE account_id = ANY($1::text[])`, [rows.map((r) => r.id)]);
+      await client.query('COMMIT');
+      return rows.map(toAccount);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async touchLogin(accountId: string, at: string): Promise<void> {
+    await this.pool.query(`UPDATE ${this.t.accounts} SET last_login_at = $2 WHERE id = $1`, [accountId, at]);
+  }
+
+  async createSession(session: NewSession): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.t.sessions} (id_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+      [session.idHash, session.accountId, session.createdAt, session.expiresAt],
+    );
+  }
+
+  async findSession(idHash: string, now: string): Promise<StaffSession | null> {
+    const { rows } = await this.pool.query<AccountRow & { id_hash: string; expires_at: Date }>(
+      `SELECT s.id_hash, s.expires_at, a.id, a.name, a.role, a.created_at, a.revoked_at, a.last_login_at
+         FROM ${this.t.sessions} s JOIN ${this.t.accounts} a ON a.id = s.account_id
+        WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.revoked_at IS NULL`,
+      [idHash, now],
+    );
+    const row = rows[0];
+    return row ? { idHash: row.id_hash, expiresAt: row.expires_at.toISOString(), account: toAccount(row) } : null;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.t.sessions} WHERE id_hash = $1`, [idHash]);
+  }
+
+  async deleteExpiredSessions(now: string): Promise<number> {
+    const result = await this.pool.query(`DELETE FROM ${this.t.sessions} WHERE expires_at <= $1`, [now]);
+    return result.rowCount ?? 0;
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const { rows } = await this.pool.query<AuditRow>(
+      `INSERT INTO ${this.t.audit} (at, actor_id, actor_name, actor_role, action, channel, conversation_id, detail, ip)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      [
+        entry.at,
+        entry.actor?.id ?? null,
+        entry.actor?.name ?? null,
+        entry.actor?.role ?? null,
+        entry.action,
+        entry.target?.channel ?? null,
+        entry.target?.id ?? null,
+        entry.detail ? JSON.stringify(entry.detail) : null,
+        entry.ip ?? null,
+      ],
+    );
+    return toAudit(rows[0]);
+  }
+
+  async listAudit(filter: AuditFilter, beforeId: number | null, limit: number): Promise<AuditPage> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const p = (v: string | number) => { params.push(v); return `$${params.length}`; };
+    if (beforeId !== null) where.push(`id < ${p(beforeId)}`);
+    if (filter.action) where.push(`action = ${p(filter.action)}`);
+    if (filter.actorName) where.push(`actor_name = ${p(filter.actorName)}`);
+    if (filter.target) where.push(`channel = ${p(filter.target.channel)} AND conversation_id = ${p(filter.target.id)}`);
+    const sql = `SELECT * FROM ${this.t.audit} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p(limit + 1)}`;
+    const { rows } = await this.pool.query<AuditRow>(sql, params);
+    const items = rows.slice(0, limit).map(toAudit);
+    return { items, nextBeforeId: rows.length > limit ? items[items.length - 1].id : null };
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: string; constraint?: string } | null;
+  return !!e && e.code === '23505' && e.constraint === constraint;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+function toAccount(row: AccountRow): StaffAccount {
+  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString(), revokedAt: iso(row.revoked_at), lastLoginAt: iso(row.last_login_at) };
+}
+
+function toAudit(row: AuditRow): AuditEntry {
+  const actor: AuditActor | null = row.actor_name !== null
+    ? { id: row.actor_id ?? '', name: row.actor_name, role: (row.actor_role ?? 'system') as AuditActor['role'] }
+    : null;
+  return {
+    id: Number(row.id),
+    at: row.at.toISOString(),
+    actor,
+    action: row.action,
+    target: row.channel !== null && row.conversation_id !== null ? { channel: row.channel, id: row.conversation_id } : null,
+    detail: row.detail,
+    ip: row.ip,
+  };
+}
