@@ -79,3 +79,8 @@ export class OptimisticStorage implements Storage {
     if (scope) for (const key of keys) if (scope.etags.has(key)) scope.etags.set(key, ABSENT_ETAG);
   }
 }
+
+/** Runs `fn` outside any turn scope (plain Storage semantics), e.g. for a background job. */
+export function outsideTurnScope<T>(fn: () => Promise<T>): Promise<T> {
+  return scopes.exit(fn);
+}

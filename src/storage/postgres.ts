@@ -129,10 +129,15 @@ function summaryOf(r: ConversationRow): ConversationSummary {
 }
 
 export class PostgresTranscripts implements BatchTranscriptStore, ConversationIndex {
+  /** Single-activity writes (botbuilder's TranscriptLoggerMiddleware fires them without awaiting) go one at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
+
   constructor(private readonly pool: Pool) {}
 
-  async logActivity(activity: Activity): Promise<void> {
-    await this.logActivities([activity]);
+  logActivity(activity: Activity): Promise<void> {
+    const next = this.queue.then(() => this.logActivities([activity]));
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** One transaction for the whole batch (a turn). Redaction happens before any SQL runs. */
