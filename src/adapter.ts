@@ -6,7 +6,9 @@
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
+  type Activity,
   type ConfigurationBotFrameworkAuthenticationOptions,
+  type InvokeResponse,
   type TurnContext,
 } from 'botbuilder';
 import type { Config } from './config';
@@ -14,14 +16,42 @@ import type { Logger } from './logger';
 
 export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment. If your leg is swollen, red, warm or very painful, or you feel short of breath, do not wait for me: seek medical care now.';
 
-export function createAdapter(config: Config, logger: Logger): CloudAdapter {
+/** The result of authenticating one request (claims, audience, connector factory). */
+export type AuthenticatedRequest = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['authenticateRequest']>>;
+
+/**
+ * CloudAdapter with its two steps exposed, so the HTTP layer can authenticate a request,
+ * then validate the activity (400 for bad input, only for callers that proved who they are),
+ * then run the turn. `process()` still works as before.
+ */
+export class CalfAdapter extends CloudAdapter {
+  constructor(
+    auth: ConfigurationBotFrameworkAuthentication,
+    /** False when MicrosoftAppId is empty (local use, Emulator): requests are not authenticated. */
+    readonly authEnabled: boolean,
+  ) {
+    super(auth);
+  }
+
+  /** Check the request's Bot Framework JWT against the activity; throws when it is not valid. */
+  authenticate(activity: Partial<Activity>, authHeader: string): Promise<AuthenticatedRequest> {
+    return this.botFrameworkAuthentication.authenticateRequest(activity as Activity, authHeader);
+  }
+
+  /** Run one turn for an authenticated, validated activity; returns the invoke/expectReplies response. */
+  runAuthenticated(auth: AuthenticatedRequest, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(auth, activity, logic);
+  }
+}
+
+export function createAdapter(config: Config, logger: Logger): CalfAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.MicrosoftAppId ?? '',
     MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
     MicrosoftAppType: config.MicrosoftAppType,
     MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
   } as ConfigurationBotFrameworkAuthenticationOptions);
-  const adapter = new CloudAdapter(auth);
+  const adapter = new CalfAdapter(auth, Boolean(config.MicrosoftAppId));
   adapter.onTurnError = onTurnError(logger);
   return adapter;
 }

@@ -13,6 +13,7 @@ import { CalfBot, type ConversationDialog } from './bot';
 import { ReplyMetadataMiddleware } from './middleware/replyMetadata';
 import { NormalizeIncomingMiddleware } from './middleware/normalizeIncoming';
 import { TriageMiddleware } from './middleware/triage';
+import { RateLimitMiddleware } from './middleware/rateLimit';
 import { loadTriage, type Triage } from './triage';
 import { createEscalationAlert } from './triage/alert';
 import { loadRecognizer } from './nlu/recognizer';
@@ -58,6 +59,8 @@ export function createBotApp(deps: BotAppDeps): BotApp {
       logger,
       alert: createEscalationAlert(config, logger),
     }),
+    // After triage: red flags are assessed on every message, limited or not.
+    new RateLimitMiddleware({ config, logger }),
   ];
 
   return {

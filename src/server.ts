@@ -3,11 +3,12 @@
  * and the route modules of the channels and the staff console.
  * Tracks turns in flight so shutdown can let them finish.
  */
-import restify, { type Server } from 'restify';
-import type { CloudAdapter } from 'botbuilder';
+import restify, { type Request, type Response, type Server } from 'restify';
 import type { Logger } from './logger';
 import type { CalfBot } from './bot';
+import type { CalfAdapter } from './adapter';
 import { sendJson } from './http/respond';
+import { handleMessages, errorBody, rejectMultipart } from './http/messages';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -19,7 +20,7 @@ export interface Readiness {
 export type RouteModule = (server: Server) => void;
 
 export interface ServerDeps {
-  adapter: CloudAdapter;
+  adapter: CalfAdapter;
   bot: CalfBot;
   logger: Logger;
   readiness: Readiness;
@@ -39,19 +40,23 @@ export function createServer(deps: ServerDeps): BotServer {
   let idle: (() => void) | undefined;
 
   server.use(restify.plugins.queryParser({ mapParams: false }));
+  // restify's multipart parser writes uploads to the temp directory and never deletes them.
+  server.use(rejectMultipart);
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: false }));
 
-  server.post('/api/messages', async (req, res) => {
+  // Authenticate (Bot Framework JWT when MicrosoftAppId is set) → validate (400 naming the
+  // field) → run the turn. See src/http/messages.ts and docs/security.md.
+  server.post('/api/messages', async (req: Request, res: Response) => {
     inFlight++;
     try {
-      await adapter.process(req, res, (context) => bot.run(context));
+      await handleMessages(req, res, { adapter, logger, logic: (context) => bot.run(context) });
     } finally {
       inFlight--;
       if (inFlight === 0) idle?.();
     }
   });
 
-  server.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  server.get('/healthz', async (_req, res) => sendJson(res, 200, { status: 'ok' }));
   server.get('/readyz', async (_req, res) => {
     const state = await deps.readiness();
     sendJson(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not ready', checks: state.checks });
@@ -59,8 +64,14 @@ export function createServer(deps: ServerDeps): BotServer {
 
   for (const install of deps.routes ?? []) install(server);
 
-  server.on('restifyError', (req, _res, err: Error & { statusCode?: number }, callback: () => void) => {
+  server.on('restifyError', (req: Request, res: Response, err: Error & { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
     logger.warn({ method: req.method, path: req.path(), status: err.statusCode, error: err.name }, 'request rejected');
+    // Every error restify produces itself (bad JSON, body too large, 404, 405…) answers in
+    // the one JSON error shape, whatever the client's Accept header; never the parser's
+    // message, which can quote the body.
+    const body = errorBody(err);
+    err.toJSON = () => body;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
     callback();
   });
 

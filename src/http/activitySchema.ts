@@ -178,7 +178,8 @@ export function inputFlags(activity: Partial<Activity>): InputFlags {
 
 /** Set flags explicitly (tests, or a channel that builds activities itself). */
 export function setInputFlags(activity: Partial<Activity>, flags: InputFlags): void {
-  Object.defineProperty(activity, INPUT_FLAGS, { value: flags, enumerable: false, configurable: true, writable: true });
+  // Enumerable so that `{ ...activity }` copies keep it; JSON.stringify skips symbol keys.
+  Object.defineProperty(activity, INPUT_FLAGS, { value: flags, enumerable: true, configurable: true, writable: true });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
