@@ -73,6 +73,12 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\b(is|was|are|were|do|does|did|has|have|had|could|would|should|must|need|might)nt\b/g, '$1 not'],
   [/\b(it|that|there|what|he|she|who|where|here|this)'s\b/g, '$1 is'],
   [/\bi'?m\b/g, 'i am'],
+  [/\bi'?ve\b/g, 'i have'],
+  [/\b(you|we|they)re\b/g, '$1 are'],
+  [/\bw\/(?=\s|[a-z])/g, 'with '],
+  [/\b(n|nd|an)\b/g, 'and'],
+  [/\bu\b/g, 'you'],
+  [/\bur\b/g, 'your'],
   [/'re\b/g, ' are'],
   [/'ve\b/g, ' have'],
   [/'ll\b/g, ' will'],
@@ -112,6 +118,8 @@ const PRE_TRIGGERS = new Set(['no', 'not', 'never', 'without', 'nor', 'neither',
 /** Words after which "free"/"absence"/"lack" act as a trigger when followed by "of". */
 const OF_TRIGGERS = new Set(['free', 'absence', 'lack', 'lacking']);
 const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsided', 'cleared', 'vanished']);
+/** A post-trigger must end its clause or be followed by one of these ("gone white" is not a negation). */
+const POST_FOLLOWERS = new Set(['now', 'completely', 'totally', 'away', 'and', 'thankfully', 'already', 'today', 'overnight']);
 /** "went away", "gone away", "has gone". */
 const POST_PAIRS: [string, string][] = [['went', 'away'], ['go', 'away'], ['goes', 'away']];
 /** Pseudo-negations: a trigger followed by these words negates nothing. */
@@ -343,7 +351,8 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
   const postNegated = new Array<boolean>(tokens.length).fill(false);
   tokens.forEach((t, i) => {
     const next = tokens[i + 1]?.text;
-    const isPost = (POST_TRIGGERS.has(t.text) && next !== 'of' && next !== 'down' && next !== 'up')
+    const ends = next === undefined || PUNCT_BREAK.has(next) || CLAUSE_BREAK_WORDS.has(next) || POST_FOLLOWERS.has(next);
+    const isPost = (POST_TRIGGERS.has(t.text) && ends)
       || POST_PAIRS.some(([a, b]) => t.text === a && next === b);
     if (!isPost) return;
     for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
@@ -365,8 +374,7 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
   for (let j = comma + 1; j < tokens.length; j++) {
     const t = tokens[j];
     if (!t) break;
-    if (isBreak(t) && t.text !== ',') break;
-    if (t.text === ',') continue;
+    if (isBreak(t)) break;
     if (t.text === 'or' || t.text === 'nor') sawOr = true;
     if (conceptTokens.has(j)) {
       sawConcept = true;
