@@ -1,0 +1,89 @@
+/**
+ * Loads `dialogs/*.yaml` at start-up: each file is parsed and checked against its
+ * schema, then the whole set is checked (src/content/validate.ts). Any problem stops
+ * start-up with a ContentError whose lines each name the file and the node id.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import { dialogFileSchema, SYSTEM_FILE, systemFileSchema, type Content, type DialogFile, type SystemFile } from './schema';
+import { TAXONOMY_INTENTS } from './taxonomy';
+import { validateSet, type Problem } from './validate';
+
+export class ContentError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`Dialog content is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map(formatProblem).join('\n'));
+    this.name = 'ContentError';
+  }
+}
+
+export function formatProblem(p: Problem): string {
+  return `  ${p.file}${p.node ? ` node '${p.node}'` : ''}: ${p.message}`;
+}
+
+export interface LoadOptions {
+  /** Where the NLU intent files live (default: `intents/` next to the dialogs folder). */
+  intentsDir?: string;
+}
+
+/** Intent ids: the 37 of the taxonomy plus every `intents/*.yaml` except red-flags.yaml. */
+export function taxonomyIntents(intentsDir: string): string[] {
+  const ids = new Set<string>(TAXONOMY_INTENTS);
+  if (existsSync(intentsDir)) {
+    for (const f of readdirSync(intentsDir)) {
+      if (/\.ya?ml$/.test(f) && f !== 'red-flags.yaml') ids.add(f.replace(/\.ya?ml$/, ''));
+    }
+  }
+  return [...ids];
+}
+
+/** Where in the YAML a zod issue is, as a node id when the path goes through `nodes[i]`. */
+function issueNode(raw: unknown, issuePath: PropertyKey[]): string | undefined {
+  if (issuePath[0] !== 'nodes' || typeof issuePath[1] !== 'number') return undefined;
+  const nodes = (raw as { nodes?: unknown[] }).nodes;
+  const node = nodes?.[issuePath[1]] as { id?: unknown } | undefined;
+  return typeof node?.id === 'string' ? node.id : `#${issuePath[1] + 1}`;
+}
+
+function parseFile<S extends z.ZodType>(dir: string, file: string, schema: S, problems: Problem[]): (z.infer<S> & { file: string }) | undefined {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(path.join(dir, file), 'utf8'));
+  } catch (err) {
+    problems.push({ file, message: `is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
+    return undefined;
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const where = issue.path.filter((p) => typeof p !== 'symbol').join('.');
+      problems.push({ file, node: issueNode(raw, issue.path), message: `${where ? `${where}: ` : ''}${issue.message}` });
+    }
+    return undefined;
+  }
+  return { ...(result.data as object), file } as z.infer<S> & { file: string };
+}
+
+export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content {
+  const problems: Problem[] = [];
+  if (!existsSync(dir)) throw new ContentError([{ file: dir, message: 'folder not found' }]);
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  if (!files.includes(SYSTEM_FILE)) problems.push({ file: SYSTEM_FILE, message: 'is missing (welcome, menu, help and fallback texts)' });
+  let system: SystemFile | undefined;
+  const dialogs: DialogFile[] = [];
+  for (const f of files) {
+    if (f === SYSTEM_FILE) system = parseFile(dir, f, systemFileSchema, problems);
+    else {
+      const d = parseFile(dir, f, dialogFileSchema, problems);
+      if (d) dialogs.push(d);
+    }
+  }
+  if (problems.length || !system) throw new ContentError(problems);
+  const intentsDir = options.intentsDir ?? path.join(path.dirname(path.resolve(dir)), 'intents');
+  problems.push(...validateSet(system, dialogs, taxonomyIntents(intentsDir)));
+  if (problems.length) throw new ContentError(problems);
+  const intentDialog: Record<string, string> = {};
+  for (const d of dialogs) for (const i of d.intents) intentDialog[i] = d.id;
+  return { dir, system, dialogs, intentDialog };
+}

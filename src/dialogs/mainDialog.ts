@@ -1,0 +1,145 @@
+/**
+ * The root dialog: routes each new message to the dialog tree for its intent, asks
+ * "Did you mean…?" when the recognizer is unsure, and falls back to the menu when it
+ * has no idea. Replies answering an intent carry it in channelData.intent; the
+ * "Did you mean…?" reply carries intent null and the fallback menu carries 'none'.
+ */
+import { MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import {
+  ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
+  type Choice, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
+} from 'botbuilder-dialogs';
+import type { Config } from '../config';
+import type { Content } from '../content/schema';
+import { FALLBACK_INTENT } from '../content/taxonomy';
+import type { IntentRecognizer } from '../nlu/types';
+import { turnMeta } from '../turnMeta';
+import { TreeChoicePrompt } from './prompts';
+import { fill, matchCommand, normalise, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
+import { TreeDialog } from './treeDialog';
+
+interface MainOptions {
+  /** Start this dialog (for this intent). */
+  start?: string;
+  intent?: string;
+  /** Show the main menu (after "start over"). */
+  menu?: boolean;
+}
+
+interface Offer {
+  dialog: string;
+  intent?: string;
+}
+
+interface StepValues {
+  offers?: Offer[];
+}
+
+const MAIN = 'mainWaterfall';
+const MENU = 'mainMenuPrompt';
+
+export class MainDialog extends ComponentDialog {
+  private readonly runtime: Runtime;
+
+  constructor(opts: { recognizer: IntentRecognizer; content: Content; config: Config }) {
+    super('mainDialog');
+    this.runtime = opts;
+    for (const file of opts.content.dialogs) this.addDialog(new TreeDialog(file, this.runtime));
+    // The menu accepts anything: a message that is not one of its choices is answered afresh.
+    this.addDialog(new TreeChoicePrompt(MENU, true, async () => true));
+    this.addDialog(new WaterfallDialog(MAIN, [this.route.bind(this), this.afterRoute.bind(this)]));
+    this.initialDialogId = MAIN;
+  }
+
+  async run(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void> {
+    const dialogSet = new DialogSet(accessor);
+    dialogSet.add(this);
+    const dc = await dialogSet.createContext(context);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
+  }
+
+  /** What the bot is and is not, then the menu (typing a number or an item's words works). */
+  async sendWelcome(context: TurnContext): Promise<void> {
+    const { system } = this.runtime.content;
+    const labels = system.menu.items.map((id) => this.label(id));
+    const text = [...system.welcome, system.menu.prompt, labels.map((l, i) => `${i + 1}. ${l}`).join('\n')]
+      .map((p) => fill(p, this.runtime.config)).join('\n\n');
+    await context.sendActivity(MessageFactory.suggestedActions(labels, text));
+  }
+
+  private label(dialogId: string): string {
+    const d = this.runtime.content.dialogs.find((f) => f.id === dialogId)!;
+    return d.menu ?? d.title;
+  }
+
+  /** A menu item typed or clicked outside a prompt: its label, or its number in the main menu. */
+  private pick(text: string): Offer | undefined {
+    const t = normalise(text);
+    const { dialogs, system } = this.runtime.content;
+    const byLabel = dialogs.find((d) => normalise(d.menu ?? d.title) === t);
+    if (byLabel) return { dialog: byLabel.id, intent: byLabel.intents[0] };
+    const n = /^\d+$/.test(t) ? Number(t) : NaN;
+    const item = system.menu.items[n - 1];
+    const d = item ? dialogs.find((f) => f.id === item) : undefined;
+    return d ? { dialog: d.id, intent: d.intents[0] } : undefined;
+  }
+
+  private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const o = (step.options ?? {}) as MainOptions;
+    const { system, intentDialog } = this.runtime.content;
+    const main: Offer[] = system.menu.items.map((id) => ({ dialog: id, intent: this.runtime.content.dialogs.find((d) => d.id === id)!.intents[0] }));
+    if (o.start) return this.startTree(step, o.start, o.intent);
+    if (o.menu) return this.offer(step, fill(system.menu.prompt, this.runtime.config), main, null);
+
+    const text = step.context.activity.text?.trim() ?? '';
+    const command = text ? matchCommand(text, system.commands) : undefined;
+    if (command === 'help' && intentDialog.help) return this.startTree(step, intentDialog.help, 'help');
+    if (command === 'cancel') return this.cancelled(step);
+    if (command === 'startOver') return this.offer(step, fill(system.menu.prompt, this.runtime.config), main, null);
+    const picked = text ? this.pick(text) : undefined;
+    if (picked) return this.startTree(step, picked.dialog, picked.intent);
+
+    const decision = text ? await recognizeAndDecide(this.runtime, step.context) : { kind: 'fallback' as const };
+    if (decision.kind === 'answer' && intentDialog[decision.intent]) return this.startTree(step, intentDialog[decision.intent]!, decision.intent);
+    if (decision.kind === 'clarify') {
+      const offers = decision.candidates.flatMap((intent) => (intentDialog[intent] ? [{ dialog: intentDialog[intent]!, intent }] : []))
+        .filter((x, i, all) => all.findIndex((y) => y.dialog === x.dialog) === i);
+      if (offers.length > 0) return this.offer(step, fill(system.clarify, this.runtime.config), offers, null);
+    }
+    return this.offer(step, system.fallback.map((p) => fill(p, this.runtime.config)).join('\n\n'), main, FALLBACK_INTENT);
+  }
+
+  private async startTree(step: WaterfallStepContext, dialogId: string, intent?: string): Promise<DialogTurnResult> {
+    (step.values as StepValues).offers = undefined;
+    return step.beginDialog(dialogId, { intent });
+  }
+
+  private async offer(step: WaterfallStepContext, prompt: string, offers: Offer[], intent: string | null): Promise<DialogTurnResult> {
+    turnMeta(step.context).intent = intent;
+    (step.values as StepValues).offers = offers;
+    const choices: Choice[] = offers.map((x) => ({ value: this.label(x.dialog) }));
+    return step.prompt(MENU, { prompt, choices });
+  }
+
+  private async cancelled(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    await step.context.sendActivity(this.runtime.content.system.cancelled.map((p) => fill(p, this.runtime.config)).join('\n\n'));
+    return step.endDialog();
+  }
+
+  private async afterRoute(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const offers = (step.values as StepValues).offers;
+    if (offers) {
+      const found = step.result as FoundChoice | undefined;
+      const chosen = found ? offers[found.index] : undefined;
+      // Not one of the offered items: treat the message as a new question.
+      return step.replaceDialog(MAIN, chosen ? { start: chosen.dialog, intent: chosen.intent } : {});
+    }
+    const result = (step.result ?? {}) as TreeResult;
+    if (result.next) return step.replaceDialog(MAIN, { start: result.next } satisfies MainOptions);
+    if (result.action === 'cancel') return this.cancelled(step);
+    if (result.action === 'startOver') return step.replaceDialog(MAIN, { menu: true } satisfies MainOptions);
+    if (result.action === 'reroute') return step.replaceDialog(MAIN, {});
+    return step.endDialog();
+  }
+}

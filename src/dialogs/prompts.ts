@@ -1,0 +1,82 @@
+/**
+ * The prompts the dialog trees use, able to say whether they would accept the
+ * current message ("12" for a count, "left" or "2" for a choice, "yes"). A message
+ * the active prompt accepts is an answer, never an interruption.
+ */
+import {
+  ChoicePrompt, ConfirmPrompt, ListStyle, NumberPrompt,
+  type DialogContext, type FoundChoice, type PromptOptions, type PromptValidator, type PromptValidatorContext,
+} from 'botbuilder-dialogs';
+
+interface PromptInstanceState {
+  state: object;
+  options: PromptOptions;
+}
+
+function instanceState(dc: DialogContext): PromptInstanceState {
+  return dc.activeDialog!.state as PromptInstanceState;
+}
+
+export interface ProbePrompt {
+  /** Would the prompt recognise the current message as an answer? */
+  accepts(dc: DialogContext): Promise<boolean>;
+  /** A follow-up menu: any other message ends the dialog and is answered afresh. */
+  readonly open: boolean;
+}
+
+export function isProbePrompt(d: unknown): d is ProbePrompt {
+  return typeof d === 'object' && d !== null && typeof (d as ProbePrompt).accepts === 'function';
+}
+
+export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
+  constructor(id: string, readonly open = false, validator?: PromptValidator<FoundChoice>) {
+    super(id, validator, 'en-us');
+    // auto: suggested actions where the channel has them, a hero card where it has
+    // buttons, a numbered list elsewhere. Typing the number or the words always works.
+    this.style = ListStyle.auto;
+    this.recognizerOptions = { recognizeNumbers: true, recognizeOrdinals: true, allowPartialMatches: false };
+  }
+
+  async accepts(dc: DialogContext): Promise<boolean> {
+    const s = instanceState(dc);
+    return (await this.onRecognize(dc.context, s.state, s.options)).succeeded;
+  }
+}
+
+export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
+  readonly open = false;
+  constructor(id: string) {
+    super(id, undefined, 'en-us');
+    this.style = ListStyle.auto;
+  }
+
+  async accepts(dc: DialogContext): Promise<boolean> {
+    const s = instanceState(dc);
+    return (await this.onRecognize(dc.context, s.state, s.options)).succeeded;
+  }
+}
+
+/** Range checks for number nodes travel in the prompt options. */
+export interface NumberRange {
+  min: number;
+  max: number;
+}
+
+async function inRange(prompt: PromptValidatorContext<number>): Promise<boolean> {
+  const range = prompt.options.validations as NumberRange | undefined;
+  const v = prompt.recognized.value;
+  if (!prompt.recognized.succeeded || v === undefined || !Number.isInteger(v)) return false;
+  return !range || (v >= range.min && v <= range.max);
+}
+
+export class TreeNumberPrompt extends NumberPrompt implements ProbePrompt {
+  readonly open = false;
+  constructor(id: string) {
+    super(id, inRange, 'en-us');
+  }
+
+  async accepts(dc: DialogContext): Promise<boolean> {
+    const s = instanceState(dc);
+    return (await this.onRecognize(dc.context, s.state, s.options)).succeeded;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Test harness for the dialog tests: the MainDialog on a TestAdapter with
+ * MemoryStorage + ConversationState, the reply-metadata middleware, and a fake
+ * recognizer (a map from message text to intent scores). Expected texts are read
+ * from the YAML by key, never retyped.
+ */
+import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import { testConfig, type Config } from '../src/config';
+import { loadContent } from '../src/content/loader';
+import type { Content, DialogNode, NodeOf, NodeKind } from '../src/content/schema';
+import { MainDialog } from '../src/dialogs/mainDialog';
+import { fill, normalise } from '../src/dialogs/runtime';
+import { ReplyMetadataMiddleware } from '../src/middleware/replyMetadata';
+import type { IntentRecognizer } from '../src/nlu/types';
+
+/** text → intent (score 0.95), or text → explicit scores. Unknown text → none. */
+export type FakeNlu = Record<string, string | Record<string, number>>;
+
+export function fakeRecognizer(map: FakeNlu): IntentRecognizer & { calls: string[] } {
+  const table = new Map(Object.entries(map).map(([k, v]) => [normalise(k), v] as const));
+  const calls: string[] = [];
+  return {
+    calls,
+    async recognize(context) {
+      const text = context.activity.text ?? '';
+      calls.push(text);
+      const hit = table.get(normalise(text));
+      const scores = typeof hit === 'string' ? { [hit]: 0.95 } : (hit ?? { none: 0.9 });
+      return { text, intents: Object.fromEntries(Object.entries(scores).map(([k, score]) => [k, { score }])), entities: {} };
+    },
+  };
+}
+
+export const content: Content = loadContent('dialogs');
+export const config: Config = testConfig();
+
+export function node<K extends NodeKind>(dialog: string, id: string, kind: K): NodeOf<K> {
+  const d = content.dialogs.find((f) => f.id === dialog);
+  const n: DialogNode | undefined = d?.nodes.find((x) => x.id === id);
+  if (!n || n.kind !== kind) throw new Error(`no ${kind} node ${dialog}/${id}`);
+  return n as NodeOf<K>;
+}
+
+export function dialogTitle(dialog: string): string {
+  return content.dialogs.find((f) => f.id === dialog)!.title;
+}
+
+/** A data text with its placeholders filled as the bot fills them. */
+export function f(text: string, extra: Record<string, unknown> = {}): string {
+  return fill(text, config, extra);
+}
+
+export interface Harness {
+  turn(text: string): Promise<Partial<Activity>[]>;
+  welcome(): Promise<Partial<Activity>[]>;
+  nlu: ReturnType<typeof fakeRecognizer>;
+}
+
+export function harness(map: FakeNlu = {}, channelId = 'test'): Harness {
+  const nlu = fakeRecognizer(map);
+  const main = new MainDialog({ recognizer: nlu, content, config });
+  const state = new ConversationState(new MemoryStorage());
+  const accessor = state.createProperty<DialogState>('DialogState');
+  const adapter = new TestAdapter(async (context) => {
+    if (context.activity.type === ActivityTypes.Message) await main.run(context, accessor);
+    if (context.activity.type === ActivityTypes.ConversationUpdate) await main.sendWelcome(context);
+    await state.saveChanges(context, false);
+  }, { channelId, conversation: { id: 'c1', isGroup: false, conversationType: 'personal', name: '' } });
+  adapter.use(new ReplyMetadataMiddleware());
+  const drain = (): Partial<Activity>[] => adapter.activeQueue.splice(0).filter((a) => a.type === ActivityTypes.Message);
+  return {
+    nlu,
+    async turn(text) {
+      drain();
+      await adapter.receiveActivity(text);
+      return drain();
+    },
+    async welcome() {
+      drain();
+      await adapter.receiveActivity({ type: ActivityTypes.ConversationUpdate, membersAdded: [{ id: 'user1', name: 'User' }] });
+      return drain();
+    },
+  };
+}
+
+/** All reply texts of a turn, joined (for `toContain`). */
+export function texts(replies: Partial<Activity>[]): string {
+  return replies.map((r) => r.text ?? '').join('\n---\n');
+}
