@@ -7,7 +7,7 @@
 import type { Activity } from 'botbuilder';
 import { cardMessage, type CardButton, type CardSpec } from '../cards';
 import type { Config } from '../config';
-import type { EscalationText } from './lexicon';
+import { loadLexicon, type EscalationText } from './lexicon';
 
 export type EscalationLevel = 'urgent' | 'emergency';
 
@@ -57,4 +57,31 @@ export function buildEscalation(source: EscalationSource, level: EscalationLevel
   const message = cardMessage(escalationSpec(source, level, reasons, config));
   message.channelData = { ...(message.channelData as Record<string, unknown> | undefined), urgency: level, intent: null, redFlags: reasons };
   return message;
+}
+
+/**
+ * Used only when the middleware is given a bare `Triage` without wording: the lexicon
+ * in `intents/`, or, if even that cannot be read, a minimal built-in text (an
+ * escalation must never fail for want of wording).
+ */
+export function fallbackEscalationSource(dir = 'intents'): EscalationSource {
+  try {
+    const lexicon = loadLexicon(dir);
+    const whys = new Map(lexicon.rules.map((r) => [r.id, r.why]));
+    return { responses: (level) => lexicon.responses[level], why: (id) => whys.get(id) };
+  } catch {
+    const minimal = (title: string, paragraph: string): EscalationText => ({
+      title,
+      paragraphs: [paragraph],
+      bullets: [],
+      call_clinic: 'Call {clinicName}',
+      call_emergency: 'Call {emergencyNumber}',
+    });
+    return {
+      responses: (level) => level === 'emergency'
+        ? minimal('Call {emergencyNumber} now', 'What you describe can be a medical emergency. Please call {emergencyNumber} now.')
+        : minimal('Please get medical advice today', 'What you describe needs to be checked by a doctor today. Please call {clinicName} on {clinicPhone} or an urgent care service.'),
+      why: () => undefined,
+    };
+  }
 }
