@@ -71,6 +71,11 @@ export async function handleMessages(req: Request, res: Response, deps: Messages
     return;
   }
   const activity = result.activity;
+  // botbuilder checks the token's serviceurl claim only when the activity has a serviceUrl.
+  if (adapter.authEnabled && !activity.serviceUrl) {
+    sendError(res, 400, 'invalid_activity', 'serviceUrl is required', 'serviceUrl');
+    return;
+  }
   if (!adapter.authEnabled && activity.deliveryMode !== 'expectReplies' && activity.serviceUrl && !isLoopbackUrl(activity.serviceUrl)) {
     sendError(res, 400, 'invalid_activity', 'serviceUrl must be a loopback address when the bot runs without MicrosoftAppId (use deliveryMode expectReplies otherwise)', 'serviceUrl');
     return;

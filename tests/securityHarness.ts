@@ -1,0 +1,83 @@
+/**
+ * A small in-process server for the security tests: the real createServer, adapter,
+ * CalfBot, reply-metadata/normalize middleware and rate limiter, with a scripted dialog
+ * and a stand-in triage step (escalates on "clot" / "chest pain" before touching state,
+ * like the real triage middleware). The tests that need the full bot use startTestService.
+ */
+import type { AddressInfo } from 'node:net';
+import { ConversationState, MemoryStorage, type Middleware, type Storage, type TurnContext, type StatePropertyAccessor } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import { testConfig } from '../src/config';
+import { silentLogger, type Logger } from '../src/logger';
+import { createAdapter, type CalfAdapter } from '../src/adapter';
+import { CalfBot, type ConversationDialog } from '../src/bot';
+import { createServer } from '../src/server';
+import { ReplyMetadataMiddleware } from '../src/middleware/replyMetadata';
+import { NormalizeIncomingMiddleware } from '../src/middleware/normalizeIncoming';
+import { RateLimitMiddleware } from '../src/middleware/rateLimit';
+import { turnMeta } from '../src/turnMeta';
+
+export const ESCALATION_TEXT = 'ESCALATION: please seek medical care now.';
+
+/** Echoes the text and counts turns in conversation state (so state corruption shows). */
+export class EchoDialog implements ConversationDialog {
+  async run(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void> {
+    const state = (await accessor.get(context, { dialogStack: [] })) as DialogState & { turns?: number };
+    state.turns = (state.turns ?? 0) + 1;
+    await context.sendActivity({ type: 'message', text: `echo(${state.turns}): ${context.activity.text ?? ''}`, channelData: { intent: 'echo' } });
+  }
+  async sendWelcome(context: TurnContext): Promise<void> {
+    await context.sendActivity('welcome');
+  }
+}
+
+/** Stand-in for the triage middleware: escalates red flags before any state access. */
+export class StandInTriage implements Middleware {
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const text = context.activity.type === 'message' ? context.activity.text ?? '' : '';
+    if (/\b(clot|chest pain)\b/i.test(text)) {
+      const meta = turnMeta(context);
+      meta.urgency = /chest pain/i.test(text) ? 'emergency' : 'urgent';
+      meta.redFlags = ['stand-in'];
+      meta.escalated = true;
+      await context.sendActivity({ type: 'message', text: ESCALATION_TEXT });
+    }
+    await next();
+  }
+}
+
+export interface Harness {
+  url: string;
+  adapter: CalfAdapter;
+  rateLimit: RateLimitMiddleware;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  storage?: Storage;
+  logger?: Logger;
+  dialog?: ConversationDialog;
+  ready?: () => Promise<boolean>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const logger = options.logger ?? silentLogger;
+  const config = testConfig({ HOST: '127.0.0.1', ...(options.env ?? {}) });
+  const adapter = createAdapter(config, logger);
+  const bot = new CalfBot(new ConversationState(options.storage ?? new MemoryStorage()), options.dialog ?? new EchoDialog());
+  const rateLimit = new RateLimitMiddleware({ config, logger });
+  for (const m of [new ReplyMetadataMiddleware(), new NormalizeIncomingMiddleware(), new StandInTriage(), rateLimit]) adapter.use(m);
+  const { server, drain } = createServer({
+    adapter,
+    bot,
+    logger,
+    readiness: async () => {
+      const storage = options.ready ? await options.ready() : true;
+      return { ready: storage, checks: { storage } };
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, adapter, rateLimit, stop: () => drain(2000) };
+}
