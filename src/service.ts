@@ -12,6 +12,7 @@ import { createAdapter } from './adapter';
 import { createBotApp, type BotApp, type BotAppDeps } from './app';
 import { createServer, type RouteModule } from './server';
 import { staffRoutes } from './staff';
+import { channelRoutes } from './channels';
 
 export interface Service {
   app: BotApp;
@@ -33,7 +34,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const adapter = createAdapter(config, logger);
   app.attach(adapter);
 
-  const routes: RouteModule[] = [staffRoutes({ config, db, logger })];
+  const routes: RouteModule[] = [staffRoutes({ config, db, logger }), channelRoutes({ app, config, logger })];
 
   const { server, drain } = createServer({
     adapter,

@@ -1,0 +1,187 @@
+/**
+ * A Direct Line 3.0-compatible endpoint under /v3/directline, for Web Chat in polling
+ * mode (`createDirectLine({ domain: origin + '/v3/directline', token, webSocket: false })`).
+ * These are the requests DirectLineJS makes without WebSockets:
+ *
+ *   POST /v3/directline/tokens/generate                        (our page, for a new conversation)
+ *   POST /v3/directline/conversations                          start (or re-open) the token's conversation
+ *   GET  /v3/directline/conversations/:id?watermark=N          resume an existing conversation
+ *   POST /v3/directline/conversations/:id/activities           post an activity → { id }
+ *   GET  /v3/directline/conversations/:id/activities?watermark=N   poll → { activities, watermark }
+ *   POST /v3/directline/tokens/refresh                         every 15 minutes → { token, ... }
+ *
+ * Auth: `Authorization: Bearer <token>`. No token → 401; a token that is malformed,
+ * forged, expired or for another conversation → 403 (DirectLineJS treats 403 as
+ * "token expired"). Posted activities run through the same middleware, triage and
+ * transcript logging as /api/messages (see DirectLineAdapter).
+ */
+import type { Request, RequestHandler, Response, Server } from 'restify';
+import { z } from 'zod';
+import type { Activity, TurnContext } from 'botbuilder';
+import { sendError, sendJson } from '../http/respond';
+import { validateActivity } from '../http/activitySchema';
+import type { Logger } from '../logger';
+import { TokenIssuer, randomId, type DirectLineClaims } from './tokens';
+import type { ConversationStore } from './conversationStore';
+import type { DirectLineAdapter } from './directLineAdapter';
+
+export const DIRECT_LINE_BASE = '/v3/directline';
+
+export interface DirectLineRouteDeps {
+  adapter: DirectLineAdapter;
+  store: ConversationStore;
+  tokens: TokenIssuer;
+  logger: Logger;
+  /** The bot's turn handler, e.g. `(context) => app.bot.run(context)`. */
+  logic: (context: TurnContext) => Promise<void>;
+  /** Handlers run before the token-issuing route (e.g. a per-IP rate limit). */
+  tokenGuards?: RequestHandler[];
+}
+
+const account = z.object({ id: z.string().max(128).optional(), name: z.string().max(128).optional(), role: z.string().max(32).optional() }).optional();
+
+const generateBody = z.object({ user: account }).optional().nullable();
+const startBody = z.object({ user: account, locale: z.string().max(35).optional() }).optional().nullable();
+
+/** What the user may post. Unknown fields are kept (Web Chat sends a few more), known ones are checked. */
+export const postedActivity = z.looseObject({
+  type: z.enum(['message', 'typing', 'event'], { message: 'must be message, typing or event' }),
+  text: z.string().optional(),
+  textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
+  locale: z.string().max(35).optional(),
+  name: z.string().max(256).optional(),
+  value: z.unknown().optional(),
+  from: account,
+  channelData: z.record(z.string(), z.unknown()).optional(),
+  attachments: z.array(z.unknown()).max(0, 'file uploads are not supported').optional(),
+  entities: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
+});
+
+function bearer(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  const m = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return m?.[1];
+}
+
+function badRequest(res: Response, error: z.ZodError): void {
+  const issue = error.issues[0];
+  const field = issue?.path.join('.') || 'body';
+  sendError(res, 400, 'BadArgument', `${field} ${issue?.message ?? 'is invalid'}`, field);
+}
+
+export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) => void {
+  const { adapter, store, tokens, logger, logic } = deps;
+
+  /** The token's claims, or an error response already sent. */
+  function authorize(req: Request, res: Response, conversationId?: string): DirectLineClaims | undefined {
+    const token = bearer(req);
+    if (!token) {
+      res.header('www-authenticate', 'Bearer');
+      sendError(res, 401, 'MissingToken', 'An Authorization: Bearer token is required');
+      return undefined;
+    }
+    const result = tokens.verify(token);
+    if (!result.ok) {
+      sendError(res, 403, result.reason === 'expired' ? 'TokenExpired' : 'BadToken', result.reason === 'expired' ? 'The token has expired' : 'The token is not valid');
+      return undefined;
+    }
+    if (conversationId !== undefined && result.claims.conv !== conversationId) {
+      sendError(res, 403, 'BadToken', 'The token is not valid for this conversation');
+      return undefined;
+    }
+    return result.claims;
+  }
+
+  function conversationBody(claims: DirectLineClaims) {
+    const { token, expiresIn } = tokens.issue(claims.conv, claims.user);
+    return { conversationId: claims.conv, token, expires_in: expiresIn };
+  }
+
+  async function welcome(conversationId: string, userId: string, userName: string | undefined): Promise<void> {
+    const conv = store.get(conversationId);
+    if (!conv) return;
+    const update: Partial<Activity> = {
+      type: 'conversationUpdate',
+      from: { id: userId, name: userName ?? '', role: 'user' },
+      membersAdded: [{ id: userId, name: userName ?? '' }, { ...adapter.botAccount }],
+    };
+    await adapter.processActivity(conv, update, logic, false);
+  }
+
+  return (server) => {
+    server.post(`${DIRECT_LINE_BASE}/tokens/generate`, ...(deps.tokenGuards ?? []), async (req: Request, res: Response) => {
+      const body = generateBody.safeParse(req.body);
+      if (!body.success) return badRequest(res, body.error);
+      // The user id is always ours (dl_ prefix, as Azure does for trusted ids): a page cannot pick someone else's.
+      const userId = randomId('dl_');
+      const conversationId = randomId('', 18);
+      const { token, expiresIn } = tokens.issue(conversationId, userId);
+      sendJson(res, 200, { conversationId, token, expires_in: expiresIn, userId });
+    });
+
+    server.post(`${DIRECT_LINE_BASE}/tokens/refresh`, async (req: Request, res: Response) => {
+      const claims = authorize(req, res);
+      if (!claims) return;
+      sendJson(res, 200, conversationBody(claims));
+    });
+
+    server.post(`${DIRECT_LINE_BASE}/conversations`, async (req: Request, res: Response) => {
+      const claims = authorize(req, res);
+      if (!claims) return;
+      const body = startBody.safeParse(req.body);
+      if (!body.success) return badRequest(res, body.error);
+      const { created } = store.open(claims.conv, claims.user);
+      if (created) {
+        logger.info({ conversationId: claims.conv, channel: 'webchat' }, 'direct line conversation started');
+        await welcome(claims.conv, claims.user, body.data?.user?.name);
+      }
+      sendJson(res, created ? 201 : 200, conversationBody(claims));
+    });
+
+    server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId`, async (req: Request, res: Response) => {
+      const claims = authorize(req, res, String(req.params.conversationId));
+      if (!claims) return;
+      if (!store.get(claims.conv)) return sendError(res, 404, 'BadArgument', 'Conversation not found');
+      sendJson(res, 200, conversationBody(claims));
+    });
+
+    server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
+      const claims = authorize(req, res, String(req.params.conversationId));
+      if (!claims) return;
+      const conv = store.get(claims.conv);
+      if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
+      const raw = (req.query as Record<string, unknown> | undefined)?.watermark;
+      const parsed = z.union([z.literal(''), z.coerce.number().int().min(0)]).optional().safeParse(raw);
+      if (!parsed.success) return sendError(res, 400, 'BadArgument', 'watermark must be a whole number', 'watermark');
+      const watermark = parsed.data === '' || parsed.data === undefined ? undefined : parsed.data;
+      sendJson(res, 200, store.since(conv, watermark), { 'cache-control': 'no-store' });
+    });
+
+    server.post(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
+      const claims = authorize(req, res, String(req.params.conversationId));
+      if (!claims) return;
+      const conv = store.get(claims.conv);
+      if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
+      const parsed = postedActivity.safeParse(req.body);
+      if (!parsed.success) return badRequest(res, parsed.error);
+      const posted = parsed.data;
+      // Typing indicators are not stored or sent to the bot.
+      if (posted.type === 'typing') return sendJson(res, 200, { id: '' });
+      // The same checks as /api/messages (control characters, invisible characters stripped
+      // before triage, oversized text flagged), on the activity as the bot will see it.
+      const checked = validateActivity({
+        ...posted,
+        id: undefined,
+        conversation: { id: conv.id },
+        from: { id: claims.user, name: posted.from?.name ?? '', role: 'user' },
+      });
+      if (!checked.ok) return sendError(res, 400, 'BadArgument', checked.message, checked.field);
+      const id = await adapter.processActivity(conv, checked.activity, logic);
+      sendJson(res, 200, { id });
+    });
+
+    server.post(`${DIRECT_LINE_BASE}/conversations/:conversationId/upload`, async (_req: Request, res: Response) => {
+      sendError(res, 400, 'BadArgument', 'file uploads are not supported');
+    });
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The website widget: the demo clinic page (`/`), the chat page for the iframe (`/chat`),
+ * the embed script (`/widget.js`), the page assets (`/site/*`), Web Chat's bundle served
+ * from the bot itself (`/vendor/webchat.js`, nothing loads from a CDN), and two small APIs:
+ *
+ *   GET  /api/webchat/config     → { mode: 'self-hosted' | 'azure', domain, tokenUrl, webSocket, clinic }
+ *   POST /api/directline/token   → Azure mode only: exchanges DIRECT_LINE_SECRET for a
+ *                                  per-conversation token, so the secret never reaches a browser.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Request, RequestHandler, Response, Server } from 'restify';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { sendError, sendJson } from '../http/respond';
+import { securityHeaders, widgetPagePolicy, type PagePolicy } from '../http/securityHeaders';
+import { randomId } from './tokens';
+import { DIRECT_LINE_BASE } from './directLineRoutes';
+
+export const SITE_DIR = path.resolve(__dirname, '..', '..', 'public', 'site');
+// The package's "exports" hide dist/, so the file is addressed directly (UMD bundle, Adaptive Cards included).
+export const WEBCHAT_BUNDLE = path.resolve(__dirname, '..', '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+export interface WebChatRouteDeps {
+  config: Config;
+  logger: Logger;
+  /** For tests: a fetch to use for the Azure token exchange. */
+  fetchImpl?: typeof fetch;
+  /** Handlers run before the token exchange (e.g. a per-IP rate limit). */
+  tokenGuards?: RequestHandler[];
+}
+
+interface StaticFile {
+  body: Buffer;
+  type: string;
+}
+
+/** The files of public/site, read once (a small, fixed set: no path from a request ever reaches the file system). */
+function loadSite(dir: string): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  const walk = (sub: string) => {
+    for (const name of readdirSync(path.join(dir, sub))) {
+      const rel = sub ? `${sub}/${name}` : name;
+      const full = path.join(dir, rel);
+      if (statSync(full).isDirectory()) walk(rel);
+      else if (CONTENT_TYPES[path.extname(name)]) files.set(rel, { body: readFileSync(full), type: CONTENT_TYPES[path.extname(name)]! });
+    }
+  };
+  walk('');
+  return files;
+}
+
+export type WebChatMode = 'self-hosted' | 'azure';
+
+export function webChatMode(config: Config): WebChatMode {
+  return config.DIRECT_LINE_SECRET ? 'azure' : 'self-hosted';
+}
+
+export function webChatRoutes(deps: WebChatRouteDeps): (server: Server) => void {
+  const { config, logger } = deps;
+  const doFetch = deps.fetchImpl ?? fetch;
+  const mode = webChatMode(config);
+  const site = loadSite(SITE_DIR);
+  const azureDomain = `${config.DIRECT_LINE_ENDPOINT.replace(/\/+$/, '')}/v3/directline`;
+
+  // The chat page may be framed where FRAME_ANCESTORS allows (and by our own demo page).
+  const chatPolicy = widgetPagePolicy({
+    FRAME_ANCESTORS: `'self' ${config.FRAME_ANCESTORS}`,
+    DIRECT_LINE_ENDPOINT: mode === 'azure' ? config.DIRECT_LINE_ENDPOINT : undefined,
+  });
+  const demoPolicy: PagePolicy = { ...widgetPagePolicy({ FRAME_ANCESTORS: "'self'" }), extra: { 'X-Frame-Options': 'SAMEORIGIN' } };
+
+  function send(res: Response, file: StaticFile | undefined, headers: Record<string, string>, cache = 'no-cache'): void {
+    if (!file) return sendError(res, 404, 'not_found', 'Not found');
+    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': cache, 'x-content-type-options': 'nosniff', ...headers });
+    res.end(file.body);
+  }
+
+  let bundle: StaticFile | undefined;
+  const webchatBundle = (): StaticFile => (bundle ??= { body: readFileSync(WEBCHAT_BUNDLE), type: CONTENT_TYPES['.js']! });
+
+  return (server) => {
+    server.get('/', async (_req: Request, res: Response) => send(res, site.get('index.html'), securityHeaders(demoPolicy)));
+    server.get('/chat', async (_req: Request, res: Response) => send(res, site.get('chat.html'), securityHeaders(chatPolicy)));
+    // The embed script runs on the clinic's own site, so it may be loaded cross-origin.
+    server.get('/widget.js', async (_req: Request, res: Response) =>
+      send(res, site.get('widget.js'), { 'cross-origin-resource-policy': 'cross-origin', 'access-control-allow-origin': '*' }, 'public, max-age=300'));
+    server.get('/site/*', async (req: Request, res: Response) => {
+      const rel = decodeURIComponent(req.path()).replace(/^\/site\//, '');
+      send(res, rel.endsWith('.html') ? undefined : site.get(rel), { 'cross-origin-resource-policy': 'same-origin' });
+    });
+    server.get('/vendor/webchat.js', async (_req: Request, res: Response) =>
+      send(res, webchatBundle(), { 'cross-origin-resource-policy': 'same-origin' }, 'public, max-age=86400'));
+
+    server.get('/api/webchat/config', async (_req: Request, res: Response) => {
+      const clinic = { name: config.CLINIC_NAME, phone: config.CLINIC_PHONE, emergencyNumber: config.EMERGENCY_NUMBER };
+      if (mode === 'azure') {
+        sendJson(res, 200, { mode, domain: azureDomain, tokenUrl: '/api/directline/token', webSocket: true, clinic }, { 'cache-control': 'no-store' });
+      } else {
+        sendJson(res, 200, { mode, domain: DIRECT_LINE_BASE, tokenUrl: `${DIRECT_LINE_BASE}/tokens/generate`, webSocket: false, clinic }, { 'cache-control': 'no-store' });
+      }
+    });
+
+    server.post('/api/directline/token', ...(deps.tokenGuards ?? []), async (_req: Request, res: Response) => {
+      if (mode !== 'azure' || !config.DIRECT_LINE_SECRET) {
+        return sendError(res, 404, 'not_configured', `Azure Direct Line is not configured (DIRECT_LINE_SECRET); use ${DIRECT_LINE_BASE}/tokens/generate`);
+      }
+      const userId = randomId('dl_');
+      try {
+        const upstream = await doFetch(`${azureDomain}/tokens/generate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${config.DIRECT_LINE_SECRET}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ user: { id: userId } }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!upstream.ok) {
+          logger.warn({ status: upstream.status }, 'direct line token exchange failed');
+          return sendError(res, 502, 'upstream_error', 'Could not get a chat token from Direct Line. Please try again later.');
+        }
+        const body = (await upstream.json()) as { token?: unknown; conversationId?: unknown; expires_in?: unknown };
+        if (typeof body.token !== 'string' || typeof body.conversationId !== 'string') {
+          logger.warn('direct line token exchange returned an unexpected body');
+          return sendError(res, 502, 'upstream_error', 'Could not get a chat token from Direct Line. Please try again later.');
+        }
+        sendJson(res, 200, { token: body.token, conversationId: body.conversationId, expires_in: typeof body.expires_in === 'number' ? body.expires_in : undefined, userId }, { 'cache-control': 'no-store' });
+      } catch (err) {
+        logger.warn({ error: (err as Error).name }, 'direct line token exchange failed');
+        sendError(res, 502, 'upstream_error', 'Could not get a chat token from Direct Line. Please try again later.');
+      }
+    });
+  };
+}
