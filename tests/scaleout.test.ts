@@ -1,0 +1,148 @@
+/**
+ * Two server processes on one PostgreSQL behave as one bot:
+ *  - a dialog started on instance A continues on instance B (shared conversation state);
+ *  - concurrent turns of one conversation spread over both instances all get answered,
+ *    and the transcript holds every user message (eTag conflicts are retried, not lost).
+ *
+ * Spawns the real server (`src/index.ts` through tsx) twice; needs PostgreSQL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
+
+const ROOT = path.resolve(__dirname, '..');
+
+interface Server {
+  port: number;
+  proc: ChildProcess;
+  stderr: () => string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `node --import tsx src/index.ts` (= `npx tsx src/index.ts`, but one process, so kill() hits the server itself). */
+async function startServer(databaseUrl: string): Promise<Server> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', MicrosoftAppId: '', MicrosoftAppPassword: '', RATE_LIMIT_MESSAGES: '10000' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}: ${err.trim()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.status === 200) return { port, proc, stderr: () => err };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`server on port ${port} not ready within 60s: ${err.trim()}`);
+}
+
+async function stopServer(s: Server | undefined): Promise<void> {
+  if (!s || s.proc.exitCode !== null) return;
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGTERM');
+  const timer = setTimeout(() => s.proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface Reply {
+  type: string;
+  text?: string;
+  channelData?: { intent?: string | null; urgency?: string };
+}
+
+let ids = 0;
+async function say(s: Server, conversation: string, text: string): Promise<{ status: number; activities: Reply[] }> {
+  ids += 1;
+  const res = await fetch(`http://127.0.0.1:${s.port}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      type: 'message', text, deliveryMode: 'expectReplies', channelId: 'test', serviceUrl: 'http://localhost',
+      conversation: { id: conversation }, from: { id: 'u1' }, recipient: { id: 'bot' }, id: `m${ids}`,
+    }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { activities?: Reply[] };
+  return { status: res.status, activities: body.activities ?? [] };
+}
+
+function lastIntent(activities: Reply[]): string | null | undefined {
+  const messages = activities.filter((a) => a.type === 'message');
+  return messages[messages.length - 1]?.channelData?.intent;
+}
+
+describePg('scale-out: two instances on one PostgreSQL', () => {
+  let pg: PgSchema;
+  let a: Server | undefined;
+  let b: Server | undefined;
+
+  beforeAll(async () => {
+    pg = await createPgSchema('calfbot_scaleout', false);
+    // Start one first so the other finds the schema migrated, then the second.
+    a = await startServer(pg.url);
+    b = await startServer(pg.url);
+  }, 150_000);
+
+  afterAll(async () => {
+    await Promise.all([stopServer(a), stopServer(b)]);
+    await pg?.drop();
+  }, 30_000);
+
+  it('a dialog started on A continues on B', async () => {
+    const first = await say(a!, 'walk-1', 'wall test');
+    expect(first.status).toBe(200);
+    const intent = lastIntent(first.activities);
+    expect(intent, JSON.stringify(first.activities)).toBeTruthy();
+    expect(intent).not.toBe('none');
+    const second = await say(b!, 'walk-1', 'yes');
+    expect(second.status).toBe(200);
+    expect(second.activities.length).toBeGreaterThan(0);
+    // B knows the dialog A started: its answer continues it instead of falling back.
+    expect(lastIntent(second.activities), JSON.stringify(second.activities)).toBe(intent);
+    // Control: the same answer in a fresh conversation is not part of that dialog.
+    const control = await say(b!, 'walk-control', 'yes');
+    expect(lastIntent(control.activities)).not.toBe(intent);
+  }, 60_000);
+
+  it('concurrent turns of one conversation across both instances are all answered and all logged', async () => {
+    const n = 12;
+    const texts = Array.from({ length: n }, (_, i) => `hello ${i}`);
+    const results = await Promise.all(texts.map((t, i) => say(i % 2 === 0 ? a! : b!, 'busy-1', t)));
+    for (const r of results) {
+      expect(r.status).toBe(200);
+      expect(r.activities.filter((x) => x.type === 'message').length).toBeGreaterThan(0);
+    }
+    let logged: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const rows = await pg.query<{ text: string }>("SELECT text FROM activities WHERE conversation_id = 'busy-1' AND role = 'user'");
+      logged = rows.map((r) => r.text);
+      if (logged.length >= n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(logged.sort()).toEqual([...texts].sort());
+    const [conv] = await pg.query<{ turn_count: number }>("SELECT turn_count FROM conversations WHERE conversation_id = 'busy-1'");
+    expect(conv?.turn_count).toBe(n);
+    expect(a!.proc.exitCode).toBeNull();
+    expect(b!.proc.exitCode).toBeNull();
+  }, 60_000);
+});
