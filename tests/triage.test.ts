@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { testConfig } from '../src/config';
+import { createTriage, loadTriage } from '../src/triage';
+import { escalationSpec } from '../src/triage/escalation';
+import { cardText } from '../src/cards';
+import { LexiconError, parseLexicon } from '../src/triage/lexicon';
+
+interface Case { text: string; expect: 'none' | 'urgent' | 'emergency' }
+const table = parse(readFileSync('tests/data/triage-cases.yaml', 'utf8')) as { red_flags: Case[]; benign: Case[] };
+const triage = loadTriage('intents');
+
+describe('triage table', () => {
+  it('has at least 80 red-flag and 80 benign messages', () => {
+    expect(table.red_flags.length).toBeGreaterThanOrEqual(80);
+    expect(table.benign.length).toBeGreaterThanOrEqual(80);
+    expect(table.red_flags.every((c) => c.expect !== 'none')).toBe(true);
+    expect(table.benign.every((c) => c.expect === 'none')).toBe(true);
+  });
+
+  it('catches every red flag (100% recall)', () => {
+    const missed = table.red_flags.filter((c) => triage.assess(c.text).level === 'none').map((c) => c.text);
+    expect(missed).toEqual([]);
+  });
+
+  it('never downgrades an emergency to urgent', () => {
+    const downgraded = table.red_flags.filter((c) => c.expect === 'emergency' && triage.assess(c.text).level !== 'emergency').map((c) => c.text);
+    expect(downgraded).toEqual([]);
+  });
+
+  it('escalates at most 5% of benign messages', () => {
+    const false_ = table.benign.filter((c) => triage.assess(c.text).level !== 'none').map((c) => c.text);
+    expect(false_.length / table.benign.length).toBeLessThanOrEqual(0.05);
+  });
+
+  it.each(table.red_flags.map((c) => [c.text, c.expect] as const))('%s → %s', (text, level) => {
+    const r = triage.assess(text);
+    if (level === 'emergency') expect(r.level).toBe('emergency');
+    else expect(r.level).not.toBe('none');
+    expect(r.reasons.length).toBeGreaterThan(0);
+  });
+});
+
+describe('reasons', () => {
+  it('are rule ids, never the message text', () => {
+    const r = triage.assess('my calf is swollen and red after a long flight');
+    const ruleIds = new Set(triage.lexicon.rules.map((x) => x.id));
+    expect(r.reasons.length).toBeGreaterThan(0);
+    for (const reason of r.reasons) expect(ruleIds.has(reason)).toBe(true);
+  });
+  it('empty or blank text is none', () => {
+    expect(triage.assess('')).toEqual({ level: 'none', reasons: [] });
+    expect(triage.assess('   ')).toEqual({ level: 'none', reasons: [] });
+  });
+});
+
+describe('explicit DVT / vascular terms always escalate', () => {
+  it.each([
+    'could this be a DVT?', 'dvt?', 'DVT', "it's not a clot, is it?", 'no DVT', 'not a blood clot',
+    'I had a clot years ago', 'what if it were a thrombosis', 'never had deep vein thrombosis',
+    'I definitely do not have PVD', 'is it claudication?', 'poor circulation', 'PAD',
+    'embolism', 'without a clot', 'neither DVT nor PAD',
+  ])('%s', (text) => {
+    expect(triage.assess(text).level).not.toBe('none');
+  });
+  it('does not treat the word "pad" as peripheral artery disease', () => {
+    expect(triage.assess('I use a heating pad on my calf').level).toBe('none');
+  });
+});
+
+describe('typos, inflections and spellings', () => {
+  it.each([
+    ['my calf is swolen', 'urgent'], ['blood clott', 'urgent'], ['thrombosys', 'urgent'], ['dvt?', 'urgent'],
+    ['sweling in my calf', 'urgent'], ['I am brethless', 'emergency'], ['shortnes of breath', 'emergency'],
+    ['embolisim', 'urgent'], ['my leg swelled up', 'urgent'], ['my leg has changed colour', 'emergency'],
+    ['my leg has changed color', 'emergency'], ['my foot is discolored', 'emergency'], ['calf oedema', 'urgent'],
+    ['calf edema', 'urgent'], ["i can't feel my foot", 'emergency'], ['i cant feel my foot', 'emergency'],
+    ['I CANNOT FEEL MY FOOT', 'emergency'], ['my calf isnt swollen but its red n hot', 'urgent'],
+    ['clots', 'urgent'], ['clotting', 'urgent'],
+  ] as const)('%s → %s', (text, level) => {
+    expect(triage.assess(text).level).toBe(level);
+  });
+  it('does not fuzzy-match short or everyday words into red flags', () => {
+    for (const text of ['sorry about my spelling, my calf is tight', 'I never stretch', 'compression clothing for runners', 'I sat on the couch', 'got a fright and my calf is tight', 'arching my foot hurts a bit']) {
+      expect(triage.assess(text).level, text).toBe('none');
+    }
+  });
+});
+
+describe('negation', () => {
+  const concept = (text: string, id: string): boolean[] => triage.analyse(text).occurrences.filter((o) => o.concept === id).map((o) => o.negated);
+
+  it.each([
+    'no swelling', 'not red', 'without any warmth', "isn't warm", 'neither swollen nor red',
+    'my calf is tight but not swollen or red', 'no swelling, redness or warmth', 'there is no redness and no swelling',
+    'it is not swollen and it is not warm', 'the swelling went away', 'no chest pain', 'I am not short of breath',
+  ])('%s → none', (text) => {
+    expect(triage.assess(text).level).toBe('none');
+  });
+
+  it('scope ends at "but": only swollen is negated in "not swollen but red and warm"', () => {
+    expect(concept('not swollen but red and warm', 'swelling')).toEqual([true]);
+    expect(concept('not swollen but red and warm', 'redness')).toEqual([false]);
+    expect(concept('not swollen but red and warm', 'warmth')).toEqual([false]);
+    expect(triage.assess('not swollen but red and warm').level).toBe('urgent');
+  });
+
+  it('scope ends at a full stop and at "and" + new subject', () => {
+    expect(triage.assess('No. My calf is swollen').level).toBe('urgent');
+    expect(triage.assess('no pain and my calf is swollen').level).toBe('urgent');
+  });
+
+  it('a comma ends the scope unless it continues a plain list', () => {
+    expect(triage.assess('no swelling, red and warm').level).toBe('urgent');
+  });
+
+  it('pseudo-negations do not negate ("not sure", "can\'t tell", "no idea")', () => {
+    expect(triage.assess('not sure if my calf is swollen').level).toBe('urgent');
+    expect(triage.assess("I can't tell if my calf is swollen").level).toBe('urgent');
+    expect(triage.assess('swollen calf, no idea why').level).toBe('urgent');
+    expect(triage.assess("I've never had my calf swollen like this before").level).toBe('urgent');
+  });
+
+  it('inability phrases are symptoms, not negations', () => {
+    expect(triage.assess("I can't walk").level).toBe('urgent');
+    expect(triage.assess('I cannot breathe').level).toBe('emergency');
+    expect(triage.assess('no feeling in my foot').level).toBe('emergency');
+    expect(triage.assess("I can't stop coughing up blood").level).toBe('emergency');
+  });
+
+  it('negated emergency symptoms do not escalate, but a second, un-negated one does', () => {
+    expect(triage.assess('no chest pain but I feel breathless').level).toBe('emergency');
+    expect(triage.assess("I don't have chest pain, my calf is red and swollen").level).toBe('urgent');
+  });
+
+  it('post-negation "gone" does not swallow colour changes ("gone white")', () => {
+    expect(triage.assess('my foot has gone white').level).toBe('emergency');
+  });
+});
+
+describe('levels', () => {
+  it('a PE symptom with a leg symptom is an emergency, not urgent', () => {
+    expect(triage.assess('swollen calf and chest pain').level).toBe('emergency');
+    expect(triage.assess('clot in my leg and I am short of breath').level).toBe('emergency');
+  });
+  it('emergency reasons come first', () => {
+    const r = triage.assess('swollen calf and chest pain');
+    expect(r.reasons[0]).toBe('chest_pain');
+  });
+});
+
+describe('lexicon validation', () => {
+  it('names the rule id in the error', () => {
+    const lex = structuredClone(triage.lexicon) as unknown as { rules: Record<string, unknown>[] };
+    const rule = lex.rules[0];
+    if (!rule) throw new Error('no rules');
+    rule.level = 'maybe';
+    expect(() => parseLexicon(lex)).toThrow(LexiconError);
+    expect(() => parseLexicon(lex)).toThrow(/rules\[chest_pain\]/);
+  });
+  it('rejects a rule that references an unknown concept, naming the rule', () => {
+    const lex = structuredClone(triage.lexicon) as unknown as { rules: { id: string; require: string[][] }[] };
+    const rule = lex.rules.find((r) => r.id === 'dvt_term');
+    if (!rule) throw new Error('no rule');
+    rule.require = [['no_such_concept']];
+    expect(() => parseLexicon(lex)).toThrow(/rules\[dvt_term\]: unknown concept "no_such_concept"/);
+  });
+  it('rejects an invalid regular expression, naming the concept', () => {
+    const lex = structuredClone(triage.lexicon) as unknown as { concepts: { id: string; phrases: string[] }[] };
+    const c = lex.concepts.find((x) => x.id === 'chest_pain');
+    if (!c) throw new Error('no concept');
+    c.phrases.push('(unclosed');
+    expect(() => parseLexicon(lex)).toThrow(/concepts\[chest_pain\]/);
+  });
+  it('createTriage works on a parsed lexicon', () => {
+    expect(createTriage(parseLexicon(structuredClone(triage.lexicon))).assess('dvt').level).toBe('urgent');
+  });
+});
+
+describe('escalation wording', () => {
+  const REASSURANCE = [
+    /probably (not|nothing|fine|just)/i, /nothing to worry/i, /(do not|don't|no need to) worry/i, /unlikely/i,
+    /(it's|it is) (fine|ok|okay|normal)/i, /not (serious|a clot|dangerous)/i, /just a (cramp|strain)/i,
+    /wait and see/i, /no need/i, /most likely/i, /rest assured/i, /don't panic/i, /(is|are) common and harmless/i,
+  ];
+  const config = testConfig({ CLINIC_PHONE: '+44 20 7946 0001', EMERGENCY_NUMBER: '999', CLINIC_NAME: 'Test Clinic' });
+  const allReasons = triage.lexicon.rules.map((r) => r.id);
+
+  it.each(['urgent', 'emergency'] as const)('%s text never reassures and has no placeholders left', (level) => {
+    const text = cardText(escalationSpec(triage, level, allReasons, config));
+    for (const re of REASSURANCE) expect(text).not.toMatch(re);
+    expect(text).not.toMatch(/\{\w+\}/);
+    for (const rule of triage.lexicon.rules) for (const re of REASSURANCE) expect(rule.why).not.toMatch(re);
+  });
+  it('urgent names the clinic phone and same-day care; emergency names the emergency number', () => {
+    const urgent = cardText(escalationSpec(triage, 'urgent', ['dvt_term'], config));
+    expect(urgent).toContain('+44 20 7946 0001');
+    expect(urgent).toMatch(/today/);
+    const emergency = cardText(escalationSpec(triage, 'emergency', ['chest_pain'], config));
+    expect(emergency).toContain('999');
+    expect(emergency).not.toContain('911');
+  });
+});
