@@ -82,16 +82,17 @@ async function measure(server: Server, label: string, o: Options, scripts?: Scri
   if (o.warmup > 0) await runLoad({ url: server.url, label: `${label} warm-up`, connections: o.connections, seconds: o.warmup, idPrefix: `${runId}-${server.name}-w`, scripts });
   const rss = sampleRss(server.pid);
   const load: LoadResult = await runLoad({ url: server.url, label, connections: o.connections, seconds: o.seconds, idPrefix: `${runId}-${server.name}-m`, scripts });
-  const { peak } = rss.stop();
-  return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB };
+  const { peak, cpuMs } = rss.stop();
+  return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: load.turns > 0 ? cpuMs / load.turns : 0 };
 }
 
 function fullBotArgs(o: Options, tag: string): string[] {
   const args = [...tsxImport];
   if (o.profile) {
-    const dir = join(ROOT, 'bench', 'profiles');
+    // one folder per server: the main thread and tsx's loader thread each write a profile
+    const dir = join(ROOT, 'bench', 'profiles', `${tag}-${runId}`);
     mkdirSync(dir, { recursive: true });
-    args.push('--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${tag}-${runId}.cpuprofile`);
+    args.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
   args.push('src/index.ts');
   return args;
@@ -152,7 +153,7 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
       const before = run ? run.conversations : 0;
       memory = { conversations: conv.conversations, rssMB: last / MB, peakRssMB: peak / MB };
       log(`  RSS ${Math.round(last / MB)} MB after ${conv.conversations} (+ ${before} earlier, + warm-up) conversations; errors ${conv.errors.total}`);
-      if (conv.errors.total > 0) runs.push({ ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB });
+      if (conv.errors.total > 0) runs.push({ ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: 0 });
     }
   } finally {
     await sqlite.stop();

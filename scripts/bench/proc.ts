@@ -167,8 +167,31 @@ export function treeRss(pid: number): number {
   return total;
 }
 
-/** Samples a process tree's RSS every `intervalMs`; `stop()` returns the peak and the last sample. */
-export function sampleRss(pid: number, intervalMs = 200): { stop(): { peak: number; last: number } } {
+/** CPU time (user + system) a process and its descendants have used so far, in milliseconds (Linux /proc). */
+export function treeCpuMs(pid: number): number {
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  let total = 0;
+  const visit = (p: number): void => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / ticksPerMs; // utime, stime
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+      for (const c of children ? children.split(/\s+/) : []) visit(Number(c));
+    } catch {
+      // the process ended between reads
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+/**
+ * Samples a process tree's RSS every `intervalMs`; `stop()` returns the peak, the last
+ * sample and the CPU time used in between.
+ */
+export function sampleRss(pid: number, intervalMs = 200): { stop(): { peak: number; last: number; cpuMs: number } } {
+  const cpu0 = treeCpuMs(pid);
   let peak = treeRss(pid);
   let last = peak;
   const timer = setInterval(() => {
@@ -180,7 +203,7 @@ export function sampleRss(pid: number, intervalMs = 200): { stop(): { peak: numb
       clearInterval(timer);
       last = treeRss(pid) || last;
       if (last > peak) peak = last;
-      return { peak, last };
+      return { peak, last, cpuMs: treeCpuMs(pid) - cpu0 };
     },
   };
 }

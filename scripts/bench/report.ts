@@ -39,6 +39,8 @@ export interface ServerRun extends LoadResult {
   server: string;
   startupMs: number;
   peakRssMB: number;
+  /** Server CPU time (user + system, all threads) per turn: robust to other load on the machine. */
+  cpuMsPerTurn: number;
 }
 
 export interface Target {
@@ -77,15 +79,15 @@ export function markdown(r: Results): string {
   lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} × ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node} (${m.platform}), commit ${m.commit}; load average ${m.loadAverageAtStart} at start.`);
   lines.push(`Load: autocannon, ${String(r.settings.connections)} connections, ${String(r.settings.seconds)} s after ${String(r.settings.warmupSeconds)} s warm-up, multi-turn scripts (${(r.settings.scripts as string[]).join(', ')}), a new conversation id per replay, \`deliveryMode: expectReplies\`.`);
   lines.push('');
-  lines.push('| Server | Turns/s | vs echo | p50 ms | p97.5 ms | p99 ms | p99 vs echo | Peak RSS MB | Errors |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| Server | Turns/s | vs echo | p50 ms | p97.5 ms | p99 ms | p99 vs echo | CPU ms/turn | Peak RSS MB | Errors |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const echo = r.runs.find((x) => x.server === 'echo');
   for (const run of r.runs) {
     const ratio = echo ? `${f0((100 * run.turnsPerSec) / echo.turnsPerSec)}%` : '';
     const p99r = echo && echo.latencyMs.p99 > 0 ? `${(run.latencyMs.p99 / echo.latencyMs.p99).toFixed(2)}×` : '';
-    lines.push(`| ${run.label} | ${f0(run.turnsPerSec)} | ${run.server === 'echo' ? '—' : ratio} | ${run.latencyMs.p50} | ${run.latencyMs.p97_5} | ${run.latencyMs.p99} | ${run.server === 'echo' ? '—' : p99r} | ${f0(run.peakRssMB)} | ${run.errors.total} |`);
+    lines.push(`| ${run.label} | ${f0(run.turnsPerSec)} | ${run.server === 'echo' ? '—' : ratio} | ${run.latencyMs.p50} | ${run.latencyMs.p97_5} | ${run.latencyMs.p99} | ${run.server === 'echo' ? '—' : p99r} | ${run.cpuMsPerTurn.toFixed(2)} | ${f0(run.peakRssMB)} | ${run.errors.total} |`);
   }
-  if (r.postgres && 'skipped' in r.postgres) lines.push(`| full bot, PostgreSQL | skipped: ${r.postgres.skipped} | | | | | | | |`);
+  if (r.postgres && 'skipped' in r.postgres) lines.push(`| full bot, PostgreSQL | skipped: ${r.postgres.skipped} | | | | | | | | |`);
   lines.push('');
   lines.push('| Measure | Result |');
   lines.push('|---|---|');
@@ -104,7 +106,7 @@ export function markdown(r: Results): string {
 export function summary(r: Results, written: boolean): string {
   const out: string[] = ['', '== Summary'];
   for (const run of r.runs) {
-    out.push(`  ${run.label.padEnd(24)} ${f0(run.turnsPerSec).padStart(6)} turns/s  p50 ${String(run.latencyMs.p50).padStart(4)} ms  p97.5 ${String(run.latencyMs.p97_5).padStart(4)} ms  p99 ${String(run.latencyMs.p99).padStart(4)} ms  peak RSS ${f1(run.peakRssMB)} MB  errors ${run.errors.total}`);
+    out.push(`  ${run.label.padEnd(24)} ${f0(run.turnsPerSec).padStart(6)} turns/s  p50 ${String(run.latencyMs.p50).padStart(4)} ms  p97.5 ${String(run.latencyMs.p97_5).padStart(4)} ms  p99 ${String(run.latencyMs.p99).padStart(4)} ms  CPU ${run.cpuMsPerTurn.toFixed(2)} ms/turn  peak RSS ${f1(run.peakRssMB)} MB  errors ${run.errors.total}`);
   }
   out.push('');
   for (const t of r.targets) out.push(`  ${t.pass ? 'PASS' : 'MISS'}${t.informational ? ' (info)' : '       '} ${t.name}: ${t.measured} (target ${t.target})`);
