@@ -1,0 +1,83 @@
+/**
+ * The content check: the real dialogs load; every intent is answered; broken
+ * fixtures fail naming the file and the node id, through loadContent and the CLI.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ContentError, loadContent } from '../src/content/loader';
+import { FALLBACK_INTENT, TAXONOMY_INTENTS } from '../src/content/taxonomy';
+
+const root = path.resolve(__dirname, '..');
+const fixture = (name: string): string => path.join(root, 'tests/fixtures/broken-dialogs', name);
+
+function problemsOf(dir: string): string {
+  try {
+    loadContent(dir);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ContentError);
+    return (err as ContentError).message;
+  }
+  throw new Error(`${dir} loaded without errors`);
+}
+
+describe('content check', () => {
+  const content = loadContent(path.join(root, 'dialogs'));
+
+  it('loads the real dialogs, each with a version', () => {
+    expect(content.dialogs.length).toBeGreaterThan(30);
+    for (const d of content.dialogs) expect(d.version, d.file).toBeDefined();
+    expect(content.system.version).toBeDefined();
+  });
+
+  it('answers every one of the 37 taxonomy ids except none', () => {
+    expect(TAXONOMY_INTENTS).toHaveLength(37);
+    for (const id of TAXONOMY_INTENTS) {
+      if (id === FALLBACK_INTENT) expect(content.intentDialog[id]).toBeUndefined();
+      else expect(content.intentDialog[id], id).toBeDefined();
+    }
+  });
+
+  it('answers every intent file in intents/ (except red-flags.yaml)', () => {
+    const files = readdirSync(path.join(root, 'intents')).filter((f) => /\.ya?ml$/.test(f) && f !== 'red-flags.yaml');
+    for (const f of files) {
+      const id = f.replace(/\.ya?ml$/, '');
+      if (id !== FALLBACK_INTENT) expect(content.intentDialog[id], `${f} has no dialog`).toBeDefined();
+    }
+  });
+
+  it('names file and node id for graph problems', () => {
+    const msg = problemsOf(fixture('graph'));
+    expect(msg).toContain("broken_tree.yaml node 'ask': goes to node 'missing_node', which does not exist");
+    expect(msg).toContain("broken_tree.yaml node 'ask': starts dialog 'no_such_dialog'");
+    expect(msg).toContain("broken_tree.yaml node 'orphan': is unreachable");
+    expect(msg).toMatch(/broken_tree\.yaml node 'spin_[ab]': is in a loop with no exit/);
+    expect(msg).toMatch(/broken_tree\.yaml node 'spin_[ab]': is in a loop that never waits for the user/);
+    expect(msg).toContain("broken_tree.yaml node 'intro': an answer must name its sources");
+    expect(msg).toContain("intent 'greeting' has no answer or dialog");
+  });
+
+  it('names file and node id for schema problems', () => {
+    const msg = problemsOf(fixture('schema'));
+    expect(msg).toContain("bad_schema.yaml node 'count_left': nodes.0.retry");
+    expect(msg).toContain("bad_schema.yaml node 'mystery'");
+  });
+
+  it('npm run content:check passes on dialogs/ and fails on a broken fixture', () => {
+    const tsx = path.join(root, 'node_modules/.bin/tsx');
+    const cli = path.join(root, 'src/cli/content-check.ts');
+    expect(execFileSync(tsx, [cli], { cwd: root, encoding: 'utf8' })).toMatch(/OK/);
+    let stderr = '';
+    let status = 0;
+    try {
+      execFileSync(tsx, [cli, fixture('graph')], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      const e = err as { status: number; stderr: string };
+      status = e.status;
+      stderr = e.stderr;
+    }
+    expect(status).toBe(1);
+    expect(stderr).toContain("broken_tree.yaml node 'ask'");
+  });
+});
