@@ -117,8 +117,8 @@ describe('TriageMiddleware', () => {
   it('catches a red flag typed mid-dialog and cancels the dialog', async () => {
     const h = harness();
     await h.adapter
-      .send('start').assertReply(/Step 1/)
-      .send('about 20').assertReply(/Step 2/)
+      .send('start').assertReply((a) => { expect(a.text).toMatch(/Step 1/); })
+      .send('about 20').assertReply((a) => { expect(a.text).toMatch(/Step 2/); })
       .send('also my calf is swollen and red').assertReply((a) => {
         expect((a.channelData as { urgency: string }).urgency).toBe('urgent');
       });
@@ -130,7 +130,7 @@ describe('TriageMiddleware', () => {
   it('saves the cleared dialog stack to storage', async () => {
     const storage = new MemoryStorage();
     const h = harness(testConfig(), storage);
-    await h.adapter.send('start').assertReply(/Step 1/).send('dvt?').assertReply(() => undefined);
+    await h.adapter.send('start').assertReply((a) => { expect(a.text).toMatch(/Step 1/); }).send('dvt?').assertReply(() => undefined);
     // read the saved conversation state directly
     const state = new ConversationState(storage);
     const accessor = state.createProperty<DialogState>('DialogState');
