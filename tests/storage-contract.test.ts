@@ -26,7 +26,7 @@ function botMsg(conv: string, replyTo: string, text: string, intent: string | nu
   seq += 1;
   return {
     type: 'message', id: `b${seq}`, replyToId: replyTo, text, channelId: channel, conversation: { id: conv } as Activity['conversation'],
-    from: { id: 'bot', name: 'calfbot', role: 'bot' }, recipient: { id: 'user1' }, channelData: { intent, urgency }, ...extra,
+    from: { id: 'bot', name: 'calfbot', role: 'bot' }, recipient: { id: 'user1', name: 'Jane Patient' }, channelData: { intent, urgency }, ...extra,
   };
 }
 async function turn(db: Database, conv: string, text: string, intent: string | null, urgency = 'none', at?: Date, channel = 'test'): Promise<void> {
