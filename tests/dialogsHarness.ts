@@ -57,9 +57,10 @@ export interface Harness {
   nlu: ReturnType<typeof fakeRecognizer>;
 }
 
-export function harness(map: FakeNlu = {}, channelId = 'test'): Harness {
+export function harness(map: FakeNlu = {}, opts: { config?: Config; channelId?: string } = {}): Harness {
   const nlu = fakeRecognizer(map);
-  const main = new MainDialog({ recognizer: nlu, content, config });
+  const main = new MainDialog({ recognizer: nlu, content, config: opts.config ?? config });
+  const channelId = opts.channelId ?? 'test';
   const state = new ConversationState(new MemoryStorage());
   const accessor = state.createProperty<DialogState>('DialogState');
   const adapter = new TestAdapter(async (context) => {

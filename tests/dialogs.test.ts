@@ -1,0 +1,213 @@
+/**
+ * Each dialog tree walked end to end through the MainDialog, with a fake recognizer.
+ * Expected replies come from the YAML by key (node(...)), never retyped.
+ */
+import type { Activity } from 'botbuilder';
+import { describe, expect, it } from 'vitest';
+import { testConfig } from '../src/config';
+import { content, f, harness, node, texts } from './dialogsHarness';
+
+const nlu = {
+  'knee to wall test': 'selftest_ankle_wall',
+  'what causes calf pain': 'causes_overview',
+  'squat test': 'selftest_squat',
+  'heel raise test': 'selftest_calf_raise',
+  'my calves are tight': 'calf_tightness',
+  'tight calves back pain': 'back_pain_link',
+  'book an appointment': 'book_appointment',
+};
+const meta = (r: Partial<Activity>): { intent?: string | null; urgency?: string; sources?: unknown } => (r.channelData ?? {}) as never;
+
+describe('wall ankle-mobility test', () => {
+  it('set-up, movement, each side, and what limited dorsiflexion and a difference mean', async () => {
+    const h = harness(nlu);
+    let r = await h.turn('knee to wall test');
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'setup', 'message').text[1]);
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'movement', 'message').text[0]);
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'left', 'choice').prompt);
+    expect(meta(r[0]!).sources).toEqual(node('selftest_ankle_wall', 'setup', 'message').sources);
+    expect(r.every((x) => meta(x).intent === 'selftest_ankle_wall')).toBe(true);
+    r = await h.turn('1');
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'right', 'choice').prompt);
+    r = await h.turn("No, heel lifted or knee didn't reach");
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'difference', 'confirm').prompt);
+    r = await h.turn('yes');
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'result_limited', 'message').text[0]);
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'result_difference', 'message').text[0]);
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'follow_up', 'choice').prompt);
+    expect(texts(r)).not.toContain(node('selftest_ankle_wall', 'result_good', 'message').text[0]);
+  });
+
+  it('both sides touching and no difference: the good result only', async () => {
+    const h = harness(nlu);
+    await h.turn('knee to wall test');
+    await h.turn('yes');
+    await h.turn('Yes, knee touched');
+    const r = await h.turn('no');
+    expect(texts(r)).toContain(node('selftest_ankle_wall', 'result_good', 'message').text[0]);
+    expect(texts(r)).not.toContain(node('selftest_ankle_wall', 'result_difference', 'message').text[0]);
+    expect(texts(await h.turn("That's all, thanks"))).toContain(node('selftest_ankle_wall', 'done', 'end').text);
+  });
+});
+
+describe("what's causing my calf pain", () => {
+  const start = async (where: string, how: string) => {
+    const h = harness(nlu);
+    const first = await h.turn('what causes calf pain');
+    expect(texts(first)).toContain(node('causes_overview', 'overview', 'message').text[0]);
+    expect(texts(first)).toContain(node('causes_overview', 'where', 'choice').prompt);
+    expect(texts(await h.turn(where))).toContain(node('causes_overview', 'how', 'choice').prompt);
+    return { h, r: await h.turn(how) };
+  };
+
+  it('asks the DVT checks, then explains the causes that fit with next steps', async () => {
+    const { h, r } = await start('behind the knee', '2');
+    expect(texts(r)).toContain(node('causes_overview', 'dvt_swelling', 'confirm').prompt);
+    expect(texts(await h.turn('no'))).toContain(node('causes_overview', 'dvt_red_warm', 'confirm').prompt);
+    expect(texts(await h.turn('no'))).toContain(node('causes_overview', 'dvt_risk', 'confirm').prompt);
+    expect(texts(await h.turn('no'))).toContain(node('causes_overview', 'colour_check', 'confirm').prompt);
+    const end = await h.turn('no');
+    expect(texts(end)).toContain(node('causes_overview', 'where_upper', 'message').text[0]);
+    expect(texts(end)).toContain(node('causes_overview', 'how_gradual', 'message').text[0]);
+    expect(texts(end)).toContain(node('causes_overview', 'next_steps', 'choice').prompt);
+    expect(end.every((x) => meta(x).urgency === 'none' && meta(x).intent === 'causes_overview')).toBe(true);
+  });
+
+  it('a "yes" to a DVT check escalates as urgent and ends the tree', async () => {
+    const { h } = await start('Middle of the calf', 'suddenly during sport');
+    const r = await h.turn('yes');
+    expect(r.some((x) => meta(x).urgency === 'urgent')).toBe(true);
+    expect(texts(r)).not.toContain(node('causes_overview', 'where_middle', 'message').text[0]);
+    // The tree has ended: the next message is routed afresh.
+    expect(texts(await h.turn('knee to wall test'))).toContain(node('selftest_ankle_wall', 'setup', 'message').text[1]);
+  });
+
+  it('pain on walking that eases with rest (claudication) is urgent', async () => {
+    const { r } = await start('3', 'When walking, easing with rest');
+    expect(texts(r)).toContain(node('causes_overview', 'explain_walking', 'message').text[0]);
+    expect(r.at(-1)!.channelData).toMatchObject({ urgency: 'urgent' });
+    expect(r.at(-1)!.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+  });
+
+  it('twitching and nerve symptoms lead to their explanations', async () => {
+    for (const [how, key] of [['with twitching', 'how_twitching'], ['pins and needles', 'how_nerve'], ['at night', 'how_night']] as const) {
+      const { h } = await start('lower', how);
+      for (let i = 0; i < 3; i++) await h.turn('no');
+      const r = await h.turn('no');
+      expect(texts(r)).toContain(node('causes_overview', 'where_lower', 'message').text[0]);
+      expect(texts(r)).toContain(node('causes_overview', key, 'message').text[0]);
+    }
+  });
+});
+
+describe('heels-flat squat test', () => {
+  it('explains what lifting heels suggests', async () => {
+    const h = harness(nlu);
+    const r = await h.turn('squat test');
+    expect(texts(r)).toContain(node('selftest_squat', 'how_to', 'message').text[0]);
+    expect(texts(await h.turn('my heels lifted'))).toContain(node('selftest_squat', 'result_heels', 'message').text[0]);
+  });
+  it('explains what a rounding back suggests', async () => {
+    const h = harness(nlu);
+    await h.turn('squat test');
+    expect(texts(await h.turn('3'))).toContain(node('selftest_squat', 'result_back', 'message').text[0]);
+  });
+});
+
+describe('single-leg heel-raise test', () => {
+  const raise = node('selftest_calf_raise', 'left_count', 'number');
+
+  it('validates the count (0–100) with a retry prompt, then leads weak legs to strengthening', async () => {
+    const h = harness(nlu);
+    expect(texts(await h.turn('heel raise test'))).toContain(raise.prompt);
+    expect(texts(await h.turn('lots'))).toContain(raise.retry);
+    expect(texts(await h.turn('150'))).toContain(raise.retry);
+    expect(texts(await h.turn('32'))).toContain(node('selftest_calf_raise', 'right_count', 'number').prompt);
+    const r = await h.turn('twelve');
+    expect(texts(r)).toContain(f(node('selftest_calf_raise', 'result_low', 'message').text[0]!, { left_count: 32, right_count: 12 }));
+    expect(texts(r)).toContain(node('strengthening', 'answer', 'message').text[0]);
+    expect(meta(r.at(-1)!).intent).toBe('strengthening');
+  });
+
+  it('30 or more on each leg is good strength and endurance', async () => {
+    const h = harness(nlu);
+    await h.turn('heel raise test');
+    await h.turn('30');
+    const r = await h.turn('33');
+    expect(texts(r)).toContain(f(node('selftest_calf_raise', 'result_good', 'message').text[0]!, { left_count: 30, right_count: 33 }));
+    expect(texts(r)).not.toContain(node('strengthening', 'answer', 'message').text[0]);
+  });
+
+  it('a clear difference between legs leads to strengthening', async () => {
+    const h = harness(nlu);
+    await h.turn('heel raise test');
+    await h.turn('45');
+    const r = await h.turn('31');
+    expect(texts(r)).toContain(f(node('selftest_calf_raise', 'result_difference', 'message').text[0]!, { left_count: 45, right_count: 31 }));
+    expect(texts(r)).toContain(node('strengthening', 'answer', 'message').text[0]);
+  });
+});
+
+describe('home programme for tight calves', () => {
+  it('shows the steps one at a time with next, to the end', async () => {
+    const h = harness(nlu);
+    expect(texts(await h.turn('my calves are tight'))).toContain(node('calf_tightness', 'why', 'message').text[0]);
+    let r = await h.turn('1');
+    expect(texts(r)).toContain(node('calf_tightness', 'step_1', 'message').title);
+    expect(r[0]!.attachments?.length).toBe(1);
+    for (const n of [2, 3, 4, 5, 6]) {
+      r = await h.turn('next');
+      expect(texts(r)).toContain(node('calf_tightness', `step_${n}`, 'message').text[0]);
+      expect(texts(r)).not.toContain(node('calf_tightness', `step_${n + 1 > 6 ? 1 : n + 1}`, 'message').text[0]);
+    }
+    expect(texts(r)).toContain(node('calf_tightness', 'finished', 'message').text[0]);
+  });
+
+  it('"done" stops the programme', async () => {
+    const h = harness(nlu);
+    await h.turn('my calves are tight');
+    await h.turn('yes, show me the steps');
+    const r = await h.turn('done');
+    expect(texts(r)).toContain(node('calf_tightness', 'done', 'end').text);
+    expect(texts(r)).not.toContain(node('calf_tightness', 'step_2', 'message').text[0]);
+  });
+});
+
+describe('why tight calves cause back, hip or knee pain', () => {
+  it('answers the back link directly, then explains the chain and the hip', async () => {
+    const h = harness(nlu);
+    let r = await h.turn('tight calves back pain');
+    expect(texts(r)).toContain(node('kinetic_chain', 'back', 'message').text[0]);
+    expect(meta(r[0]!).intent).toBe('back_pain_link');
+    r = await h.turn('How the chain works');
+    expect(texts(r)).toContain(node('kinetic_chain', 'chain', 'message').text[1]);
+    expect(texts(await h.turn('hip'))).toContain(node('kinetic_chain', 'hip', 'message').text[0]);
+  });
+});
+
+describe('booking and human contact', () => {
+  it('uses the clinic name, phone and booking link from config', async () => {
+    const cfg = testConfig({ CLINIC_NAME: 'Test Physio', CLINIC_PHONE: '+1 555 0100', CLINIC_BOOKING_URL: 'https://clinic.test/book' });
+    const h = harness(nlu, { config: cfg });
+    const r = await h.turn('book an appointment');
+    const t = texts(r);
+    expect(t).toContain('Test Physio');
+    expect(t).toContain('+1 555 0100');
+    expect(t).toContain('https://clinic.test/book');
+    expect(t).not.toMatch(/\{\w+\}/);
+    expect(JSON.stringify(r[0]!.attachments)).toContain('https://clinic.test/book');
+  });
+});
+
+describe('every intent', () => {
+  it('has a sourced answer (or small talk) carrying its intent', async () => {
+    for (const [intent, dialogId] of Object.entries(content.intentDialog)) {
+      const h = harness({ ask: intent });
+      const r = await h.turn('ask');
+      expect(r.length, intent).toBeGreaterThan(0);
+      expect(meta(r[0]!).intent, intent).toBe(intent);
+      const file = content.dialogs.find((d) => d.id === dialogId)!;
+      if (file.sourced) expect(r.some((x) => Array.isArray(meta(x).sources)), intent).toBe(true);
+    }
+  });
+});
