@@ -2,7 +2,7 @@
  * Entry point: validates configuration, starts the service, and shuts down gracefully
  * on SIGTERM/SIGINT (stop accepting requests, finish turns in flight, close storage).
  */
-import 'dotenv/config';
+import './env';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
 import { startService } from './service';

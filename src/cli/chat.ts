@@ -3,7 +3,7 @@
  * Interactive at a TTY; with piped stdin it reads one user message per line, prints
  * the bot's replies, and exits 0 at the end of input.
  */
-import 'dotenv/config';
+import '../env';
 import readline from 'node:readline';
 import { ConfigError, parseConfig } from '../config';
 import { createLogger } from '../logger';

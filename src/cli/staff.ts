@@ -9,7 +9,7 @@
  * effect at once: the token stops working and the account's console sessions end.
  * Uses DATABASE_URL from the environment / .env, like the server.
  */
-import 'dotenv/config';
+import '../env';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { z } from 'zod';

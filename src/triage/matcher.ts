@@ -24,7 +24,9 @@
  *  6. rules: every `require` group needs a non-negated concept (within one clause
  *     for clause-scoped rules).
  */
-import { DamerauLevenshteinDistance, PorterStemmer } from 'natural';
+// natural's sub-modules, not its index: the index loads storage back-ends that run dotenv.
+import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance';
+import { PorterStemmer } from 'natural/lib/natural/stemmers';
 import type { Concept, Lexicon, Rule } from './lexicon';
 
 export type Level = 'none' | 'urgent' | 'emergency';
