@@ -14,7 +14,7 @@ import type { Content } from '../content/schema';
 import { FALLBACK_INTENT } from '../content/taxonomy';
 import type { IntentRecognizer } from '../nlu/types';
 import { turnMeta } from '../turnMeta';
-import { TreeChoicePrompt } from './prompts';
+import { choiceStyle, TreeChoicePrompt } from './prompts';
 import { fill, matchCommand, normalise, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
 import { TreeDialog } from './treeDialog';
 
@@ -119,7 +119,7 @@ export class MainDialog extends ComponentDialog {
     turnMeta(step.context).intent = intent;
     (step.values as StepValues).offers = offers;
     const choices: Choice[] = offers.map((x) => ({ value: this.label(x.dialog) }));
-    return step.prompt(MENU, { prompt, choices });
+    return step.prompt(MENU, { prompt, choices, style: choiceStyle(step.context) });
   }
 
   private async cancelled(step: WaterfallStepContext): Promise<DialogTurnResult> {

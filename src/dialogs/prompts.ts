@@ -3,10 +3,29 @@
  * current message ("12" for a count, "left" or "2" for a choice, "yes"). A message
  * the active prompt accepts is an answer, never an interruption.
  */
+import { Channels, type TurnContext } from 'botbuilder';
 import {
   ChoicePrompt, ConfirmPrompt, ListStyle, NumberPrompt,
   type DialogContext, type FoundChoice, type PromptOptions, type PromptValidator, type PromptValidatorContext,
 } from 'botbuilder-dialogs';
+
+const SUGGESTED_ACTION_CHANNELS = new Set<string>([
+  Channels.Webchat, Channels.Directline, Channels.DirectlineSpeech, Channels.Emulator,
+  Channels.Telegram, Channels.Facebook, Channels.Line, Channels.Kik, Channels.Skype,
+]);
+const CARD_CHANNELS = new Set<string>([Channels.Msteams, Channels.Slack]);
+
+/**
+ * How to show choices on this channel: suggested actions where the channel has them
+ * (long titles allowed), hero-card buttons on Teams and Slack, a numbered list on
+ * channels without buttons. Typing the number or the words works everywhere.
+ */
+export function choiceStyle(context: TurnContext): ListStyle {
+  const channel = context.activity.channelId;
+  if (SUGGESTED_ACTION_CHANNELS.has(channel)) return ListStyle.suggestedAction;
+  if (CARD_CHANNELS.has(channel)) return ListStyle.heroCard;
+  return ListStyle.list;
+}
 
 interface PromptInstanceState {
   state: object;
@@ -31,9 +50,8 @@ export function isProbePrompt(d: unknown): d is ProbePrompt {
 export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
   constructor(id: string, readonly open = false, validator?: PromptValidator<FoundChoice>) {
     super(id, validator, 'en-us');
-    // auto: suggested actions where the channel has them, a hero card where it has
-    // buttons, a numbered list elsewhere. Typing the number or the words always works.
-    this.style = ListStyle.auto;
+    // Callers pass `style: choiceStyle(context)` in the prompt options.
+    this.style = ListStyle.list;
     this.recognizerOptions = { recognizeNumbers: true, recognizeOrdinals: true, allowPartialMatches: false };
   }
 

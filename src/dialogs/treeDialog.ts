@@ -11,7 +11,7 @@ import type { Condition, DialogFile, DialogNode } from '../content/schema';
 import { turnMeta } from '../turnMeta';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { escalate } from './escalate';
-import { TreeChoicePrompt, TreeConfirmPrompt, TreeNumberPrompt, type NumberRange } from './prompts';
+import { choiceStyle, TreeChoicePrompt, TreeConfirmPrompt, TreeNumberPrompt, type NumberRange } from './prompts';
 import { renderMessage } from './render';
 import { fill, type Runtime, type TreeResult } from './runtime';
 
@@ -117,7 +117,8 @@ export class TreeDialog extends CancelAndHelpDialog {
           wrap(async (step, o) => {
             if (node.open && o.nested) return step.endDialog({});
             const choices: Choice[] = node.choices.map((c) => ({ value: text(c.title, o), synonyms: c.synonyms }));
-            return step.prompt(node.open ? MENU : CHOICE, { prompt: text(node.prompt, o), retryPrompt: node.retry ? text(node.retry, o) : undefined, choices });
+            const style = choiceStyle(step.context);
+            return step.prompt(node.open ? MENU : CHOICE, { prompt: text(node.prompt, o), retryPrompt: node.retry ? text(node.retry, o) : undefined, choices, style });
           }),
           wrap(async (step, o) => {
             const option = node.choices[(step.result as FoundChoice).index]!;
