@@ -100,7 +100,7 @@ export function toTranscript(summary: ConversationSummary, activities: StoredAct
     act.channelId ??= summary.channel;
     act.conversation ??= { id: summary.id, isGroup: false, conversationType: '', name: '' };
     const other = a.role === 'user' ? 'bot' : 'user';
-    act.from = { id: act.from?.id ?? a.role, name: act.from?.name ?? '', ...act.from, role: act.from?.role ?? a.role };
+    act.from = { id: a.role, ...act.from, role: act.from?.role ?? a.role } as Activity['from'];
     if (act.recipient) act.recipient = { ...act.recipient, role: act.recipient.role ?? other };
     return act;
   });

@@ -1,0 +1,83 @@
+/** Seeding for the staff tests: conversations through the transcript store, accounts through the staff store. */
+import type { Activity, TurnContext, StatePropertyAccessor } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import type { ConversationDialog } from '../src/bot';
+import type { Database } from '../src/storage/types';
+import { createStaffStore } from '../src/staff/store';
+import type { StaffRole } from '../src/staff/store/types';
+import { hashSecret, newAccountId, newToken } from '../src/staff/tokens';
+import type { SourceRef, Urgency } from '../src/turnMeta';
+
+export interface SeedTurn {
+  user: string;
+  bot: string;
+  intent?: string | null;
+  urgency?: Urgency;
+  sources?: SourceRef[];
+}
+
+/** Logs a conversation: user message then bot reply per turn, one minute apart, from `start`. */
+export async function seedConversation(db: Database, channel: string, id: string, start: Date, turns: SeedTurn[]): Promise<Partial<Activity>[]> {
+  const logged: Partial<Activity>[] = [];
+  let t = start.getTime();
+  let n = 0;
+  for (const turn of turns) {
+    const userId = `${id}-u${++n}`;
+    const user: Partial<Activity> = {
+      type: 'message', id: userId, text: turn.user, channelId: channel, timestamp: new Date(t),
+      conversation: { id, isGroup: false, conversationType: 'personal', name: '' },
+      from: { id: 'patient-1', name: 'Patient', role: 'user' }, recipient: { id: 'bot', name: 'calfbot', role: 'bot' },
+    };
+    t += 20_000;
+    const bot: Partial<Activity> = {
+      type: 'message', id: `${id}-b${n}`, replyToId: userId, text: turn.bot, channelId: channel, timestamp: new Date(t),
+      conversation: { id, isGroup: false, conversationType: 'personal', name: '' },
+      from: { id: 'bot', name: 'calfbot', role: 'bot' }, recipient: { id: 'patient-1', name: 'Patient', role: 'user' },
+      channelData: { intent: turn.intent ?? null, urgency: turn.urgency ?? 'none', ...(turn.sources ? { sources: turn.sources } : {}) },
+    };
+    t += 40_000;
+    await db.transcripts.logActivity(user);
+    await db.transcripts.logActivity(bot);
+    logged.push(user, bot);
+  }
+  return logged;
+}
+
+/** Creates an account the way `npm run staff:add` does; returns its token. */
+export async function addStaff(db: Database, name: string, role: StaffRole): Promise<{ token: string; id: string }> {
+  const token = newToken();
+  const account = await createStaffStore(db).createAccount({ id: newAccountId(), name, role, tokenHash: hashSecret(token), createdAt: new Date().toISOString() });
+  return { token, id: account.id };
+}
+
+/** A dialog that echoes, so the service starts without loading the language models. */
+export class EchoDialog implements ConversationDialog {
+  async run(context: TurnContext, _accessor: StatePropertyAccessor<DialogState>): Promise<void> {
+    await context.sendActivity(`echo: ${context.activity.text ?? ''}`);
+  }
+  async sendWelcome(): Promise<void> {}
+}
+
+export const daysAgo = (days: number, hour = 10): Date => {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() - days);
+  d.setUTCHours(hour, 0, 0, 0);
+  if (d.getTime() > Date.now()) d.setTime(Date.now() - 3600_000);
+  return d;
+};
+
+/**
+ * A free TCP port. (The config currently rejects PORT=0, which startTestService uses;
+ * until that is allowed, staff tests pass an explicit free port.)
+ */
+export async function freePort(): Promise<string> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(String(port)));
+    });
+  });
+}
