@@ -5,6 +5,7 @@
  * like the real triage middleware). The tests that need the full bot use startTestService.
  */
 import type { AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { ConversationState, MemoryStorage, type Middleware, type Storage, type TurnContext, type StatePropertyAccessor } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { testConfig } from '../src/config';
@@ -48,6 +49,10 @@ export class StandInTriage implements Middleware {
 
 export interface Harness {
   url: string;
+  /** A fake Bot Framework channel on loopback: use as serviceUrl for deliveryMode "normal". */
+  channelUrl: string;
+  /** Activities the bot POSTed to the fake channel. */
+  channelPosts: number;
   adapter: CalfAdapter;
   rateLimit: RateLimitMiddleware;
   stop(): Promise<void>;
@@ -79,5 +84,36 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, adapter, rateLimit, stop: () => drain(2000) };
+  const channel = await startFakeChannel();
+  const harness: Harness = {
+    url: `http://127.0.0.1:${port}`,
+    channelUrl: channel.url,
+    get channelPosts() {
+      return channel.posts();
+    },
+    adapter,
+    rateLimit,
+    stop: async () => {
+      await drain(2000);
+      channel.server.closeAllConnections();
+      await new Promise<void>((resolve) => channel.server.close(() => resolve()));
+    },
+  };
+  return harness;
+}
+
+/** Answers the Connector API's "send to conversation" / "reply to activity" with an id. */
+async function startFakeChannel(): Promise<{ server: HttpServer; url: string; posts: () => number }> {
+  let posts = 0;
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      posts++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `fake-${posts}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/`, posts: () => posts };
 }

@@ -162,6 +162,9 @@ const activitySchema = z.looseObject({
   membersRemoved: z.array(account).max(MAX_LIST).optional().nullable(),
   channelData: z.record(z.string(), z.unknown()).optional().nullable(),
   suggestedActions: z.unknown().optional(),
+}).superRefine((a, ctx) => {
+  // botbuilder routes invokes by name; a nameless invoke is malformed.
+  if (a.type === 'invoke' && !a.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required for an invoke activity' });
 });
 
 // --- flags -------------------------------------------------------------------------

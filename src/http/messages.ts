@@ -86,7 +86,10 @@ export async function handleMessages(req: Request, res: Response, deps: Messages
     const response = await adapter.runAuthenticated(auth, validateAndFixActivity(activity), deps.logic);
     if (res.headersSent) return;
     if (response?.body !== undefined) sendJson(res, response.status ?? 200, response.body);
-    else {
+    else if (response?.status === 501) {
+      // Bot Framework protocol: an invoke the bot does not handle is answered 501 Not Implemented.
+      sendError(res, 501, 'not_implemented', 'This bot does not handle that invoke.');
+    } else {
       res.writeHead(response?.status ?? 200);
       res.end();
     }
