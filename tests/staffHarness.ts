@@ -36,8 +36,8 @@ export async function seedConversation(db: Database, channel: string, id: string
       channelData: { intent: turn.intent ?? null, urgency: turn.urgency ?? 'none', ...(turn.sources ? { sources: turn.sources } : {}) },
     };
     t += 40_000;
-    await db.transcripts.logActivity(user);
-    await db.transcripts.logActivity(bot);
+    await db.transcripts.logActivity(user as Activity);
+    await db.transcripts.logActivity(bot as Activity);
     logged.push(user, bot);
   }
   return logged;
