@@ -5,10 +5,11 @@
  *
  *   transcript → reply metadata → normalize → triage → rate limit → bot (recognizer → dialogs)
  */
-import { ConversationState, TranscriptLoggerMiddleware, type BotAdapter, type Middleware } from 'botbuilder';
+import { ConversationState, type BotAdapter, type Middleware } from 'botbuilder';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Database } from './storage/types';
+import { TranscriptMiddleware } from './storage';
 import { CalfBot, type ConversationDialog } from './bot';
 import { ReplyMetadataMiddleware } from './middleware/replyMetadata';
 import { NormalizeIncomingMiddleware } from './middleware/normalizeIncoming';
@@ -48,7 +49,8 @@ export function createBotApp(deps: BotAppDeps): BotApp {
   const triage = deps.triage ?? loadTriage('intents');
 
   const middleware: Middleware[] = [
-    new TranscriptLoggerMiddleware(db.transcripts),
+    // First, so it sees every reply as sent; writes the turn in one transaction before the response.
+    new TranscriptMiddleware(db.transcripts, logger),
     new ReplyMetadataMiddleware(),
     new NormalizeIncomingMiddleware(),
     new TriageMiddleware({

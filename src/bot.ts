@@ -9,6 +9,8 @@ import {
   type StatePropertyAccessor,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
+import { runTurnWithRetry } from './storage';
+import { turnMeta } from './turnMeta';
 
 /** What the bot needs from its dialog layer (the MainDialog; tests may pass a fake). */
 export interface ConversationDialog {
@@ -48,8 +50,19 @@ export class CalfBot extends TeamsActivityHandler {
     });
   }
 
+  /**
+   * One turn. If another instance changed this conversation's state meanwhile (an eTag
+   * conflict on save), the turn runs again on fresh state; replies go out only after a
+   * successful save, so the user never sees the failed attempt.
+   */
   async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.conversationState.saveChanges(context, false);
+    await runTurnWithRetry(
+      context,
+      async () => {
+        await super.run(context);
+        await this.conversationState.saveChanges(context, false);
+      },
+      { states: [this.conversationState], onRetry: () => void (turnMeta(context).intent = null) },
+    );
   }
 }

@@ -26,7 +26,7 @@ export const configSchema = z.object({
   MicrosoftAppTenantId: optionalString,
 
   // Service
-  PORT: int(3978, 1, 65535),
+  PORT: int(3978, 0, 65535),
   HOST: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? '0.0.0.0'),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional()).transform((v) => v ?? 'info'),
   PUBLIC_BASE_URL: optionalUrl,
