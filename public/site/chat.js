@@ -56,6 +56,25 @@
     };
   }
 
+  // A card reply also carries its content as plain text for channels without cards;
+  // Web Chat would show both, so the text is dropped when an Adaptive Card is attached.
+  function isCardReply(activity) {
+    return activity && activity.type === 'message' && activity.from && activity.from.role === 'bot' && activity.text &&
+      (activity.attachments || []).some(function (a) { return a.contentType === 'application/vnd.microsoft.card.adaptive'; });
+  }
+
+  function storeMiddleware() {
+    return function (next) {
+      return function (action) {
+        if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY' && isCardReply(action.payload.activity)) {
+          var activity = Object.assign({}, action.payload.activity, { text: undefined });
+          action = Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: activity }) });
+        }
+        return next(action);
+      };
+    };
+  }
+
   var styleOptions = {
     accent: '#0b6e4f',
     bubbleBorderRadius: 10,
@@ -65,7 +84,6 @@
     hideUploadButton: true,
     suggestedActionLayout: 'flow',
     suggestedActionBorderRadius: 16,
-    sendBoxPlaceholder: 'Ask about your calf…',
     rootHeight: '100%',
   };
 
@@ -86,7 +104,14 @@
         var domain = config.mode === 'self-hosted' ? location.origin + config.domain : config.domain;
         var directLine = WebChat.createDirectLine({ domain: domain, token: got.token.token, webSocket: !!config.webSocket });
         WebChat.renderWebChat(
-          { directLine: directLine, styleOptions: styleOptions, activityMiddleware: activityMiddleware, locale: 'en-GB' },
+          {
+            directLine: directLine,
+            store: WebChat.createStore({}, storeMiddleware),
+            styleOptions: styleOptions,
+            activityMiddleware: activityMiddleware,
+            locale: 'en-GB',
+            overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: 'Ask about your calf…' },
+          },
           document.getElementById('webchat'),
         );
         status.hidden = true;

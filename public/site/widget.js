@@ -39,7 +39,7 @@
   }
 
   var font = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-  var launcher = el('button', { id: 'calfbot-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'calfbot-panel', text: '💬 ' + title }, {
+  var launcher = el('button', { id: 'calfbot-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'calfbot-panel', text: title }, {
     position: 'fixed', bottom: '20px', zIndex: '2147483000', padding: '12px 18px', border: '0', borderRadius: '999px',
     background: color, color: '#fff', font: '600 15px/1.2 ' + font, cursor: 'pointer', boxShadow: '0 4px 14px rgba(0,0,0,.25)',
   });
