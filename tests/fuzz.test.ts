@@ -6,6 +6,7 @@
  * Fixed regression cases for what fuzzing found live in tests/data/fuzz-regressions.json.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResult, describeCase, fuzzCaseArbitrary, sendCase, type FuzzCase } from './fuzzArbitraries';
@@ -21,7 +22,7 @@ interface Regression {
   field?: string;
 }
 
-const regressions = JSON.parse(readFileSync(new URL('./data/fuzz-regressions.json', import.meta.url), 'utf8')) as Regression[];
+const regressions = JSON.parse(readFileSync(join(__dirname, 'data', 'fuzz-regressions.json'), 'utf8')) as Regression[];
 
 function materialise(body: string): string {
   const deep = /^DEEP:(\d+)$/.exec(body);

@@ -119,7 +119,7 @@ export interface FuzzResult {
 export async function sendCase(baseUrl: string, c: FuzzCase): Promise<FuzzResult> {
   const headers: Record<string, string> = {};
   if (c.contentType) headers['content-type'] = c.contentType;
-  const res = await fetch(`${baseUrl}/api/messages`, { method: 'POST', headers, body: c.body, signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(`${baseUrl}/api/messages`, { method: 'POST', headers, body: typeof c.body === 'string' ? c.body : new Blob([new Uint8Array(c.body)]), signal: AbortSignal.timeout(15_000) });
   return { status: res.status, body: await res.text() };
 }
 
