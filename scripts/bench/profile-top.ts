@@ -50,8 +50,28 @@ for (const [id, us] of self) {
   const pkg = url.startsWith('nm:') ? url.slice(3).split('/').slice(0, url.slice(3).startsWith('@') ? 2 : 1).join('/') : url.startsWith('src/') ? url.split('/').slice(0, 2).join('/') : url || f.functionName;
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
 }
+// inclusive time: every function on the stack of a sample gets the sample's time (once per sample)
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const keyOf = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'}  ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const inclusive = new Map<string, number>();
+for (const [id, us] of self) {
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const n = byId.get(cur);
+    if (!n || n.callFrame.functionName === '(root)') continue;
+    const k = keyOf(n);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+  }
+}
+
 const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
 process.stdout.write(`total ${(total / 1000).toFixed(0)} ms sampled\n\n-- self time by function\n`);
 for (const [k, us] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, count)) process.stdout.write(`${pct(us)}  ${k}\n`);
+process.stdout.write('\n-- inclusive time (self + callees) of project and botbuilder functions\n');
+const interesting = /(src\/|scripts\/|nm:botbuilder|nm:better-sqlite3|nm:restify|nm:pg)/;
+for (const [k, us] of [...inclusive].filter(([k]) => interesting.test(k)).sort((a, b) => b[1] - a[1]).slice(0, count * 2)) process.stdout.write(`${pct(us)}  ${k}\n`);
 process.stdout.write('\n-- self time by package / source folder\n');
 for (const [k, us] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, count)) process.stdout.write(`${pct(us)}  ${k}\n`);
