@@ -31,12 +31,14 @@ export const PERMISSIONS_POLICY = [
   'magnetometer=()', 'microphone=()', 'payment=()', 'usb=()', 'interest-cohort=()',
 ].join(', ');
 
-/** A CSP source list must not be able to inject directives or headers. */
+/**
+ * A CSP source list must not be able to inject directives or headers: everything from
+ * the first `;` or `,` on is dropped, as are non-printable tokens and duplicates.
+ */
 export function sanitizeSources(list: string): string[] {
-  return list
-    .split(/\s+/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0 && /^[\x21-\x7E]+$/.test(s) && !/[;,]/.test(s));
+  const first = list.split(/[;,\r\n]/)[0] ?? '';
+  const tokens = first.split(/\s+/).filter((s) => s.length > 0 && /^[\x21-\x7E]+$/.test(s));
+  return [...new Set(tokens)];
 }
 
 function originOf(url: string): string | undefined {
