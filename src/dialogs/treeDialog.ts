@@ -99,7 +99,7 @@ export class TreeDialog extends CancelAndHelpDialog {
           return await fn(step, step.options as NodeOptions);
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
-          if (!e.message.startsWith(this.id)) e.message = `TreeDialog ${where}: ${e.message}`;
+          if (!e.message.startsWith('TreeDialog ')) e.message = `TreeDialog ${where}: ${e.message.startsWith(where) ? e.message.slice(where.length + 2) : e.message}`;
           throw e;
         }
       };
