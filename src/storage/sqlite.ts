@@ -12,6 +12,7 @@ import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { migrateSqlite } from './migrate';
 import {
+  type ActivityRow, type ConversationDelta,
   clampLimit, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
@@ -141,6 +142,8 @@ function summaryOf(r: ConversationRow): ConversationSummary {
 
 /** Transcript store + conversation index on SQLite. */
 export class SqliteTranscripts implements BatchTranscriptStore, ConversationIndex {
+  private batchWriter: BetterSqlite3.Transaction<(rows: ActivityRow[], deltas: ConversationDelta[]) => void> | null = null;
+
   constructor(private readonly db: BetterSqlite3.Database) {}
 
   async logActivity(activity: Activity): Promise<void> {
@@ -155,7 +158,15 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
   logActivitiesSync(activities: Partial<Activity>[]): void {
     if (activities.length === 0) return;
     const rows = activities.map(prepareActivity);
-    const deltas = deltasOf(rows);
+    this.writeBatch().immediate(rows, deltasOf(rows));
+  }
+
+  /**
+   * The batch write, with its statements prepared once (lazily: the tables exist once
+   * migrations ran). Preparing three statements on every turn cost more than running them.
+   */
+  private writeBatch(): BetterSqlite3.Transaction<(rows: ActivityRow[], deltas: ConversationDelta[]) => void> {
+    if (this.batchWriter) return this.batchWriter;
     const db = this.db;
     const getIntents = db.prepare<[string, string], { intents: string }>('SELECT intents FROM conversations WHERE channel_id = ? AND conversation_id = ?');
     const upsert = db.prepare(
@@ -167,7 +178,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
     const insert = db.prepare(
       'INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    db.transaction(() => {
+    this.batchWriter = db.transaction((rows: ActivityRow[], deltas: ConversationDelta[]) => {
       for (const d of deltas) {
         const existing = getIntents.get(d.channel, d.conversationId);
         const intents = existing ? (JSON.parse(existing.intents) as string[]) : [];
@@ -177,7 +188,8 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
       for (const r of rows) {
         insert.run(r.channel, r.conversationId, r.activityId, r.replyToId, r.ts.toISOString(), r.role, r.type, r.text, r.intent, r.urgency, r.json);
       }
-    }).immediate();
+    });
+    return this.batchWriter;
   }
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
