@@ -250,7 +250,7 @@ function renderHead(c) {
       c.tags.map((t) => h('span', { class: 'tag' }, t))),
     h('h1', { class: 'conv-id', title: c.key }, c.intents.length ? c.intents.join(' · ') : 'Conversation'),
     h('p', { class: 'muted small' }, `${formatDateTime(c.firstAt)} – ${formatTime(c.lastAt)} · ${c.turnCount} patient message${c.turnCount === 1 ? '' : 's'} · id ${c.id}`),
-    c.note ? h('p', { class: 'note' }, h('strong', {}, 'Note: '), c.note) : null,
+    ...(c.note ? [h('p', { class: 'note' }, h('strong', {}, 'Note: '), c.note)] : []),
   );
   for (const btn of document.querySelectorAll('[data-status]')) btn.classList.toggle('active', btn.dataset.status === c.reviewStatus);
 }

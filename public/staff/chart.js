@@ -23,8 +23,10 @@ export function dayRange(sinceIso, days) {
   return out;
 }
 
+/** A round axis maximum that splits into whole-number ticks. */
 function niceMax(v) {
-  if (v <= 5) return 5;
+  if (v <= 4) return 4;
+  if (v <= 8) return 8;
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
   return 10 * p;
@@ -48,10 +50,11 @@ export function drawChart(container, days, conversations, escalations) {
   const y = (v) => pad.t + innerH - (v / max) * innerH;
 
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'chart-svg', 'aria-label': 'Conversations and escalations per day' });
-  for (let i = 0; i <= 4; i++) {
-    const v = (max / 4) * i;
+  const ticks = max % 4 === 0 ? 4 : 5;
+  for (let i = 0; i <= ticks; i++) {
+    const v = (max / ticks) * i;
     svg.append(s('line', { x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v), class: 'grid' }));
-    svg.append(s('text', { x: pad.l - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(v * 10) / 10)));
+    svg.append(s('text', { x: pad.l - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, String(v)));
   }
   const labelEvery = Math.ceil(days.length / 10);
   days.forEach((date, i) => {
@@ -61,13 +64,13 @@ export function drawChart(container, days, conversations, escalations) {
     const e = esc.get(date) || { urgent: 0, emergency: 0 };
     const g = s('g', { class: 'day' });
     g.append(s('title', {}, `${date}: ${c} conversation${c === 1 ? '' : 's'}, ${e.urgent} urgent, ${e.emergency} emergency`));
-    if (c > 0) g.append(s('rect', { x, y: y(c), width: barW, height: y(0) - y(c), rx: 2, class: 'bar conv' }));
+    if (c > 0) g.append(s('rect', { x, y: y(c), width: barW, height: y(0) - y(c), rx: 2, class: 'bar bar-conv' }));
     const inner = barW * 0.5;
     const ix = cx - inner / 2;
-    if (e.urgent > 0) g.append(s('rect', { x: ix, y: y(e.urgent), width: inner, height: y(0) - y(e.urgent), class: 'bar urgent' }));
+    if (e.urgent > 0) g.append(s('rect', { x: ix, y: y(e.urgent), width: inner, height: y(0) - y(e.urgent), class: 'bar bar-urgent' }));
     if (e.emergency > 0) {
       const top = e.urgent + e.emergency;
-      g.append(s('rect', { x: ix, y: y(top), width: inner, height: y(e.urgent) - y(top), class: 'bar emergency' }));
+      g.append(s('rect', { x: ix, y: y(top), width: inner, height: y(e.urgent) - y(top), class: 'bar bar-emergency' }));
     }
     if (i % labelEvery === 0 || i === days.length - 1) {
       g.append(s('text', { x: cx, y: H - pad.b + 16, class: 'axis', 'text-anchor': 'middle' }, date.slice(5)));
