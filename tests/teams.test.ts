@@ -179,7 +179,7 @@ describe('Teams replies go to the serviceUrl with a bearer token', () => {
   interface Posted {
     path: string;
     auth: string;
-    body: { type: string; text?: string; replyToId?: string; channelData?: { urgency?: string; intent?: string | null }; attachments?: { contentType: string }[] };
+    body: { type: string; text?: string; replyToId?: string; channelData?: { urgency?: string; intent?: string | null }; attachments?: { contentType: string; content?: unknown }[] };
   }
 
   function mockConnector(): { scope: nock.Scope; posted: Posted[] } {
@@ -230,6 +230,11 @@ describe('Teams replies go to the serviceUrl with a bearer token', () => {
     expect(reply.body.channelData?.urgency).toBe('urgent');
     expect(reply.body.text && reply.body.text.length).toBeGreaterThan(0);
     expect(reply.body.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    // A card Teams renders: Adaptive Card 1.4 or 1.5, only Action.Submit / Action.OpenUrl.
+    const card = reply.body.attachments![0]!.content as { type: string; version: string; actions?: { type: string }[] };
+    expect(card.type).toBe('AdaptiveCard');
+    expect(['1.4', '1.5']).toContain(card.version);
+    for (const action of card.actions ?? []) expect(['Action.Submit', 'Action.OpenUrl']).toContain(action.type);
     expect(connector.posted.every((p) => p.body.channelData?.urgency === 'urgent')).toBe(true);
   });
 
