@@ -33,8 +33,18 @@ describe('welcome', () => {
     expect(r).toHaveLength(1);
     for (const p of sys.welcome) expect(texts(r)).toContain(f(p));
     expect(texts(r)).toContain('information, not a diagnosis');
-    expect(r[0]!.suggestedActions?.actions.map((a) => a.title)).toEqual(sys.menu.items.map((id) => content.dialogs.find((d) => d.id === id)!.menu));
+    // A channel without buttons gets the menu as a numbered list in the text.
+    const labels = sys.menu.items.map((id) => content.dialogs.find((d) => d.id === id)!.menu!);
+    labels.forEach((label, i) => expect(texts(r)).toContain(`${i + 1}. ${label}`));
+    expect(r[0]!.suggestedActions).toBeUndefined();
     expect(texts(await h.turn('1'))).toContain(node('causes_overview', 'overview', 'message').text[0]);
+  });
+
+  it('shows the menu as buttons, not also as a list, where the channel has buttons', async () => {
+    const r = await harness(nlu, { channelId: 'webchat' }).welcome();
+    const labels = sys.menu.items.map((id) => content.dialogs.find((d) => d.id === id)!.menu!);
+    expect(r[0]!.suggestedActions?.actions.map((a) => a.title)).toEqual(labels);
+    expect(texts(r)).not.toContain(`1. ${labels[0]}`);
   });
 });
 

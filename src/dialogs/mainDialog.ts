@@ -4,7 +4,7 @@
  * has no idea. Replies answering an intent carry it in channelData.intent; the
  * "Did you mean…?" reply carries intent null and the fallback menu carries 'none'.
  */
-import { MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
   type Choice, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
@@ -14,7 +14,7 @@ import type { Content } from '../content/schema';
 import { FALLBACK_INTENT } from '../content/taxonomy';
 import type { IntentRecognizer } from '../nlu/types';
 import { turnMeta } from '../turnMeta';
-import { choiceStyle, TreeChoicePrompt } from './prompts';
+import { choiceMessage, choiceStyle, TreeChoicePrompt } from './prompts';
 import { fill, matchCommand, normalise, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
 import { TreeDialog } from './treeDialog';
 
@@ -63,9 +63,9 @@ export class MainDialog extends ComponentDialog {
   async sendWelcome(context: TurnContext): Promise<void> {
     const { system } = this.runtime.content;
     const labels = system.menu.items.map((id) => this.label(id));
-    const text = [...system.welcome, system.menu.prompt, labels.map((l, i) => `${i + 1}. ${l}`).join('\n')]
-      .map((p) => fill(p, this.runtime.config)).join('\n\n');
-    await context.sendActivity(MessageFactory.suggestedActions(labels, text));
+    const text = [...system.welcome, system.menu.prompt].map((p) => fill(p, this.runtime.config)).join('\n\n');
+    // Buttons where the channel has them, a numbered list in the text where it does not.
+    await context.sendActivity(choiceMessage(context, labels, text));
   }
 
   private label(dialogId: string): string {

@@ -3,9 +3,9 @@
  * current message ("12" for a count, "left" or "2" for a choice, "yes"). A message
  * the active prompt accepts is an answer, never an interruption.
  */
-import { Channels, type TurnContext } from 'botbuilder';
+import { Channels, type Activity, type TurnContext } from 'botbuilder';
 import {
-  ChoicePrompt, ConfirmPrompt, ListStyle, NumberPrompt,
+  ChoiceFactory, ChoicePrompt, ConfirmPrompt, ListStyle, NumberPrompt,
   type DialogContext, type FoundChoice, type PromptOptions, type PromptValidator, type PromptValidatorContext,
 } from 'botbuilder-dialogs';
 
@@ -25,6 +25,15 @@ export function choiceStyle(context: TurnContext): ListStyle {
   if (SUGGESTED_ACTION_CHANNELS.has(channel)) return ListStyle.suggestedAction;
   if (CARD_CHANNELS.has(channel)) return ListStyle.heroCard;
   return ListStyle.list;
+}
+
+/** A message offering choices outside a prompt (the welcome menu), styled like the prompts. */
+export function choiceMessage(context: TurnContext, labels: string[], text: string): Partial<Activity> {
+  switch (choiceStyle(context)) {
+    case ListStyle.suggestedAction: return ChoiceFactory.suggestedAction(labels, text);
+    case ListStyle.heroCard: return ChoiceFactory.heroCard(labels, text);
+    default: return ChoiceFactory.list(labels, text, undefined, { includeNumbers: true });
+  }
 }
 
 interface PromptInstanceState {
