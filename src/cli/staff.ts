@@ -98,6 +98,7 @@ async function run(db: Database, command: string, values: Record<string, unknown
   }
 
   if (command === 'revoke') {
+    if ('name' in values && 'id' in values) throw new UsageError('give exactly one of --name or --id');
     const args = validate(revokeArgs, values);
     const by = 'id' in args ? { id: args.id } : { name: args.name };
     const revoked = await store.revokeAccount(by, new Date().toISOString());

@@ -67,13 +67,9 @@ export async function authenticate(store: StaffStore, req: Request, now: Date): 
   return { ok: true, caller: { account: session.account, via: 'session', sessionHash: session.idHash, sessionExpiresAt: session.expiresAt } };
 }
 
-function trustProxy(config: Config): boolean {
-  return 'TRUST_PROXY' in config && config.TRUST_PROXY === true;
-}
-
 /** The caller's address (honours TRUST_PROXY like the other limiters). */
 export function callerIp(req: Request, config: Config): string {
-  return clientAddress(req, trustProxy(config));
+  return clientAddress(req, config.TRUST_PROXY);
 }
 
 /** Rate-limit key for the caller's address (IPv6 grouped by /64). */
