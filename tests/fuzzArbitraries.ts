@@ -47,11 +47,11 @@ const ACTIVITY_TYPES = ['message', 'conversationUpdate', 'typing', 'endOfConvers
 export const activityArbitrary = (serviceUrl: string): fc.Arbitrary<Record<string, unknown>> => fc
   .record(
     {
-      type: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...ACTIVITY_TYPES) }, { weight: 1, arbitrary: oddValue }),
-      text: fc.oneof({ weight: 5, arbitrary: nastyString }, { weight: 1, arbitrary: oddValue }),
-      conversationId: fc.oneof({ weight: 5, arbitrary: fc.constantFrom('fz-1', 'fz-2', 'fz-3', '19:abc@thread.tacv2;messageid=1') }, { weight: 2, arbitrary: nastyString }, { weight: 1, arbitrary: oddValue }),
-      fromId: fc.oneof({ weight: 5, arbitrary: fc.constantFrom('user-1', 'user-2') }, { weight: 1, arbitrary: nastyString }, { weight: 1, arbitrary: oddValue }),
-      drop: fc.subarray(['type', 'conversation', 'from', 'recipient', 'text', 'channelId', 'serviceUrl', 'deliveryMode', 'id']),
+      type: fc.oneof({ weight: 10, arbitrary: fc.constant('message') }, { weight: 6, arbitrary: fc.constantFrom(...ACTIVITY_TYPES) }, { weight: 1, arbitrary: oddValue }),
+      text: fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 60 }) }, { weight: 5, arbitrary: nastyString }, { weight: 1, arbitrary: oddValue }),
+      conversationId: fc.oneof({ weight: 10, arbitrary: fc.constantFrom('fz-1', 'fz-2', 'fz-3', '19:abc@thread.tacv2;messageid=1') }, { weight: 10, arbitrary: fc.uuid() }, { weight: 2, arbitrary: nastyString }, { weight: 1, arbitrary: oddValue }),
+      fromId: fc.oneof({ weight: 10, arbitrary: fc.constantFrom('user-1', 'user-2') }, { weight: 1, arbitrary: nastyString }, { weight: 1, arbitrary: oddValue }),
+      drop: fc.oneof({ weight: 5, arbitrary: fc.constant([] as string[]) }, { weight: 1, arbitrary: fc.subarray(['type', 'conversation', 'from', 'recipient', 'text', 'channelId', 'serviceUrl', 'deliveryMode', 'id'], { maxLength: 2 }) }),
       extra: fc.dictionary(
         fc.constantFrom('attachments', 'entities', 'membersAdded', 'membersRemoved', 'value', 'channelData', 'timestamp', 'localTimestamp', 'locale', 'replyToId', 'name', 'serviceUrl', 'channelId', 'deliveryMode', 'recipient', 'suggestedActions', 'textFormat', 'expiration', '__proto__', 'constructor', 'prototype'),
         fc.oneof(
@@ -74,7 +74,7 @@ export const activityArbitrary = (serviceUrl: string): fc.Arbitrary<Record<strin
             { polluted: true },
           ),
         ),
-        { maxKeys: 4 },
+        { maxKeys: 3, size: 'xsmall' },
       ),
       expectReplies: fc.boolean(),
     },

@@ -71,8 +71,10 @@ export async function handleMessages(req: Request, res: Response, deps: Messages
     return;
   }
   const activity = result.activity;
+  // Replies go to serviceUrl unless they come back in the response (expectReplies); without
+  // one a turn hangs in the connector (fuzz finding). With auth on it is always required:
   // botbuilder checks the token's serviceurl claim only when the activity has a serviceUrl.
-  if (adapter.authEnabled && !activity.serviceUrl) {
+  if (!activity.serviceUrl && (adapter.authEnabled || activity.deliveryMode !== 'expectReplies')) {
     sendError(res, 400, 'invalid_activity', 'serviceUrl is required', 'serviceUrl');
     return;
   }
