@@ -81,7 +81,9 @@ export function webChatRoutes(deps: WebChatRouteDeps): (server: Server) => void 
 
   function send(res: Response, file: StaticFile | undefined, headers: Record<string, string>, cache = 'no-cache'): void {
     if (!file) return sendError(res, 404, 'not_found', 'Not found');
-    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': cache, 'x-content-type-options': 'nosniff', ...headers });
+    // Lower-case names, so a page policy's headers replace the defaults instead of doubling them.
+    const extra = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': cache, 'x-content-type-options': 'nosniff', ...extra });
     res.end(file.body);
   }
 
