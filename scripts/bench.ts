@@ -83,6 +83,7 @@ async function measure(server: Server, label: string, o: Options, scripts?: Scri
   const rss = sampleRss(server.pid);
   const load: LoadResult = await runLoad({ url: server.url, label, connections: o.connections, seconds: o.seconds, idPrefix: `${runId}-${server.name}-m`, scripts });
   const { peak, cpuMs } = rss.stop();
+  if (load.errors.total > 0) log(`  ${load.errors.total} errors: ${JSON.stringify(load.statusCodes)}; e.g.\n    ${load.errorSamples.join('\n    ')}`);
   return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: load.turns > 0 ? cpuMs / load.turns : 0 };
 }
 
@@ -98,6 +99,11 @@ function fullBotArgs(o: Options, tag: string): string[] {
   return args;
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 async function startupVariants(o: Options, tmp: string): Promise<StartupVariant[]> {
   const variants: { command: string; cmd: string; args: string[] }[] = [
     { command: 'npm start', cmd: 'npm', args: ['start', '--silent'] },
@@ -108,16 +114,17 @@ async function startupVariants(o: Options, tmp: string): Promise<StartupVariant[
   const out: StartupVariant[] = [];
   for (const v of variants) {
     const runsMs: number[] = [];
+    const cpuMs: number[] = [];
     for (let i = 0; i < o.startupRuns; i++) {
       // a fresh database each time: the first start of a clinic's install, migrations included
       const db = join(tmp, `startup-${out.length}-${i}.db`);
       const s = await startServer({ name: 'startup', command: v.cmd, args: v.args, cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${db}` } });
       runsMs.push(s.startupMs);
+      cpuMs.push(s.startupCpuMs);
       await s.stop();
     }
-    const sorted = [...runsMs].sort((a, b) => a - b);
-    out.push({ command: v.command, runsMs: runsMs.map(Math.round), medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]) });
-    log(`  start-up ${v.command}: ${runsMs.map((x) => Math.round(x)).join(', ')} ms`);
+    out.push({ command: v.command, runsMs: runsMs.map(Math.round), medianMs: Math.round(median(runsMs)), medianCpuMs: Math.round(median(cpuMs)) });
+    log(`  start-up ${v.command}: ${runsMs.map((x) => Math.round(x)).join(', ')} ms (CPU ${cpuMs.map((x) => Math.round(x)).join(', ')} ms)`);
   }
   return out;
 }

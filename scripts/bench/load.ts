@@ -29,8 +29,14 @@ export interface LoadResult {
   turns: number;
   turnsPerSec: number;
   conversations: number;
+  /** Mean response size. */
+  bytesPerTurn: number;
   latencyMs: { p50: number; p97_5: number; p99: number; max: number; mean: number };
   errors: { non2xx: number; socket: number; timeouts: number; badReplies: number; total: number };
+  /** Responses per HTTP status code. */
+  statusCodes: Record<string, number>;
+  /** A few response bodies of errors (non-2xx or no replies), to tell what went wrong. */
+  errorSamples: string[];
 }
 
 interface Ctx {
@@ -44,6 +50,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const maxTurns = opts.scripts ? Math.max(...scripts.map((s) => s.turns.length)) : MAX_TURNS;
   let conversations = 0;
   let badReplies = 0;
+  const errorSamples: string[] = [];
+  const sample = (status: number, body: string): void => {
+    if (errorSamples.length < 5) errorSamples.push(`${status} ${body.slice(0, 300)}`);
+  };
 
   const requests: autocannon.Request[] = [];
   for (let i = 0; i < maxTurns; i++) {
@@ -65,7 +75,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       onResponse: (status, body, context) => {
         void context;
         // every turn (the join too) must be answered: 2xx without replies counts as an error
-        if (status >= 200 && status < 300 && !hasReplies(body, true)) badReplies++;
+        if (status >= 200 && status < 300 && !hasReplies(body, true)) {
+          badReplies++;
+          sample(status, body);
+        } else if (status < 200 || status >= 300) sample(status, body);
       },
     });
   }
@@ -120,6 +133,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     turns,
     turnsPerSec: turns / result.duration,
     conversations,
+    bytesPerTurn: turns > 0 ? Math.round(result.throughput.total / turns) : 0,
     latencyMs: {
       p50: result.latency.p50,
       p97_5: result.latency.p97_5,
@@ -134,5 +148,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       badReplies,
       total: result.non2xx + result.errors + badReplies,
     },
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, v.count ?? 0])),
+    errorSamples,
   };
 }

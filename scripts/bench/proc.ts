@@ -16,6 +16,8 @@ export interface Server {
   port: number;
   /** Milliseconds from spawn to the first answered turn. */
   startupMs: number;
+  /** CPU time (all threads, user + system) the server used until then: less sensitive to other load. */
+  startupCpuMs: number;
   stderr(): string;
   stop(): Promise<void>;
 }
@@ -114,11 +116,13 @@ export async function startServer(opts: StartOptions): Promise<Server> {
 
   const deadline = t0 + (opts.timeoutMs ?? 30_000);
   let startupMs = -1;
+  let startupCpuMs = -1;
   let n = 0;
   while (performance.now() < deadline && exited === undefined) {
     const r = await post(url, activityFor({ text: 'hello' }, `startup-probe-${n++}`, `startup-user-${n}`), 2000);
     if (answered(r)) {
       startupMs = performance.now() - t0;
+      startupCpuMs = child.pid !== undefined ? treeCpuMs(child.pid) : -1;
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -130,6 +134,7 @@ export async function startServer(opts: StartOptions): Promise<Server> {
     url,
     port,
     startupMs,
+    startupCpuMs,
     stderr: () => err,
     async stop() {
       if (exited !== undefined) return;
@@ -141,7 +146,7 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   };
   if (startupMs < 0) {
     await server.stop();
-    throw new Error(`${opts.name} did not answer a turn within ${opts.timeoutMs ?? 30_000} ms (exit ${String(exited)}):\n${err.slice(-3000)}`);
+    throw new Error(`${opts.name} did not answer a turn within ${opts.timeoutMs ?? 30_000} ms (exit ${String(exited)}):\n${err.split('\n').filter((l) => !/DeprecationWarning|--trace-deprecation/.test(l)).join('\n').slice(-3000)}`);
   }
   return server;
 }

@@ -56,6 +56,8 @@ export interface StartupVariant {
   command: string;
   runsMs: number[];
   medianMs: number;
+  /** CPU time of the server process tree until the first answer, median. */
+  medianCpuMs: number;
 }
 
 export interface Results {
@@ -79,21 +81,21 @@ export function markdown(r: Results): string {
   lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} × ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node} (${m.platform}), commit ${m.commit}; load average ${m.loadAverageAtStart} at start.`);
   lines.push(`Load: autocannon, ${String(r.settings.connections)} connections, ${String(r.settings.seconds)} s after ${String(r.settings.warmupSeconds)} s warm-up, multi-turn scripts (${(r.settings.scripts as string[]).join(', ')}), a new conversation id per replay, \`deliveryMode: expectReplies\`.`);
   lines.push('');
-  lines.push('| Server | Turns/s | vs echo | p50 ms | p97.5 ms | p99 ms | p99 vs echo | CPU ms/turn | Peak RSS MB | Errors |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| Server | Turns/s | vs echo | p50 ms | p97.5 ms | p99 ms | p99 vs echo | CPU ms/turn | Bytes/turn | Peak RSS MB | Errors |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const echo = r.runs.find((x) => x.server === 'echo');
   for (const run of r.runs) {
     const ratio = echo ? `${f0((100 * run.turnsPerSec) / echo.turnsPerSec)}%` : '';
     const p99r = echo && echo.latencyMs.p99 > 0 ? `${(run.latencyMs.p99 / echo.latencyMs.p99).toFixed(2)}×` : '';
-    lines.push(`| ${run.label} | ${f0(run.turnsPerSec)} | ${run.server === 'echo' ? '—' : ratio} | ${run.latencyMs.p50} | ${run.latencyMs.p97_5} | ${run.latencyMs.p99} | ${run.server === 'echo' ? '—' : p99r} | ${run.cpuMsPerTurn.toFixed(2)} | ${f0(run.peakRssMB)} | ${run.errors.total} |`);
+    lines.push(`| ${run.label} | ${f0(run.turnsPerSec)} | ${run.server === 'echo' ? '—' : ratio} | ${run.latencyMs.p50} | ${run.latencyMs.p97_5} | ${run.latencyMs.p99} | ${run.server === 'echo' ? '—' : p99r} | ${run.cpuMsPerTurn.toFixed(2)} | ${f0(run.bytesPerTurn)} | ${f0(run.peakRssMB)} | ${run.errors.total} |`);
   }
-  if (r.postgres && 'skipped' in r.postgres) lines.push(`| full bot, PostgreSQL | skipped: ${r.postgres.skipped} | | | | | | | | |`);
+  if (r.postgres && 'skipped' in r.postgres) lines.push(`| full bot, PostgreSQL | skipped: ${r.postgres.skipped} | | | | | | | | | |`);
   lines.push('');
   lines.push('| Measure | Result |');
   lines.push('|---|---|');
   if ('perSec' in r.classifier) lines.push(`| Classifier (one core, held-out texts repeated) | ${f0(r.classifier.perSec)} utterances/s (model load ${f0(r.classifier.loadMs)} ms) |`);
   else lines.push(`| Classifier | not measured: ${r.classifier.error} |`);
-  for (const s of r.startup) lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}) |`);
+  for (const s of r.startup) lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}; ${f0(s.medianCpuMs)} ms CPU) |`);
   if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite) | ${f0(r.memory.rssMB)} MB (peak ${f0(r.memory.peakRssMB)} MB) |`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Result |');
