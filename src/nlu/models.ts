@@ -23,6 +23,8 @@ export type Distribution = Float64Array;
 
 export interface ProbModel {
   readonly name: string;
+  /** Unnormalised log-probabilities (logits) per class; softmax of these is `predict`. */
+  logits(features: readonly string[]): Float64Array;
   predict(features: readonly string[]): Distribution;
 }
 
@@ -72,6 +74,14 @@ function softmaxInPlace(v: Float64Array, temperature = 1): Float64Array {
   return v;
 }
 
+function logSumExp(v: Float64Array): number {
+  let max = -Infinity;
+  for (const x of v) if (x > max) max = x;
+  let sum = 0;
+  for (const x of v) sum += Math.exp(x - max);
+  return max + Math.log(sum);
+}
+
 /** Multinomial naive Bayes over binary features, uniform priors. */
 export class NaiveBayes implements ProbModel {
   readonly name = 'naive-bayes';
@@ -102,14 +112,19 @@ export class NaiveBayes implements ProbModel {
     }
   }
 
-  predict(features: readonly string[]): Distribution {
+  logits(features: readonly string[]): Float64Array {
     const s = new Float64Array(this.nClasses);
+    const inv = 1 / this.temperature;
     for (const f of features) {
       const ll = this.logLik.get(f);
       if (!ll) continue;
-      for (let k = 0; k < this.nClasses; k++) s[k]! += ll[k]!;
+      for (let k = 0; k < this.nClasses; k++) s[k]! += ll[k]! * inv;
     }
-    return softmaxInPlace(s, this.temperature);
+    return s;
+  }
+
+  predict(features: readonly string[]): Distribution {
+    return softmaxInPlace(this.logits(features));
   }
 }
 
@@ -132,7 +147,7 @@ export interface SoftmaxOptions {
   seed: number;
 }
 
-export const DEFAULT_SOFTMAX: SoftmaxOptions = { epochs: 30, learningRate: 0.8, l2: 1e-4, seed: 7 };
+export const DEFAULT_SOFTMAX: SoftmaxOptions = { epochs: 20, learningRate: 0.8, l2: 1e-4, seed: 7 };
 
 /** Multinomial logistic regression with idf-weighted, L2-normalised binary features. */
 export class Softmax implements ProbModel {
@@ -215,11 +230,28 @@ export class Softmax implements ProbModel {
     }
   }
 
+  logits(features: readonly string[]): Float64Array {
+    const K = this.nClasses;
+    const out = Float64Array.from(this.bias);
+    let norm = 0;
+    for (const f of features) {
+      const i = this.index.get(f);
+      if (i !== undefined) norm += this.idf[i]! * this.idf[i]!;
+    }
+    if (norm === 0) return out;
+    const inv = 1 / Math.sqrt(norm);
+    for (const f of features) {
+      const i = this.index.get(f);
+      if (i === undefined) continue;
+      const x = this.idf[i]! * inv;
+      const base = i * K;
+      for (let k = 0; k < K; k++) out[k]! += this.weights[base + k]! * x;
+    }
+    return out;
+  }
+
   predict(features: readonly string[]): Distribution {
-    const [fi, fv] = this.vectorize(features);
-    const p = new Float64Array(this.nClasses);
-    this.scoresInto(fi, fv, p);
-    return softmaxInPlace(p);
+    return softmaxInPlace(this.logits(features));
   }
 }
 
@@ -233,13 +265,19 @@ export class Ensemble implements ProbModel {
     this.name = `ensemble(${parts.map((p) => p.model.name).join('+')})`;
   }
 
-  predict(features: readonly string[]): Distribution {
+  /** Σ w_i · log softmax(logits_i) / T */
+  logits(features: readonly string[]): Float64Array {
     let acc: Float64Array | null = null;
     for (const { model, weight } of this.parts) {
-      const p = model.predict(features);
-      if (!acc) acc = new Float64Array(p.length);
-      for (let k = 0; k < p.length; k++) acc[k]! += weight * Math.log(Math.max(p[k]!, 1e-12));
+      const z = model.logits(features);
+      if (!acc) acc = new Float64Array(z.length);
+      const lse = logSumExp(z);
+      for (let k = 0; k < z.length; k++) acc[k]! += (weight * (z[k]! - lse)) / this.temperature;
     }
-    return softmaxInPlace(acc ?? new Float64Array(0), this.temperature);
+    return acc ?? new Float64Array(0);
+  }
+
+  predict(features: readonly string[]): Distribution {
+    return softmaxInPlace(this.logits(features));
   }
 }

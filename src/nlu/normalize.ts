@@ -62,6 +62,19 @@ const VARIANTS: Record<string, string> = {
   // same thing, different words
   charlie: 'charley', ae: 'emergency',
   okay: 'ok', k: 'ok', kk: 'ok', alright: 'ok',
+  // frequent misspellings (unseen ones are handled by SpellCorrector)
+  strane: 'strain', pulld: 'pulled', cist: 'cyst', syst: 'cyst', achilies: 'achilles', achillies: 'achilles',
+  akilles: 'achilles', achillles: 'achilles', clott: 'clot', thrombossis: 'thrombosis',
+  thrombosys: 'thrombosis', claudicaton: 'claudication', diesease: 'disease', desease: 'disease', siatica: 'sciatica',
+  sciatia: 'sciatica', imbalenced: 'imbalanced', imbalence: 'imbalance', twiching: 'twitching', twitchin: 'twitching',
+  restles: 'restless', tite: 'tight', knott: 'knot', wakling: 'walking', walkin: 'walking', runing: 'running',
+  pian: 'pain', gastrocnemious: 'gastrocnemius', gastrocnemeus: 'gastrocnemius', gastrocnemus: 'gastrocnemius',
+  soleous: 'soleus', mobilty: 'mobility', squatt: 'squat', tesst: 'test', tset: 'test', rase: 'raise',
+  streches: 'stretches', strech: 'stretch', stretchs: 'stretches', foamroll: 'foam roll', roling: 'rolling',
+  massge: 'massage', strengthning: 'strengthening', strenghten: 'strengthen', recovry: 'recovery', wen: 'when',
+  phisio: 'physio', physyo: 'physio', apointment: 'appointment', appointmnet: 'appointment', iboprofen: 'ibuprofen',
+  ibuprofin: 'ibuprofen', paracetemol: 'paracetamol', painkilers: 'painkillers', goodby: 'goodbye', byee: 'bye',
+  helo: 'hello', hii: 'hi', hallo: 'hello',
 };
 
 /** Lower-case, cut, strip accents, emoji and punctuation, expand contractions. */
@@ -70,6 +83,7 @@ export function cleanText(text: string): string {
   t = t.replace(/[\u2018\u2019\u02bc`´]/g, "'").replace(/[\u201c\u201d]/g, '"');
   t = t.replace(/\p{Extended_Pictographic}/gu, ' ');
   t = t.replace(/\ba\s*&\s*e\b/g, ' emergency ').replace(/&/g, ' and ');
+  t = t.replace(/\bpain[\s-]+killer/g, 'painkiller').replace(/\bfoam[\s-]+roll/g, 'foam roll').replace(/\bcharl[a-z]* horse/g, 'charley horse');
   // dotted abbreviations: r.i.c.e → rice, d.v.t. → dvt
   t = t.replace(/\b(?:[a-z]\.){2,}[a-z]?\b\.?/g, (m) => m.replace(/\./g, ''));
   for (const [re, rep] of CONTRACTIONS) t = t.replace(re, rep);

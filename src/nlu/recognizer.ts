@@ -97,7 +97,8 @@ export class CalfRecognizer implements IntentRecognizer {
     } else {
       probs = this.model.predict(featurize(norm.stems, this.options.features));
     }
-    const ranked = this.labels.map((intent, i) => ({ intent, score: probs[i]! })).sort((a, b) => b.score - a.score);
+    const order = this.labels.map((_, i) => i).sort((a, b) => probs[b]! - probs[a]!);
+    const ranked = order.map((i) => ({ intent: this.labels[i]!, score: probs[i]! }));
     const top = ranked[0] ?? { intent: 'none', score: 1 };
     return { intent: top.intent, confidence: top.score, ranked };
   }
