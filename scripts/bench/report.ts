@@ -58,6 +58,8 @@ export interface StartupVariant {
   medianMs: number;
   /** CPU time of the server process tree until the first answer, median. */
   medianCpuMs: number;
+  /** Set when the command did not start. */
+  error?: string;
 }
 
 export interface Results {
@@ -95,7 +97,7 @@ export function markdown(r: Results): string {
   lines.push('|---|---|');
   if ('perSec' in r.classifier) lines.push(`| Classifier (one core, held-out texts repeated) | ${f0(r.classifier.perSec)} utterances/s (model load ${f0(r.classifier.loadMs)} ms) |`);
   else lines.push(`| Classifier | not measured: ${r.classifier.error} |`);
-  for (const s of r.startup) lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}; ${f0(s.medianCpuMs)} ms CPU) |`);
+  for (const s of r.startup) if (s.error) lines.push(`| Start-up: \`${s.command}\` | failed: ${s.error} |`); else lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}; ${f0(s.medianCpuMs)} ms CPU) |`);
   if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite) | ${f0(r.memory.rssMB)} MB (peak ${f0(r.memory.peakRssMB)} MB) |`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Result |');
