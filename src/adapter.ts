@@ -4,11 +4,14 @@
  * One onTurnError logs the error, apologises to the user, and keeps the process alive.
  */
 import {
+  CardFactory,
+  Channels,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type Activity,
   type ConfigurationBotFrameworkAuthenticationOptions,
   type InvokeResponse,
+  type ResourceResponse,
   type TurnContext,
 } from 'botbuilder';
 import type { Config } from './config';
@@ -38,10 +41,26 @@ export class CalfAdapter extends CloudAdapter {
     return this.botFrameworkAuthentication.authenticateRequest(activity as Activity, authHeader);
   }
 
+  /**
+   * Teams shows an activity's text and its card one after the other, and our card messages
+   * carry the whole card as text for channels without cards. On Teams the text becomes the
+   * notification summary instead. Copies are sent, so transcripts keep the text.
+   */
+  async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const forChannel = context.activity.channelId === Channels.Msteams ? activities.map(withoutCardText) : activities;
+    return super.sendActivities(context, forChannel);
+  }
+
   /** Run one turn for an authenticated, validated activity; returns the invoke/expectReplies response. */
   runAuthenticated(auth: AuthenticatedRequest, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
     return this.processActivity(auth, activity, logic);
   }
+}
+
+function withoutCardText(activity: Partial<Activity>): Partial<Activity> {
+  const hasCard = activity.attachments?.some((a) => a.contentType === CardFactory.contentTypes.adaptiveCard);
+  if (activity.type !== 'message' || !hasCard || !activity.text) return activity;
+  return { ...activity, text: undefined, summary: activity.text.split('\n')[0] };
 }
 
 export function createAdapter(config: Config, logger: Logger): CalfAdapter {

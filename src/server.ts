@@ -81,11 +81,10 @@ export function createServer(deps: ServerDeps): BotServer {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.server.closeIdleConnections();
       const turnsDone = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
-      await Promise.race([
-        Promise.all([closed, turnsDone]),
-        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
-      ]);
+      await Promise.race([turnsDone, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      // Answers are written; keep-alive sockets would otherwise hold the server open.
       server.server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -228,7 +228,9 @@ describe('Teams replies go to the serviceUrl with a bearer token', () => {
     expect(reply.body.type).toBe('message');
     expect(reply.body.replyToId).toBe('1700000000001');
     expect(reply.body.channelData?.urgency).toBe('urgent');
-    expect(reply.body.text && reply.body.text.length).toBeGreaterThan(0);
+    // Teams would show the text and the card one after the other: the card alone, text as the summary.
+    expect(reply.body.text).toBeUndefined();
+    expect((reply.body as { summary?: string }).summary).toBeTruthy();
     expect(reply.body.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
     // A card Teams renders: Adaptive Card 1.4 or 1.5, only Action.Submit / Action.OpenUrl.
     const card = reply.body.attachments![0]!.content as { type: string; version: string; actions?: { type: string }[] };
