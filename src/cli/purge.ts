@@ -6,6 +6,7 @@
 import dotenv from 'dotenv';
 import { ConfigError, parseConfig } from '../config';
 import { describeDatabaseUrl, openDatabase, StorageStartupError } from '../storage';
+import { recordSystemAudit } from '../staff/audit';
 
 function parseDays(argv: string[], fallback: number): number {
   const i = argv.findIndex((a) => a === '--days' || a.startsWith('--days='));
@@ -23,6 +24,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     const db = await openDatabase(config.DATABASE_URL);
     try {
       const r = await db.purgeOlderThan(days);
+      await recordSystemAudit(db, 'transcripts.purge', { days, ...r });
       console.log(
         `Purged ${r.conversations} conversation(s), ${r.activities} activit${r.activities === 1 ? 'y' : 'ies'} and ${r.stateItems} idle state item(s) older than ${days} day(s) from ${describeDatabaseUrl(config.DATABASE_URL)}.`,
       );
