@@ -14,6 +14,8 @@ export interface LoadOptions {
   seconds: number;
   /** Stop after exactly this many requests instead of a duration. */
   amount?: number;
+  /** With `amount`: stop anyway after this many seconds. */
+  maxSeconds?: number;
   /** Scripts to replay (default: all). */
   scripts?: Script[];
   /** Prefix of conversation ids, unique per run. */
@@ -29,6 +31,8 @@ export interface LoadResult {
   turns: number;
   turnsPerSec: number;
   conversations: number;
+  /** True when `maxSeconds` stopped the run before `amount` requests. */
+  capped: boolean;
   /** Mean response size. */
   bytesPerTurn: number;
   latencyMs: { p50: number; p97_5: number; p99: number; max: number; mean: number };
@@ -99,6 +103,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     requests,
   }, (err, result) => (err ? fail(err instanceof Error ? err : new Error(String(err))) : finish(result)));
 
+  let capped = false;
+  const cap = opts.amount && opts.maxSeconds
+    ? setTimeout(() => {
+      capped = true;
+      instance.stop();
+    }, opts.maxSeconds * 1000)
+    : undefined;
   let ticker: NodeJS.Timeout | undefined;
   if (opts.progress !== false) {
     let done = 0;
@@ -119,6 +130,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   }
 
   const result = await finished;
+  if (cap) clearTimeout(cap);
   if (ticker) {
     clearInterval(ticker);
     process.stderr.write('\n');
@@ -133,6 +145,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     turns,
     turnsPerSec: turns / result.duration,
     conversations,
+    capped,
     bytesPerTurn: turns > 0 ? Math.round(result.throughput.total / turns) : 0,
     latencyMs: {
       p50: result.latency.p50,
