@@ -169,7 +169,7 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
       log(`== memory: ${o.conversations.toLocaleString('en-US')} more distinct conversations through the same server (at most ${o.memorySeconds} s)`);
       const rss = sampleRss(sqlite.pid);
       const firstMessage: Script[] = SCRIPTS.map((s) => ({ name: s.name, turns: s.turns.filter((t) => t.text !== undefined).slice(0, 1) }));
-      const conv = await runLoad({ url: sqlite.url, label: 'conversations', connections: o.connections, seconds: o.memorySeconds, amount: o.conversations, maxSeconds: o.memorySeconds, idPrefix: `${runId}-mem`, scripts: firstMessage });
+      const conv = await runLoad({ url: sqlite.url, label: 'conversations', connections: o.connections, seconds: o.memorySeconds, amount: o.conversations, maxSeconds: o.memorySeconds, timeoutSeconds: 30, idPrefix: `${runId}-mem`, scripts: firstMessage });
       await new Promise((r) => setTimeout(r, 500));
       const { peak, last } = rss.stop();
       const before = run ? run.conversations : 0;
@@ -177,6 +177,7 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
       const answered = Math.max(0, Math.min(conv.conversations, conv.turns) - conv.errors.total);
       memory = { conversations: answered, target: o.conversations, capped: conv.capped, rssMB: last / MB, peakRssMB: peak / MB, turnsPerSec: conv.turnsPerSec };
       if (conv.errors.total > 0) log(`  ${conv.errors.total} errors: ${JSON.stringify(conv.statusCodes)}; e.g.\n    ${conv.errorSamples.join('\n    ')}`);
+      log(`  latency p50 ${conv.latencyMs.p50} ms, p99 ${conv.latencyMs.p99} ms, max ${conv.latencyMs.max} ms`);
       log(`  RSS ${Math.round(last / MB)} MB after ${conv.conversations} (+ ${before} earlier, + warm-up) conversations; errors ${conv.errors.total}`);
       if (conv.errors.total > 0) runs.push({ ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: 0 });
     }

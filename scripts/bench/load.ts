@@ -20,6 +20,8 @@ export interface LoadOptions {
   scripts?: Script[];
   /** Prefix of conversation ids, unique per run. */
   idPrefix: string;
+  /** Seconds before autocannon gives up on a response (default 10). */
+  timeoutSeconds?: number;
   /** Print a progress line every second. */
   progress?: boolean;
 }
@@ -98,11 +100,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     connections: opts.connections,
     duration: opts.seconds,
     amount: opts.amount,
-    timeout: 10,
+    timeout: opts.timeoutSeconds ?? 10,
     headers: { 'content-type': 'application/json' },
     requests,
   }, (err, result) => (err ? fail(err instanceof Error ? err : new Error(String(err))) : finish(result)));
 
+  instance.on('reqError', (err: Error) => {
+    if (errorSamples.length < 5) errorSamples.push(`socket error: ${err.message}`);
+  });
   let capped = false;
   const cap = opts.amount && opts.maxSeconds
     ? setTimeout(() => {
