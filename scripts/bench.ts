@@ -9,7 +9,7 @@
  *   --connections N   concurrent connections/conversations (default 50)
  *   --conversations N distinct conversations for the memory measure (default 10000)
  *   --startup-runs N  start-ups per command for the start-up measure (default 3)
- *   --memory-seconds N  time cap of the memory phase (default 45)
+ *   --memory-seconds N  time cap of the memory phase (default 60)
  *   --quick           5 s runs, 1 s warm-up, 2,000 conversations, 1 start-up run (a smoke run)
  *   --no-postgres     skip the PostgreSQL run
  *   --profile         write a V8 CPU profile of the full bot (SQLite) to bench/profiles/
@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runLoad, type LoadResult } from './bench/load';
-import { killAll, sampleRss, startServer, type Server } from './bench/proc';
+import { killAll, sampleRss, startServer, treeRss, type Server } from './bench/proc';
 import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type Target } from './bench/report';
 import { SCRIPTS, type Script } from './bench/conversations';
 import { classifierThroughput } from './bench/classifierRun';
@@ -44,7 +44,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 45, postgres: true, profile: false, write: true, only: null };
+  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 60, postgres: true, profile: false, write: true, only: null };
   const num = (i: number): number => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -167,6 +167,7 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
       // each conversation is one first message (state, transcript and index rows for a new
       // conversation); all ids distinct. Capped in time so the bench stays under 3 minutes.
       log(`== memory: ${o.conversations.toLocaleString('en-US')} more distinct conversations through the same server (at most ${o.memorySeconds} s)`);
+      const rssBefore = treeRss(sqlite.pid);
       const rss = sampleRss(sqlite.pid);
       const firstMessage: Script[] = SCRIPTS.map((s) => ({ name: s.name, turns: s.turns.filter((t) => t.text !== undefined).slice(0, 1) }));
       const conv = await runLoad({ url: sqlite.url, label: 'conversations', connections: o.connections, seconds: o.memorySeconds, amount: o.conversations, maxSeconds: o.memorySeconds, timeoutSeconds: 30, idPrefix: `${runId}-mem`, scripts: firstMessage });
@@ -175,10 +176,10 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
       const before = run ? run.conversations : 0;
       // conversations whose turn was answered
       const answered = Math.max(0, Math.min(conv.conversations, conv.turns) - conv.errors.total);
-      memory = { conversations: answered, target: o.conversations, capped: conv.capped, rssMB: last / MB, peakRssMB: peak / MB, turnsPerSec: conv.turnsPerSec };
+      memory = { conversations: answered, target: o.conversations, capped: conv.capped, rssBeforeMB: rssBefore / MB, rssMB: last / MB, peakRssMB: peak / MB, turnsPerSec: conv.turnsPerSec };
       if (conv.errors.total > 0) log(`  ${conv.errors.total} errors: ${JSON.stringify(conv.statusCodes)}; e.g.\n    ${conv.errorSamples.join('\n    ')}`);
       log(`  latency p50 ${conv.latencyMs.p50} ms, p99 ${conv.latencyMs.p99} ms, max ${conv.latencyMs.max} ms`);
-      log(`  RSS ${Math.round(last / MB)} MB after ${conv.conversations} (+ ${before} earlier, + warm-up) conversations; errors ${conv.errors.total}`);
+      log(`  RSS ${Math.round(rssBefore / MB)} MB before, ${Math.round(last / MB)} MB after ${answered} (+ ${before} earlier, + warm-up) conversations; errors ${conv.errors.total}`);
       if (conv.errors.total > 0) runs.push({ ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: 0 });
     }
   } finally {
