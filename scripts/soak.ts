@@ -19,6 +19,25 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { Agent, request } from 'node:http';
+
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+/** POST JSON over a keep-alive node:http agent (one socket per concurrent conversation). */
+function postJson(url: string, payload: unknown, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(payload));
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -141,16 +160,11 @@ async function main(): Promise<void> {
     const turn = async (conversation: string, step: { text: string; redFlag?: boolean }, seq: number): Promise<void> => {
       const started = performance.now();
       try {
-        const res = await fetch(`${url}/api/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            type: 'message', id: `s${seq}`, text: step.text, channelId: 'soak', serviceUrl: 'http://localhost', deliveryMode: 'expectReplies',
-            conversation: { id: conversation }, from: { id: `${conversation}-user`, name: 'Soak' }, recipient: { id: 'bot' },
-          }),
-          signal: AbortSignal.timeout(30_000),
-        });
-        const body = (await res.json()) as { activities?: { channelData?: { urgency?: string } }[] };
+        const res = await postJson(`${url}/api/messages`, {
+          type: 'message', id: `s${seq}`, text: step.text, channelId: 'soak', serviceUrl: 'http://localhost', deliveryMode: 'expectReplies',
+          conversation: { id: conversation }, from: { id: `${conversation}-user`, name: 'Soak' }, recipient: { id: 'bot' },
+        }, 30_000);
+        const body = JSON.parse(res.body) as { activities?: { channelData?: { urgency?: string } }[] };
         const ms = performance.now() - started;
         latencies.push(ms);
         if (slowest.length < 5 || ms > slowest[slowest.length - 1].ms) {
