@@ -262,8 +262,11 @@ async function main(): Promise<number> {
   for (const [name, opts] of ours) {
     const { r, cpu } = timedTrain(data, opts);
     const acc = metrics(heldout.map((c) => ({ gold: c.intent, predicted: r.classify(c.text).intent })), labels).accuracy;
-    const cvAcc = metrics(crossValidate(data, opts).map((p) => ({ gold: p.gold, predicted: p.c.intent })), labels).accuracy;
-    rows.push({ name, held: acc, cv: pct(cvAcc), trainMs: cpu, ups: throughput((t) => r.classify(t), speedTexts, 300).cpu });
+    const cvp = crossValidate(data, opts);
+    const cvAcc = metrics(cvp.map((p) => ({ gold: p.gold, predicted: p.c.intent })), labels).accuracy;
+    const coarse = sweep.filter((x) => Math.round(x.t.answer * 100) % 10 === 0 && Math.round(x.t.floor * 100) % 10 === 0 && x.t.margin % 0.1 === 0);
+    const bestU = Math.max(...coarse.map((x) => utility(cvp, x.t)));
+    rows.push({ name, held: acc, cv: pct(cvAcc), trainMs: cpu, ups: throughput((t) => r.classify(t), speedTexts, 300).cpu, note: `CV utility ${utility(cvp, thresholds).toFixed(3)} at the configured thresholds (best on a coarse grid ${bestU.toFixed(3)})` });
     log(`  ${name}: held-out ${pct(acc)}, CV ${pct(cvAcc)}`);
   }
   {

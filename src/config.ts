@@ -47,7 +47,7 @@ export const configSchema = z.object({
   ESCALATION_INCLUDE_TEXT: bool(false),
 
   // Intent recognition thresholds (chosen from the evaluation data; see docs in README)
-  NLU_ANSWER_THRESHOLD: ratio(0.7),
+  NLU_ANSWER_THRESHOLD: ratio(0.75),
   NLU_FALLBACK_FLOOR: ratio(0.1),
   NLU_CLARIFY_MARGIN: ratio(0.1),
 

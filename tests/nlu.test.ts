@@ -160,6 +160,12 @@ describe('intent recognition', () => {
     expect(recognizer.classify('streches for my calfs').intent).toBe('stretches');
   });
 
+  it('copes with words that are also JavaScript property names', () => {
+    for (const text of ['constructor', 'toString valueOf __proto__ hasOwnProperty', 'prototype of my calf pain']) {
+      expect(INTENT_IDS).toContain(recognizer.classify(text).intent);
+    }
+  });
+
   it('treats British and American spellings alike', () => {
     expect(normalize('my foot changed colour').stems).toEqual(normalize('my foot changed color').stems);
     expect(normalize('achilles tendonitis').stems).toEqual(normalize('achilles tendinitis').stems);

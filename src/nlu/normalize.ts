@@ -77,6 +77,9 @@ const VARIANTS: Record<string, string> = {
   helo: 'hello', hii: 'hi', hallo: 'hello',
 };
 
+// A Map, not the object: a message saying "constructor" must not find Object.prototype.
+const VARIANT_MAP = new Map<string, string>(Object.entries(VARIANTS));
+
 /** Lower-case, cut, strip accents, emoji and punctuation, expand contractions. */
 export function cleanText(text: string): string {
   let t = text.slice(0, MAX_INPUT_CHARS).normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
@@ -100,7 +103,7 @@ export function baseTokens(text: string): string[] {
   for (const tok of tokenizer.tokenize(cleaned)) {
     // collapse letters repeated 3+ times: "hiiii" → "hii", "sooo" → "soo"
     const squeezed = tok.replace(/([a-z])\1{2,}/g, '$1$1');
-    const v = VARIANTS[squeezed];
+    const v = VARIANT_MAP.get(squeezed);
     if (v === undefined) out.push(squeezed);
     else out.push(...v.split(' '));
   }
@@ -121,8 +124,9 @@ export function stem(token: string): string {
 /**
  * Spelling correction against a vocabulary (the words of the training utterances).
  * A word outside the vocabulary is replaced by the closest vocabulary word when the
- * Damerau-Levenshtein distance is 1 (words of 4–7 letters) or ≤ 2 (8+ letters); ties go to
- * the higher Jaro-Winkler similarity, then the more frequent word. Results are memoised.
+ * Damerau-Levenshtein distance is 1 (words of 4–7 letters, same first letter) or ≤ 2
+ * (8+ letters); ties go to the higher Jaro-Winkler similarity, then the more frequent word.
+ * Results are memoised.
  */
 export class SpellCorrector {
   private readonly byLength = new Map<number, string[]>();
@@ -155,6 +159,8 @@ export class SpellCorrector {
     let bestFreq = -1;
     for (let len = word.length - maxDist; len <= word.length + maxDist; len++) {
       for (const cand of this.byLength.get(len) ?? []) {
+        // a typo rarely hits the first letter; requiring it keeps real words apart ("cook" ≠ "book")
+        if (cand[0] !== word[0] && word.length < 8) continue;
         const d = DamerauLevenshteinDistance(word, cand, { restricted: true });
         if (d > maxDist || d > bestDist) continue;
         const jw = JaroWinklerDistance(word, cand);

@@ -39,7 +39,7 @@ export const DEFAULT_OPTIONS: RecognizerOptions = {
   nbAlpha: 0.1,
   nbTemperature: 3,
   softmax: DEFAULT_SOFTMAX,
-  nbWeight: 0.5,
+  nbWeight: 0.25,
   temperature: 1,
   spelling: true,
 };
