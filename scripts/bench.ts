@@ -12,11 +12,13 @@
  *   --memory-seconds N  time cap of the memory phase (default 60)
  *   --quick           5 s runs, 1 s warm-up, 2,000 conversations, 1 start-up run (a smoke run)
  *   --no-postgres     skip the PostgreSQL run
+ *   --dist            also time start-up of a prebuilt build (tsc into a temp folder, ~15-30 s extra)
  *   --profile         write a V8 CPU profile of the full bot (SQLite) to bench/profiles/
  *   --only a,b        run only these parts: echo, sqlite, memory, postgres, classifier, startup
  *   --no-write        do not write bench/results.* (implied by --only)
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runLoad, type LoadResult } from './bench/load';
@@ -39,12 +41,13 @@ interface Options {
   memorySeconds: number;
   postgres: boolean;
   profile: boolean;
+  dist: boolean;
   write: boolean;
   only: Set<string> | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 60, postgres: true, profile: false, write: true, only: null };
+  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 60, postgres: true, profile: false, dist: false, write: true, only: null };
   const num = (i: number): number => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--startup-runs') o.startupRuns = num(i++);
     else if (a === '--no-postgres') o.postgres = false;
     else if (a === '--profile') o.profile = true;
+    else if (a === '--dist') o.dist = true;
     else if (a === '--no-write') o.write = false;
     else if (a === '--only') {
       o.only = new Set((argv[++i] ?? '').split(','));
@@ -103,6 +107,28 @@ function fullBotArgs(o: Options, tag: string): string[] {
   return args;
 }
 
+/**
+ * What `npm run build` would produce, in a temp folder: tsc output plus the files tsc does
+ * not copy (SQL migrations) and links to the folders the code finds via __dirname.
+ * Returns the entry point, or null if the build failed.
+ */
+function buildDist(tmp: string): string | null {
+  const out = join(tmp, 'build');
+  log(`  building with tsc into ${out} …`);
+  const t0 = performance.now();
+  const r = spawnSync(node, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', join(out, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, encoding: 'utf8' });
+  const entry = join(out, 'dist/src/index.js');
+  if (!existsSync(entry)) {
+    log(`  build failed: ${(r.stdout + r.stderr).split('\n').slice(0, 3).join(' ')}`);
+    return null;
+  }
+  cpSync(join(ROOT, 'src/storage/migrations'), join(out, 'dist/src/storage/migrations'), { recursive: true });
+  // src/channels and src/staff find public/ and node_modules/ two folders up from their own
+  for (const dir of ['public', 'node_modules']) if (existsSync(join(ROOT, dir))) symlinkSync(join(ROOT, dir), join(out, 'dist', dir));
+  log(`  built in ${Math.round((performance.now() - t0) / 1000)} s${r.status !== 0 ? ' (with type errors)' : ''}`);
+  return entry;
+}
+
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -114,7 +140,10 @@ async function startupVariants(o: Options, tmp: string): Promise<StartupVariant[
     { command: 'tsx src/index.ts', cmd: join(ROOT, 'node_modules/.bin/tsx'), args: ['src/index.ts'] },
     { command: 'node --import tsx src/index.ts', cmd: node, args: [...tsxImport, 'src/index.ts'] },
   ];
-  if (existsSync(join(ROOT, 'dist/src/index.js'))) variants.push({ command: 'node dist/src/index.js (npm run build)', cmd: node, args: ['dist/src/index.js'] });
+  if (o.dist) {
+    const built = buildDist(tmp);
+    if (built) variants.push({ command: 'node dist/src/index.js (prebuilt with tsc)', cmd: node, args: [built] });
+  }
   const out: StartupVariant[] = [];
   for (const v of variants) {
     const runsMs: number[] = [];
