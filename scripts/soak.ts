@@ -21,7 +21,9 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Agent, request } from 'node:http';
 
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+// FIFO reuse keeps every pooled socket busy, so none sits idle past the server's
+// keep-alive timeout (5 s) and gets closed just as it is reused (ECONNRESET race).
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, scheduling: 'fifo' });
 
 /** POST JSON over a keep-alive node:http agent (one socket per concurrent conversation). */
 function postJson(url: string, payload: unknown, timeoutMs: number): Promise<{ status: number; body: string }> {
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
         if (!body.activities?.length) return fail(`no reply to "${step.text.slice(0, 20)}…"`);
         if (step.redFlag && body.activities[0].channelData?.urgency === 'none') return fail('a red flag did not escalate');
       } catch (error) {
-        fail(`transport: ${(error as Error).message}`);
+        fail(`transport at ${((Date.now() - runStarted) / 1000).toFixed(1)} s: ${(error as Error).message}`);
       }
     };
 
