@@ -8,7 +8,7 @@ import { stem } from './normalize';
 
 const CONCEPTS: Record<string, string> = {
   pain: 'pain hurt hurts hurting ache aches aching achy sore painful agony throb throbbing killing tender burning stabbing niggle discomfort',
-  run: 'run runs running runner runners jog jogging jogger marathon 5k 10k parkrun treadmill mileage trail sprint sprinting race racing',
+  run: 'run runs running runner runners jog jogging jogger marathon 5k 10k c25k parkrun treadmill mileage trail sprint sprinting race racing',
   walk: 'walk walking walks stroll hike hiking step steps limp limping wander',
   night: 'night nights nighttime bed sleep sleeping asleep nocturnal wake waking woke woken 3am midnight',
   restless: 'restless fidgety kick kicking jumpy urge',

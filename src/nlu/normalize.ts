@@ -61,7 +61,7 @@ const VARIANTS: Record<string, string> = {
   calves: 'calf', calfs: 'calf', calve: 'calf', feet: 'foot', teeth: 'tooth', knees: 'knee', ran: 'run', hurted: 'hurt',
   // same thing, different words
   charlie: 'charley', ae: 'emergency',
-  okay: 'ok', k: 'ok', kk: 'ok', alright: 'ok',
+  okay: 'ok', k: 'ok', kk: 'ok',
   // frequent misspellings (unseen ones are handled by SpellCorrector)
   strane: 'strain', pulld: 'pulled', cist: 'cyst', syst: 'cyst', achilies: 'achilles', achillies: 'achilles',
   akilles: 'achilles', achillles: 'achilles', clott: 'clot', thrombossis: 'thrombosis',
@@ -82,17 +82,24 @@ const VARIANT_MAP = new Map<string, string>(Object.entries(VARIANTS));
 
 /** Lower-case, cut, strip accents, emoji and punctuation, expand contractions. */
 export function cleanText(text: string): string {
-  let t = text.slice(0, MAX_INPUT_CHARS).normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  t = t.replace(/[\u2018\u2019\u02bc`´]/g, "'").replace(/[\u201c\u201d]/g, '"');
-  t = t.replace(/\p{Extended_Pictographic}/gu, ' ');
-  t = t.replace(/\ba\s*&\s*e\b/g, ' emergency ').replace(/&/g, ' and ');
-  t = t.replace(/\bpain[\s-]+killer/g, 'painkiller').replace(/\bfoam[\s-]+roll/g, 'foam roll').replace(/\bcharl[a-z]* horse/g, 'charley horse');
+  let t = text.slice(0, MAX_INPUT_CHARS);
+  // the expensive passes run only when they can change something (most messages are plain ASCII)
+  if (/[^\t\n\r -~]/.test(t)) {
+    t = t.normalize('NFKD').replace(/\p{M}/gu, '');
+    t = t.replace(/[\u2018\u2019\u02bc\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"');
+    t = t.replace(/\p{Extended_Pictographic}/gu, ' ');
+  }
+  t = t.toLowerCase();
+  if (t.includes('`')) t = t.replace(/`/g, "'");
+  if (t.includes('&')) t = t.replace(/\ba\s*&\s*e\b/g, ' emergency ').replace(/&/g, ' and ');
+  t = t.replace(/\bknee[\s-]+cap/g, 'kneecap').replace(/\bpain[\s-]+killer/g, 'painkiller').replace(/\bcharl[a-z]* horse/g, 'charley horse');
   // dotted abbreviations: r.i.c.e → rice, d.v.t. → dvt
-  t = t.replace(/\b(?:[a-z]\.){2,}[a-z]?\b\.?/g, (m) => m.replace(/\./g, ''));
-  for (const [re, rep] of CONTRACTIONS) t = t.replace(re, rep);
-  t = t.replace(/'/g, '');
-  t = t.replace(/[^a-z0-9]+/g, ' ').trim();
-  return t;
+  if (t.includes('.')) t = t.replace(/\b(?:[a-z]\.){2,}[a-z]?\b\.?/g, (m) => m.replace(/\./g, ''));
+  if (t.includes("'")) {
+    for (const [re, rep] of CONTRACTIONS) t = t.replace(re, rep);
+    t = t.replace(/'/g, '');
+  }
+  return t.replace(/[^a-z0-9]+/g, ' ').trim();
 }
 
 /** Clean and tokenize, with variants applied (no spelling correction, no stemming). */
