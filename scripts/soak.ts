@@ -9,7 +9,7 @@
  *
  * Reports: errors (must be 0: any non-200, missing reply, missed escalation or transport
  * error), throughput, latency p50/p90/p99/max, and the server's RSS: idle (after a few
- * turns), at the start of the measured part (after the first fifth of the run, under load)
+ * turns), at the start of the measured part (after the first third of the run, under load)
  * and at the end. Exit code 1 if there were errors or RSS grew by more than
  * --max-rss-growth-mb (default 150 MB): a leak shows up as growth proportional to the
  * number of turns, whereas caches and the conversation/limiter maps are bounded.
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     };
 
     // A few turns to load everything; RSS now is the idle baseline. The growth bound is
-    // checked against the RSS after the first fifth of the run under full load (V8 sizes its
+    // checked against the RSS after the first third of the run under full load (V8 sizes its
     // heap to the load first; that is not a leak), so a leak shows as growth after that.
     for (let i = 0; i < SCRIPT.length; i++) await turn(`soak-warmup`, SCRIPT[i], i);
     const rssIdle = serverRss(child.pid ?? 0);
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     let rssStart = rssIdle;
     const baseline = setTimeout(() => {
       rssStart = serverRss(child.pid ?? 0);
-    }, Math.max(5, SECONDS / 5) * 1000);
+    }, Math.max(5, SECONDS / 3) * 1000);
 
     const progress = setInterval(() => {
       const elapsed = (Date.now() - started) / 1000;
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
         `  errors:      ${errors}${errorSamples.length ? `\n    - ${errorSamples.join('\n    - ')}` : ''}`,
         `  latency ms:  p50 ${percentile(sorted, 50).toFixed(1)}  p90 ${percentile(sorted, 90).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${(sorted[sorted.length - 1] ?? 0).toFixed(1)}`,
         `  slowest:     ${slowest.map((x) => `${x.ms.toFixed(0)} ms at ${x.at.toFixed(1)} s ("${x.text.slice(0, 24)}…")`).join('; ')}`,
-        `  RSS MB:      idle ${rssIdle.toFixed(1)}  start (after ${Math.max(5, SECONDS / 5).toFixed(0)} s of load) ${rssStart.toFixed(1)}  end ${rssEnd.toFixed(1)}  peak ${rssPeak.toFixed(1)}  growth ${growth.toFixed(1)} (bound ${MAX_RSS_GROWTH_MB})`,
+        `  RSS MB:      idle ${rssIdle.toFixed(1)}  start (after ${Math.max(5, SECONDS / 3).toFixed(0)} s of load) ${rssStart.toFixed(1)}  end ${rssEnd.toFixed(1)}  peak ${rssPeak.toFixed(1)}  growth ${growth.toFixed(1)} (bound ${MAX_RSS_GROWTH_MB})`,
         ok ? 'RESULT: PASS' : `RESULT: FAIL${errors ? ` (${errors} errors)` : ''}${growth > MAX_RSS_GROWTH_MB ? ` (RSS grew ${growth.toFixed(0)} MB)` : ''}`,
         '',
       ].join('\n'),
