@@ -89,7 +89,7 @@ describe('/api/messages answers to bad input', () => {
   });
   afterAll(async () => service?.stop());
 
-  const raw = (body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  const raw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     fetch(`${service.url}/api/messages`, { method: 'POST', headers, body });
 
   it('malformed JSON → 400 JSON, even when the client asks for HTML', async () => {
