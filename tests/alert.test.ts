@@ -40,7 +40,7 @@ describe('EscalationAlert', () => {
     expect(facts).toContainEqual({ title: 'Level', value: 'urgent' });
     expect(facts).toContainEqual({ title: 'Conversation', value: 'conv-1' });
     expect(facts).toContainEqual({ title: 'Time', value: '2025-01-01T10:00:00.000Z' });
-    expect(card?.content.actions[0]?.url).toBe('https://bot.example.org/staff/#/conversations/conv-1');
+    expect(card?.content.actions[0]?.url).toBe('https://bot.example.org/staff/#/c/unknown%3Aconv-1');
     expect(JSON.stringify(body)).not.toContain('secret health text');
   });
 
@@ -52,9 +52,10 @@ describe('EscalationAlert', () => {
     }).reply(200);
     const a = createEscalationAlert(testConfig({ ESCALATION_WEBHOOK_URL: HOOK + PATH, ESCALATION_INCLUDE_TEXT: 'true' }), silentLogger, { backoffMs: [1] });
     expect(a).toBeDefined();
-    expect(await a?.send({ level: 'emergency', reasons: ['chest_pain'], conversationId: 'c 2', text: 'chest pain now' })).toBe(true);
-    expect(raw).toContain('chest pain now');
-    expect(raw).toContain('"/staff/#/conversations/c%202"');
+    expect(await a?.send({ level: 'emergency', reasons: ['chest_pain'], conversationId: 'c 2', channelId: 'webchat', text: 'chest pain now, call me on 07700 900123' })).toBe(true);
+    expect(raw).toContain('chest pain now, call me on [phone]');
+    expect(raw).not.toContain('07700');
+    expect(raw).toContain('"/staff/#/c/webchat%3Ac%202"');
   });
 
   it('is not created when ESCALATION_WEBHOOK_URL is unset', () => {
@@ -70,6 +71,18 @@ describe('EscalationAlert', () => {
   it('gives up after 3 attempts that time out, without throwing', async () => {
     const scope = nock(HOOK).post(PATH).times(3).delay(1000).reply(200);
     expect(await alert({ timeoutMs: 50 }).send({ level: 'urgent', reasons: ['swelling'], conversationId: 'c4' })).toBe(false);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('alerts once per conversation and level while a red flag is repeated, again for a new level or later', async () => {
+    const scope = nock(HOOK).post(PATH).times(3).reply(200);
+    const a = alert({ dedupeMs: 60_000 });
+    const at = (minutes: number) => new Date(Date.UTC(2025, 0, 1, 10, minutes));
+    const event = { level: 'urgent' as const, reasons: ['swelling'], conversationId: 'c6', channelId: 'webchat' };
+    expect(await a.send({ ...event, time: at(0) })).toBe(true);
+    expect(await a.send({ ...event, time: at(0) })).toBe(false);
+    expect(await a.send({ ...event, level: 'emergency', time: at(0) })).toBe(true);
+    expect(await a.send({ ...event, time: at(2) })).toBe(true);
     expect(scope.isDone()).toBe(true);
   });
 

@@ -5,6 +5,7 @@
  * backoff and then logged (never with the message text).
  */
 import type { Config } from '../config';
+import { redact } from '../storage/redact';
 import type { Logger } from '../logger';
 
 export interface EscalationAlertEvent {
@@ -28,10 +29,16 @@ export interface EscalationAlertOptions {
   attempts?: number;
   /** Per-attempt timeout (ms, default 3000). */
   timeoutMs?: number;
+  /** One alert per conversation and level within this period (ms, default 10 minutes). */
+  dedupeMs?: number;
 }
+
+const MAX_REMEMBERED = 10_000;
 
 export class EscalationAlert {
   private readonly inFlight = new Set<Promise<boolean>>();
+  /** When each conversation and level was last alerted, so a repeated red flag alerts once. */
+  private readonly lastAlerted = new Map<string, number>();
   private readonly backoffMs: number[];
   private readonly attempts: number;
   private readonly timeoutMs: number;
@@ -43,9 +50,9 @@ export class EscalationAlert {
   }
 
   /** Link to the conversation in the staff console (relative when PUBLIC_BASE_URL is unset). */
-  transcriptLink(conversationId: string): string {
+  transcriptLink(conversationId: string, channelId = 'unknown'): string {
     const base = (this.options.publicBaseUrl ?? '').replace(/\/+$/, '');
-    return `${base}/staff/#/conversations/${encodeURIComponent(conversationId)}`;
+    return `${base}/staff/#/c/${encodeURIComponent(`${channelId}:${conversationId}`)}`;
   }
 
   /** The JSON body: a Teams-compatible message with an Adaptive Card attachment. */
@@ -63,8 +70,8 @@ export class EscalationAlert {
       { type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium', color: event.level === 'emergency' ? 'Attention' : 'Warning', wrap: true },
       { type: 'FactSet', facts },
     ];
-    if (this.options.includeText && event.text) body.push({ type: 'TextBlock', text: event.text, wrap: true, isSubtle: true });
-    const link = this.transcriptLink(event.conversationId);
+    if (this.options.includeText && event.text) body.push({ type: 'TextBlock', text: redact(event.text), wrap: true, isSubtle: true });
+    const link = this.transcriptLink(event.conversationId, event.channelId);
     return {
       type: 'message',
       summary: `${title}: ${event.conversationId}`,
@@ -84,10 +91,22 @@ export class EscalationAlert {
 
   /** Start sending; returns at once. The promise resolves true when delivered, false after the last failure. */
   send(event: EscalationAlertEvent): Promise<boolean> {
+    if (this.isRepeat(event)) return Promise.resolve(false);
     const p = this.deliver(event).catch(() => false);
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
     return p;
+  }
+
+  private isRepeat(event: EscalationAlertEvent): boolean {
+    const key = `${event.channelId ?? ''}\u0000${event.conversationId}\u0000${event.level}`;
+    const now = (event.time ?? new Date()).getTime();
+    const last = this.lastAlerted.get(key);
+    if (last !== undefined && now - last < (this.options.dedupeMs ?? 600_000)) return true;
+    this.lastAlerted.delete(key);
+    this.lastAlerted.set(key, now);
+    if (this.lastAlerted.size > MAX_REMEMBERED) this.lastAlerted.delete(this.lastAlerted.keys().next().value as string);
+    return false;
   }
 
   /** Wait for alerts still being sent (tests, graceful shutdown). */
