@@ -4,6 +4,11 @@
  * - intent recognition on the held-out set (tests/data/heldout.yaml, never used for training):
  *   accuracy, macro-F1, per-intent precision/recall, most-confused pairs, and the share of
  *   messages answered / clarified / sent to fallback with the configured thresholds;
+ * - the same on an independent paraphrase set (tests/data/paraphrases.yaml): written from the
+ *   spec by someone who had not read the training utterances (slang, typos, fragments, long
+ *   messages), the closest stand-in for how real patients type;
+ * - out-of-scope safety: greetings, thanks, goodbyes and out-of-scope messages (both sets)
+ *   never answered as a medical topic at or above the answer threshold;
  * - 5-fold cross-validation over the training utterances (generalisation to unseen wording);
  * - a threshold sweep on the cross-validation predictions (how the defaults were chosen);
  * - a classifier comparison (natural's BayesClassifier and LogisticRegressionClassifier, our
@@ -11,8 +16,9 @@
  * - red-flag triage over tests/data/triage-cases.yaml: escalation recall, emergency recall,
  *   false-escalation rate.
  *
- * Writes reports/eval.md and exits 1 when a target is missed
- * (intent accuracy ≥ 95%, red-flag recall 100%, emergency recall 100%, false escalations ≤ 5%).
+ * Writes reports/eval.md and exits 1 when a target is missed (held-out and paraphrase accuracy
+ * as reported by `classify` ≥ 95%, no social/out-of-scope message answered as a medical topic,
+ * red-flag recall 100%, emergency recall 100%, false escalations ≤ 5%).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,9 +32,13 @@ import type { Classification, RecognizerOptions } from '../src/nlu/recognizer';
 import { decideClassification, thresholdsFromEnv } from '../src/nlu/thresholds';
 import type { Thresholds } from '../src/nlu/decision';
 
-const TARGETS = { accuracy: 0.95, escalationRecall: 1, emergencyRecall: 1, falseEscalation: 0.05 };
+const TARGETS = { accuracy: 0.95, paraphraseAccuracy: 0.95, escalationRecall: 1, emergencyRecall: 1, falseEscalation: 0.05 };
 const INTENTS_DIR = 'intents';
 const HELDOUT = 'tests/data/heldout.yaml';
+const PARAPHRASES = 'tests/data/paraphrases.yaml';
+/** Messages that must never be answered as a medical topic (the social intents, help aside, and out-of-scope). */
+const NON_MEDICAL_GOLD = new Set(['greeting', 'goodbye', 'thanks', 'none']);
+const NOT_MEDICAL_ANSWER = new Set(['greeting', 'goodbye', 'thanks', 'help', 'none']);
 const TRIAGE_CASES = 'tests/data/triage-cases.yaml';
 const REPORT = 'reports/eval.md';
 const FOLDS = 5;
@@ -202,6 +212,12 @@ async function main(): Promise<number> {
   const trainSet = new Set(examples.map((e) => e.text.toLowerCase().trim()));
   const leaked = heldout.filter((c) => trainSet.has(c.text.toLowerCase().trim()));
   log(`  ${examples.length} training utterances in ${data.length} intents; ${heldout.length} held-out cases${leaked.length ? ` (WARNING: ${leaked.length} also in training)` : ''}`);
+  const paraphrases = loadLabelledCases(PARAPHRASES);
+  const unknownP = paraphrases.filter((c) => !labels.includes(c.intent));
+  if (unknownP.length) throw new Error(`${PARAPHRASES}: unknown intent(s) ${[...new Set(unknownP.map((c) => c.intent))].join(', ')}`);
+  const heldSet = new Set(heldout.map((c) => c.text.toLowerCase().trim()));
+  const leakedP = paraphrases.filter((c) => trainSet.has(c.text.toLowerCase().trim()) || heldSet.has(c.text.toLowerCase().trim()));
+  log(`  ${paraphrases.length} independent paraphrase cases${leakedP.length ? ` (WARNING: ${leakedP.length} also in training or held-out)` : ''}`);
 
   const thresholds = thresholdsFromEnv();
 
@@ -222,6 +238,30 @@ async function main(): Promise<number> {
     labels,
   );
   const heldDec = decisions(heldPreds, thresholds);
+
+  log('Evaluating on the independent paraphrase set…');
+  const paraPreds: Pred[] = paraphrases.map((c) => ({ gold: c.intent, c: recognizer.classify(c.text) }));
+  const para = metrics(paraPreds.map((p) => ({ gold: p.gold, predicted: p.c.intent })), labels);
+  const paraReported = metrics(
+    paraPreds.map((p) => ({ gold: p.gold, predicted: decideClassification(p.c, thresholds).kind === 'fallback' ? 'none' : p.c.intent })),
+    labels,
+  );
+  const paraDec = decisions(paraPreds, thresholds);
+
+  // greetings, thanks, goodbyes and out-of-scope chatter answered as a medical topic
+  const socialAnswered: { text: string; gold: string; intent: string; score: number }[] = [];
+  let socialCases = 0;
+  let socialMaxMedical = 0;
+  for (const [cases, preds] of [[heldout, heldPreds], [paraphrases, paraPreds]] as const) {
+    preds.forEach((p, i) => {
+      if (!NON_MEDICAL_GOLD.has(p.gold)) return;
+      socialCases++;
+      const topMedical = p.c.ranked.find((r) => !NOT_MEDICAL_ANSWER.has(r.intent));
+      if (topMedical) socialMaxMedical = Math.max(socialMaxMedical, topMedical.score);
+      const d = decideClassification(p.c, thresholds);
+      if (d.kind === 'answer' && !NOT_MEDICAL_ANSWER.has(d.intent)) socialAnswered.push({ text: cases[i]!.text, gold: p.gold, intent: d.intent, score: d.score });
+    });
+  }
 
   log(`Running ${FOLDS}-fold cross-validation over the training utterances…`);
   const cvPreds = crossValidate(data, {});
@@ -248,7 +288,7 @@ async function main(): Promise<number> {
 
   // --- classifier comparison
   log('Comparing classifiers…');
-  type Row = { name: string; held: number; cv: string; trainMs: number; ups: number; note?: string };
+  type Row = { name: string; held: number; para?: number; cv: string; trainMs: number; ups: number; note?: string };
   // natural's classifiers are timed by wall clock; CPU time is used for ours (see throughput()).
   const rows: Row[] = [];
   const ours: [string, Partial<RecognizerOptions>][] = [
@@ -262,12 +302,13 @@ async function main(): Promise<number> {
   for (const [name, opts] of ours) {
     const { r, cpu } = timedTrain(data, opts);
     const acc = metrics(heldout.map((c) => ({ gold: c.intent, predicted: r.classify(c.text).intent })), labels).accuracy;
+    const paraAcc = metrics(paraphrases.map((c) => ({ gold: c.intent, predicted: r.classify(c.text).intent })), labels).accuracy;
     const cvp = crossValidate(data, opts);
     const cvAcc = metrics(cvp.map((p) => ({ gold: p.gold, predicted: p.c.intent })), labels).accuracy;
     const coarse = sweep.filter((x) => Math.round(x.t.answer * 100) % 10 === 0 && Math.round(x.t.floor * 100) % 10 === 0 && x.t.margin % 0.1 === 0);
     const bestU = Math.max(...coarse.map((x) => utility(cvp, x.t)));
-    rows.push({ name, held: acc, cv: pct(cvAcc), trainMs: cpu, ups: throughput((t) => r.classify(t), speedTexts, 300).cpu, note: `CV utility ${utility(cvp, thresholds).toFixed(3)} at the configured thresholds (best on a coarse grid ${bestU.toFixed(3)})` });
-    log(`  ${name}: held-out ${pct(acc)}, CV ${pct(cvAcc)}`);
+    rows.push({ name, held: acc, para: paraAcc, cv: pct(cvAcc), trainMs: cpu, ups: throughput((t) => r.classify(t), speedTexts, 300).cpu, note: `CV utility ${utility(cvp, thresholds).toFixed(3)} at the configured thresholds (best on a coarse grid ${bestU.toFixed(3)})` });
+    log(`  ${name}: held-out ${pct(acc)}, paraphrases ${pct(paraAcc)}, CV ${pct(cvAcc)}`);
   }
   {
     // natural's BayesClassifier on raw text (its own tokenizer + Porter stemmer)
@@ -277,9 +318,10 @@ async function main(): Promise<number> {
     nb.train();
     const tMs = cpuMs(c0);
     const acc = metrics(heldout.map((c) => ({ gold: c.intent, predicted: nb.classify(c.text) })), labels).accuracy;
+    const paraAcc = metrics(paraphrases.map((c) => ({ gold: c.intent, predicted: nb.classify(c.text) })), labels).accuracy;
     const c1 = process.cpuUsage();
     for (const c of heldout) nb.classify(c.text);
-    rows.push({ name: "natural BayesClassifier (raw text, natural's tokenizer/stemmer)", held: acc, cv: 'not run (slow)', trainMs: tMs, ups: heldout.length / (cpuMs(c1) / 1000) });
+    rows.push({ name: "natural BayesClassifier (raw text, natural's tokenizer/stemmer)", held: acc, para: paraAcc, cv: 'not run (slow)', trainMs: tMs, ups: heldout.length / (cpuMs(c1) / 1000) });
     log(`  natural BayesClassifier: held-out ${pct(acc)}`);
   }
   {
@@ -370,6 +412,8 @@ async function main(): Promise<number> {
 
   // --- targets
   if (held.accuracy < TARGETS.accuracy) failures.push(`held-out intent accuracy ${pct(held.accuracy)} < ${pct(TARGETS.accuracy)}`);
+  if (paraReported.accuracy < TARGETS.paraphraseAccuracy) failures.push(`independent paraphrase accuracy (as reported by classify) ${pct(paraReported.accuracy)} < ${pct(TARGETS.paraphraseAccuracy)}`);
+  if (socialAnswered.length) failures.push(`${socialAnswered.length} greeting/thanks/goodbye/out-of-scope message(s) answered as a medical topic`);
   if (!('skipped' in triage)) {
     if (triage.escalationRecall < TARGETS.escalationRecall) failures.push(`red-flag recall ${pct(triage.escalationRecall)} < 100%`);
     if (triage.emergencyRecall < TARGETS.emergencyRecall) failures.push(`emergency recall ${pct(triage.emergencyRecall)} < 100%`);
@@ -388,6 +432,10 @@ async function main(): Promise<number> {
   md(`| held-out intent accuracy (top intent) | ${pct(held.accuracy)} | ≥ 95% |`);
   md(`| held-out macro-F1 | ${held.macroF1.toFixed(3)} | |`);
   md(`| held-out accuracy as reported by \`classify\` (fallback → none) | ${pct(heldReported.accuracy)} | |`);
+  md(`| independent paraphrase accuracy (top intent) | ${pct(para.accuracy)} | |`);
+  md(`| independent paraphrase accuracy as reported by \`classify\` (fallback → none) | ${pct(paraReported.accuracy)} | ≥ 95% |`);
+  md(`| independent paraphrase macro-F1 | ${para.macroF1.toFixed(3)} | |`);
+  md(`| greetings, thanks, goodbyes, out-of-scope answered as a medical topic (both sets; highest medical score) | ${socialAnswered.length} of ${socialCases} (${socialMaxMedical.toFixed(2)}) | 0 (answer threshold ${thresholds.answer}) |`);
   md(`| ${FOLDS}-fold cross-validation accuracy (training utterances) | ${pct(cv.accuracy)} | |`);
   md(`| ${FOLDS}-fold cross-validation macro-F1 | ${cv.macroF1.toFixed(3)} | |`);
   md(`| training time at start-up (median of 5, CPU time) | ${trainMs.toFixed(0)} ms (wall ${trainWallMs.toFixed(0)} ms) | < 1 s |`);
@@ -402,7 +450,9 @@ async function main(): Promise<number> {
   md();
   md(`Speed and training time are measured in CPU time: the evaluation machine is shared (load average ${load.toFixed(1)} when this report was made), which inflates wall-clock times.`);
   md();
-  md(`Data: ${examples.length} training utterances in ${data.length} intents; ${heldout.length} held-out cases (${HELDOUT}), none of them in the training data${leaked.length ? ` — WARNING: ${leaked.length} are` : ''}.`);
+  md(`Data: ${examples.length} training utterances in ${data.length} intents; ${heldout.length} held-out cases (${HELDOUT}), none of them in the training data${leaked.length ? ` — WARNING: ${leaked.length} are` : ''}; ${paraphrases.length} independent paraphrase cases (${PARAPHRASES}), none of them in the training data or the held-out set${leakedP.length ? ` — WARNING: ${leakedP.length} are` : ''}.`);
+  md();
+  md(`The held-out set was written by the author of the training utterances, so it flatters the model. The paraphrase set was written from \`spec/intents.md\` by someone who had not read the training utterances, in the way patients type (slang, typos, fragments, long messages, out-of-scope chatter); it is a development set (it guided the changes in docs/nlu.md), so it too is optimistic for a third party's wording. Cross-validation is the most pessimistic of the three.`);
   md();
   md(failures.length ? `**Result: FAIL** — ${failures.join('; ')}` : '**Result: all targets met.**');
   md();
@@ -412,7 +462,7 @@ async function main(): Promise<number> {
   md();
   md('| set | answered | "Did you mean…?" | fallback | answers correct | right intent offered when clarifying | wrong answers (all messages) | out-of-scope not answered |');
   md('|---|---|---|---|---|---|---|---|');
-  for (const [name, d] of [['held-out', heldDec], [`${FOLDS}-fold CV`, cvDec]] as const) {
+  for (const [name, d] of [['held-out', heldDec], ['independent paraphrases', paraDec], [`${FOLDS}-fold CV`, cvDec]] as const) {
     md(`| ${name} | ${pct(d.answered)} | ${pct(d.clarify)} | ${pct(d.fallback)} | ${pct(d.answerPrecision)} | ${pct(d.clarifyHit)} | ${pct(d.wrongAnswers)} | ${pct(d.noneNotAnswered)} |`);
   }
   md();
@@ -427,27 +477,37 @@ async function main(): Promise<number> {
   md();
   md('## Classifier comparison');
   md();
-  md('| classifier | held-out accuracy | 5-fold CV accuracy | train time (CPU) | utterances per CPU-second | note |');
-  md('|---|---|---|---|---|---|');
-  for (const r of rows) md(`| ${r.name} | ${pct(r.held)} | ${r.cv} | ${r.trainMs >= 1000 ? `${(r.trainMs / 1000).toFixed(1)} s` : `${r.trainMs.toFixed(0)} ms`} | ${fmtRate(r.ups)} | ${r.note ?? ''} |`);
+  md('| classifier | held-out accuracy | paraphrase accuracy | 5-fold CV accuracy | train time (CPU) | utterances per CPU-second | note |');
+  md('|---|---|---|---|---|---|---|');
+  for (const r of rows) md(`| ${r.name} | ${pct(r.held)} | ${r.para === undefined ? '—' : pct(r.para)} | ${r.cv} | ${r.trainMs >= 1000 ? `${(r.trainMs / 1000).toFixed(1)} s` : `${r.trainMs.toFixed(0)} ms`} | ${fmtRate(r.ups)} | ${r.note ?? ''} |`);
   md();
-  md('## Held-out: per intent');
+  md('## Per intent (held-out and independent paraphrases)');
   md();
-  md('| intent | precision | recall | F1 | cases |');
-  md('|---|---|---|---|---|');
-  for (const p of held.perIntent) md(`| ${p.intent} | ${pct(p.precision)} | ${pct(p.recall)} | ${p.f1.toFixed(2)} | ${p.support} |`);
+  md('| intent | held-out precision | held-out recall | held-out F1 | cases | paraphrase precision | paraphrase recall | paraphrase F1 | cases |');
+  md('|---|---|---|---|---|---|---|---|---|');
+  held.perIntent.forEach((p, i) => {
+    const q = para.perIntent[i]!;
+    md(`| ${p.intent} | ${pct(p.precision)} | ${pct(p.recall)} | ${p.f1.toFixed(2)} | ${p.support} | ${pct(q.precision)} | ${pct(q.recall)} | ${q.f1.toFixed(2)} | ${q.support} |`);
+  });
   md();
   md('## Most-confused pairs');
   md();
-  md('| expected → predicted | held-out | 5-fold CV |');
-  md('|---|---|---|');
-  const keys = new Map<string, [number, number]>();
-  for (const c of held.confused) keys.set(`${c.gold} → ${c.predicted}`, [c.count, 0]);
-  for (const c of cv.confused) {
-    const k = `${c.gold} → ${c.predicted}`;
-    keys.set(k, [keys.get(k)?.[0] ?? 0, c.count]);
-  }
-  for (const [k, [h, c]] of [...keys].sort((a, b) => b[1][0] + b[1][1] - (a[1][0] + a[1][1])).slice(0, 15)) md(`| ${k} | ${h} | ${c} |`);
+  md('| expected → predicted | held-out | paraphrases | 5-fold CV |');
+  md('|---|---|---|---|');
+  const keys = new Map<string, [number, number, number]>();
+  const addConf = (list: Metrics['confused'], col: 0 | 1 | 2): void => {
+    for (const c of list) {
+      const k = `${c.gold} → ${c.predicted}`;
+      const v = keys.get(k) ?? [0, 0, 0];
+      v[col] += c.count;
+      keys.set(k, v);
+    }
+  };
+  addConf(held.confused, 0);
+  addConf(para.confused, 1);
+  addConf(cv.confused, 2);
+  const total = (v: [number, number, number]): number => v[0] + v[1] + v[2];
+  for (const [k, [h, p, c]] of [...keys].sort((a, b) => total(b[1]) - total(a[1])).slice(0, 15)) md(`| ${k} | ${h} | ${p} | ${c} |`);
   md();
   md('### Held-out errors');
   md();
@@ -455,6 +515,18 @@ async function main(): Promise<number> {
   if (!errs.length) md('None.');
   for (const p of errs) md(`- expected \`${p.gold}\`, got \`${p.c.intent}\` (${p.c.confidence.toFixed(2)}): "${heldout[heldPreds.indexOf(p)]!.text}"`);
   md();
+  md('### Independent paraphrase errors (as reported by `classify`)');
+  md();
+  const paraErrs = paraPreds.map((p, i) => ({ p, text: paraphrases[i]!.text, reported: decideClassification(p.c, thresholds).kind === 'fallback' ? 'none' : p.c.intent })).filter((x) => x.reported !== x.p.gold);
+  if (!paraErrs.length) md('None.');
+  for (const x of paraErrs) md(`- expected \`${x.p.gold}\`, got \`${x.reported}\` (top ${x.p.c.intent} ${x.p.c.confidence.toFixed(2)}): "${x.text}"`);
+  md();
+  if (socialAnswered.length) {
+    md('### Greetings, thanks, goodbyes or out-of-scope messages answered as a medical topic');
+    md();
+    for (const x of socialAnswered) md(`- expected \`${x.gold}\`, answered \`${x.intent}\` (${x.score.toFixed(2)}): "${x.text}"`);
+    md();
+  }
   md('## Red-flag triage');
   md();
   if ('skipped' in triage) md(`Skipped: ${triage.skipped}`);
@@ -485,6 +557,8 @@ async function main(): Promise<number> {
   log('');
   log('=== Summary ===');
   log(`held-out accuracy      ${pct(held.accuracy)}  (macro-F1 ${held.macroF1.toFixed(3)}, ${heldout.length} cases)`);
+  log(`paraphrase accuracy    ${pct(para.accuracy)} top intent, ${pct(paraReported.accuracy)} as reported by classify  (macro-F1 ${para.macroF1.toFixed(3)}, ${paraphrases.length} cases)`);
+  log(`social as medical      ${socialAnswered.length} of ${socialCases} answered (highest medical score ${socialMaxMedical.toFixed(2)})`);
   log(`5-fold CV accuracy     ${pct(cv.accuracy)}  (macro-F1 ${cv.macroF1.toFixed(3)})`);
   log(`thresholds             answer ${thresholds.answer}, floor ${thresholds.floor}, margin ${thresholds.margin}; best on CV: ${best.t.answer}/${best.t.floor}/${best.t.margin}`);
   log(`held-out decisions     answered ${pct(heldDec.answered)} (correct ${pct(heldDec.answerPrecision)}), clarify ${pct(heldDec.clarify)}, fallback ${pct(heldDec.fallback)}`);
