@@ -95,8 +95,10 @@ async function measure(server: Server, label: string, o: Options, scripts?: Scri
   return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: load.turns > 0 ? cpuMs / load.turns : 0 };
 }
 
-function fullBotArgs(o: Options, tag: string): string[] {
+function fullBotArgs(o: Options, tag: string, gcHook = false): string[] {
   const args = [...tsxImport];
+  // memory measure: a full GC on SIGUSR2 shows the live heap (scripts/bench/gc-on-signal.ts)
+  if (gcHook) args.push('--expose-gc', '--import', './scripts/bench/gc-on-signal.ts');
   if (o.profile) {
     // one folder per server: the main thread and tsx's loader thread each write a profile
     const dir = join(ROOT, 'bench', 'profiles', `${tag}-${runId}`);
@@ -188,7 +190,7 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
   log('== (b) full bot: src/index.ts, SQLite');
   const runs: ServerRun[] = [];
   let memory: Results['memory'] = null;
-  const sqlite = await startServer({ name: 'sqlite', command: node, args: fullBotArgs(o, 'sqlite'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}` } });
+  const sqlite = await startServer({ name: 'sqlite', command: node, args: fullBotArgs(o, 'sqlite', mem), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}` } });
   try {
     const run = load ? await measure(sqlite, 'full bot, SQLite', o) : null;
     if (run) runs.push(run);
@@ -202,13 +204,15 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
       const conv = await runLoad({ url: sqlite.url, label: 'conversations', connections: o.connections, seconds: o.memorySeconds, amount: o.conversations, maxSeconds: o.memorySeconds, timeoutSeconds: 30, idPrefix: `${runId}-mem`, scripts: firstMessage });
       await new Promise((r) => setTimeout(r, 500));
       const { peak, last } = rss.stop();
+      const afterGc = await liveHeap(sqlite);
       const before = run ? run.conversations : 0;
       // conversations whose turn was answered
       const answered = Math.max(0, Math.min(conv.conversations, conv.turns) - conv.errors.total);
-      memory = { conversations: answered, target: o.conversations, capped: conv.capped, rssBeforeMB: rssBefore / MB, rssMB: last / MB, peakRssMB: peak / MB, turnsPerSec: conv.turnsPerSec };
+      memory = { conversations: answered, target: o.conversations, capped: conv.capped, rssBeforeMB: rssBefore / MB, rssMB: last / MB, peakRssMB: peak / MB, turnsPerSec: conv.turnsPerSec, afterFullGc: afterGc };
       if (conv.errors.total > 0) log(`  ${conv.errors.total} errors: ${JSON.stringify(conv.statusCodes)}; e.g.\n    ${conv.errorSamples.join('\n    ')}`);
       log(`  latency p50 ${conv.latencyMs.p50} ms, p99 ${conv.latencyMs.p99} ms, max ${conv.latencyMs.max} ms`);
       log(`  RSS ${Math.round(rssBefore / MB)} MB before, ${Math.round(last / MB)} MB after ${answered} (+ ${before} earlier, + warm-up) conversations; errors ${conv.errors.total}`);
+      if (afterGc) log(`  after a forced full GC: RSS ${Math.round(afterGc.rssMB)} MB, live heap ${Math.round(afterGc.heapUsedMB)} MB`);
       if (conv.errors.total > 0) runs.push({ ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: 0 });
     }
   } finally {
@@ -217,6 +221,27 @@ async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): 
     if (err) log(`  full bot output (last lines):\n${err.split('\n').slice(-5).join('\n')}`);
   }
   return { runs, memory };
+}
+
+/** Ask the server (started with the gc hook) for a full GC; read the line it prints. */
+async function liveHeap(server: Server): Promise<{ rssMB: number; heapUsedMB: number } | null> {
+  try {
+    process.kill(server.pid, 'SIGUSR2');
+  } catch {
+    return null;
+  }
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const line = server.stderr().split('\n').find((l) => l.startsWith('bench-gc '));
+    if (line) {
+      const heap = JSON.parse(line.slice('bench-gc '.length)) as { heapUsedMB: number };
+      // V8 gives freed pages back to the OS a little after the collection
+      await new Promise((r) => setTimeout(r, 2000));
+      return { rssMB: treeRss(server.pid) / MB, heapUsedMB: heap.heapUsedMB };
+    }
+  }
+  log('  (no answer to the full-GC request)');
+  return null;
 }
 
 /** (b') the full bot on PostgreSQL (a fresh schema), when a server is reachable. */

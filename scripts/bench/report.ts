@@ -69,7 +69,7 @@ export interface Results {
   postgres: { skipped: string } | null;
   classifier: { perSec: number; utterances: number; heldoutTexts: number; loadMs: number } | { error: string };
   startup: StartupVariant[];
-  memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; peakRssMB: number; turnsPerSec: number } | null;
+  memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; peakRssMB: number; turnsPerSec: number; afterFullGc: { rssMB: number; heapUsedMB: number } | null } | null;
   targets: Target[];
   wallSeconds: number;
 }
@@ -98,7 +98,7 @@ export function markdown(r: Results): string {
   if ('perSec' in r.classifier) lines.push(`| Classifier (one core, held-out texts repeated) | ${f0(r.classifier.perSec)} utterances/s (model load ${f0(r.classifier.loadMs)} ms) |`);
   else lines.push(`| Classifier | not measured: ${r.classifier.error} |`);
   for (const s of r.startup) if (s.error) lines.push(`| Start-up: \`${s.command}\` | failed: ${s.error} |`); else lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}; ${f0(s.medianCpuMs)} ms CPU) |`);
-  if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite)${r.memory.capped ? ` (time cap hit before ${f0(r.memory.target)})` : ''} | ${f0(r.memory.rssMB)} MB (${f0(r.memory.rssBeforeMB)} MB before them, peak ${f0(r.memory.peakRssMB)} MB) |`);
+  if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite)${r.memory.capped ? ` (time cap hit before ${f0(r.memory.target)})` : ''} | ${f0(r.memory.rssMB)} MB (${f0(r.memory.rssBeforeMB)} MB before them, peak ${f0(r.memory.peakRssMB)} MB${r.memory.afterFullGc ? `; after a forced full GC: ${f0(r.memory.afterFullGc.rssMB)} MB, live JS heap ${f0(r.memory.afterFullGc.heapUsedMB)} MB` : ''}) |`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Result |');
   lines.push('|---|---|---|---|');

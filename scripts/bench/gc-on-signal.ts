@@ -1,0 +1,12 @@
+/**
+ * Preloaded into the full bot by `npm run bench` (with --expose-gc) for the memory measure:
+ * on SIGUSR2, run a full garbage collection and print the memory use as one line
+ * (`bench-gc {...}`) on stderr. Tells a leak (live heap grows) from a heap V8 has
+ * simply not shrunk yet (RSS high, live heap flat). Not part of the bot.
+ */
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  const mb = (n: number): number => Math.round((n / 1048576) * 10) / 10;
+  process.stderr.write(`bench-gc ${JSON.stringify({ rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), externalMB: mb(m.external) })}\n`);
+});
