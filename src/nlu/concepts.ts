@@ -7,24 +7,24 @@
 import { stem } from './normalize';
 
 const CONCEPTS: Record<string, string> = {
-  pain: 'pain hurt hurts hurting ache aches aching achy sore painful agony throb throbbing killing tender burning stabbing niggle discomfort',
-  run: 'run runs running runner runners jog jogging jogger marathon 5k 10k c25k parkrun treadmill mileage trail sprint sprinting race racing',
-  walk: 'walk walking walks stroll hike hiking step steps limp limping wander',
-  night: 'night nights nighttime bed sleep sleeping asleep nocturnal wake waking woke woken 3am midnight',
-  restless: 'restless fidgety kick kicking jumpy urge',
+  pain: 'pain pains hurt hurts hurting ache aches aching achy sore soreness painful agony throb throbbing killing tender burning stabbing niggle niggling discomfort twinge twinges',
+  run: 'run runs running runner runners jog jogs jogging jogger marathon 5k 10k c25k parkrun treadmill mileage trail sprint sprinting sprints race racing ultra',
+  walk: 'walk walking walks walked stroll hike hiking step steps limp limping wander errands shops stairs',
+  night: 'night nights nighttime bed bedtime sleep sleeping asleep nocturnal wake waking woke woken 3am midnight overnight lie lying',
+  restless: 'restless fidgety kick kicking jumpy jittery urge',
   twitch: 'twitch twitches twitching twitchy flicker flickers flutter fluttering quiver quivering fasciculation fasciculations jumping',
   nerve: 'nerve nerves numb numbness tingle tingling tingly pins needles sciatica sciatic shooting electric sensation pinched trapped compressed radiating',
   swell: 'swell swelling swollen puffy bulge fluid',
-  lump: 'lump lumps bump nodule marble knot knots knotted trigger pea lumpy',
+  lump: 'lump lumps bump nodule marble knot knots knotted knotty trigger pea lumpy',
   tight: 'tight tightness tighten tightening stiff stiffness rigid tense inflexible',
   injury: 'pull pulled strain strained strane tear torn tore rupture ruptured snap snapped pop popped twang injury injured',
-  cramp: 'cramp cramps cramping crampy spasm spasms charley seize seized',
-  greet: 'hi hello hey hiya howdy yo sup greetings heya hallo hii helo morning afternoon evening',
-  bye: 'bye goodbye byee cya farewell later ttyl cheerio laters quit leaving off signing',
-  thank: 'thanks thank ta ty tysm cheers appreciate appreciated grateful thankful',
-  medicine: 'ibuprofen paracetamol acetaminophen naproxen aspirin codeine painkiller painkillers tablet tablets pill pills cream gel drug drugs medication medicine medicines nsaid nsaids diclofenac voltaren tylenol advil nurofen quinine dose balm lidocaine capsaicin prescription',
+  cramp: 'cramp cramps cramping crampy cramped spasm spasms charley seize seized',
+  greet: 'hi hello hey hiya howdy yo sup greetings heya hallo hii helo morning afternoon evening hola bonjour aloha gday salut ello hullo',
+  bye: 'bye goodbye byee cya farewell later laters ttyl cheerio quit leaving off signing adios ciao toodles tara goodnight',
+  thank: 'thanks thank ta ty tysm cheers appreciate appreciated grateful thankful merci gracias',
+  medicine: 'ibuprofen paracetamol acetaminophen naproxen aspirin codeine cocodamol painkiller painkillers tablet tablets pill pills cream gel drug drugs medication medicine medicines nsaid nsaids diclofenac voltaren tylenol advil nurofen quinine dose balm lidocaine capsaicin prescription',
   clot: 'clot clots clott thrombosis dvt embolism thrombus',
-  circulation: 'circulation artery arteries arterial claudication pvd vascular atherosclerosis diabetic diabetes smoke smoker smoking cholesterol',
+  circulation: 'circulation artery arteries arterial claudication pvd pad vascular atherosclerosis diabetic diabetes smoke smoker smoking cholesterol',
   colour: 'color blue pale white purple discolored discolor',
   travel: 'flight flights plane fly flew journey surgery operation hospital immobile',
   book: 'book booking appointment apointment appointments schedule slot slots consultation reserve contact phone call email',
@@ -41,7 +41,14 @@ const CONCEPTS: Record<string, string> = {
   knee: 'knee kneecap popliteal',
   heel: 'achilles heel tendon tendinopathy tendinitis',
   anatomy: 'gastrocnemius soleus plantaris triceps surae tibial sural fabella muscles anatomy function',
+  // the lower limb: any of these makes a message about the bot's subject
+  leg: 'calf leg legs shin knee ankle heel achilles foot toe toes thigh hamstring hamstrings',
+  // body parts outside the bot's subject (a message about them alone is out of scope)
+  body: 'tooth toothache head headache migraine shoulder shoulders elbow wrist hand hands finger fingers thumb arm arms neck ear earache eye eyes jaw stomach tummy belly throat nose tongue gum gums skin scalp hair',
 };
+
+/** Every word of the concept groups (unstemmed): they count as known words for spelling and fallback. */
+export const CONCEPT_WORDS: readonly string[] = [...new Set(Object.values(CONCEPTS).flatMap((w) => w.split(/\s+/)))];
 
 const STEM_TO_CONCEPTS = new Map<string, string[]>();
 for (const [concept, words] of Object.entries(CONCEPTS)) {
@@ -51,6 +58,15 @@ for (const [concept, words] of Object.entries(CONCEPTS)) {
     if (!list.includes(concept)) list.push(concept);
     STEM_TO_CONCEPTS.set(s, list);
   }
+}
+
+/**
+ * A message that names a body part outside the bot's subject (tooth, shoulder, finger…) and no
+ * part of the leg or calf anatomy is out of scope whatever else it says ("my finger is swollen",
+ * "my back tooth aches"): featurize adds `#offbody` for it.
+ */
+export function isOffBody(concepts: ReadonlySet<string>): boolean {
+  return concepts.has('body') && !concepts.has('leg') && !concepts.has('anatomy');
 }
 
 /** The concepts a stem belongs to (usually none or one). */

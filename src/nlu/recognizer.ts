@@ -12,6 +12,7 @@ import { normalize, SpellCorrector, baseTokens } from './normalize';
 import { DEFAULT_FEATURES, DEFAULT_SOFTMAX, Ensemble, featurize, NaiveBayes, Softmax } from './models';
 import type { Example, FeatureOptions, ProbModel, SoftmaxOptions } from './models';
 import { loadTrainingData } from './trainingData';
+import { CONCEPT_WORDS } from './concepts';
 import type { IntentData } from './trainingData';
 import type { IntentRecognizer } from './types';
 
@@ -66,6 +67,9 @@ export class CalfRecognizer implements IntentRecognizer {
     this.noneIndex = this.labels.indexOf('none');
     const vocab = new Map<string, number>();
     for (const d of data) for (const u of d.utterances) for (const t of baseTokens(u)) vocab.set(t, (vocab.get(t) ?? 0) + 1);
+    // the keyword-concept words are known too: "adios" or "howdy" need not be in a training
+    // sentence to be understood, and their misspellings are corrected
+    if (this.options.features.concepts) for (const w of CONCEPT_WORDS) for (const t of baseTokens(w)) if (!vocab.has(t)) vocab.set(t, 1);
     this.speller = new SpellCorrector(vocab);
     const examples: Example[] = [];
     data.forEach((d, label) => {
