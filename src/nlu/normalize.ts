@@ -75,6 +75,19 @@ const VARIANTS: Record<string, string> = {
   phisio: 'physio', physyo: 'physio', apointment: 'appointment', appointmnet: 'appointment', iboprofen: 'ibuprofen',
   ibuprofin: 'ibuprofen', paracetemol: 'paracetamol', painkilers: 'painkillers', goodby: 'goodbye', byee: 'bye',
   helo: 'hello', hii: 'hi', hallo: 'hello',
+  // more chat shorthand and phonetic spellings
+  shud: 'should', shld: 'should', shoud: 'should', cud: 'could', wud: 'would', wld: 'would', cld: 'could',
+  bcos: 'because', becos: 'because', becuase: 'because', becasue: 'because', cos: 'because', thru: 'through',
+  rly: 'really', realy: 'really', probs: 'probably', ppl: 'people', gd: 'good', gr8: 'great',
+  nd: 'and', w: 'with', wiv: 'with', dat: 'that', da: 'the', dis: 'this', tht: 'that', smth: 'something',
+  sth: 'something', plss: 'please', pleasee: 'please', ty: 'thank you', tysm: 'thank you so much',
+  mins: 'minutes', min: 'minute', hrs: 'hours', hr: 'hour', wks: 'weeks', wk: 'week', yrs: 'years', yr: 'year',
+  appt: 'appointment', appts: 'appointments', apt: 'appointment', docs: 'doctor', dr: 'doctor', gp: 'doctor',
+  tst: 'test', excercise: 'exercise', excercises: 'exercises', exersize: 'exercise',
+  exersizes: 'exercises', nee: 'knee', nees: 'knee', nott: 'knot', knotty: 'knotted', backache: 'back ache',
+  tiptoes: 'tiptoe', tippy: 'tip', mornin: 'morning', evenin: 'evening', nothin: 'nothing', somethin: 'something',
+  hurtin: 'hurting', achin: 'aching', killin: 'killing', runnin: 'running', stretchin: 'stretching', crampin: 'cramping',
+  calfe: 'calf', calfes: 'calf', caf: 'calf', claf: 'calf', clafs: 'calf', cafl: 'calf', calv: 'calf', calfz: 'calf',
 };
 
 // A Map, not the object: a message saying "constructor" must not find Object.prototype.
@@ -159,7 +172,7 @@ export class SpellCorrector {
     if (this.vocabulary.has(word) || word.length < 4 || !/^[a-z]+$/.test(word)) return null;
     const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
-    const maxDist = word.length >= 8 ? 2 : 1;
+    const maxDist = word.length >= 7 ? 2 : 1;
     let best: string | null = null;
     let bestDist = Infinity;
     let bestJw = -1;
