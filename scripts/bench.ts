@@ -15,10 +15,10 @@
  *   --dist            also time start-up of a prebuilt build (tsc into a temp folder, ~15-30 s extra)
  *   --profile         write a V8 CPU profile of the full bot (SQLite) to bench/profiles/
  *   --only a,b        run only these parts: echo, sqlite, memory, postgres, classifier, startup
- *   --no-write        do not write bench/results.* (implied by --only)
+ *   --no-write        do not write bench/results.* nor the tables in docs/performance.md (implied by --only)
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runLoad, type LoadResult } from './bench/load';
@@ -334,8 +334,22 @@ async function main(): Promise<void> {
     mkdirSync(join(ROOT, 'bench'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(ROOT, 'bench/results.md'), markdown(results));
+    syncDocs(markdown(results));
   }
   log(summary(results, o.write));
+}
+
+/** Put the latest tables into docs/performance.md, between its two bench:results markers. */
+function syncDocs(md: string): void {
+  const file = join(ROOT, 'docs/performance.md');
+  if (!existsSync(file)) return;
+  const doc = readFileSync(file, 'utf8');
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < a) return;
+  writeFileSync(file, `${doc.slice(0, a + start.length)}\n${md}${doc.slice(b)}`);
 }
 
 function withSchema(url: string, schema: string): string {
