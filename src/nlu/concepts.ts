@@ -27,7 +27,7 @@ const CONCEPTS: Record<string, string> = {
   circulation: 'circulation artery arteries arterial claudication pvd pad vascular atherosclerosis diabetic diabetes smoke smoker smoking cholesterol',
   colour: 'color blue pale white purple discolored discolor',
   travel: 'flight flights plane fly flew journey surgery operation hospital immobile',
-  book: 'book booking appointment apointment appointments schedule slot slots consultation reserve contact phone call email',
+  book: 'book booking appointment apointment appointments schedule slot slots consultation reserve contact phone telephone ring call email',
   test: 'test tests testing check assess assessment measure',
   stretch: 'stretch stretches stretching stretchy',
   roll: 'roll rolling roller foam massage rub',
