@@ -77,7 +77,23 @@ function parseArgs(argv: string[]): Options {
 
 const node = process.execPath;
 const tsxImport = ['--import', 'tsx'];
-const quietEnv = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+/**
+ * Environment of every server. Set explicitly so a local `.env` (dotenv never overrides
+ * what is set) cannot change what is measured: no auth, no staff alerts sent to a real
+ * webhook from the red-flag scripts, default rate limits, warn-level logs.
+ */
+const quietEnv = {
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'production',
+  MicrosoftAppId: '',
+  MicrosoftAppPassword: '',
+  MicrosoftAppTenantId: '',
+  MicrosoftAppType: '',
+  ESCALATION_WEBHOOK_URL: '',
+  DIRECT_LINE_SECRET: '',
+  RATE_LIMIT_MESSAGES: '20',
+  RATE_LIMIT_WINDOW_SECONDS: '10',
+};
 
 let runId = Date.now().toString(36);
 
