@@ -63,10 +63,10 @@ for (const [concept, words] of Object.entries(CONCEPTS)) {
 /**
  * A message that names a body part outside the bot's subject (tooth, shoulder, finger…) and no
  * part of the leg or calf anatomy is out of scope whatever else it says ("my finger is swollen",
- * "my back tooth aches"): featurize adds `#offbody` for it.
+ * "my back tooth aches"): featurize adds `#offbody` for it. Takes the set of features (`#body`, `#leg`…).
  */
-export function isOffBody(concepts: ReadonlySet<string>): boolean {
-  return concepts.has('body') && !concepts.has('leg') && !concepts.has('anatomy');
+export function isOffBody(features: ReadonlySet<string>): boolean {
+  return features.has('#body') && !features.has('#leg') && !features.has('#anatomy');
 }
 
 /** The concepts a stem belongs to (usually none or one). */

@@ -51,20 +51,13 @@ export function featurize(stems: readonly string[], opts: FeatureOptions = DEFAU
       out.push(f);
     }
   };
-  const concepts = new Set<string>();
   for (let i = 0; i < stems.length; i++) {
     const s = stems[i]!;
     if (!(opts.dropStopUnigrams && STOP.has(s))) push(s);
     if (opts.bigrams && i + 1 < stems.length) push(`${s}_${stems[i + 1]!}`);
-    if (opts.concepts) {
-      const cs = conceptsOf(s);
-      if (cs) for (const c of cs) {
-        concepts.add(c);
-        push(`#${c}`);
-      }
-    }
+    if (opts.concepts) for (const c of conceptsOf(s) ?? []) push(`#${c}`);
   }
-  if (opts.concepts && isOffBody(concepts)) push('#offbody');
+  if (opts.concepts && isOffBody(seen)) push('#offbody');
   // a message made only of stop words ("how are you") keeps its words
   if (out.length === 0 || (opts.dropStopUnigrams && out.every((f) => f.includes('_') || f.startsWith('#')))) for (const s of stems) push(s);
   return out;
