@@ -67,7 +67,9 @@ export class ConsoleAdapter extends BotAdapter {
     const label = urgency && urgency !== 'none' ? `bot [${urgency.toUpperCase()}]> ` : 'bot> ';
     const text = activity.text ?? '';
     this.write(label + text.split('\n').join('\n' + ' '.repeat(label.length)));
-    buttonsOf(activity).forEach((b, i) => this.write(`${' '.repeat(label.length)}${i + 1}. ${b.title}${b.type === 'openUrl' ? ` (${String(b.value)})` : ''}`));
+    // Links and phone numbers a card's text fallback already spells out are not listed twice.
+    const buttons = buttonsOf(activity).filter((b) => b.type !== 'openUrl' || !text.includes(String(b.value).replace(/^tel:/, '')));
+    buttons.forEach((b, i) => this.write(`${' '.repeat(label.length)}${i + 1}. ${b.title}${b.type === 'openUrl' ? ` (${String(b.value)})` : ''}`));
   }
 }
 
