@@ -44,7 +44,7 @@ const CONCEPTS: Record<string, string> = {
   // the lower limb: any of these makes a message about the bot's subject
   leg: 'calf leg legs shin knee ankle heel achilles foot toe toes thigh hamstring hamstrings',
   // body parts outside the bot's subject (a message about them alone is out of scope)
-  body: 'tooth toothache head headache migraine shoulder shoulders elbow wrist hand hands finger fingers thumb arm arms neck ear earache eye eyes jaw stomach tummy belly throat nose tongue gum gums skin scalp hair',
+  body: 'tooth toothache head headache migraine shoulder shoulders elbow wrist hand hands finger fingers thumb arm arms biceps abs chest ribs neck ear earache eye eyes jaw stomach tummy belly throat nose tongue gum gums skin scalp hair',
 };
 
 /** Every word of the concept groups (unstemmed): they count as known words for spelling and fallback. */

@@ -28,7 +28,8 @@ export interface ProbModel {
   predict(features: readonly string[]): Distribution;
 }
 
-const STOP = new Set([
+/** Function words: no unigram feature of their own (they still make bigrams). */
+export const STOP: ReadonlySet<string> = new Set([
   'i', 'me', 'my', 'a', 'an', 'the', 'is', 'am', 'are', 'be', 'to', 'of', 'in', 'on', 'and', 'it', 'do', 'so', 'that',
   'thi', 'just', 'some', 'have', 'ha', 'been', 'was', 'for', 'at', 'with', 'or', 'but', 'get', 'got', 'feel', 'realli', 'veri',
 ]);
@@ -127,6 +128,11 @@ export class NaiveBayes implements ProbModel {
   predict(features: readonly string[]): Distribution {
     return softmaxInPlace(this.logits(features));
   }
+}
+
+/** Softmax of logits at a temperature (> 1 flattens the distribution). */
+export function softmaxAt(logits: Float64Array, temperature: number): Distribution {
+  return softmaxInPlace(logits, temperature);
 }
 
 /** Small seeded PRNG (mulberry32) so training is reproducible. */

@@ -142,10 +142,18 @@ export function stem(token: string): string {
 }
 
 /**
+ * Four-letter words of the bot's subject that a 3-letter misspelling may be restored to: none of
+ * their one-letter-dropped forms is an everyday word (unlike tear/tea, ache/ace, pain/pin, shin/sin).
+ */
+const RESTORABLE_SHORT: readonly string[] = ['knee', 'heel', 'calf', 'cyst', 'test', 'wall', 'walk', 'knot', 'numb', 'foot', 'sore'];
+
+/**
  * Spelling correction against a vocabulary (the words of the training utterances).
  * A word outside the vocabulary is replaced by the closest vocabulary word when the
- * Damerau-Levenshtein distance is 1 (words of 4–7 letters, same first letter) or ≤ 2
- * (8+ letters); ties go to the higher Jaro-Winkler similarity, then the more frequent word.
+ * Damerau-Levenshtein distance is 1 (words of 4–6 letters, same first letter) or ≤ 2
+ * (7 letters, same first letter; 8+ letters, any); ties go to the higher Jaro-Winkler
+ * similarity, then the more frequent word. A 3-letter word is only restored when a letter was
+ * dropped from a 4-letter word (see restoreDroppedLetter).
  * Results are memoised.
  */
 export class SpellCorrector {
@@ -169,9 +177,10 @@ export class SpellCorrector {
 
   /** The corrected word, or null when the word is known, too short, or has no close match. */
   correct(word: string): string | null {
-    if (this.vocabulary.has(word) || word.length < 4 || !/^[a-z]+$/.test(word)) return null;
+    if (this.vocabulary.has(word) || word.length < 3 || !/^[a-z]+$/.test(word)) return null;
     const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
+    if (word.length === 3) return this.remember(word, this.restoreDroppedLetter(word));
     const maxDist = word.length >= 7 ? 2 : 1;
     let best: string | null = null;
     let bestDist = Infinity;
@@ -193,8 +202,35 @@ export class SpellCorrector {
         }
       }
     }
+    return this.remember(word, best);
+  }
+
+  private remember(word: string, fixed: string | null): string | null {
     if (this.cache.size >= this.maxCache) this.cache.clear();
-    this.cache.set(word, best);
+    this.cache.set(word, fixed);
+    return fixed;
+  }
+
+  /**
+   * A 3-letter word is only corrected when it is one of RESTORABLE_SHORT with one letter
+   * dropped after the first ("kne" → knee, "cys" → cyst, "clf" → calf); the most frequent
+   * such word wins. Other edits of short words turn everyday words into symptoms
+   * ("tea" → tear, "ace" → ache, "pin" → pain).
+   */
+  private restoreDroppedLetter(word: string): string | null {
+    let best: string | null = null;
+    let bestFreq = 0;
+    for (const cand of RESTORABLE_SHORT) {
+      if (cand[0] !== word[0] || !this.vocabulary.has(cand)) continue;
+      let i = 1;
+      while (i < 3 && cand[i] === word[i]) i++;
+      if (cand.slice(i + 1) !== word.slice(i)) continue;
+      const freq = this.vocabulary.get(cand) ?? 0;
+      if (freq > bestFreq) {
+        best = cand;
+        bestFreq = freq;
+      }
+    }
     return best;
   }
 }
@@ -204,6 +240,8 @@ export interface NormalizedText {
   stems: string[];
   /** How many tokens were in (or corrected into) the training vocabulary. */
   known: number;
+  /** Stems of the tokens that are neither in the vocabulary nor corrected into it. */
+  unknown: string[];
   /** Number of tokens. */
   total: number;
 }
@@ -216,19 +254,24 @@ export function normalize(text: string, speller?: SpellCorrector, correct = true
   const tokens = baseTokens(text);
   const stems: string[] = [];
   let known = 0;
+  const unknown: string[] = [];
   for (const tok of tokens) {
     let word = tok;
+    let isKnown = false;
     if (speller) {
-      if (speller.has(tok)) known++;
+      if (speller.has(tok)) isKnown = true;
       else if (correct) {
         const fixed = speller.correct(tok);
         if (fixed) {
           word = fixed;
-          known++;
+          isKnown = true;
         }
       }
     }
-    stems.push(stem(word));
+    const s = stem(word);
+    stems.push(s);
+    if (isKnown) known++;
+    else if (speller) unknown.push(s);
   }
-  return { stems, known, total: tokens.length };
+  return { stems, known, unknown, total: tokens.length };
 }

@@ -9,7 +9,7 @@
  */
 import type { RecognizerResult, TurnContext } from 'botbuilder';
 import { normalize, SpellCorrector, baseTokens } from './normalize';
-import { DEFAULT_FEATURES, DEFAULT_SOFTMAX, Ensemble, featurize, NaiveBayes, Softmax } from './models';
+import { DEFAULT_FEATURES, DEFAULT_SOFTMAX, Ensemble, featurize, NaiveBayes, Softmax, softmaxAt, STOP } from './models';
 import type { Example, FeatureOptions, ProbModel, SoftmaxOptions } from './models';
 import { loadTrainingData } from './trainingData';
 import { CONCEPT_WORDS } from './concepts';
@@ -32,6 +32,13 @@ export interface RecognizerOptions {
   temperature: number;
   /** Correct misspellings against the training vocabulary. */
   spelling: boolean;
+  /**
+   * Confidence for words the model has never seen: the scores are softened by a temperature of
+   * 1 + this × (share of the message's content words that are unknown), so "how do i stretch my
+   * budget" or "my back garden is flooded" are not answered confidently on one familiar word.
+   * The top intent is unchanged. 0 turns it off.
+   */
+  unknownTemperature: number;
 }
 
 export const DEFAULT_OPTIONS: RecognizerOptions = {
@@ -43,6 +50,7 @@ export const DEFAULT_OPTIONS: RecognizerOptions = {
   nbWeight: 0.25,
   temperature: 1,
   spelling: true,
+  unknownTemperature: 3,
 };
 
 export interface Classification {
@@ -99,7 +107,17 @@ export class CalfRecognizer implements IntentRecognizer {
       probs = new Float64Array(this.labels.length);
       probs[this.noneIndex] = 1;
     } else {
-      probs = this.model.predict(featurize(norm.stems, this.options.features));
+      const features = featurize(norm.stems, this.options.features);
+      const t = this.options.unknownTemperature;
+      if (t > 0 && norm.unknown.length > 0) {
+        let content = 0;
+        let unknownContent = 0;
+        for (const s of norm.stems) if (!STOP.has(s)) content++;
+        for (const s of norm.unknown) if (!STOP.has(s)) unknownContent++;
+        probs = softmaxAt(this.model.logits(features), 1 + (t * unknownContent) / Math.max(content, 1));
+      } else {
+        probs = this.model.predict(features);
+      }
     }
     const order = this.labels.map((_, i) => i).sort((a, b) => probs[b]! - probs[a]!);
     const ranked = order.map((i) => ({ intent: this.labels[i]!, score: probs[i]! }));
