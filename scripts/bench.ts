@@ -292,6 +292,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const wall0 = performance.now();
   const tmp = mkdtempSync(join(tmpdir(), 'calfbot-bench-'));
+  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const machine = describeMachine();
   runId = `b${Date.now().toString(36)}`;
   log(`calfbot bench: ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}; ${o.connections} connections, ${o.seconds} s (+${o.warmup} s warm-up) per server`);
@@ -330,7 +331,6 @@ async function main(): Promise<void> {
     startup = await startupVariants(o, tmp);
   }
 
-  rmSync(tmp, { recursive: true, force: true });
 
   const results: Results = {
     machine,
@@ -402,10 +402,12 @@ function targets(r: Results): Target[] {
   return t;
 }
 
-process.on('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
 
 main().catch((error: unknown) => {
   killAll();
