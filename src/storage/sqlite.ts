@@ -29,7 +29,9 @@ export function openSqliteFile(file: string, migrationsDir?: string): BetterSqli
   const db = new BetterSqlite3(file, { timeout: 10_000 });
   try {
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    // WAL + NORMAL: a commit survives the process being killed; only an OS crash or power
+    // loss can lose the last commits. FULL fsyncs every commit on the event loop (see docs/performance.md).
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
     migrateSqlite(db, migrationsDir);

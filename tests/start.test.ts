@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { messageActivity, postActivity } from './helpers/service';
+
+/** `npm start` runs the build in dist/; this starts it the same way, on a free port. */
+describe('the built service (what npm start runs)', () => {
+  let child: ChildProcess;
+  let url = '';
+  const logs: Record<string, unknown>[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-start-'));
+
+  beforeAll(async () => {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    child = spawn(process.execPath, ['dist/index.js'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = readline.createInterface({ input: child.stdout! });
+    url = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        logs.push(entry);
+        if (entry.port) resolve(`http://127.0.0.1:${entry.port}`);
+      });
+    });
+  });
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('answers the quick-start request with replies that carry channelData.urgency', async () => {
+    const { status, replies } = await postActivity(url, messageActivity('hi', 'start-1'));
+    expect(status).toBe(200);
+    expect(replies.length).toBeGreaterThan(0);
+    for (const reply of replies) expect(['none', 'urgent', 'emergency']).toContain(reply.channelData?.urgency);
+  });
+
+  it('logs JSON without the text of what the user typed', async () => {
+    await postActivity(url, messageActivity('my calf is swollen after my flight, call me on 07700 900123', 'start-2'));
+    await new Promise((r) => setTimeout(r, 200));
+    const all = JSON.stringify(logs);
+    expect(all).toContain('red flag: escalating');
+    expect(all).not.toContain('flight');
+    expect(all).not.toContain('07700');
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(JSON.stringify(logs)).toContain('stopped');
+  });
+});
