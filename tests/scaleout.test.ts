@@ -6,57 +6,11 @@
  *
  * Spawns the real server (`src/index.ts` through tsx) twice; needs PostgreSQL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
+import { lastIntent, say, startServer, type ServerProcess } from './helpers/serverProcess';
 
-const ROOT = path.resolve(__dirname, '..');
-
-interface Server {
-  port: number;
-  proc: ChildProcess;
-  stderr: () => string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** `node --import tsx src/index.ts` (= `npx tsx src/index.ts`, but one process, so kill() hits the server itself). */
-async function startServer(databaseUrl: string): Promise<Server> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', MicrosoftAppId: '', MicrosoftAppPassword: '', RATE_LIMIT_MESSAGES: '10000' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}: ${err.trim()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.status === 200) return { port, proc, stderr: () => err };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`server on port ${port} not ready within 60s: ${err.trim()}`);
-}
-
-async function stopServer(s: Server | undefined): Promise<void> {
+async function stopServer(s: ServerProcess | undefined): Promise<void> {
   if (!s || s.proc.exitCode !== null) return;
   const exited = new Promise((r) => s.proc.once('exit', r));
   s.proc.kill('SIGTERM');
@@ -65,36 +19,10 @@ async function stopServer(s: Server | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-interface Reply {
-  type: string;
-  text?: string;
-  channelData?: { intent?: string | null; urgency?: string };
-}
-
-let ids = 0;
-async function say(s: Server, conversation: string, text: string): Promise<{ status: number; activities: Reply[] }> {
-  ids += 1;
-  const res = await fetch(`http://127.0.0.1:${s.port}/api/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      type: 'message', text, deliveryMode: 'expectReplies', channelId: 'test', serviceUrl: 'http://localhost',
-      conversation: { id: conversation }, from: { id: 'u1' }, recipient: { id: 'bot' }, id: `m${ids}`,
-    }),
-  });
-  const body = (await res.json().catch(() => ({}))) as { activities?: Reply[] };
-  return { status: res.status, activities: body.activities ?? [] };
-}
-
-function lastIntent(activities: Reply[]): string | null | undefined {
-  const messages = activities.filter((a) => a.type === 'message');
-  return messages[messages.length - 1]?.channelData?.intent;
-}
-
 describePg('scale-out: two instances on one PostgreSQL', () => {
   let pg: PgSchema;
-  let a: Server | undefined;
-  let b: Server | undefined;
+  let a: ServerProcess | undefined;
+  let b: ServerProcess | undefined;
 
   beforeAll(async () => {
     pg = await createPgSchema('calfbot_scaleout', false);
