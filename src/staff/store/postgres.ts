@@ -1,8 +1,18 @@
 /** StaffStore on PostgreSQL (pg Pool). Tables: migration 100, in the database's schema if it has one. */
 import type { Pool } from 'pg';
 import {
+  ACCOUNT_COLUMNS,
+  AUDIT_INSERT_COLUMNS,
+  accountFromRow,
+  auditEntryFromRow,
+  auditListQuery,
+  auditPage,
+  auditValues,
+  type AuditRowCommon,
+  type StaffAccountRow,
+} from './sqlRows';
+import {
   DuplicateAccountError,
-  type AuditActor,
   type AuditEntry,
   type AuditFilter,
   type AuditPage,
@@ -10,34 +20,17 @@ import {
   type NewAuditEntry,
   type NewSession,
   type StaffAccount,
-  type StaffRole,
   type StaffSession,
   type StaffStore,
 } from './types';
 
-interface AccountRow {
-  id: string;
-  name: string;
-  role: StaffRole;
-  created_at: Date;
-  revoked_at: Date | null;
-  last_login_at: Date | null;
-}
+type AccountRow = StaffAccountRow<Date>;
 
-interface AuditRow {
+interface AuditRow extends AuditRowCommon {
   id: string;
   at: Date;
-  actor_id: string | null;
-  actor_name: string | null;
-  actor_role: string | null;
-  action: string;
-  channel: string | null;
-  conversation_id: string | null;
   detail: Record<string, unknown> | null;
-  ip: string | null;
 }
-
-const ACCOUNT_COLUMNS = 'id, name, role, created_at, revoked_at, last_login_at';
 
 export class PostgresStaffStore implements StaffStore {
   private readonly t: { accounts: string; sessions: string; audit: string };
@@ -124,35 +117,16 @@ export class PostgresStaffStore implements StaffStore {
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
     const { rows } = await this.pool.query<AuditRow>(
-      `INSERT INTO ${this.t.audit} (at, actor_id, actor_name, actor_role, action, channel, conversation_id, detail, ip)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-      [
-        entry.at,
-        entry.actor?.id ?? null,
-        entry.actor?.name ?? null,
-        entry.actor?.role ?? null,
-        entry.action,
-        entry.target?.channel ?? null,
-        entry.target?.id ?? null,
-        entry.detail ? JSON.stringify(entry.detail) : null,
-        entry.ip ?? null,
-      ],
+      `INSERT INTO ${this.t.audit} (${AUDIT_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      auditValues(entry),
     );
     return toAudit(rows[0]);
   }
 
   async listAudit(filter: AuditFilter, beforeId: number | null, limit: number): Promise<AuditPage> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const p = (v: string | number) => { params.push(v); return `$${params.length}`; };
-    if (beforeId !== null) where.push(`id < ${p(beforeId)}`);
-    if (filter.action) where.push(`action = ${p(filter.action)}`);
-    if (filter.actorName) where.push(`actor_name = ${p(filter.actorName)}`);
-    if (filter.target) where.push(`channel = ${p(filter.target.channel)} AND conversation_id = ${p(filter.target.id)}`);
-    const sql = `SELECT * FROM ${this.t.audit} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p(limit + 1)}`;
+    const { sql, params } = auditListQuery(this.t.audit, filter, beforeId, limit, (n) => `$${n}`);
     const { rows } = await this.pool.query<AuditRow>(sql, params);
-    const items = rows.slice(0, limit).map(toAudit);
-    return { items, nextBeforeId: rows.length > limit ? items[items.length - 1].id : null };
+    return auditPage(rows, limit, toAudit);
   }
 }
 
@@ -165,23 +139,10 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
   return !!e && e.code === '23505' && e.constraint === constraint;
 }
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-
 function toAccount(row: AccountRow): StaffAccount {
-  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString(), revokedAt: iso(row.revoked_at), lastLoginAt: iso(row.last_login_at) };
+  return accountFromRow(row, (d) => d.toISOString());
 }
 
 function toAudit(row: AuditRow): AuditEntry {
-  const actor: AuditActor | null = row.actor_name !== null
-    ? { id: row.actor_id ?? '', name: row.actor_name, role: (row.actor_role ?? 'system') as AuditActor['role'] }
-    : null;
-  return {
-    id: Number(row.id),
-    at: row.at.toISOString(),
-    actor,
-    action: row.action,
-    target: row.channel !== null && row.conversation_id !== null ? { channel: row.channel, id: row.conversation_id } : null,
-    detail: row.detail,
-    ip: row.ip,
-  };
+  return auditEntryFromRow(row, { id: Number(row.id), at: row.at.toISOString(), detail: row.detail });
 }

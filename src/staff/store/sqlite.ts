@@ -1,8 +1,18 @@
 /** StaffStore on SQLite (better-sqlite3), for `sqlite:` and `memory:` databases. Tables: migration 100. */
 import type BetterSqlite3 from 'better-sqlite3';
 import {
+  ACCOUNT_COLUMNS,
+  AUDIT_INSERT_COLUMNS,
+  accountFromRow,
+  auditEntryFromRow,
+  auditListQuery,
+  auditPage,
+  auditValues,
+  type AuditRowCommon,
+  type StaffAccountRow,
+} from './sqlRows';
+import {
   DuplicateAccountError,
-  type AuditActor,
   type AuditEntry,
   type AuditFilter,
   type AuditPage,
@@ -10,34 +20,18 @@ import {
   type NewAuditEntry,
   type NewSession,
   type StaffAccount,
-  type StaffRole,
   type StaffSession,
   type StaffStore,
 } from './types';
 
-interface AccountRow {
-  id: string;
-  name: string;
-  role: StaffRole;
-  created_at: string;
-  revoked_at: string | null;
-  last_login_at: string | null;
-}
+/** Timestamps are stored as ISO 8601 UTC text. */
+type AccountRow = StaffAccountRow<string>;
 
-interface AuditRow {
+interface AuditRow extends AuditRowCommon {
   id: number;
   at: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  actor_role: string | null;
-  action: string;
-  channel: string | null;
-  conversation_id: string | null;
   detail: string | null;
-  ip: string | null;
 }
-
-const ACCOUNT_COLUMNS = 'id, name, role, created_at, revoked_at, last_login_at';
 
 export class SqliteStaffStore implements StaffStore {
   constructor(private readonly db: BetterSqlite3.Database) {}
@@ -105,20 +99,7 @@ export class SqliteStaffStore implements StaffStore {
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    const info = this.db.prepare(
-      `INSERT INTO staff_audit (at, actor_id, actor_name, actor_role, action, channel, conversation_id, detail, ip)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      entry.at,
-      entry.actor?.id ?? null,
-      entry.actor?.name ?? null,
-      entry.actor?.role ?? null,
-      entry.action,
-      entry.target?.channel ?? null,
-      entry.target?.id ?? null,
-      entry.detail ? JSON.stringify(entry.detail) : null,
-      entry.ip ?? null,
-    );
+    const info = this.db.prepare(`INSERT INTO staff_audit (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...auditValues(entry));
     return {
       id: Number(info.lastInsertRowid),
       at: entry.at,
@@ -131,34 +112,16 @@ export class SqliteStaffStore implements StaffStore {
   }
 
   async listAudit(filter: AuditFilter, beforeId: number | null, limit: number): Promise<AuditPage> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (beforeId !== null) { where.push('id < ?'); params.push(beforeId); }
-    if (filter.action) { where.push('action = ?'); params.push(filter.action); }
-    if (filter.actorName) { where.push('actor_name = ?'); params.push(filter.actorName); }
-    if (filter.target) { where.push('channel = ? AND conversation_id = ?'); params.push(filter.target.channel, filter.target.id); }
-    const sql = `SELECT * FROM staff_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit + 1) as AuditRow[];
-    const items = rows.slice(0, limit).map(toAudit);
-    return { items, nextBeforeId: rows.length > limit ? items[items.length - 1].id : null };
+    const { sql, params } = auditListQuery('staff_audit', filter, beforeId, limit, () => '?');
+    const rows = this.db.prepare(sql).all(...params) as AuditRow[];
+    return auditPage(rows, limit, toAudit);
   }
 }
 
 function toAccount(row: AccountRow): StaffAccount {
-  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at, revokedAt: row.revoked_at, lastLoginAt: row.last_login_at };
+  return accountFromRow(row, (t) => t);
 }
 
 function toAudit(row: AuditRow): AuditEntry {
-  const actor: AuditActor | null = row.actor_name !== null
-    ? { id: row.actor_id ?? '', name: row.actor_name, role: (row.actor_role ?? 'system') as AuditActor['role'] }
-    : null;
-  return {
-    id: row.id,
-    at: row.at,
-    actor,
-    action: row.action,
-    target: row.channel !== null && row.conversation_id !== null ? { channel: row.channel, id: row.conversation_id } : null,
-    detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
-    ip: row.ip,
-  };
+  return auditEntryFromRow(row, { id: row.id, at: row.at, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null });
 }
