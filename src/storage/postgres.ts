@@ -10,7 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import {
-  clampLimit, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
+  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import type {
@@ -236,9 +236,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
     }
     const sql = `SELECT * FROM conversations c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.last_at DESC, c.channel_id DESC, c.conversation_id DESC LIMIT ${p(n + 1)}`;
     const { rows } = await this.pool.query<ConversationRow>(sql, params);
-    const items = rows.slice(0, n).map(summaryOf);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > n && last ? encodeCursor([last.lastAt, last.channel, last.id]) : null };
+    return conversationPage(rows, n, summaryOf);
   }
 
   async getConversation(ref: ConversationRef): Promise<ConversationSummary | null> {

@@ -13,7 +13,7 @@ import { EtagConflictError } from './errors';
 import { migrateSqlite } from './migrate';
 import {
   type ActivityRow, type ConversationDelta,
-  clampLimit, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
+  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import type {
@@ -263,9 +263,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
     const sql = `SELECT * FROM conversations c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.last_at DESC, c.channel_id DESC, c.conversation_id DESC LIMIT ?`;
     params.push(n + 1);
     const rows = this.db.prepare<Params, ConversationRow>(sql).all(...params);
-    const items = rows.slice(0, n).map(summaryOf);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > n && last ? encodeCursor([last.lastAt, last.channel, last.id]) : null };
+    return conversationPage(rows, n, summaryOf);
   }
 
   async getConversation(ref: ConversationRef): Promise<ConversationSummary | null> {

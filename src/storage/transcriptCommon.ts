@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { URGENCY_LEVELS, type Urgency } from '../turnMeta';
 import { redact, redactDeep } from './redact';
-import { REVIEW_STATUSES, type ConversationFilter, type ReviewPatch, type StoredActivity } from './types';
+import { REVIEW_STATUSES, type ConversationFilter, type ConversationPage, type ConversationSummary, type ReviewPatch, type StoredActivity } from './types';
 
 export const TRANSCRIPT_PAGE_SIZE = 20;
 export const DEFAULT_LIST_LIMIT = 50;
@@ -146,6 +146,16 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
     // fall through
   }
   throw new RangeError('Invalid cursor');
+}
+
+/**
+ * A listConversations page from up to `limit + 1` rows (newest first); the cursor is
+ * the last item's (lastAt, channel, id), which the backends' queries continue below.
+ */
+export function conversationPage<Row>(rows: Row[], limit: number, toSummary: (row: Row) => ConversationSummary): ConversationPage {
+  const items = rows.slice(0, limit).map(toSummary);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.lastAt, last.channel, last.id]) : null };
 }
 
 // ---------- filters ----------
