@@ -9,21 +9,16 @@
  */
 import type { Activity } from 'botbuilder';
 import type { ConversationSummary, StoredActivity } from '../storage/types';
-import type { SourceRef, Urgency } from '../turnMeta';
+import type { SourceRef } from '../turnMeta';
 
 export const EXPORT_FORMATS = ['transcript', 'json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** One activity as the console's transcript view shows it. */
-export interface ActivityView {
-  seq: number;
-  at: string;
-  role: 'user' | 'bot';
-  type: string;
-  text: string | null;
-  /** Bot replies only. */
-  intent: string | null;
-  urgency: Urgency | null;
+/**
+ * One activity as the console's transcript view shows it: the stored activity's fields
+ * (intent and urgency on bot replies only) without its JSON, plus what is read from it.
+ */
+export interface ActivityView extends Omit<StoredActivity, 'activity'> {
   sources: SourceRef[];
   /** Cards, reduced to what a reviewer needs to read. */
   attachments: { contentType: string; title: string | null; text: string | null }[];
