@@ -14,21 +14,13 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { sendError, sendJson } from '../http/respond';
 import { securityHeaders, widgetPagePolicy, type PagePolicy } from '../http/securityHeaders';
+import { contentTypeOf, sendFile, type StaticFile } from '../http/staticFiles';
 import { randomId } from './tokens';
 import { DIRECT_LINE_BASE } from './directLineRoutes';
 
 export const SITE_DIR = path.resolve(__dirname, '..', '..', 'public', 'site');
 // The package's "exports" hide dist/, so the file is addressed directly (UMD bundle, Adaptive Cards included).
 export const WEBCHAT_BUNDLE = path.resolve(__dirname, '..', '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js');
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
 
 export interface WebChatRouteDeps {
   config: Config;
@@ -39,11 +31,6 @@ export interface WebChatRouteDeps {
   tokenGuards?: RequestHandler[];
 }
 
-interface StaticFile {
-  body: Buffer;
-  type: string;
-}
-
 /** The files of public/site, read once (a small, fixed set: no path from a request ever reaches the file system). */
 function loadSite(dir: string): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
@@ -52,7 +39,10 @@ function loadSite(dir: string): Map<string, StaticFile> {
       const rel = sub ? `${sub}/${name}` : name;
       const full = path.join(dir, rel);
       if (statSync(full).isDirectory()) walk(rel);
-      else if (CONTENT_TYPES[path.extname(name)]) files.set(rel, { body: readFileSync(full), type: CONTENT_TYPES[path.extname(name)]! });
+      else {
+        const type = contentTypeOf(name);
+        if (type) files.set(rel, { body: readFileSync(full), type });
+      }
     }
   };
   walk('');
@@ -83,12 +73,11 @@ export function webChatRoutes(deps: WebChatRouteDeps): (server: Server) => void 
     if (!file) return sendError(res, 404, 'not_found', 'Not found');
     // Lower-case names, so a page policy's headers replace the defaults instead of doubling them.
     const extra = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': cache, 'x-content-type-options': 'nosniff', ...extra });
-    res.end(file.body);
+    sendFile(res, file, { 'cache-control': cache, 'x-content-type-options': 'nosniff', ...extra });
   }
 
   let bundle: StaticFile | undefined;
-  const webchatBundle = (): StaticFile => (bundle ??= { body: readFileSync(WEBCHAT_BUNDLE), type: CONTENT_TYPES['.js']! });
+  const webchatBundle = (): StaticFile => (bundle ??= { body: readFileSync(WEBCHAT_BUNDLE), type: contentTypeOf(WEBCHAT_BUNDLE)! });
 
   return (server) => {
     server.get('/', async (_req: Request, res: Response) => send(res, site.get('index.html'), securityHeaders(demoPolicy)));

@@ -9,16 +9,9 @@ import type { Request, Response } from 'restify';
 import type { Logger } from '../logger';
 import { sendError } from '../http/respond';
 import { apiPolicy, applySecurityHeaders, staffPagePolicy } from '../http/securityHeaders';
+import { contentTypeOf, sendFile } from '../http/staticFiles';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
-
+/** Console file names: no directories, no dots but the extension's, only extensions contentTypeOf knows. */
 const FILE_PATTERN = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|png|ico)$/;
 
 /** Headers for every staff response: no caching of patient data, no sniffing, no framing. */
@@ -50,10 +43,6 @@ export function createStaticHandler(logger: Logger, dir = findPublicDir()) {
       if (requested === 'index.html') logger.error({ dir }, 'staff console files not found');
       return sendError(res, 404, 'not_found', 'Not found.');
     }
-    res.writeHead(200, {
-      'content-type': TYPES[path.extname(requested)] ?? 'application/octet-stream',
-      'content-length': body.length,
-    });
-    res.end(body);
+    sendFile(res, { body, type: contentTypeOf(requested) ?? 'application/octet-stream' });
   };
 }
