@@ -5,6 +5,7 @@
  *
  *   transcript → reply metadata → normalize → triage → rate limit → bot (recognizer → dialogs)
  */
+import path from 'node:path';
 import { ConversationState, type BotAdapter, type Middleware } from 'botbuilder';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -43,7 +44,8 @@ export interface BotApp {
 export function createBotApp(deps: BotAppDeps): BotApp {
   const { config, db, logger } = deps;
   const conversationState = new ConversationState(db.storage);
-  const recognizer = deps.recognizer ?? loadRecognizer('intents');
+  // trained once, then reused from data/cache/ until intents/ or the NLU code change (src/nlu/modelCache.ts)
+  const recognizer = deps.recognizer ?? loadRecognizer('intents', {}, { cacheDir: path.join('data', 'cache') });
   const dialog = deps.dialog ?? new MainDialog({ recognizer, content: loadContent('dialogs'), config });
   const bot = new CalfBot(conversationState, dialog);
   const triage = deps.triage ?? loadTriage('intents');

@@ -84,18 +84,30 @@ function logSumExp(v: Float64Array): number {
   return max + Math.log(sum);
 }
 
+/** A trained naive Bayes: `logLik` is [feature][class], row-major, in `features` order. */
+export interface NaiveBayesParams {
+  features: string[];
+  logLik: Float64Array;
+}
+
 /** Multinomial naive Bayes over binary features, uniform priors. */
 export class NaiveBayes implements ProbModel {
   readonly name = 'naive-bayes';
   /** feature → log P(feature | class) per class */
   private readonly logLik = new Map<string, Float64Array>();
 
+  /** Trains on `examples`, or takes the parameters of a model trained before (see `params()`). */
   constructor(
     private readonly nClasses: number,
-    examples: readonly Example[],
+    source: readonly Example[] | NaiveBayesParams,
     private readonly alpha = 0.1,
     private readonly temperature = 1,
   ) {
+    if ('logLik' in source) {
+      source.features.forEach((f, i) => this.logLik.set(f, source.logLik.subarray(i * nClasses, (i + 1) * nClasses)));
+      return;
+    }
+    const examples = source;
     const counts = new Map<string, Float64Array>();
     const totals = new Float64Array(nClasses);
     for (const ex of examples) {
@@ -112,6 +124,13 @@ export class NaiveBayes implements ProbModel {
       for (let k = 0; k < nClasses; k++) ll[k] = Math.log((c[k]! + this.alpha) / (totals[k]! + this.alpha * v));
       this.logLik.set(f, ll);
     }
+  }
+
+  params(): NaiveBayesParams {
+    const features = [...this.logLik.keys()];
+    const logLik = new Float64Array(features.length * this.nClasses);
+    features.forEach((f, i) => logLik.set(this.logLik.get(f)!, i * this.nClasses));
+    return { features, logLik };
   }
 
   logits(features: readonly string[]): Float64Array {
@@ -156,6 +175,14 @@ export interface SoftmaxOptions {
 
 export const DEFAULT_SOFTMAX: SoftmaxOptions = { epochs: 20, learningRate: 0.8, l2: 1e-4, seed: 7 };
 
+/** A trained logistic regression: `weights` is [feature][class], row-major, in `features` order. */
+export interface SoftmaxParams {
+  features: string[];
+  idf: Float64Array;
+  weights: Float64Array;
+  bias: Float64Array;
+}
+
 /** Multinomial logistic regression with idf-weighted, L2-normalised binary features. */
 export class Softmax implements ProbModel {
   readonly name = 'logistic-regression';
@@ -164,11 +191,20 @@ export class Softmax implements ProbModel {
   private readonly weights: Float64Array; // [feature][class]
   private readonly bias: Float64Array;
 
+  /** Trains on `examples`, or takes the parameters of a model trained before (see `params()`). */
   constructor(
     private readonly nClasses: number,
-    examples: readonly Example[],
+    source: readonly Example[] | SoftmaxParams,
     opts: SoftmaxOptions = DEFAULT_SOFTMAX,
   ) {
+    if ('weights' in source) {
+      source.features.forEach((f, i) => this.index.set(f, i));
+      this.idf = source.idf;
+      this.weights = source.weights;
+      this.bias = source.bias;
+      return;
+    }
+    const examples = source;
     const df: number[] = [];
     for (const ex of examples) {
       for (const f of ex.features) {
@@ -210,6 +246,10 @@ export class Softmax implements ProbModel {
         for (let k = 0; k < nClasses; k++) this.bias[k]! -= lr * 0.1 * p[k]!;
       }
     }
+  }
+
+  params(): SoftmaxParams {
+    return { features: [...this.index.keys()], idf: this.idf, weights: this.weights, bias: this.bias };
   }
 
   private vectorize(features: readonly string[]): [Int32Array, Float64Array] {

@@ -1,7 +1,8 @@
 /**
  * CalfRecognizer: the intent recognizer the dialogs use.
  *
- * Trained at start-up from `intents/*.yaml` (well under a second). Pipeline:
+ * Trained from `intents/*.yaml` (a few hundred ms); the service keeps the trained model in a
+ * file (modelCache.ts) and trains again only when the intents or this code change. Pipeline:
  * normalize (natural's tokenizer, Porter stemmer, string distances for spelling) →
  * unigram + bigram features → blend of multinomial naive Bayes and logistic regression.
  * A message with no word the training data knows (empty, emoji only, gibberish,
@@ -10,8 +11,9 @@
 import type { RecognizerResult, TurnContext } from 'botbuilder';
 import { normalize, SpellCorrector, baseTokens } from './normalize';
 import { DEFAULT_FEATURES, DEFAULT_SOFTMAX, Ensemble, featurize, NaiveBayes, Softmax, softmaxAt, STOP } from './models';
-import type { Example, FeatureOptions, ProbModel, SoftmaxOptions } from './models';
+import type { Example, FeatureOptions, NaiveBayesParams, ProbModel, SoftmaxOptions, SoftmaxParams } from './models';
 import { loadTrainingData } from './trainingData';
+import { modelCacheKey, readCachedModel, writeCachedModel } from './modelCache';
 import { CONCEPT_WORDS } from './concepts';
 import type { IntentData } from './trainingData';
 import type { IntentRecognizer } from './types';
@@ -59,44 +61,80 @@ export interface Classification {
   ranked: { intent: string; score: number }[];
 }
 
+/** Everything training produces: a recognizer rebuilt from it classifies exactly like the original. */
+export interface RecognizerSnapshot {
+  labels: string[];
+  /** Spelling vocabulary (token → count), in insertion order (it breaks ties between corrections). */
+  vocab: [string, number][];
+  naiveBayes?: NaiveBayesParams;
+  softmax?: SoftmaxParams;
+}
+
 export class CalfRecognizer implements IntentRecognizer {
   readonly labels: string[];
   readonly options: RecognizerOptions;
-  /** Milliseconds spent training. */
+  /** Milliseconds spent training (or rebuilding from a snapshot). */
   readonly trainMs: number;
+  /** True when rebuilt from a snapshot (the model cache) rather than trained. */
+  readonly fromSnapshot: boolean;
   private readonly model: ProbModel;
   private readonly speller: SpellCorrector;
   private readonly noneIndex: number;
+  private readonly vocab: Map<string, number>;
+  private readonly nb?: NaiveBayes;
+  private readonly softmax?: Softmax;
 
-  constructor(data: readonly IntentData[], options: Partial<RecognizerOptions> = {}) {
+  /** Trains on the intents' utterances, or rebuilds a trained recognizer from its `snapshot()` (same options). */
+  constructor(source: readonly IntentData[] | RecognizerSnapshot, options: Partial<RecognizerOptions> = {}) {
     const started = performance.now();
     this.options = { ...DEFAULT_OPTIONS, ...options };
-    this.labels = data.map((d) => d.intent);
-    this.noneIndex = this.labels.indexOf('none');
-    const vocab = new Map<string, number>();
-    for (const d of data) for (const u of d.utterances) for (const t of baseTokens(u)) vocab.set(t, (vocab.get(t) ?? 0) + 1);
-    // the keyword-concept words are known too: "adios" or "howdy" need not be in a training
-    // sentence to be understood, and their misspellings are corrected
-    if (this.options.features.concepts) for (const w of CONCEPT_WORDS) for (const t of baseTokens(w)) if (!vocab.has(t)) vocab.set(t, 1);
-    this.speller = new SpellCorrector(vocab);
-    const examples: Example[] = [];
-    data.forEach((d, label) => {
-      for (const u of d.utterances) examples.push({ features: featurize(normalize(u).stems, this.options.features), label });
-    });
     const o = this.options;
+    const snap = 'vocab' in source ? source : null;
+    this.fromSnapshot = snap !== null;
+    if (snap) {
+      this.labels = [...snap.labels];
+      this.vocab = new Map(snap.vocab);
+    } else {
+      const data = source as readonly IntentData[];
+      this.labels = data.map((d) => d.intent);
+      this.vocab = new Map<string, number>();
+      for (const d of data) for (const u of d.utterances) for (const t of baseTokens(u)) this.vocab.set(t, (this.vocab.get(t) ?? 0) + 1);
+      // the keyword-concept words are known too: "adios" or "howdy" need not be in a training
+      // sentence to be understood, and their misspellings are corrected
+      if (o.features.concepts) for (const w of CONCEPT_WORDS) for (const t of baseTokens(w)) if (!this.vocab.has(t)) this.vocab.set(t, 1);
+    }
+    this.noneIndex = this.labels.indexOf('none');
+    this.speller = new SpellCorrector(this.vocab);
     const k = this.labels.length;
-    if (o.model === 'naive-bayes') this.model = new NaiveBayes(k, examples, o.nbAlpha, o.nbTemperature);
-    else if (o.model === 'logistic-regression') this.model = new Softmax(k, examples, o.softmax);
-    else {
-      this.model = new Ensemble(
-        [
-          { model: new NaiveBayes(k, examples, o.nbAlpha, o.nbTemperature), weight: o.nbWeight },
-          { model: new Softmax(k, examples, o.softmax), weight: 1 - o.nbWeight },
-        ],
-        o.temperature,
-      );
+    const examples: Example[] = [];
+    if (!snap) {
+      (source as readonly IntentData[]).forEach((d, label) => {
+        for (const u of d.utterances) examples.push({ features: featurize(normalize(u).stems, o.features), label });
+      });
+    }
+    const nbSource = (): readonly Example[] | NaiveBayesParams => {
+      if (!snap) return examples;
+      if (!snap.naiveBayes) throw new Error('model snapshot has no naive Bayes part');
+      return snap.naiveBayes;
+    };
+    const softmaxSource = (): readonly Example[] | SoftmaxParams => {
+      if (!snap) return examples;
+      if (!snap.softmax) throw new Error('model snapshot has no logistic regression part');
+      return snap.softmax;
+    };
+    if (o.model !== 'logistic-regression') this.nb = new NaiveBayes(k, nbSource(), o.nbAlpha, o.nbTemperature);
+    if (o.model !== 'naive-bayes') this.softmax = new Softmax(k, softmaxSource(), o.softmax);
+    if (this.nb && this.softmax) {
+      this.model = new Ensemble([{ model: this.nb, weight: o.nbWeight }, { model: this.softmax, weight: 1 - o.nbWeight }], o.temperature);
+    } else {
+      this.model = (this.nb ?? this.softmax)!;
     }
     this.trainMs = performance.now() - started;
+  }
+
+  /** What training produced, to rebuild this recognizer without training (`new CalfRecognizer(snapshot, sameOptions)`). */
+  snapshot(): RecognizerSnapshot {
+    return { labels: [...this.labels], vocab: [...this.vocab], naiveBayes: this.nb?.params(), softmax: this.softmax?.params() };
   }
 
   /** Classify one message. Every intent is ranked; scores sum to 1. */
@@ -134,7 +172,28 @@ export class CalfRecognizer implements IntentRecognizer {
   }
 }
 
+export interface LoadRecognizerOptions {
+  /**
+   * Keep the trained model in this folder and reuse it while the intent files, the NLU code
+   * and the options are unchanged (see modelCache.ts). Without it, every call trains.
+   */
+  cacheDir?: string;
+}
+
 /** Load the intent files and train a recognizer (throws, naming the file, on bad data). */
-export function loadRecognizer(intentsDir = 'intents', options: Partial<RecognizerOptions> = {}): CalfRecognizer {
-  return new CalfRecognizer(loadTrainingData(intentsDir), options);
+export function loadRecognizer(intentsDir = 'intents', options: Partial<RecognizerOptions> = {}, load: LoadRecognizerOptions = {}): CalfRecognizer {
+  if (!load.cacheDir) return new CalfRecognizer(loadTrainingData(intentsDir), options);
+  const merged = { ...DEFAULT_OPTIONS, ...options };
+  const key = modelCacheKey(intentsDir, merged);
+  const cached = key ? readCachedModel(load.cacheDir, key) : null;
+  if (cached) {
+    try {
+      return new CalfRecognizer(cached, merged);
+    } catch {
+      // a snapshot that does not fit the options: train instead
+    }
+  }
+  const recognizer = new CalfRecognizer(loadTrainingData(intentsDir), merged);
+  if (key) writeCachedModel(load.cacheDir, key, recognizer.snapshot());
+  return recognizer;
 }

@@ -10,7 +10,7 @@
  * DATABASE_URL; passwords are never included.
  */
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type BetterSqlite3 from 'better-sqlite3';
 import { silentLogger, type Logger } from '../logger';
 import { OptimisticStorage } from './concurrency';
@@ -105,7 +105,9 @@ function parsePostgresUrl(url: string): { connectionString: string; schema: stri
 async function openPostgresDatabase(url: string, opts: OpenDatabaseOptions, migrationsRoot: string): Promise<Database> {
   const logger = opts.logger ?? silentLogger;
   const { connectionString, schema, where } = parsePostgresUrl(url);
-  const pool = new Pool({
+  // loaded only for PostgreSQL: a SQLite install does not pay for pg at start-up
+  const { Pool: PgPool } = await import('pg');
+  const pool: Pool = new PgPool({
     connectionString,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,

@@ -1,0 +1,166 @@
+/**
+ * The trained intent model, kept in a file so that a start does not train again (a few
+ * hundred ms of start-up) while nothing it was trained from has changed.
+ *
+ * The file is named after a SHA-256 key over everything training depends on: the intent
+ * files (names and bytes, the same files `loadTrainingData` reads), every file of the NLU
+ * code (this folder), the version of `natural` (tokenizer, stemmer), the recognizer options
+ * and the byte order. Editing `intents/*.yaml` or the NLU code therefore trains again on the
+ * next start, with no code change. The file carries a SHA-256 of its own content; a file that
+ * cannot be read, is truncated, fails that check or does not have the expected shape is
+ * ignored, and the model is trained and the file written again. Writing is best effort
+ * (a read-only folder only costs the training) and atomic (temp file + rename), so instances
+ * starting together never read half a file. The newest few files are kept, older ones removed.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { RecognizerOptions, RecognizerSnapshot } from './recognizer';
+import { IGNORED_FILES } from './trainingData';
+
+const MAGIC = 'calfbot-nlu-model 1';
+const PREFIX = 'nlu-model-';
+/** Cache files kept (e.g. one for src/ under tsx and one for dist/). */
+const KEEP = 4;
+
+let codeHash: string | null = null;
+
+/** Hash of the NLU code (every file in this folder) and of natural's version; computed once per process. */
+function nluCodeHash(): string {
+  if (codeHash) return codeHash;
+  const h = createHash('sha256');
+  for (const f of fs.readdirSync(__dirname).sort()) {
+    const full = path.join(__dirname, f);
+    if (!fs.statSync(full).isFile()) continue;
+    h.update(`${f}\0`).update(fs.readFileSync(full)).update('\0');
+  }
+  try {
+    const pkg = createRequire(__filename).resolve('natural/package.json');
+    h.update((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? '?');
+  } catch {
+    h.update('natural ?');
+  }
+  return (codeHash = h.digest('hex'));
+}
+
+/** The cache key of a training run, or null when the intents folder cannot be read (training will report it). */
+export function modelCacheKey(intentsDir: string, options: RecognizerOptions): string | null {
+  try {
+    const h = createHash('sha256');
+    h.update(`${MAGIC}\0${nluCodeHash()}\0${JSON.stringify(options)}\0${os.endianness()}\0`);
+    const files = fs.readdirSync(intentsDir).filter((f) => /\.ya?ml$/.test(f) && !IGNORED_FILES.includes(f)).sort();
+    for (const f of files) h.update(`${f}\0`).update(fs.readFileSync(path.join(intentsDir, f))).update('\0');
+    return h.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+const fileFor = (dir: string, key: string): string => path.join(dir, `${PREFIX}${key.slice(0, 32)}.json`);
+
+const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+/** Float64Array from base64, or null unless it has exactly `length` entries. */
+function floats(s: unknown, length: number): Float64Array | null {
+  if (typeof s !== 'string') return null;
+  const b = Buffer.from(s, 'base64');
+  if (b.byteLength !== length * 8) return null;
+  const out = new Float64Array(length);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
+
+interface StoredParams {
+  features?: unknown;
+  logLik?: unknown;
+  idf?: unknown;
+  weights?: unknown;
+  bias?: unknown;
+}
+
+/** Parses and checks a payload; null on any mismatch. */
+function decode(payload: string, key: string): RecognizerSnapshot | null {
+  const p = JSON.parse(payload) as { key?: unknown; labels?: unknown; vocab?: unknown; naiveBayes?: StoredParams; softmax?: StoredParams };
+  if (p.key !== key || !isStrings(p.labels) || !Array.isArray(p.vocab)) return null;
+  const k = p.labels.length;
+  if (!p.vocab.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'number')) return null;
+  const snap: RecognizerSnapshot = { labels: p.labels, vocab: p.vocab as [string, number][] };
+  if (p.naiveBayes) {
+    const { features, logLik } = p.naiveBayes;
+    if (!isStrings(features)) return null;
+    const ll = floats(logLik, features.length * k);
+    if (!ll) return null;
+    snap.naiveBayes = { features, logLik: ll };
+  }
+  if (p.softmax) {
+    const { features, idf, weights, bias } = p.softmax;
+    if (!isStrings(features)) return null;
+    const i = floats(idf, features.length);
+    const w = floats(weights, features.length * k);
+    const b = floats(bias, k);
+    if (!i || !w || !b) return null;
+    snap.softmax = { features, idf: i, weights: w, bias: b };
+  }
+  return snap;
+}
+
+/** The cached model for `key`, or null (missing, unreadable, corrupt or another key). */
+export function readCachedModel(dir: string, key: string): RecognizerSnapshot | null {
+  try {
+    const text = fs.readFileSync(fileFor(dir, key), 'utf8');
+    const nl = text.indexOf('\n');
+    if (nl < 0) return null;
+    const payload = text.slice(nl + 1);
+    if (text.slice(0, nl) !== `${MAGIC} ${sha256(payload)}`) return null;
+    return decode(payload, key);
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the model for `key` (atomically; best effort). Returns whether it was written. */
+export function writeCachedModel(dir: string, key: string, snap: RecognizerSnapshot): boolean {
+  const file = fileFor(dir, key);
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const payload = JSON.stringify({
+      key,
+      labels: snap.labels,
+      vocab: snap.vocab,
+      naiveBayes: snap.naiveBayes && { features: snap.naiveBayes.features, logLik: b64(snap.naiveBayes.logLik) },
+      softmax: snap.softmax && { features: snap.softmax.features, idf: b64(snap.softmax.idf), weights: b64(snap.softmax.weights), bias: b64(snap.softmax.bias) },
+    });
+    fs.writeFileSync(tmp, `${MAGIC} ${sha256(payload)}\n${payload}`);
+    fs.renameSync(tmp, file);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+    return false;
+  }
+  prune(dir, file);
+  return true;
+}
+
+/** Keeps the newest KEEP cache files (other intents or code versions), removes the rest and stale temp files. */
+function prune(dir: string, keep: string): void {
+  try {
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith(PREFIX))
+      .map((f) => path.join(dir, f))
+      .filter((f) => f !== keep)
+      .map((f) => ({ f, t: fs.statSync(f).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    const stale = Date.now() - 3_600_000;
+    for (const { f } of files.filter((x) => x.f.endsWith('.tmp') && x.t < stale)) fs.rmSync(f, { force: true });
+    for (const { f } of files.filter((x) => x.f.endsWith('.json')).slice(KEEP - 1)) fs.rmSync(f, { force: true });
+  } catch {
+    // another instance pruned at the same time, or the folder is read-only
+  }
+}
