@@ -3,6 +3,10 @@
  * same load, one after the other. Writes bench/results.json and bench/results.md and
  * ends with PASS/MISS per target. See docs/performance.md.
  *
+ * The full bot runs as `npm start` runs it: `node dist/index.js` (with the start script's
+ * node flags), after one `node scripts/build.mjs` at the beginning. The echo bot is
+ * transpiled with esbuild the same way, so neither pays for a TypeScript loader.
+ *
  * Options:
  *   --seconds N       measured load per server (default 10)
  *   --warmup N        warm-up load per server, not measured (default 3)
@@ -12,21 +16,22 @@
  *   --memory-seconds N  time cap of the memory phase (default 60)
  *   --quick           5 s runs, 1 s warm-up, 2,000 conversations, 1 start-up run (a smoke run)
  *   --no-postgres     skip the PostgreSQL run
- *   --dist            also time start-up of a prebuilt build (tsc into a temp folder, ~15-30 s extra)
  *   --profile         write a V8 CPU profile of the full bot (SQLite) to bench/profiles/
  *   --only a,b        run only these parts: echo, sqlite, memory, postgres, classifier, startup
  *   --no-write        do not write bench/results.* nor the tables in docs/performance.md (implied by --only)
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 import { runLoad, type LoadResult } from './bench/load';
 import { killAll, sampleRss, startServer, treeRss, type Server } from './bench/proc';
 import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type Target } from './bench/report';
 import { SCRIPTS, type Script } from './bench/conversations';
 import { classifierThroughput } from './bench/classifierRun';
 import { createSchema, dropSchema, postgresUrl } from './bench/postgres';
+import { profileStartup } from './bench/startup-profile';
 
 const ROOT = resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -41,13 +46,12 @@ interface Options {
   memorySeconds: number;
   postgres: boolean;
   profile: boolean;
-  dist: boolean;
   write: boolean;
   only: Set<string> | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 60, postgres: true, profile: false, dist: false, write: true, only: null };
+  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 60, postgres: true, profile: false, write: true, only: null };
   const num = (i: number): number => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -64,7 +68,6 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--startup-runs') o.startupRuns = num(i++);
     else if (a === '--no-postgres') o.postgres = false;
     else if (a === '--profile') o.profile = true;
-    else if (a === '--dist') o.dist = true;
     else if (a === '--no-write') o.write = false;
     else if (a === '--only') {
       o.only = new Set((argv[++i] ?? '').split(','));
@@ -77,6 +80,35 @@ function parseArgs(argv: string[]): Options {
 
 const node = process.execPath;
 const tsxImport = ['--import', 'tsx'];
+
+/**
+ * The node arguments of `npm start` (`node <flags> dist/index.js` in package.json), so the
+ * bench runs the full bot exactly as production does, flags included.
+ */
+function startArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  return words[0] === 'node' && words.length > 1 ? words.slice(1) : ['dist/index.js'];
+}
+const START_ARGS = startArgs();
+
+/** `npm run build` (esbuild, src/ → dist/): what `npm start` runs, made fresh once per bench. */
+function buildBot(): void {
+  const t0 = performance.now();
+  const r = spawnSync(node, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`node scripts/build.mjs failed:\n${r.stderr}`);
+  log(`  built dist/ in ${Math.round(performance.now() - t0)} ms (node scripts/build.mjs)`);
+}
+
+/**
+ * The echo bot, transpiled like the full bot (esbuild, CommonJS, same target) into the temp
+ * folder; NODE_PATH lets it find the project's node_modules from there.
+ */
+function buildEcho(tmp: string): { file: string; env: Record<string, string> } {
+  const file = join(tmp, 'echo-bot.js');
+  buildSync({ entryPoints: [join(ROOT, 'scripts/bench/echo-bot.ts')], outfile: file, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' });
+  return { file, env: { NODE_PATH: [join(ROOT, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(delimiter) } };
+}
 /**
  * Environment of every server. Set explicitly so a local `.env` (dotenv never overrides
  * what is set) cannot change what is measured: no auth, no staff alerts sent to a real
@@ -111,40 +143,29 @@ async function measure(server: Server, label: string, o: Options, scripts?: Scri
   return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: load.turns > 0 ? cpuMs / load.turns : 0 };
 }
 
+/** `node [bench hooks] <npm start's flags> dist/index.js`. */
 function fullBotArgs(o: Options, tag: string, gcHook = false): string[] {
-  const args = [...tsxImport];
-  // memory measure: a full GC on SIGUSR2 shows the live heap (scripts/bench/gc-on-signal.ts)
-  if (gcHook) args.push('--expose-gc', '--import', './scripts/bench/gc-on-signal.ts');
+  const args: string[] = [];
+  // memory measure: a full GC on SIGUSR2 shows the live heap (plain JS, no loader needed)
+  if (gcHook) args.push('--expose-gc', '--import', './scripts/bench/gc-on-signal.mjs');
   if (o.profile) {
-    // one folder per server: the main thread and tsx's loader thread each write a profile
     const dir = join(ROOT, 'bench', 'profiles', `${tag}-${runId}`);
     mkdirSync(dir, { recursive: true });
     args.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
-  args.push('src/index.ts');
-  return args;
+  return [...args, ...START_ARGS];
 }
 
 /**
- * What `npm run build` would produce, in a temp folder: tsc output plus the files tsc does
- * not copy (SQL migrations) and links to the folders the code finds via __dirname.
- * Returns the entry point, or null if the build failed.
+ * A working folder for a first start: links to the data folders the bot reads relative to its
+ * working directory (intents/, dialogs/), and nothing else, so there is no model cache
+ * (data/cache/) yet. The project's own data/ is left alone.
  */
-function buildDist(tmp: string): string | null {
-  const out = join(tmp, 'build');
-  log(`  building with tsc into ${out} …`);
-  const t0 = performance.now();
-  const r = spawnSync(node, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', join(out, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, encoding: 'utf8' });
-  const entry = join(out, 'dist/src/index.js');
-  if (!existsSync(entry)) {
-    log(`  build failed: ${(r.stdout + r.stderr).split('\n').slice(0, 3).join(' ')}`);
-    return null;
-  }
-  cpSync(join(ROOT, 'src/storage/migrations'), join(out, 'dist/src/storage/migrations'), { recursive: true });
-  // src/channels and src/staff find public/ and node_modules/ two folders up from their own
-  for (const dir of ['public', 'node_modules']) if (existsSync(join(ROOT, dir))) symlinkSync(join(ROOT, dir), join(out, 'dist', dir));
-  log(`  built in ${Math.round((performance.now() - t0) / 1000)} s${r.status !== 0 ? ' (with type errors)' : ''}`);
-  return entry;
+function firstStartFolder(tmp: string, i: number): string {
+  const dir = join(tmp, `first-start-${i}`);
+  mkdirSync(dir, { recursive: true });
+  for (const d of ['intents', 'dialogs']) symlinkSync(join(ROOT, d), join(dir, d));
+  return dir;
 }
 
 function median(xs: number[]): number {
@@ -152,29 +173,35 @@ function median(xs: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
+/**
+ * Start-up variants. Each is started once untimed first (its model cache in data/cache/ and the
+ * OS file cache warm, as on any restart; dist/ is fresh, so `npm start`'s prestart only checks
+ * it), then timed `startupRuns` times. The first-start variant runs in a folder without a model
+ * cache, so it trains every time.
+ */
 async function startupVariants(o: Options, tmp: string): Promise<StartupVariant[]> {
-  const variants: { command: string; cmd: string; args: string[] }[] = [
+  const abs = (args: string[]): string[] => args.map((a) => (a.startsWith('-') ? a : join(ROOT, a)));
+  const variants: { command: string; cmd: string; args: string[]; cwd?: (i: number) => string }[] = [
     { command: 'npm start', cmd: 'npm', args: ['start', '--silent'] },
-    { command: 'tsx src/index.ts', cmd: join(ROOT, 'node_modules/.bin/tsx'), args: ['src/index.ts'] },
+    { command: 'node dist/index.js', cmd: node, args: START_ARGS },
+    { command: 'node dist/index.js, first start (no model cache: trains)', cmd: node, args: abs(START_ARGS), cwd: (i) => firstStartFolder(tmp, i) },
     { command: 'node --import tsx src/index.ts', cmd: node, args: [...tsxImport, 'src/index.ts'] },
   ];
-  if (o.dist) {
-    const built = buildDist(tmp);
-    if (built) variants.push({ command: 'node dist/src/index.js (prebuilt with tsc)', cmd: node, args: [built] });
-  }
   const out: StartupVariant[] = [];
   for (const v of variants) {
     const runsMs: number[] = [];
     const cpuMs: number[] = [];
     let error: string | undefined;
-    for (let i = 0; i < o.startupRuns && !error; i++) {
+    for (let i = v.cwd ? 0 : -1; i < o.startupRuns && !error; i++) {
       // a fresh database each time: the first start of a clinic's install, migrations included
       const db = join(tmp, `startup-${out.length}-${i}.db`);
+      const cwd = v.cwd ? v.cwd(out.length * 100 + i) : ROOT;
       try {
-        const s = await startServer({ name: 'startup', command: v.cmd, args: v.args, cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${db}` }, timeoutMs: 20_000 });
+        const s = await startServer({ name: 'startup', command: v.cmd, args: v.args, cwd, env: { ...quietEnv, DATABASE_URL: `sqlite:${db}` }, timeoutMs: 20_000 });
+        await s.stop();
+        if (i < 0) continue; // the untimed warm-up start
         runsMs.push(s.startupMs);
         cpuMs.push(s.startupCpuMs);
-        await s.stop();
       } catch (e) {
         error = (e instanceof Error ? e.message : String(e)).split('\n').filter((l) => l.trim()).slice(1, 2).join(' ').slice(0, 200) || 'did not start';
       }
@@ -191,9 +218,10 @@ async function startupVariants(o: Options, tmp: string): Promise<StartupVariant[
 }
 
 /** (a) the bare echo bot. */
-async function runEcho(o: Options): Promise<ServerRun> {
-  log('== (a) echo bot: CloudAdapter + restify');
-  const echo = await startServer({ name: 'echo', command: node, args: [...tsxImport, 'scripts/bench/echo-bot.ts'], cwd: ROOT, env: quietEnv });
+async function runEcho(o: Options, tmp: string): Promise<ServerRun> {
+  log('== (a) echo bot: CloudAdapter + restify (scripts/bench/echo-bot.ts, transpiled with esbuild)');
+  const built = buildEcho(tmp);
+  const echo = await startServer({ name: 'echo', command: node, args: [built.file], cwd: ROOT, env: { ...quietEnv, ...built.env } });
   try {
     return await measure(echo, 'echo bot', o);
   } finally {
@@ -203,7 +231,7 @@ async function runEcho(o: Options): Promise<ServerRun> {
 
 /** (b) the full bot, SQLite (temp file), transcripts on; then the memory measure on the same server. */
 async function runSqlite(o: Options, tmp: string, load: boolean, mem: boolean): Promise<{ runs: ServerRun[]; memory: Results['memory'] }> {
-  log('== (b) full bot: src/index.ts, SQLite');
+  log(`== (b) full bot: node ${START_ARGS.join(' ')}, SQLite`);
   const runs: ServerRun[] = [];
   let memory: Results['memory'] = null;
   const sqlite = await startServer({ name: 'sqlite', command: node, args: fullBotArgs(o, 'sqlite', mem), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}` } });
@@ -269,7 +297,7 @@ async function runPostgres(o: Options): Promise<ServerRun | { skipped: string }>
     log(`== PostgreSQL skipped: ${created}`);
     return { skipped: created };
   }
-  log(`== (b') full bot: src/index.ts, PostgreSQL (schema ${schema})`);
+  log(`== (b') full bot: node ${START_ARGS.join(' ')}, PostgreSQL (schema ${schema})`);
   try {
     const pg = await startServer({ name: 'postgres', command: node, args: fullBotArgs(o, 'postgres'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: withSchema(base, schema) } });
     try {
@@ -304,7 +332,8 @@ async function main(): Promise<void> {
 
   const want = (part: string): boolean => !o.only || o.only.has(part);
 
-  if (want('echo')) runs.push(await runEcho(o));
+  if (['sqlite', 'memory', 'postgres', 'startup'].some(want)) buildBot();
+  if (want('echo')) runs.push(await runEcho(o, tmp));
   if (want('sqlite') || want('memory')) {
     const r = await runSqlite(o, tmp, want('sqlite'), want('memory'));
     runs.push(...r.runs);
@@ -326,19 +355,27 @@ async function main(): Promise<void> {
   }
 
   let startup: StartupVariant[] = [];
+  let startupProfile: Results['startupProfile'] = null;
   if (want('startup')) {
     log('== start-up: spawn to first answered turn');
     startup = await startupVariants(o, tmp);
+    try {
+      startupProfile = await profileStartup(ROOT, START_ARGS, quietEnv);
+      log(`  where it goes (main thread, under the profiler): ${startupProfile.phases.slice(0, 6).map((p) => `${p.phase} ${p.ms} ms`).join(', ')}`);
+    } catch (e) {
+      startupProfile = { error: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
+    }
   }
 
 
   const results: Results = {
     machine,
-    settings: { connections: o.connections, seconds: o.seconds, warmupSeconds: o.warmup, conversations: o.conversations, startupRuns: o.startupRuns, scripts: SCRIPTS.map((s) => s.name), logLevel: quietEnv.LOG_LEVEL, loadGenerator: 'autocannon (in the bench process)', servers: 'child processes, node --import tsx' },
+    settings: { connections: o.connections, seconds: o.seconds, warmupSeconds: o.warmup, conversations: o.conversations, startupRuns: o.startupRuns, scripts: SCRIPTS.map((s) => s.name), logLevel: quietEnv.LOG_LEVEL, loadGenerator: 'autocannon (in the bench process)', servers: `child processes: full bot \`node ${START_ARGS.join(' ')}\` after scripts/build.mjs; echo bot transpiled with esbuild` },
     runs,
     postgres,
     classifier,
     startup,
+    startupProfile,
     memory,
     targets: [],
     wallSeconds: 0,

@@ -2,6 +2,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import type { LoadResult } from './load';
+import type { StartupPhase } from './startup-profile';
 
 export interface Machine {
   cpuModel: string;
@@ -69,6 +70,8 @@ export interface Results {
   postgres: { skipped: string } | null;
   classifier: { perSec: number; utterances: number; heldoutTexts: number; loadMs: number } | { error: string };
   startup: StartupVariant[];
+  /** One CPU-profiled start of `node dist/index.js`: main-thread time per phase (scripts/bench/startup-profile.ts). */
+  startupProfile: { startupMs: number; phases: StartupPhase[] } | { error: string } | null;
   memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; peakRssMB: number; turnsPerSec: number; afterFullGc: { rssMB: number; heapUsedMB: number } | null } | null;
   targets: Target[];
   wallSeconds: number;
@@ -98,6 +101,12 @@ export function markdown(r: Results): string {
   if ('perSec' in r.classifier) lines.push(`| Classifier (one core, held-out texts repeated) | ${f0(r.classifier.perSec)} utterances/s (model load ${f0(r.classifier.loadMs)} ms) |`);
   else lines.push(`| Classifier | not measured: ${r.classifier.error} |`);
   for (const s of r.startup) if (s.error) lines.push(`| Start-up: \`${s.command}\` | failed: ${s.error} |`); else lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}; ${f0(s.medianCpuMs)} ms CPU) |`);
+  if (r.startupProfile && 'phases' in r.startupProfile) {
+    const shown = r.startupProfile.phases.filter((p) => p.ms >= 10 && !p.phase.startsWith('(idle'));
+    const rest = r.startupProfile.phases.filter((p) => p.ms < 10 && !p.phase.startsWith('(idle')).reduce((a, p) => a + p.ms, 0);
+    const parts = [...shown.map((p) => `${p.phase} ${p.ms}`), ...(rest > 0 ? [`smaller parts ${rest}`] : [])];
+    lines.push(`| Start-up breakdown, ms of main-thread CPU (\`node dist/index.js\`, one start under the CPU profiler: ${f0(r.startupProfile.startupMs)} ms) | ${parts.join('; ')} |`);
+  }
   if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite)${r.memory.capped ? ` (time cap hit before ${f0(r.memory.target)})` : ''} | ${f0(r.memory.rssMB)} MB (${f0(r.memory.rssBeforeMB)} MB before them, peak ${f0(r.memory.peakRssMB)} MB${r.memory.afterFullGc ? `; after a forced full GC: ${f0(r.memory.afterFullGc.rssMB)} MB, live JS heap ${f0(r.memory.afterFullGc.heapUsedMB)} MB` : ''}) |`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Result |');
