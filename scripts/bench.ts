@@ -392,17 +392,19 @@ async function main(): Promise<void> {
   log(summary(results, o.write));
 }
 
-/** Put the latest tables into docs/performance.md, between its two bench:results markers. */
+/** Put the latest tables into the README and docs/performance.md, between their bench:results markers. */
 function syncDocs(md: string): void {
-  const file = join(ROOT, 'docs/performance.md');
-  if (!existsSync(file)) return;
-  const doc = readFileSync(file, 'utf8');
-  const start = '<!-- bench:results:start -->';
-  const end = '<!-- bench:results:end -->';
-  const a = doc.indexOf(start);
-  const b = doc.indexOf(end);
-  if (a < 0 || b < a) return;
-  writeFileSync(file, `${doc.slice(0, a + start.length)}\n${md}${doc.slice(b)}`);
+  for (const name of ['README.md', 'docs/performance.md']) {
+    const file = join(ROOT, name);
+    if (!existsSync(file)) continue;
+    const doc = readFileSync(file, 'utf8');
+    const start = '<!-- bench:results:start -->';
+    const end = '<!-- bench:results:end -->';
+    const a = doc.indexOf(start);
+    const b = doc.indexOf(end);
+    if (a < 0 || b < a) continue;
+    writeFileSync(file, `${doc.slice(0, a + start.length)}\n${md}${doc.slice(b)}`);
+  }
 }
 
 function withSchema(url: string, schema: string): string {
