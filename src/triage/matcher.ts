@@ -124,6 +124,8 @@ const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsi
 const POST_FOLLOWERS = new Set(['now', 'completely', 'totally', 'away', 'and', 'thankfully', 'already', 'today', 'overnight']);
 /** "went away", "gone away", "has gone". */
 const POST_PAIRS: [string, string][] = [['went', 'away'], ['go', 'away'], ['goes', 'away']];
+/** After "goes away", these make it a pattern ("goes away when I rest": claudication), not a recovery. */
+const CONDITIONALS = new Set(['when', 'whenever', 'after', 'if', 'once', 'as', 'with', 'while', 'till', 'until', 'unless', 'on']);
 /** Pseudo-negations: a trigger followed by these words negates nothing. */
 const PSEUDO_AFTER = new Set(['sure', 'certain', 'know', 'tell', 'think', 'only', 'just', 'stop', 'stopping', 'stopped', 'idea', 'reason', 'better', 'change', 'changed', 'changing', 'improvement', 'improve', 'improving', 'improved', 'help', 'helping', 'helped', 'settle', 'settling', 'settled', 'ease', 'easing', 'eased', 'matter', 'doubt', 'go', 'going', 'gone', 'get', 'getting', 'worse', 'much', 'understand', 'convinced', 'ruled', 'rule', 'clear', 'remember', 'normal', 'right', 'wait', 'waiting']);
 /** "not really sure", "not even sure", "not quite right". */
@@ -354,9 +356,11 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
   tokens.forEach((t, i) => {
     const next = tokens[i + 1]?.text;
     const ends = next === undefined || PUNCT_BREAK.has(next) || CLAUSE_BREAK_WORDS.has(next) || POST_FOLLOWERS.has(next);
-    const isPost = (POST_TRIGGERS.has(t.text) && ends)
-      || POST_PAIRS.some(([a, b]) => t.text === a && next === b);
-    if (!isPost) return;
+    const pair = POST_PAIRS.some(([a, b]) => t.text === a && next === b);
+    const isPost = (POST_TRIGGERS.has(t.text) && ends) || pair;
+    // "it goes away when I rest" is a habit, not a recovery ("it went away after a day" is).
+    const habitual = pair && t.text !== 'went' && CONDITIONALS.has(tokens[i + 2]?.text ?? '');
+    if (!isPost || habitual) return;
     for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
       const p = tokens[j];
       if (!p || p.clause !== t.clause) break;
