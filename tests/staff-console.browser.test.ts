@@ -4,44 +4,63 @@
  * Also: no CSP violations or page errors, nothing loaded from outside, and the layout
  * fits a tablet without sideways scrolling.
  *
- * UPDATE_DOCS_SCREENSHOTS=1 also refreshes docs/images/staff-console.png.
+ * The conversations are real: the service runs the real recognizer, dialogs and triage,
+ * and the test chats with it through /api/messages, so the console shows what the bot
+ * actually said, with its real intents, urgencies and source documents.
+ *
+ * UPDATE_DOCS_SCREENSHOTS=1 also refreshes docs/images/staff-console.png (a reviewed
+ * urgent conversation) and docs/images/staff-list.png (the conversation list).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { artifactPath, browserAvailable, launchBrowser, newPage } from './helpers/browser';
 import { startTestService } from './helpers/service';
-import { addStaff, EchoDialog, freePort, seedConversation } from './staffHarness';
+import { addStaff, chatWithBot, freePort } from './staffHarness';
 import type { Service } from '../src/service';
 
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+/** Conversation ids shaped like Direct Line's. */
+const CONV = {
+  selfTest: 'Kq3vR8nW2xTz5LpB7cYd-eu',
+  fallback: 'Hn6tY1mQ9sVw4GkD2rXa-eu',
+  strain: 'Pz8cF5jL3bNq7WtM1vHe-eu',
+  cramps: 'Rb2xK7gT4mYs9QdJ6nLw-eu',
+  swollen: 'Tw5nD9hB1qXk3VzG8sPc-eu',
+  emergency: 'Vc1mS6rJ8tLb2NyF4kQx-eu',
+  dvt: 'Xg4pW7kN2vHs5TcR9mBz-eu',
+} as const;
+const key = (id: string) => `webchat:${id}`;
 
-async function seed(service: Service): Promise<void> {
-  const db = service.db;
-  await seedConversation(db, 'webchat', 'c-emergency', minutesAgo(12), [
-    { user: 'My calf has been swollen since my flight and now I am short of breath', bot: 'This could be serious. Please call 911 now, or go to the nearest emergency department.', intent: 'red_flag_dvt', urgency: 'emergency', sources: [{ document: 'red-flags.md', section: 'Blood clots (DVT)' }] },
-    { user: 'ok, calling now', bot: 'Thank you. The clinic team has been told about this conversation.', intent: 'acknowledge', urgency: 'none' },
-  ]);
-  await seedConversation(db, 'webchat', 'c-urgent', minutesAgo(45), [
-    { user: 'The back of my calf is hot and red and it is spreading', bot: 'Spreading redness and warmth should be seen today. Please call the clinic on +44 20 7946 0000 or see your GP today.', intent: 'red_flag_infection', urgency: 'urgent', sources: [{ document: 'red-flags.md', section: 'Infection' }] },
-    { user: 'can I still do my stretches?', bot: 'Please pause your exercises until you have been seen.', intent: 'exercise_pause', urgency: 'urgent', sources: [{ document: 'calf-strain.md', section: 'When to stop' }] },
-  ]);
-  await seedConversation(db, 'msteams', 'c-booking', minutesAgo(90), [
-    { user: 'how do I book a follow-up appointment?', bot: 'You can book online or call reception. Appointments are 45 minutes.', intent: 'book_appointment', sources: [{ document: 'booking.md', section: 'Booking' }] },
-  ]);
-  await seedConversation(db, 'webchat', 'c-strain', minutesAgo(60 * 26), [
-    { user: 'I felt a pop in my calf playing tennis', bot: 'That sounds like a calf strain. Here is what helps in the first 48 hours.', intent: 'calf_strain_first_aid', sources: [{ document: 'calf-strain.md', section: 'First 48 hours' }] },
-  ]);
-  await seedConversation(db, 'webchat', 'c-hours', minutesAgo(60 * 50), [
-    { user: 'are you open on saturday', bot: 'We are open Saturday 9:00–13:00.', intent: 'opening_hours' },
-  ]);
-  await seedConversation(db, 'webchat', 'c-urgent-old', minutesAgo(60 * 75), [
-    { user: 'numbness in my foot after the cast', bot: 'Numbness after a cast should be checked today. Please call us.', intent: 'red_flag_numbness', urgency: 'urgent' },
-  ]);
-  await seedConversation(db, 'webchat', 'c-fallback', minutesAgo(60 * 98), [
-    { user: 'do you treat horses', bot: "Sorry, I didn't understand. You can ask about calf pain, exercises or booking.", intent: 'none' },
-  ]);
+/**
+ * Patients chatting with the real bot, oldest first (the console lists newest first).
+ * The expectations on the replies make a change in the bot's behaviour fail here, with
+ * a clear message, rather than as a puzzling count further down.
+ */
+async function chat(service: Service): Promise<void> {
+  const urgencies = async (id: string, messages: string[]) =>
+    (await chatWithBot(service.url, id, messages)).map((replies) => replies.map((r) => r.channelData?.urgency));
+
+  // Routine: the wall ankle-mobility self-test, answered by tapping the choices.
+  expect(await urgencies(CONV.selfTest, ['wall test', 'yes', '1'])).toEqual([['none', 'none', 'none'], ['none'], ['none']]);
+  // Something the bot does not understand: the fallback.
+  expect(await urgencies(CONV.fallback, ['are you open on saturday'])).toEqual([['none']]);
+  expect(await urgencies(CONV.strain, ['I felt a pop in my calf playing tennis', 'how long does a calf strain take to heal?'])).toEqual([['none', 'none'], ['none', 'none', 'none']]);
+  expect(await urgencies(CONV.cramps, ['what causes calf cramps?', 'thanks'])).toEqual([['none', 'none'], ['none']]);
+  // Red flags caught by triage before any dialog runs.
+  expect(await urgencies(CONV.swollen, ['my calf is swollen and red after a long flight'])).toEqual([['urgent']]);
+  expect(await urgencies(CONV.emergency, ['I have chest pain and my leg is swollen'])).toEqual([['emergency']]);
+  // The DVT answer, which escalates to "get medical advice today" itself.
+  expect(await urgencies(CONV.dvt, ['hi', 'my calf hurts more when I pull my toes up'])).toEqual([['none'], ['none', 'urgent']]);
+}
+
+/** With UPDATE_DOCS_SCREENSHOTS=1, saves the viewport as docs/images/<name>. */
+async function docsScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
+  const file = path.resolve(__dirname, '..', 'docs', 'images', name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.evaluate(() => { document.getElementById('flash')!.hidden = true; });
+  await page.screenshot({ path: file });
 }
 
 describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
@@ -50,9 +69,9 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
   let token: string;
 
   beforeAll(async () => {
-    service = await startTestService({ PORT: await freePort() }, { overrides: { dialog: new EchoDialog() } });
+    service = await startTestService({ PORT: await freePort() });
     token = (await addStaff(service.db, 'Dr Rivera', 'admin')).token;
-    await seed(service);
+    await chat(service);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -75,9 +94,25 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.waitForSelector('#conv-list .conv');
       expect(await page.textContent('#who-name')).toBe('Dr Rivera');
       expect(await page.locator('#conv-list .conv').count()).toBe(7);
+      // Newest first, each with its urgency badge and the intents the bot answered.
+      const rows = await page.locator('#conv-list .conv').evaluateAll((els) => els.map((e) => ({
+        key: (e as HTMLElement).dataset.key,
+        urgency: e.querySelector('.conv-urgency')?.textContent,
+        intents: e.querySelector('.conv-intents')?.textContent,
+      })));
+      expect(rows).toEqual([
+        { key: key(CONV.dvt), urgency: 'Urgent', intents: 'greeting · dvt' },
+        { key: key(CONV.emergency), urgency: 'Emergency', intents: 'Red flag: escalated before any answer' },
+        { key: key(CONV.swollen), urgency: 'Urgent', intents: 'Red flag: escalated before any answer' },
+        { key: key(CONV.cramps), urgency: 'Routine', intents: 'calf_cramp · thanks' },
+        { key: key(CONV.strain), urgency: 'Routine', intents: 'calf_strain · recovery_time' },
+        { key: key(CONV.fallback), urgency: 'Routine', intents: 'No intent recognised' },
+        { key: key(CONV.selfTest), urgency: 'Routine', intents: 'selftest_ankle_wall' },
+      ]);
       // Escalations needing follow-up stand out.
       expect(await page.locator('#conv-list .conv.attention').count()).toBe(3);
       await page.screenshot({ path: artifactPath('staff-console-list.png'), fullPage: true });
+      await docsScreenshot(page, 'staff-list.png');
 
       // Filter to urgent.
       await page.selectOption('#filters select[name=urgency]', 'urgent');
@@ -88,41 +123,51 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       expect(page.url()).toContain('urgency=urgent');
 
       // Open the newest urgent one: a chat with intent, urgency and sources per bot reply.
-      await page.click('#conv-list .conv[data-key="webchat:c-urgent"]');
+      await page.click(`#conv-list .conv[data-key="${key(CONV.dvt)}"]`);
       await page.waitForSelector('#chat .msg.bot');
-      expect(await page.locator('#chat .msg').count()).toBe(4);
-      expect(await page.locator('#chat .msg.user').first().textContent()).toContain('hot and red');
-      const firstBot = page.locator('#chat .msg.bot').first();
-      expect(await firstBot.locator('.intent').textContent()).toBe('red_flag_infection');
-      expect(await firstBot.locator('.badge').textContent()).toBe('Urgent');
-      expect(await firstBot.locator('.source').textContent()).toContain('red-flags.md › Infection');
+      expect(await page.locator('#chat .msg.user .bubble').allTextContents()).toEqual(['hi', 'my calf hurts more when I pull my toes up']);
+      const bot = page.locator('#chat .msg.bot');
+      expect(await bot.count()).toBe(3);
+      // 1. The greeting, with the menu the patient was offered.
+      expect(await bot.nth(0).locator('.intent').textContent()).toBe('greeting');
+      expect(await bot.nth(0).locator('.suggestion').allTextContents()).toContain('Book or talk to us');
+      // 2. The DVT answer from the clinic's documents.
+      expect(await bot.nth(1).locator('.intent').textContent()).toBe('dvt');
+      expect(await bot.nth(1).locator('.bubble').textContent()).toContain('Deep vein thrombosis (DVT)');
+      expect(await bot.nth(1).locator('.source').allTextContents()).toEqual([
+        '002_614628932754cdc1.txt › Deep Vein Thrombosis (DVT)',
+        '002_614628932754cdc1.txt › Safety Advice',
+      ]);
+      // 3. The escalation card: urgent, highlighted.
+      expect(await bot.nth(2).getAttribute('class')).toContain('escalation-urgent');
+      expect(await bot.nth(2).locator('.badge').textContent()).toBe('Urgent');
+      expect(await bot.nth(2).locator('.bubble').textContent()).toContain('Please get medical advice today');
+      expect(await page.locator('#detail-head .badge').first().textContent()).toBe('Urgent');
 
       // Mark reviewed, with a tag and a note.
       await page.fill('#review-tags', 'called back');
-      await page.fill('#review-note', 'Seen by GP the same day.');
+      await page.fill('#review-note', 'Called the patient back; GP appointment this afternoon.');
       await page.click('#mark-reviewed');
       await page.waitForSelector('#flash:not([hidden])');
       expect(await page.textContent('#flash')).toContain('Marked as reviewed');
       await page.waitForSelector('#detail-head .badge.status-reviewed');
-      const summary = await service.db.getConversation({ channel: 'webchat', id: 'c-urgent' });
-      expect(summary).toMatchObject({ reviewStatus: 'reviewed', tags: ['called back'], note: 'Seen by GP the same day.' });
+      const summary = await service.db.getConversation({ channel: 'webchat', id: CONV.dvt });
+      expect(summary).toMatchObject({ reviewStatus: 'reviewed', maxUrgency: 'urgent', tags: ['called back'], note: 'Called the patient back; GP appointment this afternoon.' });
       await page.screenshot({ path: artifactPath('staff-console-detail.png'), fullPage: true });
-      if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
-        const docsImage = path.resolve(__dirname, '..', 'docs', 'images', 'staff-console.png');
-        fs.mkdirSync(path.dirname(docsImage), { recursive: true });
-        await page.evaluate(() => { document.getElementById('flash')!.hidden = true; });
-        await page.screenshot({ path: docsImage });
-      }
+      await docsScreenshot(page, 'staff-console.png');
 
       // Export: the Emulator transcript and CSV download.
       const [transcriptDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-transcript')]);
-      expect(transcriptDownload.suggestedFilename()).toBe('c-urgent.transcript');
+      expect(transcriptDownload.suggestedFilename()).toBe(`${CONV.dvt}.transcript`);
       const transcript = JSON.parse(fs.readFileSync(await transcriptDownload.path(), 'utf8')) as { text: string; from: { role: string } }[];
-      expect(transcript.map((a) => a.from.role)).toEqual(['user', 'bot', 'user', 'bot']);
-      expect(transcript[1].text).toContain('Spreading redness');
+      expect(transcript.map((a) => a.from.role)).toEqual(['user', 'bot', 'user', 'bot', 'bot']);
+      expect(transcript[3].text).toContain('A DVT is a blood clot');
+      expect(transcript[4].text).toContain('Please get medical advice today');
       const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
-      expect(csvDownload.suggestedFilename()).toBe('c-urgent.csv');
-      expect(fs.readFileSync(await csvDownload.path(), 'utf8')).toContain('red_flag_infection');
+      expect(csvDownload.suggestedFilename()).toBe(`${CONV.dvt}.csv`);
+      const csv = fs.readFileSync(await csvDownload.path(), 'utf8');
+      expect(csv).toContain(',dvt,none,002_614628932754cdc1.txt#Deep Vein Thrombosis (DVT)');
+      expect(csv).toMatch(/,bot,message,"Please get medical advice today[^]*",,urgent,/);
 
       // Stats page with the chart.
       await page.click('[data-nav=stats]');
@@ -158,8 +203,8 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.waitForSelector('#conv-list .conv');
       const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
       expect(await fits()).toBe(true);
-      await page.click('#conv-list .conv[data-key="webchat:c-emergency"]');
-      await page.waitForSelector('#chat .msg.bot');
+      await page.click(`#conv-list .conv[data-key="${key(CONV.emergency)}"]`);
+      await page.waitForSelector('#chat .msg.bot.escalation-emergency');
       expect(await fits()).toBe(true);
       await page.screenshot({ path: artifactPath('staff-console-tablet.png'), fullPage: true });
       expect(seen.errors.filter((e) => !/401|Unauthorized/.test(e))).toEqual([]);

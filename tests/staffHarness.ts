@@ -1,4 +1,7 @@
-/** Seeding for the staff tests: conversations through the transcript store, accounts through the staff store. */
+/**
+ * Seeding for the staff tests: conversations through the transcript store (or, with
+ * `chatWithBot`, by talking to the real bot), accounts through the staff store.
+ */
 import type { Activity, TurnContext, StatePropertyAccessor } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import type { ConversationDialog } from '../src/bot';
@@ -7,6 +10,7 @@ import { createStaffStore } from '../src/staff/store';
 import type { StaffRole } from '../src/staff/store/types';
 import { hashSecret, newAccountId, newToken } from '../src/staff/tokens';
 import type { SourceRef, Urgency } from '../src/turnMeta';
+import { messageActivity, postActivity, type ReplyActivity } from './helpers/service';
 
 export interface SeedTurn {
   user: string;
@@ -41,6 +45,25 @@ export async function seedConversation(db: Database, channel: string, id: string
     logged.push(user, bot);
   }
   return logged;
+}
+
+/**
+ * Has a patient conversation with the real bot: each message is POSTed to
+ * `/api/messages` (expectReplies) in turn, exactly as a channel would, so what the
+ * transcript store holds (redaction, intents, urgency, sources) is what production
+ * stores. The service must run the real recognizer, dialogs and triage (no overrides).
+ * Returns the bot's replies, one array per message; throws on any non-200.
+ */
+export async function chatWithBot(baseUrl: string, conversationId: string, messages: string[], options: { channelId?: string; userId?: string } = {}): Promise<ReplyActivity[][]> {
+  const channelId = options.channelId ?? 'webchat';
+  const from = { id: options.userId ?? `${conversationId}-patient`, name: 'Patient' };
+  const replies: ReplyActivity[][] = [];
+  for (const text of messages) {
+    const res = await postActivity(baseUrl, messageActivity(text, conversationId, { channelId, from }));
+    if (res.status !== 200) throw new Error(`POST /api/messages ${JSON.stringify(text)} in ${conversationId}: HTTP ${res.status}`);
+    replies.push(res.replies);
+  }
+  return replies;
 }
 
 /** Creates an account the way `npm run staff:add` does; returns its token. */

@@ -166,7 +166,7 @@ function convRow(c) {
   h('div', { class: 'conv-urgency' }, urgencyBadge(c.maxUrgency)),
   h('div', { class: 'conv-main' },
     h('div', { class: 'conv-title' },
-      h('span', { class: 'conv-intents' }, c.intents.length ? c.intents.join(' · ') : 'No intent recognised'),
+      h('span', { class: 'conv-intents' }, c.intents.length ? c.intents.join(' · ') : c.maxUrgency !== 'none' ? 'Red flag: escalated before any answer' : 'No intent recognised'),
       attention && c.reviewStatus === 'follow_up' ? h('span', { class: 'flag' }, '⚑ follow up') : null),
     h('div', { class: 'conv-meta muted' },
       h('span', { title: formatDateTime(c.lastAt) }, relative(c.lastAt)),
