@@ -54,13 +54,30 @@ async function chat(service: Service): Promise<void> {
   expect(await urgencies(CONV.dvt, ['hi', 'my calf hurts more when I pull my toes up'])).toEqual([['none'], ['none', 'urgent']]);
 }
 
-/** With UPDATE_DOCS_SCREENSHOTS=1, saves the viewport as docs/images/<name>. */
-async function docsScreenshot(page: Page, name: string): Promise<void> {
+/**
+ * With UPDATE_DOCS_SCREENSHOTS=1, saves the viewport as docs/images/<name>; with
+ * `showEnd`, scrolled so that element ends at the bottom of the view (the top bar and
+ * the review panel stay, being sticky).
+ */
+async function docsScreenshot(page: Page, name: string, showEnd?: string): Promise<void> {
   if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
   const file = path.resolve(__dirname, '..', 'docs', 'images', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.evaluate(() => { document.getElementById('flash')!.hidden = true; });
+  if (showEnd) {
+    await page.locator(showEnd).evaluate((el) => {
+      el.scrollIntoView({ block: 'end' });
+      window.scrollBy(0, 24);
+      // Not so far that the end of the page pushes the sticky review panel's heading
+      // up under the top bar.
+      const side = document.querySelector('.side');
+      if (!side) return;
+      const pushed = parseFloat(getComputedStyle(side).top) - side.getBoundingClientRect().top;
+      if (pushed > 0) window.scrollBy(0, -pushed);
+    });
+  }
   await page.screenshot({ path: file });
+  if (showEnd) await page.evaluate(() => window.scrollTo(0, 0));
 }
 
 describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
@@ -154,7 +171,9 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       const summary = await service.db.getConversation({ channel: 'webchat', id: CONV.dvt });
       expect(summary).toMatchObject({ reviewStatus: 'reviewed', maxUrgency: 'urgent', tags: ['called back'], note: 'Called the patient back; GP appointment this afternoon.' });
       await page.screenshot({ path: artifactPath('staff-console-detail.png'), fullPage: true });
-      await docsScreenshot(page, 'staff-console.png');
+      // The README's picture: the DVT answer with its sources and the escalation card in
+      // full, next to the review panel.
+      await docsScreenshot(page, 'staff-console.png', '#chat .msg.bot.escalation-urgent');
 
       // Export: the Emulator transcript and CSV download.
       const [transcriptDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-transcript')]);

@@ -221,7 +221,10 @@ function bubble(a) {
   const body = [];
   if (a.text) body.push(h('p', { class: 'text' }, a.text));
   for (const att of a.attachments) {
-    body.push(h('div', { class: 'attachment' },
+    // A card whose words are all in the message text (the bot's cards carry a text
+    // fallback) is just named, not drawn as an empty box.
+    const bare = !att.title && !att.text;
+    body.push(h('div', { class: `attachment${bare ? ' bare' : ''}` },
       h('span', { class: 'att-type' }, att.contentType.replace(/^application\/vnd\.microsoft\.card\./, '') + ' card'),
       att.title ? h('strong', {}, att.title) : null,
       att.text ? h('p', {}, att.text) : null));
