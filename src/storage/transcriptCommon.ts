@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
-import { URGENCY_LEVELS, type Urgency } from '../turnMeta';
+import { URGENCY_LEVELS, urgencyRank, type Urgency } from '../turnMeta';
 import { redact, redactDeep } from './redact';
 import { REVIEW_STATUSES, type ConversationFilter, type ConversationPage, type ConversationSummary, type ReviewPatch, type StoredActivity } from './types';
 
@@ -114,7 +114,7 @@ export function deltasOf(rows: ActivityRow[]): ConversationDelta[] {
     if (r.ts < d.firstAt) d.firstAt = r.ts;
     if (r.ts > d.lastAt) d.lastAt = r.ts;
     if (r.role === 'user' && r.type === 'message') d.userMessages += 1;
-    if (r.urgency) d.urgencyRank = Math.max(d.urgencyRank, URGENCY_LEVELS.indexOf(r.urgency));
+    if (r.urgency) d.urgencyRank = Math.max(d.urgencyRank, urgencyRank(r.urgency));
     if (r.intent && !d.intents.includes(r.intent)) d.intents.push(r.intent);
   }
   return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
@@ -183,7 +183,7 @@ export function normalizeFilter(filter: ConversationFilter = {}): NormalizedFilt
   const out: NormalizedFilter = {};
   if (filter.urgency !== undefined) {
     if (!isUrgency(filter.urgency)) throw new RangeError(`Invalid urgency: ${JSON.stringify(filter.urgency)}`);
-    out.urgencyRank = URGENCY_LEVELS.indexOf(filter.urgency);
+    out.urgencyRank = urgencyRank(filter.urgency);
   }
   if (filter.status !== undefined) {
     if (!REVIEW_STATUSES.includes(filter.status)) throw new RangeError(`Invalid status: ${JSON.stringify(filter.status)}`);
