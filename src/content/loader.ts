@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { dialogFileSchema, SYSTEM_FILE, systemFileSchema, type Content, type DialogFile, type SystemFile } from './schema';
 import { TAXONOMY_INTENTS } from './taxonomy';
 import { validateSet, type Problem } from './validate';
+import { loadSourceTitles, SOURCES_FILE } from '../domain/sources';
 
 export class ContentError extends Error {
   constructor(readonly problems: Problem[]) {
@@ -68,7 +69,7 @@ function parseFile<S extends z.ZodType>(dir: string, file: string, schema: S, pr
 export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content {
   const problems: Problem[] = [];
   if (!existsSync(dir)) throw new ContentError([{ file: dir, message: 'folder not found' }]);
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== SOURCES_FILE).sort();
   if (!files.includes(SYSTEM_FILE)) problems.push({ file: SYSTEM_FILE, message: 'is missing (welcome, menu, help and fallback texts)' });
   let system: SystemFile | undefined;
   const dialogs: DialogFile[] = [];
@@ -82,6 +83,18 @@ export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content
   if (problems.length || !system) throw new ContentError(problems);
   const intentsDir = options.intentsDir ?? path.join(path.dirname(path.resolve(dir)), 'intents');
   problems.push(...validateSet(system, dialogs, taxonomyIntents(intentsDir)));
+  try {
+    const titles = loadSourceTitles(dir);
+    for (const d of dialogs) {
+      for (const node of d.nodes) {
+        for (const ref of ('sources' in node ? node.sources ?? [] : [])) {
+          if (!titles.has(ref.document)) problems.push({ file: d.file, node: node.id, message: `source ${ref.document} has no title in ${SOURCES_FILE}` });
+        }
+      }
+    }
+  } catch (err) {
+    problems.push({ file: SOURCES_FILE, message: (err as Error).message });
+  }
   if (problems.length) throw new ContentError(problems);
   const intentDialog: Record<string, string> = {};
   for (const d of dialogs) for (const i of d.intents) intentDialog[i] = d.id;
