@@ -5,7 +5,7 @@
  */
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Logger } from './logger';
-import type { CalfBot } from './bot';
+import type { CalfBot } from './turn/6-dialogs';
 import type { CalfAdapter } from './adapter';
 import { sendJson } from './http/respond';
 import { handleMessages, errorBody, rejectMultipart } from './http/messages';

@@ -9,7 +9,7 @@ import type { Logger } from './logger';
 import { openDatabase } from './storage';
 import type { Database } from './storage/types';
 import { createAdapter } from './adapter';
-import { createBotApp, type BotApp, type BotAppDeps } from './app';
+import { createBotApp, type BotApp, type BotAppDeps } from './turn/pipeline';
 import { createServer, type RouteModule } from './server';
 import { staffRoutes } from './staff';
 import { channelRoutes } from './channels';

@@ -4,7 +4,7 @@ import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
-import { TriageMiddleware } from '../src/middleware/triage';
+import { TriageMiddleware } from '../src/turn/3-triage';
 import { loadTriage } from '../src/triage';
 import { createEscalationAlert, EscalationAlert } from '../src/triage/alert';
 

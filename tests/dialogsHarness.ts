@@ -11,7 +11,7 @@ import { loadContent } from '../src/content/loader';
 import type { Content, DialogNode, NodeOf, NodeKind } from '../src/content/schema';
 import { MainDialog } from '../src/dialogs/mainDialog';
 import { fill, normalise } from '../src/dialogs/runtime';
-import { ReplyMetadataMiddleware } from '../src/middleware/replyMetadata';
+import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
 import type { IntentRecognizer } from '../src/nlu/types';
 
 /** text → intent (score 0.95), or text → explicit scores. Unknown text → none. */

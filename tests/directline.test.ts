@@ -9,7 +9,7 @@ import nock from 'nock';
 import type { TurnContext } from 'botbuilder';
 import { startTestService } from './helpers/service';
 import type { Service } from '../src/service';
-import type { ConversationDialog } from '../src/bot';
+import type { ConversationDialog } from '../src/turn/6-dialogs';
 import type { IntentRecognizer } from '../src/nlu/types';
 import { cardMessage } from '../src/cards';
 import { TokenIssuer } from '../src/channels/tokens';

@@ -10,8 +10,8 @@ import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressKey, clientAddress, IpRateLimiter, ipRateLimit } from '../src/http/ipRateLimit';
-import { ATTACHMENTS_ONLY_TEXT, TOO_LONG_TEXT } from '../src/middleware/rateLimit';
-import type { ConversationDialog } from '../src/bot';
+import { ATTACHMENTS_ONLY_TEXT, TOO_LONG_TEXT } from '../src/turn/4-inputGuard';
+import type { ConversationDialog } from '../src/turn/6-dialogs';
 import type { Service } from '../src/service';
 import { messageActivity, postActivity, startTestService } from './helpers/service';
 

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversationState, TestAdapter, type Activity, type TurnContext } from 'botbuilder';
-import { openDatabase, runTurnWithRetry, TranscriptMiddleware, type Database } from '../src/storage';
+import { openDatabase, type Database } from '../src/storage';
+import { TranscriptMiddleware } from '../src/turn/2-transcript';
+import { runTurnWithRetry } from '../src/turn/retry';
 import { outsideTurnScope } from '../src/storage/concurrency';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 

@@ -11,12 +11,12 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { testConfig } from '../src/config';
 import { silentLogger, type Logger } from '../src/logger';
 import { createAdapter, type CalfAdapter } from '../src/adapter';
-import { CalfBot, type ConversationDialog } from '../src/bot';
+import { CalfBot, type ConversationDialog } from '../src/turn/6-dialogs';
 import { createServer } from '../src/server';
-import { ReplyMetadataMiddleware } from '../src/middleware/replyMetadata';
-import { NormalizeIncomingMiddleware } from '../src/middleware/normalizeIncoming';
-import { RateLimitMiddleware } from '../src/middleware/rateLimit';
-import { turnMeta } from '../src/turnMeta';
+import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
+import { NormalizeIncomingMiddleware } from '../src/turn/1-normalise';
+import { RateLimitMiddleware } from '../src/turn/4-inputGuard';
+import { turnMeta } from '../src/turn/turnMeta';
 
 export const ESCALATION_TEXT = 'ESCALATION: please seek medical care now.';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import type { ConversationDialog } from '../src/bot';
+import type { ConversationDialog } from '../src/turn/6-dialogs';
 import { APOLOGY } from '../src/adapter';
 import { messageActivity, postActivity, startTestService } from './helpers/service';
 import type { Service } from '../src/service';

@@ -4,12 +4,13 @@
  */
 import type { Activity, TurnContext, StatePropertyAccessor } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import type { ConversationDialog } from '../src/bot';
+import type { ConversationDialog } from '../src/turn/6-dialogs';
 import type { Database } from '../src/storage/types';
 import { createStaffStore } from '../src/staff/store';
 import type { StaffRole } from '../src/staff/store/types';
 import { hashSecret, newAccountId, newToken } from '../src/staff/tokens';
-import type { SourceRef, Urgency } from '../src/turnMeta';
+import type { SourceRef } from '../src/domain/sources';
+import type { Urgency } from '../src/domain/urgency';
 import { messageActivity, postActivity, type ReplyActivity } from './helpers/service';
 
 export interface SeedTurn {

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAdapter, TranscriptLoggerMiddleware, type Activity } from 'botbuilder';
-import { openDatabase, TranscriptMiddleware, type Database } from '../src/storage';
+import { openDatabase, type Database } from '../src/storage';
+import { TranscriptMiddleware } from '../src/turn/2-transcript';
 import { outsideTurnScope, runInTurnScope } from '../src/storage/concurrency';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestAdapter, type Activity } from 'botbuilder';
 import BetterSqlite3 from 'better-sqlite3';
-import { openDatabase, TranscriptMiddleware, type Database } from '../src/storage';
+import { openDatabase, type Database } from '../src/storage';
+import { TranscriptMiddleware } from '../src/turn/2-transcript';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 
 const SECRETS = ['jane.doe@example.com', '07700 900123', '07700900123', '+1 555 123 4567', '555-123-4567', '12/03/1985', '221B Baker Street', 'SW1A 1AA', 'Jane Doe'];

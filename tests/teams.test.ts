@@ -26,7 +26,7 @@ import { AuthenticationConstants, ClaimsIdentity, type AuthenticateRequestResult
 import { APP_PACKAGE_DIR, PackageError, buildTeamsPackage, fillManifest } from '../scripts/teams-package';
 import { startTestService } from './helpers/service';
 import type { Service } from '../src/service';
-import type { ConversationDialog } from '../src/bot';
+import type { ConversationDialog } from '../src/turn/6-dialogs';
 import type { IntentRecognizer } from '../src/nlu/types';
 import { createAdapter } from '../src/adapter';
 import { testConfig } from '../src/config';

@@ -3,8 +3,8 @@ import { DialogSet, DialogTurnStatus, TextPrompt, WaterfallDialog, type DialogSt
 import { describe, expect, it } from 'vitest';
 import { testConfig, type Config } from '../src/config';
 import { silentLogger } from '../src/logger';
-import { ReplyMetadataMiddleware } from '../src/middleware/replyMetadata';
-import { TriageMiddleware } from '../src/middleware/triage';
+import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
+import { TriageMiddleware } from '../src/turn/3-triage';
 import { loadTriage } from '../src/triage';
 
 const triage = loadTriage('intents');

@@ -6,7 +6,7 @@
  * In src/service.ts: `routes: RouteModule[] = [channelRoutes({ app, config, logger })]`.
  */
 import type { Server } from 'restify';
-import type { BotApp } from '../app';
+import type { BotApp } from '../turn/pipeline';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { onTurnError } from '../adapter';

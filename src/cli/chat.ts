@@ -8,7 +8,7 @@ import readline from 'node:readline';
 import { ConfigError, parseConfig } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../storage';
-import { createBotApp } from '../app';
+import { createBotApp } from '../turn/pipeline';
 import { ConsoleAdapter } from './consoleAdapter';
 import pino from 'pino';
 

@@ -13,7 +13,7 @@ import {
   ComponentDialog, DialogTurnStatus, WaterfallDialog,
   type DialogContext, type DialogInstance, type DialogTurnResult, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { turnMeta } from '../turnMeta';
+import { turnMeta } from '../turn/turnMeta';
 import { isProbePrompt, TreeConfirmPrompt } from './prompts';
 import { fill, matchCommand, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
 

@@ -7,7 +7,8 @@
 import type { TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import { buildEscalation, fallbackEscalationSource, type EscalationSource } from '../triage/escalation';
-import { maxUrgency, turnMeta } from '../turnMeta';
+import { maxUrgency } from '../domain/urgency';
+import { turnMeta } from '../turn/turnMeta';
 
 let source: EscalationSource | undefined;
 

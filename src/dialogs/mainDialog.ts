@@ -13,7 +13,7 @@ import type { Config } from '../config';
 import type { Content } from '../content/schema';
 import { FALLBACK_INTENT } from '../content/taxonomy';
 import type { IntentRecognizer } from '../nlu/types';
-import { turnMeta } from '../turnMeta';
+import { turnMeta } from '../turn/turnMeta';
 import { choiceMessage, choiceStyle, TreeChoicePrompt } from './prompts';
 import { fill, matchCommand, normalise, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
 import { TreeDialog } from './treeDialog';

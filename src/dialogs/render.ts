@@ -6,7 +6,7 @@
 import { MessageFactory, type Activity } from 'botbuilder';
 import { cardMessage, type CardButton } from '../cards';
 import type { NodeOf } from '../content/schema';
-import type { SourceRef } from '../turnMeta';
+import type { SourceRef } from '../domain/sources';
 
 export function renderMessage(node: NodeOf<'message'>, fillText: (t: string) => string): Partial<Activity> {
   const paragraphs = node.text.map(fillText);

@@ -8,7 +8,7 @@ import type { Choice, DialogInstance, DialogTurnResult, FoundChoice, WaterfallSt
 import { DialogContext, WaterfallDialog } from 'botbuilder-dialogs';
 import { after, type Target } from '../content/graph';
 import type { Condition, DialogFile, DialogNode } from '../content/schema';
-import { turnMeta } from '../turnMeta';
+import { turnMeta } from '../turn/turnMeta';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { escalate } from './escalate';
 import { choiceStyle, TreeChoicePrompt, TreeConfirmPrompt, TreeNumberPrompt, type NumberRange } from './prompts';

@@ -9,7 +9,7 @@
  */
 import type { Activity } from 'botbuilder';
 import type { ConversationSummary, StoredActivity } from '../storage/types';
-import type { SourceRef } from '../turnMeta';
+import type { SourceRef } from '../domain/sources';
 
 export const EXPORT_FORMATS = ['transcript', 'json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,6 +1,6 @@
 /** zod schemas for the staff API's query strings and bodies; errors name the parameter. */
 import { z } from 'zod';
-import { URGENCY_LEVELS } from '../turnMeta';
+import { URGENCY_LEVELS } from '../domain/urgency';
 import { EXPORT_FORMATS } from './export';
 
 /** Treat `?urgency=` like no parameter at all (forms send empty fields). */

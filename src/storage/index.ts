@@ -26,8 +26,6 @@ export * from './types';
 export { StorageStartupError, EtagConflictError, isEtagConflict, redactSecrets } from './errors';
 export { redact, redactDeep } from './redact';
 export { startRetentionJob, type RetentionJob } from './retention';
-export { runTurnWithRetry, type TurnRetryOptions } from './retry';
-export { TranscriptMiddleware } from './transcriptMiddleware';
 
 export interface OpenDatabaseOptions {
   logger?: Logger;

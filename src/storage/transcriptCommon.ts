@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
-import { URGENCY_LEVELS, urgencyRank, type Urgency } from '../turnMeta';
+import { URGENCY_LEVELS, urgencyRank, type Urgency } from '../domain/urgency';
 import { redact, redactDeep } from './redact';
 import { REVIEW_STATUSES, type ConversationFilter, type ConversationPage, type ConversationSummary, type ReviewPatch, type StoredActivity } from './types';
 

@@ -8,7 +8,7 @@
 import type { Activity, Storage, TranscriptStore } from 'botbuilder';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
-import type { Urgency } from '../turnMeta';
+import type { Urgency } from '../domain/urgency';
 
 export type ReviewStatus = 'new' | 'reviewed' | 'follow_up';
 export const REVIEW_STATUSES: readonly ReviewStatus[] = ['new', 'reviewed', 'follow_up'];

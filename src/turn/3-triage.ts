@@ -15,7 +15,7 @@ import { ActivityTypes, type ConversationState, type Middleware, type StatePrope
 import type { DialogState } from 'botbuilder-dialogs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { turnMeta } from '../turnMeta';
+import { turnMeta } from './turnMeta';
 import type { Triage, TriageResult } from '../triage';
 import type { EscalationAlert } from '../triage/alert';
 import { buildEscalation, fallbackEscalationSource, type EscalationLevel, type EscalationSource } from '../triage/escalation';

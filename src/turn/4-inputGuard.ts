@@ -22,7 +22,7 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { turnMeta } from '../turnMeta';
+import { turnMeta } from './turnMeta';
 import { inputFlags, MAX_TEXT_CHARS } from '../http/activitySchema';
 import { IpRateLimiter } from '../http/ipRateLimit';
 

@@ -4,22 +4,7 @@
  * reply-metadata middleware stamps both onto every reply as `channelData`.
  */
 import type { TurnContext } from 'botbuilder';
-
-export const URGENCY_LEVELS = ['none', 'urgent', 'emergency'] as const;
-export type Urgency = (typeof URGENCY_LEVELS)[number];
-
-/** Where an answer comes from: a document in the clinic's sources and a heading in it. */
-export interface SourceRef {
-  document: string;
-  section: string;
-}
-
-/** The contract every bot reply carries in `channelData`. Channels and tests rely on it. */
-export interface ReplyChannelData {
-  intent: string | null;
-  urgency: Urgency;
-  sources?: SourceRef[];
-}
+import type { Urgency } from '../domain/urgency';
 
 export interface TurnMeta {
   urgency: Urgency;
@@ -40,12 +25,4 @@ export function turnMeta(context: TurnContext): TurnMeta {
     context.turnState.set(TURN_META_KEY, meta);
   }
   return meta;
-}
-
-export function urgencyRank(level: Urgency): number {
-  return URGENCY_LEVELS.indexOf(level);
-}
-
-export function maxUrgency(a: Urgency, b: Urgency): Urgency {
-  return urgencyRank(a) >= urgencyRank(b) ? a : b;
 }

@@ -9,7 +9,7 @@ import {
   type StatePropertyAccessor,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import { runTurnWithRetry } from './storage';
+import { runTurnWithRetry } from './retry';
 import { turnMeta } from './turnMeta';
 
 /** What the bot needs from its dialog layer (the MainDialog; tests may pass a fake). */

@@ -15,8 +15,8 @@
 import { ActivityEventNames, ActivityTypes, type Activity, type Middleware, type TurnContext } from 'botbuilder';
 import { silentLogger, type Logger } from '../logger';
 import { currentAttempt, isAttemptDiscarded } from './retry';
-import { withTranscriptDefaults } from './transcriptCommon';
-import type { BatchTranscriptStore } from './types';
+import { withTranscriptDefaults } from '../storage/transcriptCommon';
+import type { BatchTranscriptStore } from '../storage/types';
 
 interface Entry {
   activity: Partial<Activity>;

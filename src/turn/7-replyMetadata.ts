@@ -4,7 +4,9 @@
  * urgency is never lowered by a sender.
  */
 import type { Middleware, TurnContext } from 'botbuilder';
-import { maxUrgency, turnMeta, type ReplyChannelData, type Urgency } from '../turnMeta';
+import { maxUrgency, type Urgency } from '../domain/urgency';
+import type { ReplyChannelData } from '../domain/channelData';
+import { turnMeta } from './turnMeta';
 
 
 export class ReplyMetadataMiddleware implements Middleware {

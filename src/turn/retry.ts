@@ -14,8 +14,8 @@
  * an escalation webhook): do those after `runTurnWithRetry` returns, or make them idempotent.
  */
 import type { BotState, ResourceResponse, TurnContext } from 'botbuilder';
-import { runInTurnScope } from './concurrency';
-import { isEtagConflict } from './errors';
+import { runInTurnScope } from '../storage/concurrency';
+import { isEtagConflict } from '../storage/errors';
 
 export interface TurnRetryOptions {
   /** Total attempts (default 5). */

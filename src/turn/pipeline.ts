@@ -7,21 +7,21 @@
  */
 import path from 'node:path';
 import { ConversationState, type BotAdapter, type Middleware } from 'botbuilder';
-import type { Config } from './config';
-import type { Logger } from './logger';
-import type { Database } from './storage/types';
-import { TranscriptMiddleware } from './storage';
-import { CalfBot, type ConversationDialog } from './bot';
-import { ReplyMetadataMiddleware } from './middleware/replyMetadata';
-import { NormalizeIncomingMiddleware } from './middleware/normalizeIncoming';
-import { TriageMiddleware } from './middleware/triage';
-import { RateLimitMiddleware } from './middleware/rateLimit';
-import { loadTriage, type Triage } from './triage';
-import { createEscalationAlert } from './triage/alert';
-import { loadRecognizer } from './nlu/recognizer';
-import type { IntentRecognizer } from './nlu/types';
-import { loadContent } from './content/loader';
-import { MainDialog } from './dialogs/mainDialog';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Database } from '../storage/types';
+import { TranscriptMiddleware } from './2-transcript';
+import { CalfBot, type ConversationDialog } from './6-dialogs';
+import { ReplyMetadataMiddleware } from './7-replyMetadata';
+import { NormalizeIncomingMiddleware } from './1-normalise';
+import { TriageMiddleware } from './3-triage';
+import { RateLimitMiddleware } from './4-inputGuard';
+import { loadTriage, type Triage } from '../triage';
+import { createEscalationAlert } from '../triage/alert';
+import { loadRecognizer } from '../nlu/recognizer';
+import type { IntentRecognizer } from '../nlu/types';
+import { loadContent } from '../content/loader';
+import { MainDialog } from '../dialogs/mainDialog';
 
 export interface BotAppDeps {
   config: Config;
