@@ -40,7 +40,11 @@ export const configSchema = z.object({
   CLINIC_NAME: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? 'Riverside Physiotherapy & Rehab'),
   CLINIC_PHONE: z.preprocess(emptyToUndefined, z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number such as +44 20 7946 0000').optional()).transform((v) => v ?? '+44 20 7946 0000'),
   CLINIC_BOOKING_URL: optionalUrl.transform((v) => v ?? 'https://example.org/book'),
-  EMERGENCY_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^[0-9]{2,6}$/, 'must be a short emergency number such as 911, 999 or 112').optional()).transform((v) => v ?? '911'),
+  EMERGENCY_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^[0-9]{2,6}$/, 'must be a short emergency number such as 911, 999 or 112').optional()).transform((v) => v ?? '999'),
+  // Same-day medical assessment for a suspected clot or circulation problem, offered before the clinic.
+  URGENT_CARE_NAME: z.preprocess(emptyToUndefined, z.string().max(60).optional()).transform((v) => v ?? 'NHS 111'),
+  URGENT_CARE_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+?[0-9 ()-]{2,20}$/, 'must be a phone number such as 111').optional()).transform((v) => v ?? '111'),
+  URGENT_CARE_URL: optionalUrl.transform((v) => v ?? 'https://111.nhs.uk/'),
 
   // Escalation alerts to staff
   ESCALATION_WEBHOOK_URL: optionalUrl,

@@ -13,6 +13,7 @@ import { loadRecognizer } from '../nlu/recognizer';
 import type { CalfRecognizer } from '../nlu/recognizer';
 import { reportedIntent, thresholdsFromEnv } from '../nlu/thresholds';
 import type { Thresholds } from '../nlu/decision';
+import { cleanText } from '../domain/text';
 import { loadTriage } from '../triage';
 import type { Triage } from '../triage';
 
@@ -48,8 +49,9 @@ export function classifyLine(line: string, lineNo: number, recognizer: CalfRecog
   if (text === undefined) return { line: lineNo, error: 'missing field "text"' };
   if (typeof text !== 'string') return { line: lineNo, error: `field "text" must be a string, got ${describe(text)}` };
   try {
-    const c = recognizer.classify(text);
-    const urgency = triage.assess(text).level;
+    const clean = cleanText(text).trim();
+    const c = recognizer.classify(clean);
+    const urgency = triage.assess(clean).level;
     return { text, intent: reportedIntent(c, t), confidence: Math.round(c.confidence * 1e4) / 1e4, urgency };
   } catch (err) {
     return { text, line: lineNo, error: `could not classify: ${(err as Error).message}` };
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   try {
     thresholds = thresholdsFromEnv();
     recognizer = loadRecognizer(process.env.CALFBOT_INTENTS_DIR || 'intents');
-    triage = loadTriage(process.env.CALFBOT_INTENTS_DIR || undefined);
+    triage = loadTriage(process.env.CALFBOT_TRIAGE_DIR || 'triage');
   } catch (err) {
     process.stderr.write(`classify: ${(err as Error).message}\n`);
     process.exitCode = 2;

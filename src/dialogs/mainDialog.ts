@@ -9,16 +9,16 @@ import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
   type Choice, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import type { Config } from '../config';
-import type { Content } from '../content/schema';
 import { FALLBACK_INTENT } from '../content/taxonomy';
-import type { IntentRecognizer } from '../nlu/types';
 import { turnMeta } from '../turn/turnMeta';
 import { choiceMessage, choiceStyle, TreeChoicePrompt } from './prompts';
 import { fill, matchCommand, normalise, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
 import { TreeDialog } from './treeDialog';
+import { SCREENING_DIALOG, ScreeningDialog, type ScreeningOptions, type ScreeningResult } from './screeningDialog';
 
 interface MainOptions {
+  /** The screening questions were just answered: answer the message without asking again. */
+  screened?: boolean;
   /** Start this dialog (for this intent). */
   start?: string;
   intent?: string;
@@ -41,10 +41,11 @@ const MENU = 'mainMenuPrompt';
 export class MainDialog extends ComponentDialog {
   private readonly runtime: Runtime;
 
-  constructor(opts: { recognizer: IntentRecognizer; content: Content; config: Config }) {
+  constructor(runtime: Runtime) {
     super('mainDialog');
-    this.runtime = opts;
-    for (const file of opts.content.dialogs) this.addDialog(new TreeDialog(file, this.runtime));
+    this.runtime = runtime;
+    for (const file of runtime.content.dialogs) this.addDialog(new TreeDialog(file, this.runtime));
+    this.addDialog(new ScreeningDialog(this.runtime));
     // The menu accepts anything: a message that is not one of its choices is answered afresh.
     this.addDialog(new TreeChoicePrompt(MENU, true, async () => true));
     this.addDialog(new WaterfallDialog(MAIN, [this.route.bind(this), this.afterRoute.bind(this)]));
@@ -93,6 +94,9 @@ export class MainDialog extends ComponentDialog {
     if (o.menu) return this.offer(step, fill(system.menu.prompt, this.runtime.config), main, null);
 
     const text = step.context.activity.text?.trim() ?? '';
+    const meta = turnMeta(step.context);
+    if (meta.screen && !o.screened && text) return step.beginDialog(SCREENING_DIALOG, { question: text } satisfies ScreeningOptions);
+    if (meta.safetyNet) await step.context.sendActivity(fill(this.runtime.safetyNet, this.runtime.config));
     const command = text ? matchCommand(text, system.commands) : undefined;
     if (command === 'help' && intentDialog.help) return this.startTree(step, intentDialog.help, 'help');
     if (command === 'cancel') return this.cancelled(step);
@@ -134,6 +138,13 @@ export class MainDialog extends ComponentDialog {
       const chosen = found ? offers[found.index] : undefined;
       // Not one of the offered items: treat the message as a new question.
       return step.replaceDialog(MAIN, chosen ? { start: chosen.dialog, intent: chosen.intent } : {});
+    }
+    const screening = step.result as Partial<ScreeningResult> | undefined;
+    if (screening && typeof screening.escalated === 'boolean') {
+      if (screening.escalated) return step.endDialog();
+      // Every answer was "no": now answer the message that raised the questions.
+      step.context.activity.text = screening.question ?? '';
+      return step.replaceDialog(MAIN, { screened: true } satisfies MainOptions);
     }
     const result = (step.result ?? {}) as TreeResult;
     if (result.next) return step.replaceDialog(MAIN, { start: result.next } satisfies MainOptions);

@@ -1,14 +1,22 @@
 /** What every dialog shares: the content, the recognizer, the configuration. */
 import type { TurnContext } from 'botbuilder';
 import type { Config } from '../config';
+import { fillPlaceholders } from '../domain/placeholders';
 import type { Content } from '../content/schema';
 import type { IntentRecognizer } from '../nlu/types';
 import { decide, type Decision } from '../nlu/decision';
+import type { ScreeningWording } from '../triage/wording';
 
 export interface Runtime {
   recognizer: IntentRecognizer;
   content: Content;
   config: Config;
+  /** Escalate as the named triage rule does (same card, same level as the typed sign). */
+  escalate(context: TurnContext, ruleId: string): Promise<void>;
+  /** The screening questions and what to say around them (triage/escalation.yaml). */
+  screening: ScreeningWording;
+  /** Added to answers when triage saw a past clot or clear scan and no current sign. */
+  safetyNet: string;
 }
 
 /** How a tree ended: normally, by handing over to another dialog, or by a command. */
@@ -39,13 +47,4 @@ export async function recognizeAndDecide(runtime: Runtime, context: TurnContext)
 }
 
 /** Fill {clinicName}, {clinicPhone}, {bookingUrl}, {emergencyNumber}, {title} and saved answers. */
-export function fill(text: string, config: Config, extra: Record<string, unknown> = {}): string {
-  const values: Record<string, unknown> = {
-    clinicName: config.CLINIC_NAME,
-    clinicPhone: config.CLINIC_PHONE,
-    bookingUrl: config.CLINIC_BOOKING_URL,
-    emergencyNumber: config.EMERGENCY_NUMBER,
-    ...extra,
-  };
-  return text.replace(/\{(\w+)\}/g, (m, k: string) => (values[k] !== undefined ? String(values[k]) : m));
-}
+export const fill = fillPlaceholders;

@@ -10,7 +10,6 @@ import { after, type Target } from '../content/graph';
 import type { Condition, DialogFile, DialogNode } from '../content/schema';
 import { turnMeta } from '../turn/turnMeta';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
-import { escalate } from './escalate';
 import { choiceStyle, TreeChoicePrompt, TreeConfirmPrompt, TreeNumberPrompt, type NumberRange } from './prompts';
 import { renderMessage } from './render';
 import { fill, type Runtime, type TreeResult } from './runtime';
@@ -157,7 +156,7 @@ export class TreeDialog extends CancelAndHelpDialog {
         })];
       case 'escalate':
         return [wrap(async (step, o) => {
-          await escalate(step.context, node.level, node.reason, this.runtime.config);
+          await this.runtime.escalate(step.context, node.reason);
           return node.next ? this.go(step, o, node.next) : step.endDialog({ action: 'escalated' } satisfies TreeResult);
         })];
     }

@@ -7,9 +7,10 @@
 import type { Config } from '../config';
 import { redact } from '../storage/redact';
 import type { Logger } from '../logger';
+import type { EscalationLevel } from '../domain/urgency';
 
 export interface EscalationAlertEvent {
-  level: 'urgent' | 'emergency';
+  level: EscalationLevel;
   reasons: string[];
   conversationId: string;
   channelId?: string;

@@ -1,87 +1,50 @@
 /**
- * The escalation message: an urgent-care or emergency card built from the wording in
- * `intents/red-flags.yaml` (`responses:`) and the clinic's configuration. The card's
- * plain-text fallback is in `text` for channels that cannot show cards.
- * The wording never reassures: tests check it for reassurance phrases.
+ * The escalation message: an urgent-care or emergency card built from
+ * `triage/escalation.yaml` and the clinic's configuration. The card's plain-text
+ * fallback is in `text` for channels that cannot show cards. The urgent card offers
+ * same-day medical assessment (URGENT_CARE_*) first and the clinic second; the
+ * emergency card offers the emergency number first and never says "soon".
  */
 import type { Activity } from 'botbuilder';
 import { cardMessage, type CardButton, type CardSpec } from '../cards';
 import type { Config } from '../config';
-import { loadLexicon, type EscalationText } from './lexicon';
+import type { ReplyChannelData } from '../domain/channelData';
+import { fillPlaceholders } from '../domain/placeholders';
+import type { EscalationLevel } from '../domain/urgency';
+import type { Wording } from './wording';
 
-export type EscalationLevel = 'urgent' | 'emergency';
-
-export interface EscalationSource {
-  responses(level: EscalationLevel): EscalationText;
-  why(ruleId: string): string | undefined;
+/** What an escalation needs to know about why it happened. */
+export interface EscalationReason {
+  /** `condition/rule` ids, most severe first. */
+  redFlags: string[];
+  conditions: string[];
+  /** One-line explanations (the rules' `why`), shown as the card's first bullets. */
+  whys: string[];
 }
 
-/** Replace {clinicName} {clinicPhone} {emergencyNumber}; unknown placeholders stay visible. */
-export function fillPlaceholders(template: string, config: Config): string {
-  const values: Record<string, string> = {
-    clinicName: config.CLINIC_NAME,
-    clinicPhone: config.CLINIC_PHONE,
-    emergencyNumber: config.EMERGENCY_NUMBER,
-  };
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
-}
-
-/** The card spec for an escalation (exported for tests and the chat CLI). */
-export function escalationSpec(source: EscalationSource, level: EscalationLevel, reasons: string[], config: Config): CardSpec {
-  const text = source.responses(level);
+export function escalationSpec(wording: Wording, level: EscalationLevel, reason: EscalationReason, config: Config): CardSpec {
+  const card = wording.cards[level];
   const fill = (s: string): string => fillPlaceholders(s, config);
-  const whys = [...new Set(reasons.map((r) => source.why(r)).filter((w): w is string => !!w))].slice(0, 2);
-  const clinicTel = `tel:${config.CLINIC_PHONE.replace(/[^0-9+]/g, '')}`;
-  const emergencyTel = `tel:${config.EMERGENCY_NUMBER}`;
-  const buttons: CardButton[] = level === 'emergency'
-    ? [
-      { title: fill(text.call_emergency), kind: 'call', value: emergencyTel },
-      { title: fill(text.call_clinic), kind: 'call', value: clinicTel },
-    ]
-    : [
-      { title: fill(text.call_clinic), kind: 'call', value: clinicTel },
-      { title: fill(text.call_emergency), kind: 'call', value: emergencyTel },
-    ];
+  const digits = (s: string): string => s.replace(/[^0-9+]/g, '');
+  const buttons: CardButton[] = card.buttons.map((b) => ('call' in b
+    ? { title: fill(b.title), kind: 'call', value: `tel:${digits(fill(b.call))}` }
+    : { title: fill(b.title), kind: 'openUrl', value: fill(b.url) }));
+  // An emergency card explains only with emergency reasons: never "see a doctor soon".
+  const whys = [...new Set(reason.whys)].filter((w) => level !== 'emergency' || !/\bsoon\b|\btoday\b/i.test(w)).slice(0, 2);
   return {
-    title: fill(text.title),
-    paragraphs: text.paragraphs.map(fill),
-    bullets: [...whys, ...text.bullets.map(fill)],
+    title: fill(card.title),
+    paragraphs: card.paragraphs.map(fill),
+    bullets: [...whys, ...card.bullets.map(fill)],
     style: level,
     buttons,
     suggest: false,
   };
 }
 
-/** The escalation message activity: Adaptive Card + text fallback + channelData.urgency. */
-export function buildEscalation(source: EscalationSource, level: EscalationLevel, reasons: string[], config: Config): Partial<Activity> {
-  const message = cardMessage(escalationSpec(source, level, reasons, config));
-  message.channelData = { ...(message.channelData as Record<string, unknown> | undefined), urgency: level, intent: null, redFlags: reasons };
+/** The escalation message activity: Adaptive Card + text fallback + channelData. */
+export function buildEscalation(wording: Wording, level: EscalationLevel, reason: EscalationReason, config: Config): Partial<Activity> {
+  const message = cardMessage(escalationSpec(wording, level, reason, config));
+  const channelData: ReplyChannelData = { intent: null, urgency: level, redFlags: reason.redFlags, conditions: reason.conditions };
+  message.channelData = { ...(message.channelData as Record<string, unknown> | undefined), ...channelData };
   return message;
-}
-
-/**
- * Used only when the middleware is given a bare `Triage` without wording: the lexicon
- * in `intents/`, or, if even that cannot be read, a minimal built-in text (an
- * escalation must never fail for want of wording).
- */
-export function fallbackEscalationSource(dir = 'intents'): EscalationSource {
-  try {
-    const lexicon = loadLexicon(dir);
-    const whys = new Map(lexicon.rules.map((r) => [r.id, r.why]));
-    return { responses: (level) => lexicon.responses[level], why: (id) => whys.get(id) };
-  } catch {
-    const minimal = (title: string, paragraph: string): EscalationText => ({
-      title,
-      paragraphs: [paragraph],
-      bullets: [],
-      call_clinic: 'Call {clinicName}',
-      call_emergency: 'Call {emergencyNumber}',
-    });
-    return {
-      responses: (level) => level === 'emergency'
-        ? minimal('Call {emergencyNumber} now', 'What you describe can be a medical emergency. Please call {emergencyNumber} now.')
-        : minimal('Please get medical advice today', 'What you describe needs to be checked by a doctor today. Please call {clinicName} on {clinicPhone} or an urgent care service.'),
-      why: () => undefined,
-    };
-  }
 }

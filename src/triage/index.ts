@@ -1,50 +1,132 @@
 /**
- * Red-flag triage: the public interface. `loadTriage()` reads the lexicon from
- * `intents/red-flags.yaml` (validated at load) and returns an assessor used by the
- * triage middleware and the classify CLI. See docs/triage.md.
+ * Red-flag triage: the public interface. `loadTriage()` reads `triage/red-flags.yaml`
+ * (conditions, their rules and concepts) and `triage/escalation.yaml` (what the bot
+ * says), validated at load, and returns the assessor that the turn pipeline, the
+ * classify CLI and the evaluation use. See docs/triage.md.
+ *
+ * Two independent detectors look at every message: the rules (concepts with
+ * negation) and a classifier trained on red-flag and benign messages. Their results
+ * are OR-combined: either one can escalate; neither can cancel the other.
  */
-import { loadLexicon, type EscalationText, type Lexicon } from './lexicon';
+import { cleanText } from '../domain/text';
+import { isEscalation, maxUrgency, type EscalationLevel, type Urgency } from '../domain/urgency';
+import { loadDetector, type RedFlagDetector } from './detector';
+import { loadLexicon, type Lexicon, type Rule } from './lexicon';
 import { Matcher, type Analysis } from './matcher';
-
-export type TriageLevel = 'none' | 'urgent' | 'emergency';
+import { loadWording, type Wording } from './wording';
 
 export interface TriageResult {
-  level: TriageLevel;
-  /** Rule ids that fired, most severe first (never the message text). */
+  level: Urgency;
+  /** `condition/rule` ids that fired (escalating ones first); never the message text. */
   reasons: string[];
+  /** The conditions behind the escalation (dvt, pulmonary_embolism…). */
+  conditions: string[];
+  /** Not enough to escalate, but a warning sign: ask the screening questions. */
+  screen: boolean;
+  /** A past clot or clear scan with no current sign: answer with the safety-net line. */
+  safetyNet: boolean;
+  /** The rules' one-line explanations, for the card. */
+  whys: string[];
 }
 
 export interface Triage {
   assess(text: string): TriageResult;
 }
 
-/** The full triage: assessment plus what the escalation needs from the lexicon. */
+/** The full triage: assessment plus what the escalation needs. */
 export interface LoadedTriage extends Triage {
   readonly lexicon: Lexicon;
+  readonly wording: Wording;
   /** Debug view: tokens, concept occurrences with negation, fired rules. */
   analyse(text: string): Analysis;
-  /** The escalation wording for a level (with {placeholders}). */
-  responses(level: Exclude<TriageLevel, 'none'>): EscalationText;
-  /** The one-line "why" for a rule id, if any. */
-  why(ruleId: string): string | undefined;
 }
 
-export function createTriage(lexicon: Lexicon): LoadedTriage {
-  const matcher = new Matcher(lexicon);
-  const whys = new Map(lexicon.rules.map((r) => [r.id, r.why]));
+export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, safetyNet: false, whys: [] };
+
+/**
+ * Long messages are analysed in overlapping windows, so the work stays linear in the
+ * length and a red flag at the end of a long message is never skipped.
+ */
+const WINDOW = 1500;
+const OVERLAP = 300;
+
+export function windows(text: string): string[] {
+  if (text.length <= WINDOW) return [text];
+  const out: string[] = [];
+  for (let start = 0; start < text.length; start += WINDOW - OVERLAP) {
+    out.push(text.slice(start, start + WINDOW));
+    if (start + WINDOW >= text.length) break;
+  }
+  return out;
+}
+
+function fromRules(fired: Rule[]): TriageResult {
+  let level: Urgency = 'none';
+  for (const r of fired) if (r.level === 'urgent' || r.level === 'emergency') level = maxUrgency(level, r.level);
+  const escalating = fired.filter((r) => r.level === 'urgent' || r.level === 'emergency');
   return {
-    lexicon,
-    analyse: (text) => matcher.analyse(text),
-    assess(text: string): TriageResult {
-      if (typeof text !== 'string' || text.trim() === '') return { level: 'none', reasons: [] };
-      const a = matcher.analyse(text);
-      return { level: a.level, reasons: a.fired.map((r) => r.id) };
-    },
-    responses: (level) => lexicon.responses[level],
-    why: (ruleId) => whys.get(ruleId),
+    level,
+    reasons: fired.map((r) => `${r.condition}/${r.id}`),
+    conditions: [...new Set(escalating.map((r) => r.condition))],
+    screen: fired.some((r) => r.level === 'screen'),
+    safetyNet: fired.some((r) => r.level === 'safety_net'),
+    whys: escalating.map((r) => r.why),
   };
 }
 
-export function loadTriage(dir = 'intents'): LoadedTriage {
-  return createTriage(loadLexicon(dir));
+function merge(a: TriageResult, b: TriageResult): TriageResult {
+  return {
+    level: maxUrgency(a.level, b.level),
+    reasons: [...new Set([...a.reasons, ...b.reasons])],
+    conditions: [...new Set([...a.conditions, ...b.conditions])],
+    screen: a.screen || b.screen,
+    safetyNet: a.safetyNet || b.safetyNet,
+    whys: [...new Set([...a.whys, ...b.whys])],
+  };
 }
+
+export interface TriageOptions {
+  /** The second, independent detector (omit to use the rules alone, e.g. in rule tests). */
+  detector?: RedFlagDetector;
+}
+
+export function createTriage(lexicon: Lexicon, wording: Wording, options: TriageOptions = {}): LoadedTriage {
+  const matcher = new Matcher(lexicon);
+  const labels = new Map(lexicon.conditions.map((c) => [c.id, c.label]));
+  return {
+    lexicon,
+    wording,
+    analyse: (text) => matcher.analyse(cleanText(text)),
+    assess(raw: string): TriageResult {
+      if (typeof raw !== 'string') return NO_FLAG;
+      const text = cleanText(raw);
+      if (text.trim() === '') return NO_FLAG;
+      let result = NO_FLAG;
+      for (const part of windows(text)) result = merge(result, fromRules(matcher.analyse(part).fired));
+      if (options.detector) {
+        const d = options.detector.detect(text);
+        if (d.verdict === 'escalate' && !isEscalation(result.level)) {
+          result = merge(result, {
+            ...NO_FLAG,
+            level: d.level,
+            reasons: [`${d.condition}/detector`],
+            conditions: [d.condition],
+            whys: [`What you describe can be a sign of ${(labels.get(d.condition) ?? 'a serious problem').replace(/ \(.*\)$/, '').toLowerCase()}, which needs to be checked.`],
+          });
+        } else if (d.verdict === 'unsure' && !isEscalation(result.level)) {
+          result = { ...result, screen: true, reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
+        }
+      }
+      if (isEscalation(result.level)) result = { ...result, screen: false, safetyNet: false };
+      return result;
+    },
+  };
+}
+
+/** Rules and wording from `dir`; the detector too unless `detector: false`. */
+export function loadTriage(dir = 'triage', options: { detector?: boolean } = {}): LoadedTriage {
+  const lexicon = loadLexicon(dir);
+  return createTriage(lexicon, loadWording(dir), { detector: options.detector === false ? undefined : loadDetector(lexicon, dir) });
+}
+
+export type { EscalationLevel };

@@ -1,5 +1,6 @@
 /**
- * The red-flag lexicon (`intents/red-flags.yaml`): zod schema and loader.
+ * The red flags (`triage/red-flags.yaml`): concepts, and conditions with their rules.
+ * zod schema and loader.
  * A broken lexicon stops start-up with a message that names the concept or rule id,
  * because a triage that silently matches nothing is the worst failure this bot can have.
  */
@@ -33,11 +34,15 @@ const conceptSchema = z.strictObject({
   clause_exclude: regexSource.optional(),
 }).refine((c) => c.words.length + c.phrases.length + c.raw.length > 0, 'needs at least one of words, phrases, raw');
 
-const levelSchema = z.enum(['urgent', 'emergency']);
+/** What a rule does: escalate (urgent, emergency), ask the screening questions, or add a safety-net line. */
+export const RULE_LEVELS = ['urgent', 'emergency', 'screen', 'safety_net'] as const;
+export type RuleLevel = (typeof RULE_LEVELS)[number];
+const levelSchema = z.enum(RULE_LEVELS);
 
 const ruleSchema = z.strictObject({
   id,
-  level: levelSchema,
+  /** Defaults to the condition's level. */
+  level: levelSchema.optional(),
   scope: z.enum(['message', 'clause']).default('message'),
   require: z.array(z.array(id).min(1)).min(1),
   exclude: z.array(id).default([]),
@@ -45,12 +50,11 @@ const ruleSchema = z.strictObject({
   why: z.string().min(1),
 });
 
-const responseSchema = z.strictObject({
-  title: z.string().min(1),
-  paragraphs: z.array(z.string().min(1)).min(1),
-  bullets: z.array(z.string().min(1)).default([]),
-  call_clinic: z.string().min(1),
-  call_emergency: z.string().min(1),
+const conditionSchema = z.strictObject({
+  id,
+  label: z.string().min(1),
+  level: levelSchema,
+  rules: z.array(ruleSchema).min(1, 'a condition needs at least one rule'),
 });
 
 export const lexiconSchema = z.strictObject({
@@ -62,14 +66,23 @@ export const lexiconSchema = z.strictObject({
     vocabulary: z.array(word).default([]),
   }),
   concepts: z.array(conceptSchema).min(1),
-  rules: z.array(ruleSchema).min(1),
-  responses: z.strictObject({ urgent: responseSchema, emergency: responseSchema }),
+  conditions: z.array(conditionSchema).min(1),
 });
 
-export type Lexicon = z.infer<typeof lexiconSchema>;
+type ParsedLexicon = z.infer<typeof lexiconSchema>;
 export type Concept = z.infer<typeof conceptSchema>;
-export type Rule = z.infer<typeof ruleSchema>;
-export type EscalationText = z.infer<typeof responseSchema>;
+export type Condition = z.infer<typeof conditionSchema>;
+
+/** A rule with its condition and its level resolved: what the matcher evaluates. */
+export interface Rule extends Omit<z.infer<typeof ruleSchema>, 'level'> {
+  level: RuleLevel;
+  condition: string;
+}
+
+export interface Lexicon extends ParsedLexicon {
+  /** Every condition's rules, flattened, each knowing its condition and level. */
+  rules: Rule[];
+}
 
 export class LexiconError extends Error {}
 
@@ -98,8 +111,15 @@ export function parseLexicon(raw: unknown, source = LEXICON_FILE): Lexicon {
     const lines = result.error.issues.map((i) => `${source}: ${describePath(raw, i.path)}: ${i.message}`);
     throw new LexiconError(lines.join('\n'));
   }
-  const lex = result.data;
+  const parsed = result.data;
+  const rules: Rule[] = parsed.conditions.flatMap((c) => c.rules.map((r) => ({ ...r, level: r.level ?? c.level, condition: c.id })));
+  const lex: Lexicon = { ...parsed, rules };
   const problems: string[] = [];
+  const conditionIds = new Set<string>();
+  for (const c of parsed.conditions) {
+    if (conditionIds.has(c.id)) problems.push(`conditions[${c.id}]: duplicate condition id`);
+    conditionIds.add(c.id);
+  }
   const conceptIds = new Set<string>();
   for (const c of lex.concepts) {
     if (conceptIds.has(c.id)) problems.push(`concepts[${c.id}]: duplicate concept id`);
@@ -107,10 +127,10 @@ export function parseLexicon(raw: unknown, source = LEXICON_FILE): Lexicon {
   }
   const ruleIds = new Set<string>();
   for (const r of lex.rules) {
-    if (ruleIds.has(r.id)) problems.push(`rules[${r.id}]: duplicate rule id`);
+    if (ruleIds.has(r.id)) problems.push(`conditions[${r.condition}].rules[${r.id}]: duplicate rule id`);
     ruleIds.add(r.id);
     for (const ref of [...r.require.flat(), ...r.exclude]) {
-      if (!conceptIds.has(ref)) problems.push(`rules[${r.id}]: unknown concept "${ref}"`);
+      if (!conceptIds.has(ref)) problems.push(`conditions[${r.condition}].rules[${r.id}]: unknown concept "${ref}"`);
     }
   }
   if (problems.length) throw new LexiconError(problems.map((p) => `${source}: ${p}`).join('\n'));
@@ -118,7 +138,7 @@ export function parseLexicon(raw: unknown, source = LEXICON_FILE): Lexicon {
 }
 
 /** Read and validate `<dir>/red-flags.yaml`. */
-export function loadLexicon(dir = 'intents'): Lexicon {
+export function loadLexicon(dir = 'triage'): Lexicon {
   const file = join(dir, LEXICON_FILE);
   let text: string;
   try {

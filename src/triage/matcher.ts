@@ -27,9 +27,8 @@
 // natural's sub-modules, not its index: the index loads storage back-ends that run dotenv.
 import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance';
 import { PorterStemmer } from 'natural/lib/natural/stemmers';
+import { maxUrgency, type Urgency } from '../domain/urgency';
 import type { Concept, Lexicon, Rule } from './lexicon';
-
-export type Level = 'none' | 'urgent' | 'emergency';
 
 export interface Token {
   /** Normalised (and possibly typo-corrected) text. */
@@ -58,10 +57,11 @@ export interface Analysis {
   tokens: Token[];
   occurrences: Occurrence[];
   fired: Rule[];
-  level: Level;
+  /** The highest escalation level among the fired rules. */
+  level: Urgency;
 }
 
-const LEVEL_RANK: Record<Level, number> = { none: 0, urgent: 1, emergency: 2 };
+const RULE_RANK: Record<Rule['level'], number> = { safety_net: 0, screen: 1, urgent: 2, emergency: 3 };
 
 // ---------------------------------------------------------------- normalisation
 
@@ -227,9 +227,9 @@ export class Matcher {
     applyNegation(tokens, occurrences, this.explicit);
 
     const fired = this.lexicon.rules.filter((r) => ruleFires(r, occurrences, tokens));
-    let level: Level = 'none';
-    for (const r of fired) if (LEVEL_RANK[r.level] > LEVEL_RANK[level]) level = r.level;
-    fired.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level]);
+    let level: Urgency = 'none';
+    for (const r of fired) if (r.level === 'urgent' || r.level === 'emergency') level = maxUrgency(level, r.level);
+    fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
     return { normalised, tokens, occurrences, fired, level };
   }
 

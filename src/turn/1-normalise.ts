@@ -1,9 +1,16 @@
 /**
- * Makes every incoming message look the same to triage and the dialogs: a card button
- * pressed in Web Chat arrives as `value` with no text, so its value becomes the text.
+ * First step of every turn, whatever the channel: HTTP, Direct Line, Teams, the
+ * terminal chat and the tests all come through here, so triage and the dialogs see
+ * the same text.
+ *  - the text gets the one clean-up (src/domain/text.ts): invisible characters gone,
+ *    control characters as spaces, NFC;
+ *  - a Teams @mention of the bot is removed (it is not part of the question);
+ *  - a card button pressed in Web Chat or Teams arrives as `value` with no text: its
+ *    value becomes the text.
  */
-import type { Middleware, TurnContext } from 'botbuilder';
+import { ActivityTypes, TurnContext, type Middleware } from 'botbuilder';
 import { z } from 'zod';
+import { cleanText } from '../domain/text';
 
 const submitValue = z.union([
   z.object({ msteams: z.object({ value: z.string() }) }).transform((v) => v.msteams.value),
@@ -11,12 +18,25 @@ const submitValue = z.union([
   z.string(),
 ]);
 
-export class NormalizeIncomingMiddleware implements Middleware {
+/** The text of a message as every later step should read it. */
+export function normaliseIncoming(activity: TurnContext['activity']): string {
+  let text = typeof activity.text === 'string' ? activity.text : '';
+  if (text && activity.entities?.some((e) => e.type === 'mention')) {
+    text = TurnContext.removeRecipientMention(activity) ?? text;
+  }
+  if (!text.trim() && activity.value !== undefined) {
+    const parsed = submitValue.safeParse(activity.value);
+    if (parsed.success) text = parsed.data;
+  }
+  return cleanText(text).trim();
+}
+
+export class NormaliseMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const activity = context.activity;
-    if (activity.type === 'message' && !activity.text?.trim() && activity.value !== undefined) {
-      const parsed = submitValue.safeParse(activity.value);
-      if (parsed.success) activity.text = parsed.data;
+    if (activity.type === ActivityTypes.Message) {
+      const text = normaliseIncoming(activity);
+      if (text || typeof activity.text === 'string') activity.text = text;
     }
     await next();
   }

@@ -1,5 +1,5 @@
 /**
- * The bot: greets new conversations once, removes Teams @mentions, and hands each
+ * The bot: greets new conversations once, and hands each
  * message to the main dialog. State is saved at the end of every turn.
  */
 import {
@@ -31,10 +31,6 @@ export class CalfBot extends TeamsActivityHandler {
     this.welcomed = conversationState.createProperty<boolean>('welcomed');
 
     this.onMessage(async (context, next) => {
-      // In Teams channels the bot is @mentioned; the mention is not part of the question.
-      if (context.activity.text) {
-        context.activity.text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? context.activity.text;
-      }
       await this.dialog.run(context, this.dialogState);
       await next();
     });

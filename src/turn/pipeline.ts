@@ -1,27 +1,36 @@
 /**
- * Composes one bot: state, middleware in pipeline order, recognizer and dialogs.
- * Used by the HTTP server, the terminal chat and the tests, so all three run the
- * same pipeline:
+ * The turn pipeline: the only place where the order of a turn's steps is written.
+ * HTTP, Direct Line, Teams, the terminal chat, the evaluation and the tests all
+ * attach this one list to their adapter, so every entry point runs the same steps:
  *
- *   transcript → reply metadata → normalize → triage → rate limit → bot (recognizer → dialogs)
+ *   1 normalise → 2 transcript → 3 triage → 4 input guard → 5 after escalation → 6 dialogs
+ *                                                  (recognizer → dialog trees → reply)
+ *
+ * Reply metadata (7) is installed as a send hook, so it stamps every reply on its
+ * way out, including the escalation card sent by triage. Triage comes before the input
+ * guard on purpose: a red flag is assessed on every message, even one that is rate
+ * limited or too long to answer.
  */
 import path from 'node:path';
 import { ConversationState, type BotAdapter, type Middleware } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Database } from '../storage/types';
-import { TranscriptMiddleware } from './2-transcript';
-import { CalfBot, type ConversationDialog } from './6-dialogs';
-import { ReplyMetadataMiddleware } from './7-replyMetadata';
-import { NormalizeIncomingMiddleware } from './1-normalise';
-import { TriageMiddleware } from './3-triage';
-import { RateLimitMiddleware } from './4-inputGuard';
-import { loadTriage, type Triage } from '../triage';
-import { createEscalationAlert } from '../triage/alert';
-import { loadRecognizer } from '../nlu/recognizer';
-import type { IntentRecognizer } from '../nlu/types';
 import { loadContent } from '../content/loader';
 import { MainDialog } from '../dialogs/mainDialog';
+import { loadRecognizer } from '../nlu/recognizer';
+import type { IntentRecognizer } from '../nlu/types';
+import { loadTriage, type LoadedTriage } from '../triage';
+import { createEscalationAlert } from '../triage/alert';
+import { NormaliseMiddleware } from './1-normalise';
+import { TranscriptMiddleware } from './2-transcript';
+import { TriageMiddleware } from './3-triage';
+import { RateLimitMiddleware } from './4-inputGuard';
+import { AfterEscalationMiddleware } from './5-afterEscalation';
+import { CalfBot, type ConversationDialog } from './6-dialogs';
+import { ReplyMetadataMiddleware } from './7-replyMetadata';
+import { EscalationMemory } from './escalationMemory';
+import { Escalator } from './escalator';
 
 export interface BotAppDeps {
   config: Config;
@@ -30,12 +39,13 @@ export interface BotAppDeps {
   /** Inject a fake recognizer or dialog in tests; by default both load from the data folders. */
   recognizer?: IntentRecognizer;
   dialog?: ConversationDialog;
-  triage?: Triage;
+  triage?: LoadedTriage;
 }
 
 export interface BotApp {
   bot: CalfBot;
   conversationState: ConversationState;
+  triage: LoadedTriage;
   middleware: Middleware[];
   /** Attach the pipeline to an adapter. */
   attach(adapter: BotAdapter): void;
@@ -44,32 +54,35 @@ export interface BotApp {
 export function createBotApp(deps: BotAppDeps): BotApp {
   const { config, db, logger } = deps;
   const conversationState = new ConversationState(db.storage);
+  const triage = deps.triage ?? loadTriage('triage');
+  const memory = new EscalationMemory(conversationState);
+  const escalator = new Escalator({ triage, config, memory, logger, alert: createEscalationAlert(config, logger) });
   // trained once, then reused from data/cache/ until intents/ or the NLU code change (src/nlu/modelCache.ts)
   const recognizer = deps.recognizer ?? loadRecognizer('intents', {}, { cacheDir: path.join('data', 'cache') });
-  const dialog = deps.dialog ?? new MainDialog({ recognizer, content: loadContent('dialogs'), config });
+  const dialog = deps.dialog ?? new MainDialog({
+    recognizer,
+    content: loadContent('dialogs'),
+    config,
+    escalate: (context, ruleId) => escalator.escalateRule(context, ruleId),
+    screening: triage.wording.screening,
+    safetyNet: triage.wording.safety_net,
+  });
   const bot = new CalfBot(conversationState, dialog);
-  const triage = deps.triage ?? loadTriage('intents');
 
   const middleware: Middleware[] = [
-    // First, so it sees every reply as sent; writes the turn in one transaction before the response.
+    new NormaliseMiddleware(),
+    // Before anything can answer, so every reply is logged; writes the turn in one batch before the response.
     new TranscriptMiddleware(db.transcripts, logger),
     new ReplyMetadataMiddleware(),
-    new NormalizeIncomingMiddleware(),
-    new TriageMiddleware({
-      triage,
-      config,
-      conversationState,
-      dialogState: bot.dialogState,
-      logger,
-      alert: createEscalationAlert(config, logger),
-    }),
-    // After triage: red flags are assessed on every message, limited or not.
+    new TriageMiddleware({ triage, escalator, conversationState, dialogState: bot.dialogState, logger }),
     new RateLimitMiddleware({ config, logger }),
+    new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config }),
   ];
 
   return {
     bot,
     conversationState,
+    triage,
     middleware,
     attach(adapter) {
       for (const m of middleware) adapter.use(m);

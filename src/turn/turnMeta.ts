@@ -12,8 +12,14 @@ export interface TurnMeta {
   redFlags: string[];
   /** The recognized intent this turn answers, or null. */
   intent: string | null;
-  /** Set when triage already answered the turn with an escalation. */
+  /** The conditions behind this turn's escalation (dvt, pulmonary_embolism…). */
+  conditions: string[];
+  /** Set once this turn has sent an escalation card. */
   escalated: boolean;
+  /** Triage found a warning sign that is not enough to escalate: ask the screening questions. */
+  screen: boolean;
+  /** A past clot or a clear scan, no current sign: the answer carries the safety-net line. */
+  safetyNet: boolean;
 }
 
 const TURN_META_KEY = Symbol('calfbot.turnMeta');
@@ -21,7 +27,7 @@ const TURN_META_KEY = Symbol('calfbot.turnMeta');
 export function turnMeta(context: TurnContext): TurnMeta {
   let meta = context.turnState.get(TURN_META_KEY) as TurnMeta | undefined;
   if (!meta) {
-    meta = { urgency: 'none', redFlags: [], intent: null, escalated: false };
+    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, safetyNet: false };
     context.turnState.set(TURN_META_KEY, meta);
   }
   return meta;

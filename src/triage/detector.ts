@@ -1,0 +1,117 @@
+/**
+ * The second, independent red-flag detector: a logistic-regression classifier over
+ * the same normalised tokens and concepts as the rules, trained on
+ * `triage/detector/train.yaml` (patient-style messages labelled with a condition or
+ * `none`). It sees what the rules see but decides differently: it weighs words
+ * rather than requiring a rule's combination, so it can catch a wording no rule was
+ * written for. Its verdict is OR-combined with the rules in src/triage/index.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { Softmax, STOP, type Example } from '../nlu/models';
+import type { EscalationLevel } from '../domain/urgency';
+import type { Lexicon } from './lexicon';
+import { Matcher } from './matcher';
+
+const trainSchema = z.strictObject({
+  version: z.literal(1),
+  examples: z.array(z.strictObject({
+    text: z.string().trim().min(1),
+    condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    level: z.enum(['none', 'urgent', 'emergency']),
+  })).min(20, 'the detector needs training examples'),
+});
+
+const settingsSchema = z.strictObject({
+  version: z.literal(1),
+  escalate_at: z.number().gt(0).lt(1),
+  ask_at: z.number().gt(0).lt(1),
+}).refine((s) => s.ask_at <= s.escalate_at, 'ask_at must not be above escalate_at');
+
+export type TrainingExample = z.infer<typeof trainSchema>['examples'][number];
+export type DetectorSettings = z.infer<typeof settingsSchema>;
+
+export interface Detection {
+  verdict: 'none' | 'unsure' | 'escalate';
+  /** P(red flag) = 1 − P(none). */
+  probability: number;
+  /** The most likely red-flag condition and its level. */
+  condition: string;
+  level: EscalationLevel;
+}
+
+export interface RedFlagDetector {
+  detect(text: string): Detection;
+}
+
+function readYaml<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: cannot read (${(err as Error).message.split('\n')[0]})`);
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new Error(r.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
+  return r.data;
+}
+
+export function loadTrainingExamples(dir = 'triage'): TrainingExample[] {
+  return readYaml(join(dir, 'detector', 'train.yaml'), trainSchema).examples;
+}
+
+export function loadDetectorSettings(dir = 'triage'): DetectorSettings {
+  return readYaml(join(dir, 'detector', 'settings.yaml'), settingsSchema);
+}
+
+/** Features: stems, stem bigrams, and each concept found, marked when negated. */
+export function detectorFeatures(matcher: Matcher, text: string): string[] {
+  const a = matcher.analyse(text.slice(0, 2000));
+  const out = new Set<string>();
+  const words = a.tokens.filter((t) => t.word).map((t) => t.stem);
+  words.forEach((s, i) => {
+    if (!STOP.has(s)) out.add(s);
+    const next = words[i + 1];
+    if (next !== undefined) out.add(`${s}_${next}`);
+  });
+  for (const o of a.occurrences) out.add(o.negated ? `!${o.concept}` : `#${o.concept}`);
+  return [...out];
+}
+
+export class Detector implements RedFlagDetector {
+  private readonly model: Softmax;
+  private readonly labels: string[];
+  private readonly levels = new Map<string, EscalationLevel>();
+
+  constructor(
+    private readonly matcher: Matcher,
+    examples: readonly TrainingExample[],
+    private readonly settings: DetectorSettings,
+  ) {
+    this.labels = ['none', ...new Set(examples.filter((e) => e.condition !== 'none').map((e) => e.condition))];
+    const index = new Map(this.labels.map((l, i) => [l, i]));
+    // A condition's level is the most severe level its examples carry.
+    for (const e of examples) {
+      if (e.level === 'none') continue;
+      if (e.level === 'emergency' || !this.levels.has(e.condition)) this.levels.set(e.condition, e.level);
+    }
+    const training: Example[] = examples.map((e) => ({ features: detectorFeatures(matcher, e.text), label: index.get(e.condition === 'none' ? 'none' : e.condition) ?? 0 }));
+    this.model = new Softmax(this.labels.length, training);
+  }
+
+  detect(text: string): Detection {
+    const p = this.model.predict(detectorFeatures(this.matcher, text));
+    let best = 1;
+    for (let k = 2; k < p.length; k++) if ((p[k] ?? 0) > (p[best] ?? 0)) best = k;
+    const probability = 1 - (p[0] ?? 0);
+    const condition = this.labels[best] ?? 'none';
+    const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
+    return { verdict, probability, condition, level: this.levels.get(condition) ?? 'urgent' };
+  }
+}
+
+export function loadDetector(lexicon: Lexicon, dir = 'triage'): Detector {
+  return new Detector(new Matcher(lexicon), loadTrainingExamples(dir), loadDetectorSettings(dir));
+}

@@ -1,0 +1,92 @@
+/**
+ * What the bot says around a red flag (`triage/escalation.yaml`): the urgent and
+ * emergency cards, the screening questions, the replies after an escalation and the
+ * safety-net line. Validated with zod at start-up; a broken file stops the bot with a
+ * message naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+export const WORDING_FILE = 'escalation.yaml';
+
+const text = z.string().trim().min(1, 'must not be empty');
+const regexSource = text.refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a valid regular expression');
+const perLevel = z.strictObject({ urgent: text, emergency: text });
+
+const buttonSchema = z.union([
+  z.strictObject({ title: text, call: text }),
+  z.strictObject({ title: text, url: text }),
+]);
+
+const cardSchema = z.strictObject({
+  title: text,
+  paragraphs: z.array(text).min(1),
+  bullets: z.array(text).default([]),
+  buttons: z.array(buttonSchema).min(1, 'an escalation card needs at least one button'),
+});
+
+const screeningSchema = z.strictObject({
+  intro: text,
+  questions: z.array(z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    ask: text,
+    level: z.enum(['urgent', 'emergency']),
+    condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  })).min(1).max(4, 'keep screening to at most four questions'),
+  all_clear: text,
+  retry: text,
+});
+
+const afterSchema = z.strictObject({
+  unsafe_request: z.strictObject({ words: z.array(z.string().regex(/^[a-z]+$/)).min(1), reply: perLevel }),
+  waiting: z.strictObject({ phrases: z.array(regexSource).min(1), reply: perLevel }),
+  driving: z.strictObject({ phrases: z.array(regexSource).min(1), reply: perLevel }),
+  cleared: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text }),
+  reminder: perLevel,
+});
+
+export const wordingSchema = z.strictObject({
+  version: z.literal(1),
+  cards: z.strictObject({ urgent: cardSchema, emergency: cardSchema }),
+  screening: screeningSchema,
+  after_escalation: afterSchema,
+  safety_net: text,
+});
+
+export type Wording = z.infer<typeof wordingSchema>;
+export type CardWording = z.infer<typeof cardSchema>;
+export type ScreeningWording = z.infer<typeof screeningSchema>;
+export type AfterEscalationWording = z.infer<typeof afterSchema>;
+
+export class WordingError extends Error {}
+
+export function parseWording(raw: unknown, source = WORDING_FILE): Wording {
+  const result = wordingSchema.safeParse(raw);
+  if (!result.success) {
+    throw new WordingError(result.error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
+  }
+  const emergency = result.data.cards.emergency;
+  const soon = [emergency.title, ...emergency.paragraphs, ...emergency.bullets].find((s) => /\bsoon\b|\btoday\b|\bappointment\b/i.test(s));
+  if (soon !== undefined) throw new WordingError(`${source}: cards.emergency: must not say "soon", "today" or "appointment" ("${soon}")`);
+  return result.data;
+}
+
+export function loadWording(dir = 'triage'): Wording {
+  const file = join(dir, WORDING_FILE);
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new WordingError(`${file}: cannot read the escalation wording (${(err as Error).message.split('\n')[0]})`);
+  }
+  return parseWording(raw, file);
+}

@@ -1,0 +1,103 @@
+/**
+ * After an escalation, for the rest of the conversation: the bot does not go back to
+ * business as usual because the user asks for something else.
+ *  - "can I still stretch / massage / foam roll / do the test?" → not until checked,
+ *    with the card's call buttons again;
+ *  - "they can't see me until Thursday", "I'll wait and see" → don't wait, get seen
+ *    today (emergency: call now);
+ *  - "can I drive myself?" → don't drive yourself;
+ *  - "the doctor examined me and ruled it out" → the escalation is cleared, with a
+ *    reminder of the warning signs;
+ *  - anything else is answered, followed by a one-line reminder.
+ * Every reply while escalated carries `channelData.urgency` at the escalated level.
+ */
+import { ActivityTypes, type ConversationState, type Middleware, type TurnContext } from 'botbuilder';
+import { cardMessage } from '../cards';
+import type { Config } from '../config';
+import { fillPlaceholders } from '../domain/placeholders';
+import { maxUrgency, type EscalationLevel } from '../domain/urgency';
+import { escalationSpec } from '../triage/escalation';
+import { normaliseText, tokenize } from '../triage/matcher';
+import type { Wording } from '../triage/wording';
+import type { EscalationMemory } from './escalationMemory';
+import { turnMeta } from './turnMeta';
+
+export type FollowUp = 'cleared' | 'waiting' | 'driving' | 'unsafe_request' | 'other';
+
+export class AfterEscalation {
+  private readonly waiting: RegExp[];
+  private readonly driving: RegExp[];
+  private readonly cleared: RegExp[];
+  private readonly unsafe: Set<string>;
+
+  constructor(private readonly wording: Wording) {
+    const after = wording.after_escalation;
+    const compile = (phrases: string[]): RegExp[] => phrases.map((p) => new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`));
+    this.waiting = compile(after.waiting.phrases);
+    this.driving = compile(after.driving.phrases);
+    this.cleared = compile(after.cleared.phrases);
+    this.unsafe = new Set(after.unsafe_request.words);
+  }
+
+  /** What kind of follow-up a message is (exported for tests). */
+  classify(text: string): FollowUp {
+    const normalised = normaliseText(text).replace(/[^a-z0-9 ]+/g, ' ').replace(/\s+/g, ' ').trim();
+    if (this.cleared.some((re) => re.test(normalised))) return 'cleared';
+    if (this.driving.some((re) => re.test(normalised))) return 'driving';
+    if (this.waiting.some((re) => re.test(normalised))) return 'waiting';
+    if (tokenize(text).some((w) => this.unsafe.has(w))) return 'unsafe_request';
+    return 'other';
+  }
+
+  isUnsafeRequest(text: string): boolean {
+    return tokenize(text).some((w) => this.unsafe.has(w));
+  }
+
+  reply(kind: Exclude<FollowUp, 'cleared' | 'other'>, level: EscalationLevel): string {
+    return this.wording.after_escalation[kind].reply[level];
+  }
+}
+
+export interface AfterEscalationOptions {
+  wording: Wording;
+  memory: EscalationMemory;
+  conversationState: ConversationState;
+  config: Config;
+}
+
+export class AfterEscalationMiddleware implements Middleware {
+  private readonly after: AfterEscalation;
+
+  constructor(private readonly options: AfterEscalationOptions) {
+    this.after = new AfterEscalation(options.wording);
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const meta = turnMeta(context);
+    if (context.activity.type !== ActivityTypes.Message || meta.escalated) return next();
+    const record = await this.options.memory.get(context);
+    if (!record) return next();
+    const { config, wording } = this.options;
+    const fill = (s: string): string => fillPlaceholders(s, config);
+    const text = context.activity.text ?? '';
+    const kind = this.after.classify(text);
+
+    if (kind === 'cleared') {
+      await this.options.memory.clear(context);
+      await context.sendActivity(fill(wording.after_escalation.cleared.reply));
+      if (!this.after.isUnsafeRequest(text)) await this.options.conversationState.saveChanges(context);
+      // "…and it was ruled out: which stretches now?" is answered; a bare report ends here.
+      return this.after.isUnsafeRequest(text) ? next() : undefined;
+    }
+
+    meta.urgency = maxUrgency(meta.urgency, record.level);
+    if (kind === 'other') {
+      await next();
+      await context.sendActivity(fill(wording.after_escalation.reminder[record.level]));
+      return;
+    }
+    const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
+    await context.sendActivity(cardMessage({ paragraphs: [fill(this.after.reply(kind, record.level))], buttons: spec.buttons, style: record.level, suggest: false }));
+    await this.options.conversationState.saveChanges(context);
+  }
+}

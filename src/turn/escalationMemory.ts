@@ -1,0 +1,43 @@
+/**
+ * An escalation is remembered for the whole conversation, in conversation state (so
+ * it survives restarts and is shown to staff through the transcripts): until the user
+ * says a clinician has examined them, later messages are answered with the escalation
+ * in mind (src/turn/5-afterEscalation.ts).
+ */
+import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { maxUrgency, type EscalationLevel } from '../domain/urgency';
+
+export interface EscalationRecord {
+  level: EscalationLevel;
+  conditions: string[];
+  redFlags: string[];
+  /** ISO time of the first escalation in this conversation. */
+  at: string;
+}
+
+export class EscalationMemory {
+  private readonly property: StatePropertyAccessor<EscalationRecord | null>;
+
+  constructor(conversationState: ConversationState) {
+    this.property = conversationState.createProperty<EscalationRecord | null>('escalation');
+  }
+
+  async get(context: TurnContext): Promise<EscalationRecord | null> {
+    return (await this.property.get(context, null)) ?? null;
+  }
+
+  /** Keep the highest level and every condition seen so far. */
+  async remember(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[]): Promise<void> {
+    const prior = await this.get(context);
+    await this.property.set(context, {
+      level: prior ? maxUrgency(prior.level, level) : level,
+      conditions: [...new Set([...(prior?.conditions ?? []), ...conditions])],
+      redFlags: [...new Set([...(prior?.redFlags ?? []), ...redFlags])],
+      at: prior?.at ?? new Date().toISOString(),
+    });
+  }
+
+  async clear(context: TurnContext): Promise<void> {
+    await this.property.set(context, null);
+  }
+}
