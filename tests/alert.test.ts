@@ -4,8 +4,8 @@ import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
-import { TriageMiddleware } from '../src/turn/3-triage';
-import { loadTriage } from '../src/triage';
+import { triageMiddleware } from './helpers/turn';
+
 import { createEscalationAlert, EscalationAlert } from '../src/triage/alert';
 
 const HOOK = 'https://hooks.example.org';
@@ -105,7 +105,7 @@ describe('TriageMiddleware with an alert', () => {
     const adapter = new TestAdapter(async () => {
       events.push('bot ran');
     });
-    adapter.use(new TriageMiddleware({ triage: loadTriage('intents'), config: testConfig(), conversationState, dialogState, logger: silentLogger, alert: a }));
+    adapter.use(triageMiddleware({ conversationState, dialogState, alert: a }));
     await adapter.send('could it be a blood clot?').assertReply((reply) => {
       events.push('user got reply');
       expect(reply.attachments?.length).toBe(1);
@@ -121,7 +121,7 @@ describe('TriageMiddleware with an alert', () => {
     const conversationState = new ConversationState(new MemoryStorage());
     const dialogState = conversationState.createProperty<DialogState>('DialogState');
     const adapter = new TestAdapter(async () => undefined);
-    adapter.use(new TriageMiddleware({ triage: loadTriage('intents'), config: testConfig(), conversationState, dialogState, logger: silentLogger, alert: a }));
+    adapter.use(triageMiddleware({ conversationState, dialogState, alert: a }));
     await adapter.send('my foot is cold and white').assertReply((reply) => {
       expect((reply.channelData as { urgency: string }).urgency).toBe('emergency');
     });

@@ -3,6 +3,7 @@ import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { expect, it } from 'vitest';
 import { dialogFileSchema, type Content } from '../src/content/schema';
+import { dialogRuntime } from './helpers/turn';
 import { MainDialog } from '../src/dialogs/mainDialog';
 import { config, content, fakeRecognizer } from './dialogsHarness';
 
@@ -16,8 +17,8 @@ it('an error in a step names the dialog, the node and its kind', async () => {
     ],
   }), file: 'faulty.yaml' };
   const faulty: Content = { ...content, dialogs: [...content.dialogs, broken], intentDialog: { ...content.intentDialog, selftest: 'faulty' } };
-  const main = new MainDialog({ recognizer: fakeRecognizer({ go: 'selftest' }), content: faulty, config });
   const state = new ConversationState(new MemoryStorage());
+  const main = new MainDialog(dialogRuntime(fakeRecognizer({ go: 'selftest' }), faulty, state, config));
   const accessor = state.createProperty<DialogState>('DialogState');
   const adapter = new TestAdapter(async (ctx) => main.run(ctx, accessor));
   await expect(adapter.receiveActivity('go')).rejects.toThrow(/TreeDialog faulty step 'check' \(branch\): no answer saved in 'count'/);

@@ -9,6 +9,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { testConfig, type Config } from '../src/config';
 import { loadContent } from '../src/content/loader';
 import type { Content, DialogNode, NodeOf, NodeKind } from '../src/content/schema';
+import { dialogRuntime } from './helpers/turn';
 import { MainDialog } from '../src/dialogs/mainDialog';
 import { fill, normalise } from '../src/dialogs/runtime';
 import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
@@ -59,9 +60,9 @@ export interface Harness {
 
 export function harness(map: FakeNlu = {}, opts: { config?: Config; channelId?: string } = {}): Harness {
   const nlu = fakeRecognizer(map);
-  const main = new MainDialog({ recognizer: nlu, content, config: opts.config ?? config });
-  const channelId = opts.channelId ?? 'test';
   const state = new ConversationState(new MemoryStorage());
+  const main = new MainDialog(dialogRuntime(nlu, content, state, opts.config ?? config));
+  const channelId = opts.channelId ?? 'test';
   const accessor = state.createProperty<DialogState>('DialogState');
   const adapter = new TestAdapter(async (context) => {
     if (context.activity.type === ActivityTypes.Message) await main.run(context, accessor);

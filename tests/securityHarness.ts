@@ -14,7 +14,7 @@ import { createAdapter, type CalfAdapter } from '../src/adapter';
 import { CalfBot, type ConversationDialog } from '../src/turn/6-dialogs';
 import { createServer } from '../src/server';
 import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
-import { NormalizeIncomingMiddleware } from '../src/turn/1-normalise';
+import { NormaliseMiddleware } from '../src/turn/1-normalise';
 import { RateLimitMiddleware } from '../src/turn/4-inputGuard';
 import { turnMeta } from '../src/turn/turnMeta';
 
@@ -72,7 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const adapter = createAdapter(config, logger);
   const bot = new CalfBot(new ConversationState(options.storage ?? new MemoryStorage()), options.dialog ?? new EchoDialog());
   const rateLimit = new RateLimitMiddleware({ config, logger });
-  for (const m of [new ReplyMetadataMiddleware(), new NormalizeIncomingMiddleware(), new StandInTriage(), rateLimit]) adapter.use(m);
+  for (const m of [new ReplyMetadataMiddleware(), new NormaliseMiddleware(), new StandInTriage(), rateLimit]) adapter.use(m);
   const { server, drain } = createServer({
     adapter,
     bot,

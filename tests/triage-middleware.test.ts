@@ -2,12 +2,13 @@ import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Acti
 import { DialogSet, DialogTurnStatus, TextPrompt, WaterfallDialog, type DialogState } from 'botbuilder-dialogs';
 import { describe, expect, it } from 'vitest';
 import { testConfig, type Config } from '../src/config';
-import { silentLogger } from '../src/logger';
-import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
-import { TriageMiddleware } from '../src/turn/3-triage';
-import { loadTriage } from '../src/triage';
 
-const triage = loadTriage('intents');
+import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
+import { triageMiddleware } from './helpers/turn';
+import { NormaliseMiddleware } from '../src/turn/1-normalise';
+
+
+
 
 class BrokenStorage implements Storage {
   read(_keys: string[]): Promise<StoreItems> {
@@ -53,8 +54,9 @@ function harness(config: Config = testConfig(), storage: Storage = new MemorySto
     }
     await conversationState.saveChanges(context);
   });
+  adapter.use(new NormaliseMiddleware());
   adapter.use(new ReplyMetadataMiddleware());
-  adapter.use(new TriageMiddleware({ triage, config, conversationState, dialogState, logger: silentLogger }));
+  adapter.use(triageMiddleware({ conversationState, dialogState, config }));
   return {
     adapter,
     storage,
@@ -89,8 +91,10 @@ describe('TriageMiddleware', () => {
     expect(first.text).toMatch(/today/);
     expect(first.text).toContain('+44 20 7946 0123');
     expect((first.channelData as { urgency: string }).urgency).toBe('urgent');
-    const tel = actions(first).find((x) => x.url?.startsWith('tel:'));
-    expect(tel?.url).toBe('tel:+442079460123');
+    // Same-day medical assessment first, the clinic after it.
+    const tels = actions(first).filter((x) => x.url?.startsWith('tel:')).map((x) => x.url);
+    expect(tels[0]).toBe('tel:111');
+    expect(tels).toContain('tel:+442079460123');
     expect(h.botTurns).toEqual([]);
   });
 

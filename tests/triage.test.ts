@@ -2,14 +2,18 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
-import { createTriage, loadTriage } from '../src/triage';
+import { createTriage, loadTriage, NO_FLAG } from '../src/triage';
 import { escalationSpec } from '../src/triage/escalation';
 import { cardText } from '../src/cards';
 import { LexiconError, parseLexicon } from '../src/triage/lexicon';
 
 interface Case { text: string; expect: 'none' | 'urgent' | 'emergency' }
 const table = parse(readFileSync('tests/data/triage-cases.yaml', 'utf8')) as { red_flags: Case[]; benign: Case[] };
-const triage = loadTriage('intents');
+const triage = loadTriage('triage');
+/** A lexicon as its YAML file has it (conditions with their rules), for the validation tests. */
+function rawLexicon(): { concepts: { id: string; phrases: string[] }[]; conditions: { id: string; rules: Record<string, unknown>[] }[] } {
+  return parse(readFileSync('triage/red-flags.yaml', 'utf8')) as ReturnType<typeof rawLexicon>;
+}
 
 describe('triage table', () => {
   it('has at least 80 red-flag and 80 benign messages', () => {
@@ -43,22 +47,22 @@ describe('triage table', () => {
 });
 
 describe('reasons', () => {
-  it('are rule ids, never the message text', () => {
+  it('are condition/rule ids, never the message text', () => {
     const r = triage.assess('my calf is swollen and red after a long flight');
-    const ruleIds = new Set(triage.lexicon.rules.map((x) => x.id));
+    const ruleIds = new Set([...triage.lexicon.rules.map((x) => `${x.condition}/${x.id}`), 'dvt/detector']);
     expect(r.reasons.length).toBeGreaterThan(0);
     for (const reason of r.reasons) expect(ruleIds.has(reason)).toBe(true);
   });
   it('empty or blank text is none', () => {
-    expect(triage.assess('')).toEqual({ level: 'none', reasons: [] });
-    expect(triage.assess('   ')).toEqual({ level: 'none', reasons: [] });
+    expect(triage.assess('')).toEqual(NO_FLAG);
+    expect(triage.assess('   ')).toEqual(NO_FLAG);
   });
 });
 
 describe('explicit DVT / vascular terms always escalate', () => {
   it.each([
     'could this be a DVT?', 'dvt?', 'DVT', "it's not a clot, is it?", 'no DVT', 'not a blood clot',
-    'I had a clot years ago', 'what if it were a thrombosis', 'never had deep vein thrombosis',
+    'what if it were a thrombosis', 'never had deep vein thrombosis',
     'I definitely do not have PVD', 'is it claudication?', 'poor circulation', 'PAD',
     'embolism', 'without a clot', 'neither DVT nor PAD',
   ])('%s', (text) => {
@@ -139,6 +143,17 @@ describe('negation', () => {
   });
 });
 
+describe('a past clot or a clear scan (judgement call, docs/triage.md)', () => {
+  it.each(['I had a clot years ago', 'I had a DVT in 2015, fine since, stretches please', 'the scan yesterday was clear, which stretches can I do?'])('%s: no current sign → answer with the safety net', (text) => {
+    const r = triage.assess(text);
+    expect(r.level).toBe('none');
+    expect(r.safetyNet).toBe(true);
+  });
+  it.each(['I had a DVT in 2015 and now my calf is swollen', 'the scan last week was clear but the calf is hot and red today', 'had a clot years ago, my calf hurts since yesterday'])('%s: a current sign escalates', (text) => {
+    expect(triage.assess(text).level).not.toBe('none');
+  });
+});
+
 describe('levels', () => {
   it('a PE symptom with a leg symptom is an emergency, not urgent', () => {
     expect(triage.assess('swollen calf and chest pain').level).toBe('emergency');
@@ -146,35 +161,42 @@ describe('levels', () => {
   });
   it('emergency reasons come first', () => {
     const r = triage.assess('swollen calf and chest pain');
-    expect(r.reasons[0]).toBe('chest_pain');
+    expect(r.reasons[0]).toBe('pulmonary_embolism/chest_pain');
   });
 });
 
 describe('lexicon validation', () => {
-  it('names the rule id in the error', () => {
-    const lex = structuredClone(triage.lexicon) as unknown as { rules: Record<string, unknown>[] };
-    const rule = lex.rules[0];
+  it('names the condition and rule in the error', () => {
+    const lex = rawLexicon();
+    const rule = lex.conditions[0]?.rules[0];
     if (!rule) throw new Error('no rules');
     rule.level = 'maybe';
     expect(() => parseLexicon(lex)).toThrow(LexiconError);
-    expect(() => parseLexicon(lex)).toThrow(/rules\[chest_pain\]/);
+    expect(() => parseLexicon(lex)).toThrow(/conditions\[pulmonary_embolism\]\.rules\[chest_pain\]/);
   });
-  it('rejects a rule that references an unknown concept, naming the rule', () => {
-    const lex = structuredClone(triage.lexicon) as unknown as { rules: { id: string; require: string[][] }[] };
-    const rule = lex.rules.find((r) => r.id === 'dvt_term');
+  it('rejects a rule that references an unknown concept, naming the condition and rule', () => {
+    const lex = rawLexicon();
+    const rule = lex.conditions.find((c) => c.id === 'dvt')?.rules.find((r) => r.id === 'dvt_term');
     if (!rule) throw new Error('no rule');
     rule.require = [['no_such_concept']];
-    expect(() => parseLexicon(lex)).toThrow(/rules\[dvt_term\]: unknown concept "no_such_concept"/);
+    expect(() => parseLexicon(lex)).toThrow(/conditions\[dvt\]\.rules\[dvt_term\]: unknown concept "no_such_concept"/);
+  });
+  it('rejects a condition without rules', () => {
+    const lex = rawLexicon();
+    const c = lex.conditions[0];
+    if (!c) throw new Error('no condition');
+    c.rules = [];
+    expect(() => parseLexicon(lex)).toThrow(/conditions\[pulmonary_embolism\]\.rules: a condition needs at least one rule/);
   });
   it('rejects an invalid regular expression, naming the concept', () => {
-    const lex = structuredClone(triage.lexicon) as unknown as { concepts: { id: string; phrases: string[] }[] };
+    const lex = rawLexicon();
     const c = lex.concepts.find((x) => x.id === 'chest_pain');
     if (!c) throw new Error('no concept');
     c.phrases.push('(unclosed');
     expect(() => parseLexicon(lex)).toThrow(/concepts\[chest_pain\]/);
   });
   it('createTriage works on a parsed lexicon', () => {
-    expect(createTriage(parseLexicon(structuredClone(triage.lexicon))).assess('dvt').level).toBe('urgent');
+    expect(createTriage(parseLexicon(rawLexicon()), triage.wording).assess('dvt').level).toBe('urgent');
   });
 });
 
@@ -185,20 +207,31 @@ describe('escalation wording', () => {
     /wait and see/i, /no need/i, /most likely/i, /rest assured/i, /don't panic/i, /(is|are) common and harmless/i,
   ];
   const config = testConfig({ CLINIC_PHONE: '+44 20 7946 0001', EMERGENCY_NUMBER: '999', CLINIC_NAME: 'Test Clinic' });
-  const allReasons = triage.lexicon.rules.map((r) => r.id);
+  const reasonOf = (...ids: string[]) => {
+    const rules = triage.lexicon.rules.filter((r) => ids.includes(r.id));
+    return { redFlags: rules.map((r) => `${r.condition}/${r.id}`), conditions: rules.map((r) => r.condition), whys: rules.map((r) => r.why) };
+  };
+  const allReasons = reasonOf(...triage.lexicon.rules.map((r) => r.id));
 
   it.each(['urgent', 'emergency'] as const)('%s text never reassures and has no placeholders left', (level) => {
-    const text = cardText(escalationSpec(triage, level, allReasons, config));
+    const text = cardText(escalationSpec(triage.wording, level, allReasons, config));
     for (const re of REASSURANCE) expect(text).not.toMatch(re);
     expect(text).not.toMatch(/\{\w+\}/);
     for (const rule of triage.lexicon.rules) for (const re of REASSURANCE) expect(rule.why).not.toMatch(re);
   });
-  it('urgent names the clinic phone and same-day care; emergency names the emergency number', () => {
-    const urgent = cardText(escalationSpec(triage, 'urgent', ['dvt_term'], config));
+  it('urgent offers same-day medical assessment first, the clinic second; emergency names the emergency number', () => {
+    const spec = escalationSpec(triage.wording, 'urgent', reasonOf('dvt_term'), config);
+    expect(spec.buttons?.[0]).toEqual({ title: 'Call NHS 111 (111)', kind: 'call', value: 'tel:111' });
+    expect(spec.buttons?.findIndex((b) => b.value === 'tel:+442079460001')).toBeGreaterThan(0);
+    const urgent = cardText(spec);
     expect(urgent).toContain('+44 20 7946 0001');
     expect(urgent).toMatch(/today/);
-    const emergency = cardText(escalationSpec(triage, 'emergency', ['chest_pain'], config));
+    const emergency = cardText(escalationSpec(triage.wording, 'emergency', reasonOf('chest_pain'), config));
     expect(emergency).toContain('999');
     expect(emergency).not.toContain('911');
+  });
+  it('an emergency card never says "soon" or "today", even when an urgent rule also fired', () => {
+    const text = cardText(escalationSpec(triage.wording, 'emergency', reasonOf('chest_pain', 'swollen_calf', 'swelling'), config));
+    expect(text).not.toMatch(/\bsoon\b|\btoday\b/i);
   });
 });

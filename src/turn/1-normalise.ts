@@ -18,6 +18,21 @@ const submitValue = z.union([
   z.string(),
 ]);
 
+/** Every string in a card's submitted value (a form's fields), a few levels deep, iteratively. */
+function valueStrings(value: unknown): string[] {
+  const out: string[] = [];
+  const queue: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  while (queue.length > 0 && out.length < 50) {
+    const { v, depth } = queue.shift() ?? { v: undefined, depth: 0 };
+    if (typeof v === 'string') {
+      if (v.trim()) out.push(v);
+    } else if (v !== null && typeof v === 'object' && depth < 4) {
+      for (const x of Object.values(v as Record<string, unknown>).slice(0, 50)) queue.push({ v: x, depth: depth + 1 });
+    }
+  }
+  return out;
+}
+
 /** The text of a message as every later step should read it. */
 export function normaliseIncoming(activity: TurnContext['activity']): string {
   let text = typeof activity.text === 'string' ? activity.text : '';
@@ -26,7 +41,7 @@ export function normaliseIncoming(activity: TurnContext['activity']): string {
   }
   if (!text.trim() && activity.value !== undefined) {
     const parsed = submitValue.safeParse(activity.value);
-    if (parsed.success) text = parsed.data;
+    text = parsed.success ? parsed.data : valueStrings(activity.value).join('\n');
   }
   return cleanText(text).trim();
 }

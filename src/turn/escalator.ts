@@ -59,7 +59,12 @@ export class Escalator {
     const conversationId = context.activity.conversation?.id ?? 'unknown';
     this.deps.logger.warn({ conversationId, urgency: level, redFlags: reason.redFlags }, 'red flag: escalating');
     if (!alreadySent) await context.sendActivity(buildEscalation(this.deps.triage.wording, level, reason, this.deps.config));
-    await this.deps.memory.remember(context, level, reason.conditions, reason.redFlags);
+    try {
+      await this.deps.memory.remember(context, level, reason.conditions, reason.redFlags);
+    } catch (err) {
+      // The card is out; the storage is down. Say so to operators and keep the turn alive.
+      this.deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, conversationId }, 'escalation: could not remember it in conversation state');
+    }
     if (this.deps.alert) {
       void this.deps.alert.send({ level, reasons: reason.redFlags, conversationId, channelId: context.activity.channelId, time: new Date(), text });
     }

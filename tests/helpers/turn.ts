@@ -1,0 +1,64 @@
+/**
+ * Parts of the turn pipeline for tests that drive one step or the dialogs alone with
+ * botbuilder's TestAdapter: the triage step and a dialog runtime wired as
+ * src/turn/pipeline.ts wires them.
+ */
+import type { ConversationState, StatePropertyAccessor } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import { testConfig, type Config } from '../../src/config';
+import type { Content } from '../../src/content/schema';
+import type { Runtime } from '../../src/dialogs/runtime';
+import { silentLogger } from '../../src/logger';
+import type { IntentRecognizer } from '../../src/nlu/types';
+import { loadTriage, type LoadedTriage } from '../../src/triage';
+import type { EscalationAlert } from '../../src/triage/alert';
+import { TriageMiddleware } from '../../src/turn/3-triage';
+import { EscalationMemory } from '../../src/turn/escalationMemory';
+import { Escalator } from '../../src/turn/escalator';
+
+let shared: LoadedTriage | undefined;
+/** The real triage (rules, wording and detector), loaded once per test file. */
+export function realTriage(): LoadedTriage {
+  shared ??= loadTriage('triage');
+  return shared;
+}
+
+export function escalatorFor(conversationState: ConversationState, opts: { triage?: LoadedTriage; config?: Config; alert?: EscalationAlert } = {}): Escalator {
+  return new Escalator({
+    triage: opts.triage ?? realTriage(),
+    config: opts.config ?? testConfig(),
+    memory: new EscalationMemory(conversationState),
+    logger: silentLogger,
+    alert: opts.alert,
+  });
+}
+
+export function triageMiddleware(opts: {
+  conversationState: ConversationState;
+  dialogState: StatePropertyAccessor<DialogState>;
+  triage?: LoadedTriage;
+  config?: Config;
+  alert?: EscalationAlert;
+}): TriageMiddleware {
+  const triage = opts.triage ?? realTriage();
+  return new TriageMiddleware({
+    triage,
+    escalator: escalatorFor(opts.conversationState, opts),
+    conversationState: opts.conversationState,
+    dialogState: opts.dialogState,
+    logger: silentLogger,
+  });
+}
+
+export function dialogRuntime(recognizer: IntentRecognizer, content: Content, conversationState: ConversationState, config: Config = testConfig()): Runtime {
+  const triage = realTriage();
+  const escalator = escalatorFor(conversationState, { config });
+  return {
+    recognizer,
+    content,
+    config,
+    escalate: (context, ruleId) => escalator.escalateRule(context, ruleId),
+    screening: triage.wording.screening,
+    safetyNet: triage.wording.safety_net,
+  };
+}
