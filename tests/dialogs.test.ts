@@ -15,8 +15,17 @@ const nlu = {
   'my calves are tight': 'calf_tightness',
   'tight calves back pain': 'back_pain_link',
   'book an appointment': 'book_appointment',
+  'could it be a clot': 'dvt',
+  'calf stretches': 'stretches',
+  'foam rolling': 'foam_rolling',
+  'knot in my calf': 'calf_knot',
+  'strengthening exercises': 'strengthening',
+  'home programme': 'calf_tightness',
 };
-const meta = (r: Partial<Activity>): { intent?: string | null; urgency?: string; sources?: unknown } => (r.channelData ?? {}) as never;
+const meta = (r: Partial<Activity>): { intent?: string | null; urgency?: string; sources?: unknown; redFlags?: string[] } => (r.channelData ?? {}) as never;
+/** The highest urgency of a turn's replies and the red-flag rules they name. */
+const urgencyOf = (r: Partial<Activity>[]): string => ['emergency', 'urgent', 'none'].find((u) => r.some((x) => meta(x).urgency === u)) ?? 'none';
+const flagsOf = (r: Partial<Activity>[]): string[] => r.flatMap((x) => meta(x).redFlags ?? []);
 
 describe('wall ankle-mobility test', () => {
   it('set-up, movement, each side, and what limited dorsiflexion and a difference mean', async () => {
@@ -82,10 +91,29 @@ describe("what's causing my calf pain", () => {
     expect(texts(await h.turn('knee to wall test'))).toContain(node('selftest_ankle_wall', 'setup', 'message').text[1]);
   });
 
+  it('a foot that changed colour or went pale or cold is an emergency, as when typed', async () => {
+    const { h } = await start('behind the knee', '2');
+    for (let i = 0; i < 3; i++) expect(urgencyOf(await h.turn('no'))).toBe('none');
+    const r = await h.turn('yes');
+    expect(urgencyOf(r)).toBe('emergency');
+    expect(flagsOf(r)).toEqual(['limb_colour_change']);
+    expect(texts(r)).not.toContain(node('causes_overview', 'where_upper', 'message').text[0]);
+  });
+
+  it('each DVT check names the red-flag rule of its sign', async () => {
+    for (const [noes, rule] of [[0, 'swelling_with_signs'], [1, 'red_or_warm_calf'], [2, 'after_immobility']] as const) {
+      const { h } = await start('Middle of the calf', 'suddenly during sport');
+      for (let i = 0; i < noes; i++) await h.turn('no');
+      const r = await h.turn('yes');
+      expect(urgencyOf(r), rule).toBe('urgent');
+      expect(flagsOf(r), rule).toEqual([rule]);
+    }
+  });
+
   it('pain on walking that eases with rest (claudication) is urgent', async () => {
     const { r } = await start('3', 'When walking, easing with rest');
     expect(texts(r)).toContain(node('causes_overview', 'explain_walking', 'message').text[0]);
-    expect(r.at(-1)!.channelData).toMatchObject({ urgency: 'urgent' });
+    expect(r.at(-1)!.channelData).toMatchObject({ urgency: 'urgent', redFlags: ['claudication_pattern'] });
     expect(r.at(-1)!.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
   });
 
@@ -96,6 +124,41 @@ describe("what's causing my calf pain", () => {
       const r = await h.turn('no');
       expect(texts(r)).toContain(node('causes_overview', 'where_lower', 'message').text[0]);
       expect(texts(r)).toContain(node('causes_overview', key, 'message').text[0]);
+    }
+  });
+});
+
+describe('blood clot (DVT) answer', () => {
+  it('explains, then screens with yes/no questions; all "no" ends with a safety net, not an escalation', async () => {
+    const prompts = ['breathless_check', 'colour_check', 'swelling_check', 'red_warm_check', 'risk_check'].map((id) => node('dvt', id, 'confirm').prompt);
+    const h = harness(nlu);
+    let r = await h.turn('could it be a clot');
+    expect(texts(r)).toContain(node('dvt', 'answer', 'message').text[0]);
+    expect(texts(r)).toContain(prompts[0]);
+    expect(urgencyOf(r)).toBe('none');
+    for (const next of prompts.slice(1)) {
+      r = await h.turn('no');
+      expect(texts(r)).toContain(next);
+      expect(urgencyOf(r)).toBe('none');
+    }
+    r = await h.turn('no');
+    expect(texts(r)).toContain(f(node('dvt', 'safety_net', 'message').text[1]!));
+    expect(texts(r)).toContain(f('Call {emergencyNumber} straight away if you become short of breath'));
+    expect(r.every((x) => meta(x).urgency === 'none')).toBe(true);
+    expect(flagsOf(r)).toEqual([]);
+    expect(texts(r)).not.toContain('Please get medical advice today');
+  });
+
+  it('"yes" to a swollen calf escalates as urgent; breathlessness or a pale, cold foot as an emergency', async () => {
+    for (const [noes, level, rule] of [[0, 'emergency', 'breathless'], [1, 'emergency', 'limb_colour_change'], [2, 'urgent', 'swelling_with_signs'],
+      [3, 'urgent', 'red_or_warm_calf'], [4, 'urgent', 'after_immobility']] as const) {
+      const h = harness(nlu);
+      await h.turn('could it be a clot');
+      for (let i = 0; i < noes; i++) await h.turn('no');
+      const r = await h.turn('yes');
+      expect(urgencyOf(r), rule).toBe(level);
+      expect(flagsOf(r), rule).toEqual([rule]);
+      expect(texts(r), rule).not.toContain(node('dvt', 'safety_net', 'message').text[0]);
     }
   });
 });
@@ -138,6 +201,36 @@ describe('single-leg heel-raise test', () => {
     expect(texts(r)).not.toContain(node('strengthening', 'answer', 'message').text[0]);
   });
 
+  it('0 heel raises on either leg leads to the rupture check, not to strengthening', async () => {
+    for (const [left, right] of [['0', '25'], ['40', '0']]) {
+      const h = harness(nlu);
+      await h.turn('heel raise test');
+      await h.turn(left);
+      let r = await h.turn(right);
+      expect(texts(r)).toContain(node('selftest_calf_raise', 'rupture_pop', 'confirm').prompt);
+      expect(texts(r)).not.toContain(node('strengthening', 'answer', 'message').text[0]);
+      expect(texts(await h.turn('no'))).toContain(node('selftest_calf_raise', 'rupture_tiptoe', 'confirm').prompt);
+      r = await h.turn('no');
+      expect(texts(r)).toContain(f(node('selftest_calf_raise', 'result_none', 'message').text[0]!, { left_count: Number(left), right_count: Number(right) }));
+      expect(texts(r)).not.toContain(node('strengthening', 'answer', 'message').text[0]);
+      expect(urgencyOf(r)).toBe('none');
+    }
+  });
+
+  it('a pop at the start, or no tiptoe at all on that leg, escalates as urgent', async () => {
+    for (const [noes, rule] of [[0, 'possible_rupture'], [1, 'tiptoe_inability']] as const) {
+      const h = harness(nlu);
+      await h.turn('heel raise test');
+      await h.turn('0');
+      await h.turn('0');
+      for (let i = 0; i < noes; i++) await h.turn('no');
+      const r = await h.turn('yes');
+      expect(urgencyOf(r), rule).toBe('urgent');
+      expect(flagsOf(r), rule).toEqual([rule]);
+      expect(texts(r)).not.toContain(node('strengthening', 'answer', 'message').text[0]);
+    }
+  });
+
   it('a clear difference between legs leads to strengthening', async () => {
     const h = harness(nlu);
     await h.turn('heel raise test');
@@ -145,6 +238,28 @@ describe('single-leg heel-raise test', () => {
     const r = await h.turn('31');
     expect(texts(r)).toContain(f(node('selftest_calf_raise', 'result_difference', 'message').text[0]!, { left_count: 45, right_count: 31 }));
     expect(texts(r)).toContain(node('strengthening', 'answer', 'message').text[0]);
+  });
+});
+
+describe('answers that are unsafe with a red flag carry their own warning', () => {
+  // Stretching, rolling, massage, strength work and the self-tests: each answer says,
+  // in the same message, not to do it on a swollen, red, warm or very painful calf.
+  const warning = (t: string): boolean => /swollen, red,? (or )?warm/i.test(t) && /(checked|assessed) (first|by a clinician|before)/i.test(t);
+  for (const ask of ['calf stretches', 'foam rolling', 'knot in my calf', 'strengthening exercises', 'heel raise test', 'squat test', 'knee to wall test']) {
+    it(`"${ask}"`, async () => {
+      const r = await harness(nlu).turn(ask);
+      expect(urgencyOf(r)).toBe('none');
+      expect(warning(texts(r)), texts(r)).toBe(true);
+      expect(texts(r)).toMatch(/recent operation|long journey/);
+    });
+  }
+
+  it('the home programme warns on its first step', async () => {
+    const h = harness(nlu);
+    await h.turn('home programme');
+    const r = await h.turn('yes, show me the steps');
+    expect(texts(r)).toContain(node('calf_tightness', 'step_1', 'message').title);
+    expect(warning(texts(r))).toBe(true);
   });
 });
 
