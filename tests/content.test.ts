@@ -3,10 +3,10 @@
  * fixtures fail naming the file and the node id, through loadContent and the CLI.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { loadLexicon } from '../src/triage/lexicon';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { ContentError, loadContent } from '../src/content/loader';
 import { FALLBACK_INTENT, TAXONOMY_INTENTS } from '../src/content/taxonomy';
 
@@ -40,8 +40,8 @@ describe('content check', () => {
     }
   });
 
-  it('answers every intent file in intents/ (except red-flags.yaml)', () => {
-    const files = readdirSync(path.join(root, 'intents')).filter((f) => /\.ya?ml$/.test(f) && f !== 'red-flags.yaml');
+  it('answers every intent file in intents/', () => {
+    const files = readdirSync(path.join(root, 'intents')).filter((f) => /\.ya?ml$/.test(f));
     for (const f of files) {
       const id = f.replace(/\.ya?ml$/, '');
       if (id !== FALLBACK_INTENT) expect(content.intentDialog[id], `${f} has no dialog`).toBeDefined();
@@ -49,12 +49,12 @@ describe('content check', () => {
   });
 
   it('every escalation in a tree names a red-flag rule and that rule\'s level, so a sign gets the same level typed or answered', () => {
-    const lexicon = parse(readFileSync(path.join(root, 'intents/red-flags.yaml'), 'utf8')) as { rules: { id: string; level: string }[] };
+    const lexicon = loadLexicon(path.join(root, 'triage'));
     const levels = new Map(lexicon.rules.map((r) => [r.id, r.level]));
     const escalations = content.dialogs.flatMap((d) => d.nodes.flatMap((n) => (n.kind === 'escalate' ? [{ where: `${d.file} ${n.id}`, reason: n.reason, level: n.level }] : [])));
     expect(escalations.length).toBeGreaterThan(5);
     const bad = escalations.filter((e) => levels.get(e.reason) !== e.level)
-      .map((e) => `${e.where}: ${e.reason} (${e.level}) but red-flags.yaml has ${levels.get(e.reason) ?? 'no such rule'}`);
+      .map((e) => `${e.where}: ${e.reason} (${e.level}) but triage/red-flags.yaml has ${levels.get(e.reason) ?? 'no such rule'}`);
     expect(bad).toEqual([]);
   });
 

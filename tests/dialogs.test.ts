@@ -25,7 +25,8 @@ const nlu = {
 const meta = (r: Partial<Activity>): { intent?: string | null; urgency?: string; sources?: unknown; redFlags?: string[] } => (r.channelData ?? {}) as never;
 /** The highest urgency of a turn's replies and the red-flag rules they name. */
 const urgencyOf = (r: Partial<Activity>[]): string => ['emergency', 'urgent', 'none'].find((u) => r.some((x) => meta(x).urgency === u)) ?? 'none';
-const flagsOf = (r: Partial<Activity>[]): string[] => r.flatMap((x) => meta(x).redFlags ?? []);
+/** The rule ids of the red flags on replies (channelData carries them as condition/rule). */
+const flagsOf = (r: Partial<Activity>[]): string[] => r.flatMap((x) => (meta(x).redFlags ?? []).map((f) => f.split('/').pop() ?? f));
 
 describe('wall ankle-mobility test', () => {
   it('set-up, movement, each side, and what limited dorsiflexion and a difference mean', async () => {
@@ -113,7 +114,7 @@ describe("what's causing my calf pain", () => {
   it('pain on walking that eases with rest (claudication) is urgent', async () => {
     const { r } = await start('3', 'When walking, easing with rest');
     expect(texts(r)).toContain(node('causes_overview', 'explain_walking', 'message').text[0]);
-    expect(r.at(-1)!.channelData).toMatchObject({ urgency: 'urgent', redFlags: ['claudication_pattern'] });
+    expect(r.at(-1)!.channelData).toMatchObject({ urgency: 'urgent', redFlags: ['peripheral_arterial_disease/claudication_pattern'] });
     expect(r.at(-1)!.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
   });
 

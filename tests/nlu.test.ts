@@ -98,10 +98,10 @@ describe('loader', () => {
     expect(() => loadTrainingData(dir)).toThrow(/dvt\.yaml/);
   });
 
-  it("ignores the triage lexicon red-flags.yaml, whatever it contains", () => {
+  it('fails loudly, naming the file, on a YAML file in intents/ that is not an intent file', () => {
     const dir = tempIntents();
     fs.writeFileSync(path.join(dir, 'red-flags.yaml'), 'version: 1\nrules:\n  - id: chest-pain\n    any: [chest pain]\n');
-    expect(loadTrainingData(dir).map((d) => d.intent)).not.toContain('red-flags');
+    expect(() => loadTrainingData(dir)).toThrow(/red-flags\.yaml/);
   });
 });
 

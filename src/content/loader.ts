@@ -11,6 +11,7 @@ import { dialogFileSchema, SYSTEM_FILE, systemFileSchema, type Content, type Dia
 import { TAXONOMY_INTENTS } from './taxonomy';
 import { validateSet, type Problem } from './validate';
 import { loadSourceTitles, SOURCES_FILE } from '../domain/sources';
+import { loadLexicon } from '../triage/lexicon';
 
 export class ContentError extends Error {
   constructor(readonly problems: Problem[]) {
@@ -24,16 +25,18 @@ export function formatProblem(p: Problem): string {
 }
 
 export interface LoadOptions {
+  /** Where triage's red flags live (default: `triage/` next to the dialogs folder). */
+  triageDir?: string;
   /** Where the NLU intent files live (default: `intents/` next to the dialogs folder). */
   intentsDir?: string;
 }
 
-/** Intent ids: the 37 of the taxonomy plus every `intents/*.yaml` except red-flags.yaml. */
+/** Intent ids: the taxonomy's plus every `intents/*.yaml`. */
 export function taxonomyIntents(intentsDir: string): string[] {
   const ids = new Set<string>(TAXONOMY_INTENTS);
   if (existsSync(intentsDir)) {
     for (const f of readdirSync(intentsDir)) {
-      if (/\.ya?ml$/.test(f) && f !== 'red-flags.yaml') ids.add(f.replace(/\.ya?ml$/, ''));
+      if (/\.ya?ml$/.test(f)) ids.add(f.replace(/\.ya?ml$/, ''));
     }
   }
   return [...ids];
@@ -66,6 +69,22 @@ function parseFile<S extends z.ZodType>(dir: string, file: string, schema: S, pr
   return { ...(result.data as object), file } as z.infer<S> & { file: string };
 }
 
+/** Every `escalate` node names a triage rule and carries that rule's level: a sign gets one level, typed or answered. */
+function escalationProblems(dialogs: DialogFile[], triageDir: string): Problem[] {
+  let levels: Map<string, string>;
+  try {
+    levels = new Map(loadLexicon(triageDir).rules.map((r) => [r.id, r.level]));
+  } catch (err) {
+    return [{ file: path.join(triageDir, 'red-flags.yaml'), message: (err as Error).message }];
+  }
+  return dialogs.flatMap((d) => d.nodes.flatMap((n) => {
+    if (n.kind !== 'escalate') return [];
+    const level = levels.get(n.reason);
+    if (level === undefined) return [{ file: d.file, node: n.id, message: `reason '${n.reason}' is not a rule in triage/red-flags.yaml` }];
+    return level === n.level ? [] : [{ file: d.file, node: n.id, message: `level '${n.level}' differs from rule '${n.reason}' (${level})` }];
+  }));
+}
+
 export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content {
   const problems: Problem[] = [];
   if (!existsSync(dir)) throw new ContentError([{ file: dir, message: 'folder not found' }]);
@@ -83,6 +102,7 @@ export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content
   if (problems.length || !system) throw new ContentError(problems);
   const intentsDir = options.intentsDir ?? path.join(path.dirname(path.resolve(dir)), 'intents');
   problems.push(...validateSet(system, dialogs, taxonomyIntents(intentsDir)));
+  problems.push(...escalationProblems(dialogs, options.triageDir ?? path.join(path.dirname(path.resolve(dir)), 'triage')));
   try {
     const titles = loadSourceTitles(dir);
     for (const d of dialogs) {

@@ -99,7 +99,7 @@ export const nodeSchema = z.discriminatedUnion('kind', [
     ...base,
     kind: z.literal('escalate'),
     level: z.enum(['urgent', 'emergency']),
-    /** A rule id for the record (never user text), e.g. dvt-check. */
+    /** A triage rule in triage/red-flags.yaml (e.g. limb_colour_change); `level` must be that rule's. */
     reason: key,
   }),
 ]);

@@ -18,7 +18,6 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { RecognizerOptions, RecognizerSnapshot } from './recognizer';
-import { IGNORED_FILES } from './trainingData';
 
 const MAGIC = 'calfbot-nlu-model 1';
 const PREFIX = 'nlu-model-';
@@ -50,7 +49,7 @@ export function modelCacheKey(intentsDir: string, options: RecognizerOptions): s
   try {
     const h = createHash('sha256');
     h.update(`${MAGIC}\0${nluCodeHash()}\0${JSON.stringify(options)}\0${os.endianness()}\0`);
-    const files = fs.readdirSync(intentsDir).filter((f) => /\.ya?ml$/.test(f) && !IGNORED_FILES.includes(f)).sort();
+    const files = fs.readdirSync(intentsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
     for (const f of files) h.update(`${f}\0`).update(fs.readFileSync(path.join(intentsDir, f))).update('\0');
     return h.digest('hex');
   } catch {

@@ -2,7 +2,7 @@
  * Training data: one YAML file per intent in `intents/`, validated with zod.
  *
  * Rules: every `*.yaml`/`*.yml` file in the folder is an intent file and must be valid,
- * except `red-flags.yaml` (the triage lexicon, owned by the triage module). A broken file
+ * (the folder holds nothing else: triage's data lives in `triage/`). A broken file
  * stops loading with an error that names the file; nothing is skipped silently.
  * Every id of the taxonomy (INTENT_IDS) must have exactly one file, and no file may
  * declare an id outside the taxonomy.
@@ -26,9 +26,6 @@ export type IntentId = (typeof INTENT_IDS)[number];
 
 /** Intents that are conversation management rather than a calf topic. */
 export const SOCIAL_INTENTS: readonly string[] = ['greeting', 'goodbye', 'thanks', 'help'];
-
-/** Files in the intents folder that are not intent files. */
-export const IGNORED_FILES: readonly string[] = ['red-flags.yaml'];
 
 export const MIN_UTTERANCES = 25;
 
@@ -86,7 +83,7 @@ export function loadTrainingData(dir = 'intents', options: LoadOptions = {}): In
   } catch (err) {
     throw new TrainingDataError(`Cannot read the intents folder ${dir}: ${(err as Error).message}`);
   }
-  const files = entries.filter((f) => /\.ya?ml$/.test(f) && !IGNORED_FILES.includes(f)).sort();
+  const files = entries.filter((f) => /\.ya?ml$/.test(f) ).sort();
   const data: IntentData[] = [];
   const seen = new Map<string, string>();
   for (const f of files) {
