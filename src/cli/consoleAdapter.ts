@@ -19,12 +19,20 @@ export class ConsoleAdapter extends BotAdapter {
   private seq = 0;
   private readonly reference: ConversationReference;
 
-  constructor(private readonly write: (line: string) => void) {
+  /**
+   * `write` prints each reply as text (the terminal chat); `onActivity`, if given, also
+   * receives every reply as sent (the evaluation and tests read channelData from it).
+   */
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly onActivity?: (activity: Partial<Activity>) => void,
+    conversationId = `console-${process.pid}-${Date.now()}`,
+  ) {
     super();
     this.reference = {
       channelId: CHANNEL_ID,
       serviceUrl: 'http://localhost',
-      conversation: { id: `console-${process.pid}-${Date.now()}`, isGroup: false, conversationType: 'personal', name: 'console' },
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: 'console' },
       user: { id: 'user', name: 'You' },
       bot: { id: 'calfbot', name: 'calfbot' },
     };
@@ -42,7 +50,9 @@ export class ConsoleAdapter extends BotAdapter {
 
   async sendActivities(_context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
     for (const activity of activities) {
-      if (activity.type === ActivityTypes.Message) this.print(activity);
+      if (activity.type !== ActivityTypes.Message) continue;
+      this.print(activity);
+      this.onActivity?.(activity);
     }
     return activities.map(() => ({ id: String(++this.seq) }));
   }

@@ -8,6 +8,7 @@
 
 // Zero-width space/non-joiner, LRM/RLM, word joiner and other invisible operators, BOM,
 // soft hyphen, Mongolian vowel separator, variation-selector-free fillers.
+// eslint-disable-next-line no-misleading-character-class -- each listed character is removed on its own
 const INVISIBLE = /[\u00AD\u180E\u200B\u200C\u200E\u200F\u2060-\u2064\uFEFF\u034F\u115F\u1160\u3164\uFFA0]/g;
 // A ZWJ is kept only inside an emoji sequence (👨‍👩‍👧); elsewhere it is removed.
 // eslint-disable-next-line no-misleading-character-class -- VS16 and skin-tone modifiers are listed on purpose

@@ -1,0 +1,151 @@
+/**
+ * Red-flag triage as a patient meets it: every message a whole turn through the bot
+ * (src/cli/localBot.ts runs the pipeline `npm start` runs): the regression table, the
+ * screening questions, the conversation after an escalation, and bypass attempts.
+ */
+import { readFileSync } from 'node:fs';
+import type { Activity } from 'botbuilder';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createLocalBot, type LocalBot, type LocalConversation } from '../src/cli/localBot';
+import { classifyLine } from '../src/cli/classify';
+import { loadRecognizer } from '../src/nlu/recognizer';
+import { thresholdsFromEnv } from '../src/nlu/thresholds';
+import { urgencyRank, type Urgency } from '../src/domain/urgency';
+
+interface Case { text: string; expect: Urgency }
+const table = parse(readFileSync('tests/data/triage-cases.yaml', 'utf8')) as { red_flags: Case[]; benign: Case[] };
+
+const urgencyOf = (replies: Partial<Activity>[]): Urgency => replies
+  .map((r) => ((r.channelData ?? {}) as { urgency?: Urgency }).urgency ?? 'none')
+  .reduce<Urgency>((a, b) => (urgencyRank(b) > urgencyRank(a) ? b : a), 'none');
+const intentsOf = (replies: Partial<Activity>[]): string[] => replies.flatMap((r) => ((r.channelData ?? {}) as { intent?: string | null }).intent ?? []);
+const textOf = (replies: Partial<Activity>[]): string => replies.map((r) => r.text ?? '').join('\n');
+
+let bot: LocalBot;
+beforeAll(async () => {
+  bot = await createLocalBot();
+});
+afterAll(async () => bot.close());
+
+async function say(text: string, conversation?: LocalConversation): Promise<Partial<Activity>[]> {
+  return (conversation ?? (await bot.conversation())).say(text);
+}
+
+describe('the regression table, whole turns through the bot', () => {
+  it('escalates every red flag at its level', async () => {
+    const missed: string[] = [];
+    for (const c of table.red_flags) {
+      const got = urgencyOf(await say(c.text));
+      if (got === 'none' || (c.expect === 'emergency' && got !== 'emergency')) missed.push(`${c.text} → ${got}`);
+    }
+    expect(missed).toEqual([]);
+  });
+  it('escalates at most 5% of the benign messages', async () => {
+    const escalated: string[] = [];
+    for (const c of table.benign) if (urgencyOf(await say(c.text)) !== 'none') escalated.push(c.text);
+    expect(escalated.length / table.benign.length).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('ask when unsure: the screening questions', () => {
+  it('asks before answering a leg that feels odd after a flight, and answers the question after three "no"s', async () => {
+    const c = await bot.conversation();
+    const first = await c.say('my calf feels a bit odd after the flight home');
+    expect(textOf(first)).toMatch(/three quick safety questions/);
+    expect(textOf(first)).toMatch(/swollen, warm or red/);
+    expect(urgencyOf(await c.say('no'))).toBe('none');
+    expect(urgencyOf(await c.say('no'))).toBe('none');
+    const last = await c.say('no');
+    expect(textOf(last)).toMatch(/Nothing you answered points to a clot/);
+    expect(last.length).toBeGreaterThan(1);
+    expect(urgencyOf(last)).toBe('none');
+  });
+  it('a "yes" to one leg swollen, warm or red escalates as urgent', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    expect(urgencyOf(await c.say('yes'))).toBe('urgent');
+  });
+  it('a "yes" to breathlessness, chest pain or a pale, cold foot is an emergency', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    await c.say('no');
+    await c.say('no');
+    expect(urgencyOf(await c.say('yes'))).toBe('emergency');
+  });
+  it('a red flag typed instead of an answer interrupts the screening at once', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    expect(urgencyOf(await c.say('actually I am really short of breath now'))).toBe('emergency');
+  });
+});
+
+describe('after an escalation, the conversation stays safe', () => {
+  async function escalated(text = 'my calf is swollen and red after a long flight'): Promise<LocalConversation> {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say(text))).not.toBe('none');
+    return c;
+  }
+  it.each([
+    'can I still stretch it?', 'should I massage it to loosen it?', 'is foam rolling ok?', 'can I do the heel raise test now?', 'what exercises should I do?',
+  ])('"%s" gets "not until you have been checked", urgent, with the call buttons, and no exercise answer', async (text) => {
+    const c = await escalated();
+    const replies = await c.say(text);
+    expect(textOf(replies)).toMatch(/Not until you have been checked/);
+    expect(urgencyOf(replies)).toBe('urgent');
+    expect(intentsOf(replies).filter((i) => /stretch|foam|strength|selftest|knot/.test(i))).toEqual([]);
+    expect(JSON.stringify(replies)).toContain('tel:111');
+  });
+  it.each(["they can't see me until next Thursday", "I'll wait and see", 'probably nothing, I will leave it till monday'])('"%s" gets "don\'t wait: get seen today"', async (text) => {
+    const c = await escalated();
+    const replies = await c.say(text);
+    expect(textOf(replies)).toMatch(/don't wait: get seen today/i);
+    expect(urgencyOf(replies)).toBe('urgent');
+  });
+  it('after an emergency, waiting or driving gets "call now" and "don\'t drive yourself"', async () => {
+    const c = await escalated('my foot is cold and white and numb');
+    expect(textOf(await c.say('can I drive myself to A&E?'))).toMatch(/Don't drive yourself/);
+    const wait = await c.say("I'll wait and see");
+    expect(textOf(wait)).toMatch(/Call 999 now/);
+    expect(urgencyOf(wait)).toBe('emergency');
+  });
+  it('an unrelated question is answered, with a reminder, at the escalated level', async () => {
+    const c = await escalated();
+    const replies = await c.say('hello');
+    expect(textOf(replies)).toMatch(/Reminder: please get seen today/);
+    expect(urgencyOf(replies)).toBe('urgent');
+  });
+  it('once a clinician has ruled it out, the bot goes on with a reminder of the warning signs', async () => {
+    const c = await escalated();
+    const cleared = await c.say('the doctor examined me today and ruled out a clot');
+    expect(textOf(cleared)).toMatch(/glad you have been checked/);
+    expect(textOf(cleared)).toMatch(/short of breath/);
+    expect(urgencyOf(cleared)).toBe('none');
+    const next = await c.say('which calf stretches can I do?');
+    expect(urgencyOf(next)).toBe('none');
+    expect(textOf(next)).not.toMatch(/Not until you have been checked/);
+  });
+  it('the escalation is remembered in conversation state, for staff to see', async () => {
+    const c = await escalated();
+    await c.say('ok');
+    const key = `console/conversations/${c.id}/`;
+    const state = (await bot.db.storage.read([key]))[key] as { escalation?: { level: string; conditions: string[] } } | undefined;
+    expect(state?.escalation?.level).toBe('urgent');
+    expect(state?.escalation?.conditions).toContain('dvt');
+  });
+});
+
+describe('bypass attempts', () => {
+  const hidden = ['cl\u200bot in my calf?', 'my calf is s\u00adwollen and red', 'short\u2060 of breath and my leg hurts', 'my foot is c\u200cold and wh\u200dite'];
+  it.each(hidden)('invisible characters do not hide a red flag from the bot: %j', async (text) => {
+    expect(urgencyOf(await say(text))).not.toBe('none');
+  });
+  const recognizer = loadRecognizer('intents');
+  it.each(hidden)('nor from classify: %j', (text) => {
+    const out = classifyLine(JSON.stringify({ text }), 1, recognizer, bot.app.triage, thresholdsFromEnv());
+    expect(out.urgency).not.toBe('none');
+  });
+  it('a Teams @mention in front of a red flag is removed before triage, and the flag still escalates', async () => {
+    expect(urgencyOf(await say('<at>calfbot</at> my leg went cold and white'))).toBe('emergency');
+  });
+});
