@@ -82,11 +82,11 @@ const DOB_KEYWORD = new RegExp(
 // ---------- phone numbers and long digit runs ----------
 
 /**
- * A run of digits joined by single separators (space, dot, hyphen, brackets, "(0)"),
- * optionally after "+". The look-behinds stop a run from starting inside another run or
- * glued to a word (ids such as "a4f-426614174000"), so each run is scanned once.
+ * A run of at least 8 digits joined by single separators (space, dot, hyphen, brackets,
+ * "(0)"), optionally after "+". The look-behinds stop a run from starting inside another
+ * run or glued to a word (ids such as "a4f-426614174000"), so each run is scanned once.
  */
-const DIGIT_RUN = /(?<![\p{L}\p{N}_+])(?<![\p{L}\p{N}_][.-])(?<!\d[ .-])(?:\+\s?)?(?:\(\s?)?\d(?:(?:[ .\-\u00a0]|\s?\(0\)\s?|\s?\)\s?|\s?\(\s?|\s-\s)?\d)*/gu;
+const DIGIT_RUN = /(?<![\p{L}\p{N}_+])(?<![\p{L}\p{N}_][.-])(?<!\d[ .-])(?:\+\s?)?(?:\(\s?)?\d(?:\d|[ .\-\u00a0]\d|\s?\(0\)\s?\d|\s?\)\s?\d|\s?\(\s?\d|\s-\s\d){7,}/gu;
 /** A decimal with one digit after the point ("37.8 38.1"): a list of measurements, not a number. */
 const DECIMAL = /\d\.\d(?!\d)/;
 
@@ -163,28 +163,58 @@ const ZIP_PLUS4 = /\b\d{5}-\d{4}\b/g;
 /** A 5-digit number right after a redacted address ("[address], Springfield 62704"). */
 const ZIP_AFTER_ADDRESS = /(\[address\](?:,?\s{1,3}[A-Z][A-Za-z]{1,30}){0,3},?\s{1,3})\d{5}(?:-\d{4})?\b/g;
 
+/**
+ * At most this many passes. A replacement can create a word boundary a rule needs
+ * ("1985900123MRN7" → "[phone]MRN7"), so passes repeat until nothing changes; in practice
+ * the second pass confirms the first.
+ */
+const MAX_PASSES = 3;
+
 /** Returns `text` with personal details replaced by typed placeholders. Linear in `text.length`. */
 export function redact(text: string): string {
   if (!text) return text;
-  let out = text.replace(EMAIL, '[email]');
-  out = out.replace(EMAIL_BRACKET, '[email]');
-  out = out.replace(EMAIL_SPOKEN, '[email]');
-  out = out.replace(NHS_CUED, (_m, cue: string, sep: string) => `${cue}${sep}[id]`);
-  out = out.replace(RECORD_CUED, (_m, cue: string, sep: string) => `${cue}${sep}[id]`);
-  out = out.replace(SSN, '[id]');
-  out = out.replace(NI_NUMBER, '[id]');
-  for (const rule of DATE_RULES) out = out.replace(rule, '[dob]');
-  out = out.replace(DOB_KEYWORD, (_m, kw: string, sep: string) => `${kw}${sep}[dob]`);
-  out = out.replace(ZIP_PLUS4, '[zip]');
-  out = out.replace(DIGIT_RUN, digitRun);
-  out = out.replace(ADDRESS, '[address]');
-  out = out.replace(ADDRESS_ANY_CASE, (m, words: string, type: string) => (isStreetName(words, type) ? '[address]' : m));
-  out = out.replace(FLAT_BEFORE_ADDRESS, '');
-  out = out.replace(ZIP_AFTER_STATE, (_m, state: string, sep: string) => `${state}${sep}[zip]`);
-  out = out.replace(ZIP_CUED, (_m, cue: string, sep: string) => `${cue}${sep}[zip]`);
-  out = out.replace(ZIP_AFTER_ADDRESS, (_m, prefix: string) => `${prefix}[zip]`);
-  out = out.replace(UK_POSTCODE, postcode);
-  return redactNames(out);
+  let out = text;
+  for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+    const next = redactOnce(out);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+type Step = (text: string) => string;
+const keepCue = (placeholder: string) => (_m: string, cue: string, sep: string): string => `${cue}${sep}${placeholder}`;
+/** Runs `step` only if `needs` (a cheap test for what the rule cannot match without) is found. */
+const when = (needs: RegExp, step: Step): Step => (t) => (needs.test(t) ? step(t) : t);
+const DIGIT = /\d/;
+
+/** The rules in order: e-mails first (they hold dots and digits), names last (they look at what is left). */
+const STEPS: readonly Step[] = [
+  when(/@/, (t) => t.replace(EMAIL, '[email]')),
+  when(/[([{<]\s{0,2}at/i, (t) => t.replace(EMAIL_BRACKET, '[email]')),
+  when(/\sat\s/i, (t) => t.replace(EMAIL_SPOKEN, '[email]')),
+  when(DIGIT, (t) => t.replace(NHS_CUED, keepCue('[id]'))),
+  when(DIGIT, (t) => t.replace(RECORD_CUED, keepCue('[id]'))),
+  when(DIGIT, (t) => t.replace(SSN, '[id]')),
+  when(DIGIT, (t) => t.replace(NI_NUMBER, '[id]')),
+  ...DATE_RULES.map((rule): Step => when(DIGIT, (t) => t.replace(rule, '[dob]'))),
+  when(DIGIT, (t) => t.replace(DOB_KEYWORD, keepCue('[dob]'))),
+  when(DIGIT, (t) => t.replace(ZIP_PLUS4, '[zip]')),
+  when(DIGIT, (t) => t.replace(DIGIT_RUN, digitRun)),
+  when(DIGIT, (t) => t.replace(ADDRESS, '[address]')),
+  when(DIGIT, (t) => t.replace(ADDRESS_ANY_CASE, (m, words: string, type: string) => (isStreetName(words, type) ? '[address]' : m))),
+  when(/\[address\]/, (t) => t.replace(FLAT_BEFORE_ADDRESS, '')),
+  when(DIGIT, (t) => t.replace(ZIP_AFTER_STATE, keepCue('[zip]'))),
+  when(DIGIT, (t) => t.replace(ZIP_CUED, keepCue('[zip]'))),
+  when(DIGIT, (t) => t.replace(ZIP_AFTER_ADDRESS, (_m, prefix: string) => `${prefix}[zip]`)),
+  when(DIGIT, (t) => t.replace(UK_POSTCODE, postcode)),
+  redactNames,
+];
+
+function redactOnce(text: string): string {
+  let out = text;
+  for (const step of STEPS) out = step(out);
+  return out;
 }
 
 /**

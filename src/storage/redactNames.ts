@@ -49,7 +49,8 @@ const FUNCTION_WORDS = new Set([
 const NON_NAME_ENDING = /(?:ing|ly|ful|ous|ive|able|ible|less|ness|ment)$/;
 
 function isNameWord(word: string, strict: boolean): boolean {
-  const w = word.toLowerCase().replace(/[’]/g, "'");
+  const lower = word.toLowerCase();
+  const w = lower.includes('’') ? lower.replace(/’/g, "'") : lower;
   if (!strict) return !FUNCTION_WORDS.has(w);
   if (COMMON.has(w)) return false;
   if (NON_NAME_ENDING.test(w) && w.length > 4) return false;
@@ -58,24 +59,17 @@ function isNameWord(word: string, strict: boolean): boolean {
   return true;
 }
 
-/**
- * How many of the leading words (split on whitespace) are taken as a name: 0 if the first
- * word is a common word, otherwise up to the first common word.
- */
-function nameWordCount(words: string[], strict: boolean): number {
-  let n = 0;
-  for (const w of words) {
-    if (!isNameWord(w, strict)) break;
-    n += 1;
-  }
-  return n;
-}
+const WORD_RE = /\S+/g;
 
 /** Length of the leading name words of `words` (0 if the first word is not a name). */
 function takenLength(words: string, strict: boolean): number {
-  const parts = words.split(/(\s+)/); // words at even indexes, separators at odd ones
-  const n = nameWordCount(parts.filter((_, i) => i % 2 === 0), strict);
-  return n === 0 ? 0 : parts.slice(0, n * 2 - 1).join('').length;
+  let end = 0;
+  WORD_RE.lastIndex = 0;
+  for (let m = WORD_RE.exec(words); m; m = WORD_RE.exec(words)) {
+    if (!isNameWord(m[0], strict)) break;
+    end = m.index + m[0].length;
+  }
+  return end;
 }
 
 /** A Capitalised word (letters, apostrophes, hyphens), 2–31 characters. */
@@ -132,7 +126,7 @@ const RULES: NameRule[] = [
  */
 function applyRule(text: string, { re, strict }: NameRule): string {
   re.lastIndex = 0;
-  let out = '';
+  const out: string[] = [];
   let pos = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const { keep = '', words = '', tail } = m.groups ?? {};
@@ -142,15 +136,17 @@ function applyRule(text: string, { re, strict }: NameRule): string {
       re.lastIndex = m.index + Math.max(1, keep.length);
       continue;
     }
-    out += text.slice(pos, start) + '[name]';
+    out.push(text.slice(pos, start), '[name]');
     pos = start + taken;
     if (tail !== undefined) {
-      out += tail;
+      out.push(tail);
       pos += tail.length;
     }
     re.lastIndex = pos;
   }
-  return out + text.slice(pos);
+  if (pos === 0) return text;
+  out.push(text.slice(pos));
+  return out.join('');
 }
 
 /** Replaces names (after cues, or Capitalised after "I'm", sign-offs and titles) with [name]. */
