@@ -84,9 +84,10 @@ const DOB_KEYWORD = new RegExp(
 /**
  * A run of at least 8 digits joined by single separators (space, dot, hyphen, brackets,
  * "(0)"), optionally after "+". The look-behinds stop a run from starting inside another
- * run or glued to a word (ids such as "a4f-426614174000"), so each run is scanned once.
+ * run or glued to a word, the look-ahead from ending glued to one (ids such as
+ * "a4f-426614174000" or "12345678-1234-5abc-…"), so each run is scanned once.
  */
-const DIGIT_RUN = /(?<![\p{L}\p{N}_+])(?<![\p{L}\p{N}_][.-])(?<!\d[ .-])(?:\+\s?)?(?:\(\s?)?\d(?:\d|[ .\-\u00a0]\d|\s?\(0\)\s?\d|\s?\)\s?\d|\s?\(\s?\d|\s-\s\d){7,}/gu;
+const DIGIT_RUN = /(?<![\p{L}\p{N}_+])(?<![\p{L}\p{N}_][.-])(?<!\d[ .-])(?:\+\s?)?(?:\(\s?)?\d(?:\d|[ .\-\u00a0]\d|\s?\(0\)\s?\d|\s?\)\s?\d|\s?\(\s?\d|\s-\s\d){7,}(?![\p{L}\p{N}_]|[.-][\p{L}\p{N}])/gu;
 /** A decimal with one digit after the point ("37.8 38.1"): a list of measurements, not a number. */
 const DECIMAL = /\d\.\d(?!\d)/;
 

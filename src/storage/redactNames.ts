@@ -84,9 +84,9 @@ function ci(pattern: string): string {
 }
 
 /**
- * Each rule has a `keep` group (the cue, which stays) and a `words` group (candidate name
- * words, of which only the leading name words are replaced); `tail` (if present) is kept
- * after the name and the whole match is all-or-nothing.
+ * Each rule's pattern has groups 1 (the cue, which stays) and 2 (candidate name words, of
+ * which only the leading name words are replaced); group 3 (if any) is a tail kept after
+ * the name, and then the match is all-or-nothing.
  */
 interface NameRule {
   re: RegExp;
@@ -101,22 +101,22 @@ const SIGN_OFF =
 const RULES: NameRule[] = [
   // "this is Jane speaking", "this is Dr Jane Foster calling", "this is Sam here"
   {
-    re: new RegExp(`\\b(?<keep>${ci('this')}\\s{1,3}${ci('is')}\\s{1,3})(?<words>(?:[^\\s.,!?;:()\\[\\]]{1,40}\\s{1,3}){0,2}[^\\s.,!?;:()\\[\\]]{1,40})(?<tail>\\s{1,3}(?:${ci('speaking')}|${ci('calling')}|${ci('here')}))\\b`, 'gu'),
+    re: new RegExp(`\\b(${ci('this')}\\s{1,3}${ci('is')}\\s{1,3})((?:[^\\s.,!?;:()\\[\\]]{1,40}\\s{1,3}){0,2}[^\\s.,!?;:()\\[\\]]{1,40})(\\s{1,3}(?:${ci('speaking')}|${ci('calling')}|${ci('here')}))\\b`, 'gu'),
     strict: true,
   },
   // "my name is sarah", "name: John Smith", "I'm called Bob", "call me Bob"
   {
-    re: new RegExp(`\\b(?<keep>(?:${ci('my')}\\s{1,3}${ci('name')}\\s{0,3}(?:${ci('is')}|'s|’s)|${ci('name')}\\s{0,3}:|${ci('i')}\\s{1,3}${ci('am')}\\s{1,3}${ci('called')}|${ci('i')}['’]?${ci('m')}\\s{1,3}${ci('called')}|${ci('call')}\\s{1,3}${ci('me')}(?=\\s{1,3}\\p{Lu}))\\s{1,3})(?<words>${ANYWORD}(?:[ \\t]{1,3}${ANYWORD}){0,2})`, 'gu'),
+    re: new RegExp(`\\b((?:${ci('my')}\\s{1,3}${ci('name')}\\s{0,3}(?:${ci('is')}|'s|’s)|${ci('name')}\\s{0,3}:|${ci('i')}\\s{1,3}${ci('am')}\\s{1,3}${ci('called')}|${ci('i')}['’]?${ci('m')}\\s{1,3}${ci('called')}|${ci('call')}\\s{1,3}${ci('me')}(?=\\s{1,3}\\p{Lu}))\\s{1,3})(${ANYWORD}(?:[ \\t]{1,3}${ANYWORD}){0,2})`, 'gu'),
     strict: false,
   },
   // "I'm John Smith", "I am Priya" (Capitalised, not a common word)
-  { re: new RegExp(`(?<![\\p{L}\\p{N}])(?<keep>(?:[Ii]['’]?[Mm]|[Ii]\\s{1,3}[Aa][Mm])\\s{1,3})(?<words>${CAPS})`, 'gu'), strict: true },
+  { re: new RegExp(`(?<![\\p{L}\\p{N}])((?:[Ii]['’]?[Mm]|[Ii]\\s{1,3}[Aa][Mm])\\s{1,3})(${CAPS})`, 'gu'), strict: true },
   // Sign-offs: "Regards, Jane Doe", "Thanks, Sarah", "Cheers Tom"
-  { re: new RegExp(`(?<![\\p{L}\\p{N}])(?<keep>(?:${SIGN_OFF})(?:\\s{0,3}[,:\\-–—]\\s{0,3}|\\s{0,3}\\n\\s{0,3}|[ \\t]{1,3}))(?<words>${CAPS})`, 'gu'), strict: true },
+  { re: new RegExp(`(?<![\\p{L}\\p{N}])((?:${SIGN_OFF})(?:\\s{0,3}[,:\\-–—]\\s{0,3}|\\s{0,3}\\n\\s{0,3}|[ \\t]{1,3}))(${CAPS})`, 'gu'), strict: true },
   // "Best, Ann", "Love,\nMo" (only with a comma or line break: "best Physio" stays)
-  { re: new RegExp(`(?<![\\p{L}\\p{N}])(?<keep>(?:${ci('best')}|${ci('love')}|${ci('ta')})(?:\\s{0,3},\\s{0,3}|\\s{0,3}\\n\\s{0,3}))(?<words>${CAPS})`, 'gu'), strict: true },
+  { re: new RegExp(`(?<![\\p{L}\\p{N}])((?:${ci('best')}|${ci('love')}|${ci('ta')})(?:\\s{0,3},\\s{0,3}|\\s{0,3}\\n\\s{0,3}))(${CAPS})`, 'gu'), strict: true },
   // Titles: "Mr Smith", "Dr. Priya Patel", "Mrs Jones" (the title stays)
-  { re: new RegExp(`(?<![\\p{L}\\p{N}])(?<keep>(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\\.?[ \\t]{1,3})(?<words>${CAPS})`, 'gu'), strict: true },
+  { re: new RegExp(`(?<![\\p{L}\\p{N}])((?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\\.?[ \\t]{1,3})(${CAPS})`, 'gu'), strict: true },
 ];
 
 /**
@@ -126,27 +126,27 @@ const RULES: NameRule[] = [
  */
 function applyRule(text: string, { re, strict }: NameRule): string {
   re.lastIndex = 0;
-  const out: string[] = [];
+  let out = '';
   let pos = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const { keep = '', words = '', tail } = m.groups ?? {};
+    const keep = m[1] ?? '';
+    const words = m[2] ?? '';
+    const tail = m[3];
     const taken = takenLength(words, strict);
     const start = m.index + keep.length;
     if (taken === 0 || (tail !== undefined && taken !== words.length)) {
       re.lastIndex = m.index + Math.max(1, keep.length);
       continue;
     }
-    out.push(text.slice(pos, start), '[name]');
+    out += `${text.slice(pos, start)}[name]`;
     pos = start + taken;
     if (tail !== undefined) {
-      out.push(tail);
+      out += tail;
       pos += tail.length;
     }
     re.lastIndex = pos;
   }
-  if (pos === 0) return text;
-  out.push(text.slice(pos));
-  return out.join('');
+  return pos === 0 ? text : out + text.slice(pos);
 }
 
 /** Replaces names (after cues, or Capitalised after "I'm", sign-offs and titles) with [name]. */
