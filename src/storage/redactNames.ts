@@ -104,13 +104,13 @@ const RULES: NameRule[] = [
     re: new RegExp(`\\b(${ci('this')}\\s{1,3}${ci('is')}\\s{1,3})((?:[^\\s.,!?;:()\\[\\]]{1,40}\\s{1,3}){0,2}[^\\s.,!?;:()\\[\\]]{1,40})(\\s{1,3}(?:${ci('speaking')}|${ci('calling')}|${ci('here')}))\\b`, 'gu'),
     strict: true,
   },
-  // "my name is sarah", "name: John Smith", "I'm called Bob", "call me Bob"
+  // "my name is sarah", "name: John Smith", "I'm called Bob"
   {
-    re: new RegExp(`\\b((?:${ci('my')}\\s{1,3}${ci('name')}\\s{0,3}(?:${ci('is')}|'s|’s)|${ci('name')}\\s{0,3}:|${ci('i')}\\s{1,3}${ci('am')}\\s{1,3}${ci('called')}|${ci('i')}['’]?${ci('m')}\\s{1,3}${ci('called')}|${ci('call')}\\s{1,3}${ci('me')}(?=\\s{1,3}\\p{Lu}))\\s{1,3})(${ANYWORD}(?:[ \\t]{1,3}${ANYWORD}){0,2})`, 'gu'),
+    re: new RegExp(`\\b((?:${ci('my')}\\s{1,3}${ci('name')}\\s{0,3}(?:${ci('is')}|'s|’s)|${ci('name')}\\s{0,3}:|${ci('i')}\\s{1,3}${ci('am')}\\s{1,3}${ci('called')}|${ci('i')}['’]?${ci('m')}\\s{1,3}${ci('called')})\\s{1,3})(${ANYWORD}(?:[ \\t]{1,3}${ANYWORD}){0,2})`, 'gu'),
     strict: false,
   },
-  // "I'm John Smith", "I am Priya" (Capitalised, not a common word)
-  { re: new RegExp(`(?<![\\p{L}\\p{N}])((?:[Ii]['’]?[Mm]|[Ii]\\s{1,3}[Aa][Mm])\\s{1,3})(${CAPS})`, 'gu'), strict: true },
+  // "I'm John Smith", "I am Priya", "call me Bob" (Capitalised, not a common word: "call me Tomorrow" stays)
+  { re: new RegExp(`(?<![\\p{L}\\p{N}])((?:[Ii]['’]?[Mm]|[Ii]\\s{1,3}[Aa][Mm]|${ci('call')}\\s{1,3}${ci('me')})\\s{1,3})(${CAPS})`, 'gu'), strict: true },
   // Sign-offs: "Regards, Jane Doe", "Thanks, Sarah", "Cheers Tom"
   { re: new RegExp(`(?<![\\p{L}\\p{N}])((?:${SIGN_OFF})(?:\\s{0,3}[,:\\-–—]\\s{0,3}|\\s{0,3}\\n\\s{0,3}|[ \\t]{1,3}))(${CAPS})`, 'gu'), strict: true },
   // "Best, Ann", "Love,\nMo" (only with a comma or line break: "best Physio" stays)
