@@ -1,5 +1,21 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { parse } from 'yaml';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { redact, redactDeep } from '../src/storage/redact';
+import { redact, redactDeep, safeId } from '../src/storage/redact';
+
+const PLACEHOLDER = z.enum(['[email]', '[phone]', '[postcode]', '[zip]', '[name]', '[dob]', '[id]', '[address]']);
+const Table = z.object({
+  pii: z.array(
+    z.object({ text: z.string().min(1), out: z.string().optional(), gone: z.array(z.string().min(1)).optional(), has: z.array(PLACEHOLDER).optional() }).strict()
+      .refine((c) => c.out !== undefined || (c.gone?.length ?? 0) > 0, { message: 'a PII case needs `out` or `gone`' }),
+  ).min(110),
+  clean: z.array(z.string().min(1)).min(110),
+});
+const tableFile = path.join(__dirname, 'data', 'pii-cases.yaml');
+const table = Table.parse(parse(fs.readFileSync(tableFile, 'utf8')));
 
 const cases: Record<string, [string, string][]> = {
   email: [
@@ -82,5 +98,89 @@ describe('redact', () => {
 
   it('handles empty input', () => {
     expect(redact('')).toBe('');
+  });
+
+  it('redacts object keys too, keeping keys that collide apart and "__proto__" an ordinary key', () => {
+    const input = JSON.parse('{"jane@example.com": "a", "ann@example.com": {"07700 900123": 1}, "__proto__": {"x": "555-123-4567"}, "ok": 2}') as unknown;
+    const out = redactDeep(input) as Record<string, unknown>;
+    expect(JSON.stringify(out)).toBe('{"[email]":"a","[email] 2":{"[phone]":1},"__proto__":{"x":"[phone]"},"ok":2}');
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+});
+
+describe('redaction table (tests/data/pii-cases.yaml)', () => {
+  it.each(table.pii.map((c) => [c.text, c] as const))('redacts %j', (_text, c) => {
+    const out = redact(c.text);
+    expect(out, 'nothing was redacted').not.toBe(c.text);
+    if (c.out !== undefined) expect(out).toBe(c.out);
+    for (const g of c.gone ?? []) expect(out, `"${g}" survived`).not.toContain(g);
+    for (const h of c.has ?? []) expect(out).toContain(h);
+    expect(redact(out), 'redacting twice changes nothing').toBe(out);
+  });
+
+  it.each(table.clean)('leaves %j unchanged', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('redaction cost and robustness', () => {
+  const SIZE = 256 * 1024;
+  const fill = (unit: string): string => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
+  const ADVERSARIAL = [
+    '1', '1 ', '1-', '1.', '1 1', '(1) ', '(0)', '+1', '  1', '1/1/', '@', 'a@a.a', 'a.a@', 'a@', 'a.', '_', 'a_', '%', "a'", 'é@é.é ',
+    ' ', '-', ' - ', '\n', 'a ', 'Aa ', "I'm Aa ", 'Dr Aa ', 'Thanks, Aa ', 'my name is ', 'my name is a ', 'this is ', 'call me ',
+    ' dot ', 'a at ', 'aa [at] aa ', 'aa (dot) ', 'NHS ', 'MRN 1', 'hospital number 1 ', 'born ', 'born 1 ', 'dob ', '1985-',
+    '12 ', '12 Aa ', '12 Aa Aa Aa ', '12 baker ', 'flat 1 ', '[address] ', 'SW1A ', 'GIR ', 'AB1 ', '1st ',
+  ];
+
+  it('redacts 256 KB of adversarial text well under a second, whatever its shape', () => {
+    const mixed = ADVERSARIAL.map((u) => u.repeat(Math.ceil(4096 / u.length))).join('').repeat(2).slice(0, SIZE);
+    for (const text of [mixed, ...ADVERSARIAL.map(fill)]) {
+      const started = performance.now();
+      redact(text);
+      const ms = performance.now() - started;
+      expect(ms, `${JSON.stringify(text.slice(0, 12))}… took ${ms.toFixed(0)} ms`).toBeLessThan(500);
+    }
+  });
+
+  it('redacts personal details at the very end of a long message (nothing is left unscanned)', () => {
+    const text = `${'my calf hurts when I walk. '.repeat(10_000)}call 07700 900123 or jane@example.com`;
+    const out = redact(text);
+    expect(out.endsWith('call [phone] or [email]')).toBe(true);
+    expect(out).not.toContain('07700');
+  });
+
+  const FRAGMENTS = [
+    'john', 'John', 'Smith', ' dot ', ' at ', '(at)', '[dot]', '@', '.', 'gmail', 'com', 'uk', ' ', ', ', '\n', '-', '(', ')', '+', '0', '1', '7',
+    '12', '07700', '900123', 'SW1A', '1AA', 'B33', '8TH', 'GIR 0AA', "I'm ", 'Thanks', 'Regards', 'Dr ', 'my name is ', 'born ', 'March', '1985',
+    'DOB', '/', '12 ', 'baker', 'street', 'flat', 'NHS', 'number', 'MRN', 'AB', '123456', 'C', 'the', '[email]', '[name]', 'é', 'here', 'CA', '90210',
+  ];
+  const piiLike = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 16 }).map((parts) => parts.join(''));
+
+  it('never throws and is idempotent, on arbitrary strings and on PII-like ones', () => {
+    for (const arb of [fc.string({ maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 40 }), piiLike]) {
+      fc.assert(fc.property(arb, (s) => {
+        const once = redact(s);
+        expect(typeof once).toBe('string');
+        expect(redact(once)).toBe(once);
+      }), { numRuns: 3000 });
+    }
+  });
+});
+
+describe('safeId', () => {
+  it('keeps ids without personal details as they are', () => {
+    for (const id of ['8a9f2c1e-4b7d-4e2a-9c3f-426614174000', 'Kq3xY8bZ1mN7pL2vR5tW0s', 'a:1xYz|livechat', 'emulator-conv-1', '19:abc@thread.tacv2'.replace('@', '-')]) {
+      expect(safeId(id)).toBe(id);
+    }
+  });
+
+  it('redacts personal details in an id but keeps different ids different, and is idempotent', () => {
+    const a = safeId('conv|jane@example.com');
+    const b = safeId('conv|ann@example.com');
+    expect(a).toMatch(/^conv\|\[email\]\[~[a-p]{12}\]$/);
+    expect(b).not.toBe(a);
+    expect(safeId(a)).toBe(a);
+    expect(safeId('tel:+447700900123|0000001')).not.toContain('7700900123');
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAdapter, TranscriptLoggerMiddleware, type Activity } from 'botbuilder';
 import { openDatabase, type Database } from '../src/storage';
 import { TranscriptMiddleware } from '../src/turn/2-transcript';
+import { safeId } from '../src/storage/redact';
 import { outsideTurnScope, runInTurnScope } from '../src/storage/concurrency';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 
@@ -188,6 +189,21 @@ function storageContract(open: Opener, opts: { atomicBatches: boolean }): void {
       expect(a!.text).toBe('I am [email], call [phone]');
       expect(a!.value).toEqual({ phone: '[phone]' });
       expect(a!.from.name).toBeUndefined();
+    });
+
+    it('stores a conversation id holding an e-mail address redacted, and still finds it by the original id', async () => {
+      const conv = 'pii|jane.doe@example.com';
+      await turn(db, conv, 'my calf hurts', 'calf_strain', 'none', undefined, 'piich');
+      const listed = (await db.transcripts.listTranscripts('piich')).items.map((t) => t.id);
+      expect(listed).toEqual([safeId(conv)]);
+      expect(listed[0]).toMatch(/^pii\|\[email\]\[~[a-p]{12}\]$/);
+      const acts = (await db.transcripts.getTranscriptActivities('piich', conv)).items;
+      expect(acts.map((a) => a.text)).toEqual(['my calf hurts', 'reply to calf_strain']);
+      expect(JSON.stringify(acts)).not.toContain('jane.doe');
+      // The console opens it by the listed id.
+      expect(await db.getConversation({ channel: 'piich', id: listed[0]! })).toMatchObject({ turnCount: 1 });
+      await db.transcripts.deleteTranscript('piich', conv);
+      expect((await db.transcripts.listTranscripts('piich')).items).toEqual([]);
     });
 
     it('works behind botbuilder TranscriptLoggerMiddleware and our TranscriptMiddleware', async () => {

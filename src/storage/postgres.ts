@@ -9,6 +9,7 @@ import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuild
 import type { Pool, PoolClient } from 'pg';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
+import { safeId } from './redact';
 import {
   clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
@@ -175,7 +176,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
     const after = continuationToken ? Number(decodeCursor(continuationToken, 1)[0]) : 0;
-    const params: Params = [channelId, conversationId, after];
+    const params: Params = [channelId, safeId(conversationId), after];
     let sql = 'SELECT seq, json FROM activities WHERE channel_id = $1 AND conversation_id = $2 AND seq > $3';
     if (startDate) {
       params.push(startDate);
@@ -209,7 +210,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
   }
 
   async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
-    await this.deleteConversation({ channel: channelId, id: conversationId });
+    await this.deleteConversation({ channel: channelId, id: safeId(conversationId) });
   }
 
   async listConversations(filter: ConversationFilter = {}, cursor?: string | null, limit?: number): Promise<ConversationPage> {

@@ -11,6 +11,7 @@ import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuild
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { migrateSqlite } from './migrate';
+import { safeId } from './redact';
 import {
   type ActivityRow, type ConversationDelta,
   clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
@@ -196,7 +197,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
     const after = continuationToken ? Number(decodeCursor(continuationToken, 1)[0]) : 0;
-    const params: Params = [channelId, conversationId, after];
+    const params: Params = [channelId, safeId(conversationId), after];
     let sql = 'SELECT seq, json FROM activities WHERE channel_id = ? AND conversation_id = ? AND seq > ?';
     if (startDate) {
       sql += ' AND ts >= ?';
@@ -230,7 +231,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
   }
 
   async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
-    this.deleteSync({ channel: channelId, id: conversationId });
+    this.deleteSync({ channel: channelId, id: safeId(conversationId) });
   }
 
   private deleteSync(ref: ConversationRef): boolean {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { URGENCY_LEVELS, urgencyRank, type Urgency } from '../domain/urgency';
-import { redact, redactDeep } from './redact';
+import { redact, redactDeep, safeId } from './redact';
 import { REVIEW_STATUSES, type ConversationFilter, type ConversationPage, type ConversationSummary, type ReviewPatch, type StoredActivity } from './types';
 
 export const TRANSCRIPT_PAGE_SIZE = 20;
@@ -61,12 +61,14 @@ function roleOf(a: Partial<Activity>): 'user' | 'bot' {
 /**
  * Redacts and normalises one activity. The original text never leaves this function:
  * text, speak, summary, value, attachments, entities (and a user's channelData) are
- * redacted, display names are dropped.
+ * redacted, display names are dropped, and ids (conversation, activity, reply-to, user
+ * and bot) are stored as `safeId` makes them (unchanged unless they hold personal details).
  */
 export function prepareActivity(activity: Partial<Activity>): ActivityRow {
   const channel = activity.channelId;
-  const conversationId = activity.conversation?.id;
-  if (!channel || !conversationId) throw new Error('Transcript: activity has no channelId or conversation.id');
+  const rawConversationId = activity.conversation?.id;
+  if (!channel || !rawConversationId) throw new Error('Transcript: activity has no channelId or conversation.id');
+  const conversationId = safeId(rawConversationId);
   const role = roleOf(activity);
   const ts = toDate(activity.timestamp);
   const copy = JSON.parse(JSON.stringify(activity)) as Record<string, unknown>;
@@ -74,10 +76,13 @@ export function prepareActivity(activity: Partial<Activity>): ActivityRow {
   for (const field of ['text', 'speak', 'summary']) if (typeof copy[field] === 'string') copy[field] = redact(copy[field] as string);
   for (const field of ['value', 'attachments', 'entities', 'suggestedActions']) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field]);
   if (role === 'user' && copy.channelData !== undefined) copy.channelData = redactDeep(copy.channelData);
-  for (const party of ['from', 'recipient']) {
+  for (const party of ['from', 'recipient', 'conversation']) {
     const p = copy[party] as Record<string, unknown> | undefined;
-    if (p && typeof p === 'object') delete p.name;
+    if (!p || typeof p !== 'object') continue;
+    delete p.name;
+    if (typeof p.id === 'string') p.id = safeId(p.id);
   }
+  for (const field of ['id', 'replyToId']) if (typeof copy[field] === 'string') copy[field] = safeId(copy[field] as string);
   if (copy.from && typeof copy.from === 'object') (copy.from as Record<string, unknown>).role = role;
   const cd = (activity.channelData ?? {}) as Record<string, unknown>;
   const intent = role === 'bot' && typeof cd.intent === 'string' ? cd.intent : null;
@@ -85,8 +90,8 @@ export function prepareActivity(activity: Partial<Activity>): ActivityRow {
   return {
     channel,
     conversationId,
-    activityId: typeof activity.id === 'string' && activity.id ? activity.id : null,
-    replyToId: typeof activity.replyToId === 'string' && activity.replyToId ? activity.replyToId : null,
+    activityId: typeof activity.id === 'string' && activity.id ? safeId(activity.id) : null,
+    replyToId: typeof activity.replyToId === 'string' && activity.replyToId ? safeId(activity.replyToId) : null,
     ts,
     role,
     type: activity.type ?? 'message',
