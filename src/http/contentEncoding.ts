@@ -19,7 +19,11 @@ export function isIdentityEncoding(header: string | string[] | undefined): boole
 }
 
 export function rejectContentEncoding(req: Request, res: Response, next: (err?: false) => void): void {
-  if (isIdentityEncoding(req.headers['content-encoding'])) return next();
+  if (isIdentityEncoding(req.headers['content-encoding'])) {
+    // restify's reader refuses any declared encoding but gzip, `identity` included.
+    delete req.headers['content-encoding'];
+    return next();
+  }
   res.setHeader('Accept-Encoding', 'identity');
   // The unread body is not wanted: close the connection after the answer instead of draining it.
   res.setHeader('Connection', 'close');
