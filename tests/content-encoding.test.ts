@@ -82,7 +82,8 @@ describe('Content-Encoding on every body-reading route (real server process)', (
   });
 
   it('identity (or no Content-Encoding) still works', async () => {
-    for (const headers of [{}, { 'content-encoding': 'identity' }, { 'content-encoding': 'Identity' }, { 'content-encoding': ' , ' }]) {
+    const variants: Record<string, string>[] = [{}, { 'content-encoding': 'identity' }, { 'content-encoding': 'Identity' }, { 'content-encoding': ' , ' }];
+    for (const headers of variants) {
       const answer = await rawPost(s.port, '/api/messages', { 'content-type': 'application/json', ...headers }, Buffer.from(activity));
       expect(answer.status, answer.body).toBe(200);
       expect(JSON.parse(answer.body)).toMatchObject({ activities: expect.any(Array) });

@@ -220,8 +220,10 @@ export function validateActivity(body: unknown): ValidationResult {
     return { ok: false, status: 400, field: 'body', message: 'the request body must be a JSON object (an activity)' };
   }
   // Iterative, before anything recursive (zod included) walks the body.
-  const tooDeep = jsonBoundsProblem(body, MAX_BODY_DEPTH, Infinity);
-  if (tooDeep) return { ok: false, status: 400, field: 'body', message: `body ${tooDeep}` };
+  for (const [key, value] of Object.entries(body)) {
+    const tooDeep = jsonBoundsProblem(value, MAX_BODY_DEPTH - 1, Infinity);
+    if (tooDeep) return { ok: false, status: 400, field: key, message: `${key} ${tooDeep}` };
+  }
   const parsed = activitySchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -13,6 +13,7 @@
  * back to an in-memory one (its "insurance"), and any other error allows the request
  * and is logged.
  */
+import { createHash } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Request, RequestHandler, Response } from 'restify';
 import { silentLogger, type Logger } from '../logger';
@@ -47,25 +48,54 @@ export interface RateLimiterOptions {
 
 export const RATE_LIMIT_TABLE = 'rate_limits';
 
-export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+/** Keys longer than this are hashed (the shared table's key column holds 255 characters). */
+const MAX_KEY_CHARS = 160;
+
+function storedKey(key: string): string {
+  return key.length > MAX_KEY_CHARS ? `sha256:${createHash('sha256').update(key).digest('hex')}` : key;
+}
+
+type Pool = Extract<RawHandle, { kind: 'postgres' }>['pool'];
+const tables = new WeakMap<Pool, Promise<void>>();
+
+/** Creates the shared table once per pool (several limiters creating it at once would race). */
+function ensureTable(raw: Extract<RawHandle, { kind: 'postgres' }>): Promise<void> {
+  let created = tables.get(raw.pool);
+  if (!created) {
+    const table = raw.schema ? `"${raw.schema.replace(/"/g, '""')}"."${RATE_LIMIT_TABLE}"` : `"${RATE_LIMIT_TABLE}"`;
+    created = raw.pool
+      .query(`CREATE TABLE IF NOT EXISTS ${table} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`)
+      .then(() => undefined);
+    tables.set(raw.pool, created);
+    created.catch(() => tables.delete(raw.pool));
+  }
+  return created;
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { ready: Promise<void> } {
   const { name, points, durationSec } = options;
   const logger = options.logger ?? silentLogger;
   const memory = new RateLimiterMemory({ keyPrefix: name, points, duration: durationSec });
+  // In memory until the shared table is there (a few milliseconds after start-up).
   let backend: RateLimiterAbstract = memory;
-  if (options.raw?.kind === 'postgres') {
-    backend = new RateLimiterPostgres(
-      {
-        storeClient: options.raw.pool,
-        tableName: RATE_LIMIT_TABLE,
-        ...(options.raw.schema ? { schemaName: options.raw.schema } : {}),
-        keyPrefix: name,
-        points,
-        duration: durationSec,
-        clearExpiredByTimeout: false,
-        insuranceLimiter: memory,
+  let ready = Promise.resolve();
+  const raw = options.raw;
+  if (raw?.kind === 'postgres') {
+    ready = ensureTable(raw).then(
+      () => {
+        backend = new RateLimiterPostgres({
+          storeClient: raw.pool,
+          tableName: RATE_LIMIT_TABLE,
+          ...(raw.schema ? { schemaName: raw.schema } : {}),
+          tableCreated: true,
+          keyPrefix: name,
+          points,
+          duration: durationSec,
+          insuranceLimiter: memory,
+        });
       },
-      (err?: unknown) => {
-        if (err) logger.warn({ limiter: name, err: err instanceof Error ? err.message : String(err) }, 'rate limits: shared table unavailable, counting in memory');
+      (err: unknown) => {
+        logger.warn({ limiter: name, err: err instanceof Error ? err.message : String(err) }, 'rate limits: shared table unavailable, counting in memory');
       },
     );
   }
@@ -73,9 +103,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     name,
     points,
     durationSec,
+    ready,
     async consume(key: string): Promise<LimitDecision> {
       try {
-        await backend.consume(key, 1);
+        await backend.consume(storedKey(key), 1);
         return { allowed: true, retryAfterSec: 0 };
       } catch (res) {
         if (res instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };

@@ -134,7 +134,10 @@ export function withTranscriptDefaults(activity: Partial<Activity>, role: 'user'
   const copy: Partial<Activity> & { clientTimestamp?: string } = { ...activity, from: { ...(activity.from ?? { id: role }), role } as Activity['from'] };
   if (!copy.id) copy.id = id || `g_${randomUUID()}`;
   const claimed: unknown = activity.timestamp;
-  if (typeof claimed === 'string' && claimed) copy.clientTimestamp = claimed.slice(0, 64);
+  if (role === 'user' && claimed) {
+    const iso = claimed instanceof Date ? (Number.isNaN(claimed.getTime()) ? '' : claimed.toISOString()) : String(claimed).slice(0, 64);
+    if (iso) copy.clientTimestamp = iso;
+  }
   copy.timestamp = new Date();
   return copy;
 }
