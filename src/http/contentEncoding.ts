@@ -25,8 +25,6 @@ export function rejectContentEncoding(req: Request, res: Response, next: (err?: 
     return next();
   }
   res.setHeader('Accept-Encoding', 'identity');
-  // The unread body is not wanted: close the connection after the answer instead of draining it.
-  res.setHeader('Connection', 'close');
   sendError(res, 415, 'unsupported_content_encoding', 'Compressed request bodies are not accepted: send the JSON uncompressed (no Content-Encoding).', 'content-encoding');
   return next(false);
 }
