@@ -2,11 +2,15 @@
  * npm run fuzz -- [--runs N] [--seconds S] [--seed X] [--concurrency C]
  *
  * The long fuzz run: the full service (real triage, NLU and dialogs, in-memory storage)
- * in this process on 127.0.0.1, bombarded with generated /api/messages requests
- * (tests/fuzzArbitraries.ts) until N requests (default 50,000) or S seconds (default 300),
- * whichever comes first. A progress line while running; a summary at the end. Exit code 1
- * if any answer broke the rules (a 5xx, a non-JSON body, an error without
- * `{ error: { code, message } }`), or if the service no longer works afterwards.
+ * in this process on 127.0.0.1 only, bombarded with generated requests until N requests
+ * (default 50,000) or S seconds (default 300), whichever comes first: half are hostile
+ * /api/messages activities (tests/fuzzArbitraries.ts), half go to EVERY public route —
+ * Direct Line, Web Chat, staff API and console, health, static files — with odd methods,
+ * content encodings (gzip, deflate, br, lists, unknown, invalid bodies, a 200 MB gzip
+ * bomb), deep JSON, oversized bodies and wrong field types (tests/fuzzRoutes.ts).
+ * A progress line every second; a summary at the end. Exit code 1 if any answer broke the
+ * rules (a 5xx, a non-JSON API error, an error without `{ error: { code, message } }`),
+ * if a request got no answer, or if the service no longer works afterwards.
  * Replay a failure with the printed --seed; add it to tests/data/fuzz-regressions.json.
  */
 import fc from 'fast-check';
@@ -14,6 +18,9 @@ import { testConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
 import { startService } from '../src/service';
 import { checkResult, describeCase, fuzzCaseArbitrary, sendCase, type FuzzCase } from '../tests/fuzzArbitraries';
+import { checkRouteResult, describeRouteCase, directLineContext, routeCaseArbitrary, sendRouteCase, type RouteCase } from '../tests/fuzzRoutes';
+
+type AnyCase = { route: false; c: FuzzCase } | { route: true; c: RouteCase };
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,7 +39,12 @@ const seed = arg('seed', Math.floor(Math.random() * 2 ** 31));
 const concurrency = Math.max(1, Math.min(arg('concurrency', 4), 32));
 
 async function main(): Promise<void> {
-  const service = await startService(testConfig({ PORT: '0', HOST: '127.0.0.1' }), silentLogger);
+  // Loopback only; limits high enough that cases reach the handlers instead of a 429.
+  const service = await startService(testConfig({
+    PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_MESSAGES: '10000', RATE_LIMIT_ADDRESS_PER_MINUTE: '1000000',
+    RATE_LIMIT_CONVERSATION_PER_MINUTE: '1000000', RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: '1000000',
+  }), silentLogger);
+  const ctx = await directLineContext(service.url);
   const deadline = Date.now() + seconds * 1000;
   const started = Date.now();
   const byStatus = new Map<number, number>();
@@ -50,20 +62,35 @@ async function main(): Promise<void> {
   try {
     while (done < runs && Date.now() < deadline) {
       const size = Math.min(1000, runs - done);
-      const cases = fc.sample(fuzzCaseArbitrary(`${service.url}/fake-channel/`), { numRuns: size, seed: seed + batch++ });
+      const cases: AnyCase[] = fc.sample(
+        fc.oneof(
+          fuzzCaseArbitrary(`${service.url}/fake-channel/`).map((c): AnyCase => ({ route: false, c })),
+          routeCaseArbitrary.map((c): AnyCase => ({ route: true, c })),
+        ),
+        { numRuns: size, seed: seed + batch++ },
+      );
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < cases.length && Date.now() < deadline) {
-          const c: FuzzCase = cases[next++];
-          byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + 1);
+          const item = cases[next++];
+          const tally = (k: string) => byKind.set(k, (byKind.get(k) ?? 0) + 1);
+          if (item.route) {
+            const [method, path, ...rest] = item.c.kind.split(' ');
+            const encoding = rest.join(' ');
+            tally(`route ${path}`);
+            tally(`method ${method}`);
+            tally(encoding.startsWith('encoding:') ? encoding.replace(/^encoding:/, 'content-encoding ') : 'content-encoding none');
+          } else tally(`/api/messages ${item.c.kind}`);
+          const described = item.route ? describeRouteCase(item.c) : describeCase(item.c);
           try {
-            const r = await sendCase(service.url, c);
+            const r = item.route ? await sendRouteCase(ctx, item.c) : await sendCase(service.url, item.c);
             byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
-            const problem = checkResult(c, r);
-            if (problem && failures.length < 1000) failures.push(`${problem}\n    case: ${describeCase(c)}\n    answer: ${r.body.slice(0, 200)}`);
+            const problem = item.route ? checkRouteResult(item.c, { ...r, contentType: '' }) : checkResult(item.c, r);
+            if (problem && failures.length < 1000) failures.push(`${problem}\n    case: ${described}\n    answer: ${r.body.slice(0, 200)}`);
           } catch (error) {
             transportErrors++;
-            if (failures.length < 1000) failures.push(`transport error ${(error as Error).message}\n    case: ${describeCase(c)}`);
+            const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+            if (failures.length < 1000) failures.push(`transport error ${(error as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}\n    case: ${described}`);
           }
           done++;
         }
@@ -89,13 +116,15 @@ async function main(): Promise<void> {
   if (hello.status !== 200 || !hello.body.activities?.length) after.push(`a normal message got ${hello.status} with ${hello.body.activities?.length ?? 0} replies`);
   const flag = await post('I think I have a blood clot in my calf');
   if (flag.body.activities?.[0]?.channelData?.urgency === 'none' || !flag.body.activities?.length) after.push('a red flag no longer escalates');
+  const poll = await fetch(`${service.url}/v3/directline/conversations/${ctx.conversationId}/activities`, { headers: { authorization: `Bearer ${ctx.token}` } });
+  if (poll.status !== 200) after.push(`the fuzzed Direct Line conversation polls ${poll.status}`);
   const ready = await fetch(`${service.url}/readyz`);
   if (ready.status !== 200) after.push(`/readyz is ${ready.status}`);
   await service.stop();
 
   const elapsed = (Date.now() - started) / 1000;
   const statuses = [...byStatus.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
-  const kinds = [...byKind.entries()].map(([k, n]) => `${k}×${n}`).join(' ');
+  const kinds = [...byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}×${n}`).join('\n              ');
   process.stdout.write(
     [
       '',

@@ -63,6 +63,19 @@ export const configSchema = z.object({
   // Abuse limits
   RATE_LIMIT_MESSAGES: int(20, 1, 10_000),
   RATE_LIMIT_WINDOW_SECONDS: int(10, 1, 3600),
+  // Hard ceilings per minute (429 with Retry-After), shared between instances through the
+  // PostgreSQL table rate_limits when DATABASE_URL is PostgreSQL, in memory otherwise.
+  // Per client address: Direct Line posts, and /api/messages when the bot runs without
+  // MicrosoftAppId (with it, every request comes from the Bot Framework service's addresses).
+  RATE_LIMIT_ADDRESS_PER_MINUTE: int(120, 1, 1_000_000),
+  // Per conversation, on /api/messages and Direct Line (above RATE_LIMIT_MESSAGES' polite reply).
+  RATE_LIMIT_CONVERSATION_PER_MINUTE: int(60, 1, 1_000_000),
+  // New web chat conversations (Direct Line tokens) per client address.
+  RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: int(30, 1, 1_000_000),
+  // Self-hosted Direct Line memory: all conversations together, one conversation, one poll.
+  DIRECT_LINE_MAX_MB: int(64, 1, 65_536),
+  DIRECT_LINE_CONVERSATION_MAX_KB: int(1024, 16, 1_048_576),
+  DIRECT_LINE_POLL_MAX_KB: int(512, 16, 1_048_576),
   // Behind one reverse proxy (e.g. Azure App Service): take the client address from X-Forwarded-For
   TRUST_PROXY: bool(false),
 

@@ -8,7 +8,8 @@ import type { Logger } from './logger';
 import type { CalfBot } from './turn/6-dialogs';
 import type { CalfAdapter } from './adapter';
 import { sendJson } from './http/respond';
-import { handleMessages, errorBody, rejectMultipart } from './http/messages';
+import { handleMessages, errorBody, rejectMultipart, type MessageLimits } from './http/messages';
+import { rejectContentEncoding } from './http/contentEncoding';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -25,6 +26,8 @@ export interface ServerDeps {
   logger: Logger;
   readiness: Readiness;
   routes?: RouteModule[];
+  /** Per-address and per-conversation ceilings on /api/messages (none when absent). */
+  limits?: MessageLimits;
 }
 
 export interface BotServer {
@@ -42,6 +45,8 @@ export function createServer(deps: ServerDeps): BotServer {
   server.use(restify.plugins.queryParser({ mapParams: false }));
   // restify's multipart parser writes uploads to the temp directory and never deletes them.
   server.use(rejectMultipart);
+  // Before the body parser: restify's gunzip has no error handler and limits compressed bytes.
+  server.use(rejectContentEncoding);
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: false }));
 
   // Authenticate (Bot Framework JWT when MicrosoftAppId is set) → validate (400 naming the
@@ -49,7 +54,7 @@ export function createServer(deps: ServerDeps): BotServer {
   server.post('/api/messages', async (req: Request, res: Response) => {
     inFlight++;
     try {
-      await handleMessages(req, res, { adapter, logger, logic: (context) => bot.run(context) });
+      await handleMessages(req, res, { adapter, logger, logic: (context) => bot.run(context), limits: deps.limits });
     } finally {
       inFlight--;
       if (inFlight === 0) idle?.();

@@ -13,6 +13,7 @@ import { createBotApp, type BotApp, type BotAppDeps } from './turn/pipeline';
 import { createServer, type RouteModule } from './server';
 import { staffRoutes } from './staff';
 import { channelRoutes } from './channels';
+import { createServiceLimits } from './http/limits';
 
 export interface Service {
   app: BotApp;
@@ -34,13 +35,15 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const adapter = createAdapter(config, logger);
   app.attach(adapter);
 
-  const routes: RouteModule[] = [staffRoutes({ config, db, logger }), channelRoutes({ app, config, logger })];
+  const limits = createServiceLimits(config, db.raw, logger);
+  const routes: RouteModule[] = [staffRoutes({ config, db, logger }), channelRoutes({ app, config, logger, limits })];
 
   const { server, drain } = createServer({
     adapter,
     bot: app.bot,
     logger,
     routes,
+    limits,
     readiness: async () => {
       const storage = await db.ping().then(() => true, () => false);
       return { ready: storage, checks: { storage, languageModel: true } };

@@ -1,7 +1,9 @@
 /**
- * Property-based fuzzing of POST /api/messages over loopback: ≥ 5,000 generated requests
- * per run (FUZZ_RUNS to change, FUZZ_SEED to replay). Every answer is 2xx or 4xx with a
- * JSON body (4xx: `{ error: { code, message } }`); afterwards the server still serves a
+ * Property-based fuzzing over loopback, kept small for `npm test` (a few hundred cases;
+ * `npm run fuzz` runs thousands): POST /api/messages (FUZZ_RUNS, default 300) and every
+ * public route with odd methods, content encodings, depth, sizes and field types
+ * (FUZZ_ROUTE_RUNS, default 300; FUZZ_SEED to replay). Every answer is 2xx or 4xx
+ * (never 5xx) with a JSON error body on APIs; afterwards the server still serves a
  * normal conversation, still escalates a red flag, and /readyz is still 200.
  * Fixed regression cases for what fuzzing found live in tests/data/fuzz-regressions.json.
  */
@@ -11,8 +13,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResult, describeCase, fuzzCaseArbitrary, sendCase, type FuzzCase } from './fuzzArbitraries';
 import { ESCALATION_TEXT, startHarness, type Harness } from './securityHarness';
+import { checkRouteResult, describeRouteCase, directLineContext, routeCaseArbitrary, sendRouteCase, type RouteCase } from './fuzzRoutes';
+import { startTestService } from './helpers/service';
+import { EchoDialog, freePort } from './staffHarness';
+import type { Service } from '../src/service';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 5000);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+const ROUTE_RUNS = Number(process.env.FUZZ_ROUTE_RUNS ?? 300);
 
 interface Regression {
   name: string;
@@ -90,3 +97,43 @@ describe('fuzzing /api/messages', () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('fuzzing every public route (methods, encodings, depth, size, field types)', () => {
+  let service: Service;
+  beforeAll(async () => {
+    // Limits high enough that the cases reach the handlers instead of meeting a 429.
+    service = await startTestService({
+      PORT: await freePort(), RATE_LIMIT_MESSAGES: '10000', RATE_LIMIT_ADDRESS_PER_MINUTE: '1000000',
+      RATE_LIMIT_CONVERSATION_PER_MINUTE: '1000000', RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: '1000000',
+    }, { overrides: { dialog: new EchoDialog() } });
+  });
+  afterAll(async () => service?.stop());
+
+  it(`answers ${ROUTE_RUNS} generated requests with no 5xx and keeps working`, { timeout: 240_000 }, async () => {
+    const ctx = await directLineContext(service.url);
+    const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(routeCaseArbitrary, async (c: RouteCase) => {
+        const res = await sendRouteCase(ctx, c);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const problem = checkRouteResult(c, res);
+        if (problem) throw new Error(`${problem}\n  case: ${describeRouteCase(c)}\n  answer: ${res.body.slice(0, 300)}\n  replay: FUZZ_SEED=${seed}`);
+      }),
+      { numRuns: ROUTE_RUNS, seed },
+    );
+    expect([...statuses.keys()].filter((s) => s >= 500 && s !== 501)).toEqual([]);
+    // The Direct Line conversation the cases posted into still polls, and a new one works.
+    const poll = await fetch(`${service.url}/v3/directline/conversations/${ctx.conversationId}/activities`, { headers: { authorization: `Bearer ${ctx.token}` } });
+    expect(poll.status).toBe(200);
+    const res = await postActivityJson(service.url, normal('hello after the route storm', 'fz-routes-after'));
+    expect(res.status).toBe(200);
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+  });
+});
+
+async function postActivityJson(url: string, activity: Record<string, unknown>): Promise<{ status: number }> {
+  const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  await res.text();
+  return { status: res.status };
+}

@@ -6,16 +6,24 @@
  * (sticky sessions), and a restart ends open conversations. For scale-out use Azure
  * Bot Service's Direct Line (DIRECT_LINE_SECRET) instead.
  *
- * Bounded: each conversation keeps its last `maxActivities` activities; a conversation
- * idle for `idleMs` is dropped; at most `maxConversations` are kept (the longest idle go first).
+ * Bounded by count AND by bytes: each conversation keeps its last `maxActivities`
+ * activities and at most `maxConversationBytes` of them (its oldest go first); all
+ * conversations together hold at most `maxTotalBytes` (the longest idle conversations
+ * are evicted first); a conversation idle for `idleMs` is dropped; at most
+ * `maxConversations` are kept. One poll answers at most `maxPollBytes` of activities
+ * (always at least one); its watermark then points at the last one sent, so the next
+ * poll continues from there.
  */
 import type { Activity } from 'botbuilder';
+import { measureJson } from '../http/jsonLimits';
 
 export interface StoredConversation {
   id: string;
   userId: string;
   /** Activities with their sequence number; the watermark is the last sequence number read. */
-  activities: { seq: number; activity: Partial<Activity> }[];
+  activities: { seq: number; activity: Partial<Activity>; bytes: number }[];
+  /** Approximate JSON size of the activities kept. */
+  bytes: number;
   nextSeq: number;
   lastUsed: number;
   /** Turns of one conversation run one at a time, in the order they arrived. */
@@ -26,7 +34,22 @@ export interface ConversationStoreOptions {
   maxActivities?: number;
   idleMs?: number;
   maxConversations?: number;
+  /** All conversations together (default 64 MB). */
+  maxTotalBytes?: number;
+  /** One conversation (default 1 MB). */
+  maxConversationBytes?: number;
+  /** One poll answer (default 512 KB). */
+  maxPollBytes?: number;
   now?: () => number;
+}
+
+/** Serialised size of an activity (an estimate if it cannot be serialised). */
+function sizeOf(activity: Partial<Activity>): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(activity) ?? '');
+  } catch {
+    return measureJson(activity).bytes;
+  }
 }
 
 export class ConversationStore {
@@ -34,6 +57,10 @@ export class ConversationStore {
   readonly maxActivities: number;
   readonly idleMs: number;
   readonly maxConversations: number;
+  readonly maxTotalBytes: number;
+  readonly maxConversationBytes: number;
+  readonly maxPollBytes: number;
+  private totalBytes = 0;
   private readonly now: () => number;
   private sweeper?: NodeJS.Timeout;
 
@@ -41,6 +68,9 @@ export class ConversationStore {
     this.maxActivities = options.maxActivities ?? 500;
     this.idleMs = options.idleMs ?? 60 * 60 * 1000;
     this.maxConversations = options.maxConversations ?? 10_000;
+    this.maxTotalBytes = options.maxTotalBytes ?? 64 * 1024 * 1024;
+    this.maxConversationBytes = options.maxConversationBytes ?? 1024 * 1024;
+    this.maxPollBytes = options.maxPollBytes ?? 512 * 1024;
     this.now = options.now ?? Date.now;
   }
 
@@ -59,11 +89,16 @@ export class ConversationStore {
     return this.conversations.size;
   }
 
+  /** Approximate bytes held by all conversations. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
   get(id: string): StoredConversation | undefined {
     const conv = this.conversations.get(id);
     if (!conv) return undefined;
     if (this.now() - conv.lastUsed > this.idleMs) {
-      this.conversations.delete(id);
+      this.drop(conv);
       return undefined;
     }
     conv.lastUsed = this.now();
@@ -75,7 +110,7 @@ export class ConversationStore {
     const existing = this.get(id);
     if (existing) return { conversation: existing, created: false };
     if (this.conversations.size >= this.maxConversations) this.evictOldest();
-    const conversation: StoredConversation = { id, userId, activities: [], nextSeq: 1, lastUsed: this.now(), queue: Promise.resolve() };
+    const conversation: StoredConversation = { id, userId, activities: [], bytes: 0, nextSeq: 1, lastUsed: this.now(), queue: Promise.resolve() };
     this.conversations.set(id, conversation);
     return { conversation, created: true };
   }
@@ -84,16 +119,35 @@ export class ConversationStore {
   append(conv: StoredConversation, activity: Partial<Activity>): string {
     const seq = conv.nextSeq++;
     activity.id ??= `${conv.id}|${String(seq).padStart(7, '0')}`;
-    conv.activities.push({ seq, activity });
-    if (conv.activities.length > this.maxActivities) conv.activities.splice(0, conv.activities.length - this.maxActivities);
+    const bytes = sizeOf(activity);
+    conv.activities.push({ seq, activity, bytes });
+    conv.bytes += bytes;
+    if (this.conversations.get(conv.id) === conv) this.totalBytes += bytes;
+    while (conv.activities.length > 1 && (conv.activities.length > this.maxActivities || conv.bytes > this.maxConversationBytes)) {
+      const dropped = conv.activities.shift()!;
+      this.shrink(conv, dropped.bytes);
+    }
     conv.lastUsed = this.now();
+    while (this.totalBytes > this.maxTotalBytes && this.conversations.size > 1) this.evictOldest(conv);
     return activity.id;
   }
 
   /** Activities after the watermark (all kept ones without a watermark) and the new watermark. */
   since(conv: StoredConversation, watermark: number | undefined): { activities: Partial<Activity>[]; watermark: string } {
     const after = watermark ?? 0;
-    const activities = conv.activities.filter((a) => a.seq > after).map((a) => a.activity);
+    const activities: Partial<Activity>[] = [];
+    let bytes = 0;
+    let last = after;
+    for (const a of conv.activities) {
+      if (a.seq <= after) continue;
+      if (activities.length > 0 && bytes + a.bytes > this.maxPollBytes) {
+        // The rest on the next poll, from this watermark.
+        return { activities, watermark: String(last) };
+      }
+      activities.push(a.activity);
+      bytes += a.bytes;
+      last = a.seq;
+    }
     return { activities, watermark: String(conv.nextSeq - 1) };
   }
 
@@ -103,17 +157,29 @@ export class ConversationStore {
 
   remove(conv: StoredConversation, activityId: string): void {
     const i = conv.activities.findIndex((a) => a.activity.id === activityId);
-    if (i >= 0) conv.activities.splice(i, 1);
+    if (i >= 0) this.shrink(conv, conv.activities.splice(i, 1)[0].bytes);
   }
 
   sweep(): void {
     const now = this.now();
-    for (const [id, conv] of this.conversations) if (now - conv.lastUsed > this.idleMs) this.conversations.delete(id);
+    for (const conv of [...this.conversations.values()]) if (now - conv.lastUsed > this.idleMs) this.drop(conv);
   }
 
-  private evictOldest(): void {
+  private shrink(conv: StoredConversation, bytes: number): void {
+    conv.bytes -= bytes;
+    if (this.conversations.get(conv.id) === conv) this.totalBytes -= bytes;
+  }
+
+  private drop(conv: StoredConversation): void {
+    if (this.conversations.get(conv.id) !== conv) return;
+    this.conversations.delete(conv.id);
+    this.totalBytes -= conv.bytes;
+  }
+
+  /** Evicts the longest idle conversation (never `keep`). */
+  private evictOldest(keep?: StoredConversation): void {
     let oldest: StoredConversation | undefined;
-    for (const conv of this.conversations.values()) if (!oldest || conv.lastUsed < oldest.lastUsed) oldest = conv;
-    if (oldest) this.conversations.delete(oldest.id);
+    for (const conv of this.conversations.values()) if (conv !== keep && (!oldest || conv.lastUsed < oldest.lastUsed)) oldest = conv;
+    if (oldest) this.drop(oldest);
   }
 }

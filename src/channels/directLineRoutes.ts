@@ -20,10 +20,12 @@ import { z } from 'zod';
 import type { Activity, TurnContext } from 'botbuilder';
 import { sendError, sendJson } from '../http/respond';
 import { validateActivity } from '../http/activitySchema';
+import { boundedJson } from '../http/jsonLimits';
+import { addressOf, sendLimited, type ServiceLimits } from '../http/limits';
 import type { Logger } from '../logger';
 import { TokenIssuer, randomId, type DirectLineClaims } from './tokens';
 import type { ConversationStore } from './conversationStore';
-import type { DirectLineAdapter } from './directLineAdapter';
+import { DIRECT_LINE_CHANNEL_ID, type DirectLineAdapter } from './directLineAdapter';
 
 export const DIRECT_LINE_BASE = '/v3/directline';
 
@@ -36,6 +38,8 @@ export interface DirectLineRouteDeps {
   logic: (context: TurnContext) => Promise<void>;
   /** Handlers run before the token-issuing route (e.g. a per-IP rate limit). */
   tokenGuards?: RequestHandler[];
+  /** Per-address and per-conversation ceilings on posted activities. */
+  limits?: ServiceLimits;
 }
 
 const account = z.object({ id: z.string().max(128).optional(), name: z.string().max(128).optional(), role: z.string().max(32).optional() }).optional();
@@ -50,11 +54,12 @@ export const postedActivity = z.looseObject({
   textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
   locale: z.string().max(35).optional(),
   name: z.string().max(256).optional(),
-  value: z.unknown().optional(),
+  // Depth ≤ 32 and ≤ 64 KB, checked without recursion (src/http/jsonLimits.ts).
+  value: boundedJson(z.unknown()).optional(),
   from: account,
-  channelData: z.record(z.string(), z.unknown()).optional(),
+  channelData: boundedJson(z.record(z.string(), z.unknown())).optional(),
   attachments: z.array(z.unknown()).max(0, 'file uploads are not supported').optional(),
-  entities: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
+  entities: boundedJson(z.array(z.record(z.string(), z.unknown())).max(20)).optional(),
 });
 
 function bearer(req: Request): string | undefined {
@@ -167,11 +172,20 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
       const posted = parsed.data;
       // Typing indicators are not stored or sent to the bot.
       if (posted.type === 'typing') return sendJson(res, 200, { id: '' });
+      if (deps.limits) {
+        const byAddress = await deps.limits.address.consume(addressOf(req, deps.limits.trustProxy));
+        const byConversation = byAddress.allowed ? await deps.limits.conversation.consume(`${DIRECT_LINE_CHANNEL_ID}:${conv.id}`) : byAddress;
+        if (!byConversation.allowed) {
+          logger.warn({ conversationId: conv.id, status: 429, limit: byAddress.allowed ? 'conversation' : 'address' }, 'direct line post rate limited');
+          return sendLimited(res, byConversation, 'Too many messages. Please wait a moment and try again.');
+        }
+      }
       // The same checks as /api/messages (control characters, invisible characters stripped
       // before triage, oversized text flagged), on the activity as the bot will see it.
       const checked = validateActivity({
         ...posted,
         id: undefined,
+        channelId: DIRECT_LINE_CHANNEL_ID,
         conversation: { id: conv.id },
         from: { id: claims.user, name: posted.from?.name ?? '', role: 'user' },
       });

@@ -10,7 +10,7 @@ import type { BotApp } from '../turn/pipeline';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { onTurnError } from '../adapter';
-import { IpRateLimiter, ipRateLimit } from '../http/ipRateLimit';
+import { createServiceLimits, limitByAddress, type ServiceLimits } from '../http/limits';
 import { ConversationStore } from './conversationStore';
 import { DirectLineAdapter } from './directLineAdapter';
 import { DIRECT_LINE_BASE, directLineRoutes } from './directLineRoutes';
@@ -29,14 +29,18 @@ export interface ChannelDeps {
   store?: ConversationStore;
   tokens?: TokenIssuer;
   fetchImpl?: typeof fetch;
+  /** Shared limiters (src/service.ts); in memory from the configuration when absent. */
+  limits?: ServiceLimits;
 }
-
-/** New conversations per client address: 30 a minute (a page load starts one). */
-export const TOKEN_RATE_LIMIT = { limit: 30, windowMs: 60_000 };
 
 export function channelRoutes(deps: ChannelDeps): (server: Server) => void {
   const { app, config, logger } = deps;
-  const store = deps.store ?? new ConversationStore();
+  const store = deps.store ?? new ConversationStore({
+    maxTotalBytes: config.DIRECT_LINE_MAX_MB * 1024 * 1024,
+    maxConversationBytes: config.DIRECT_LINE_CONVERSATION_MAX_KB * 1024,
+    maxPollBytes: config.DIRECT_LINE_POLL_MAX_KB * 1024,
+  });
+  const limits = deps.limits ?? createServiceLimits(config, undefined, logger);
   store.startSweeping();
   const tokens = deps.tokens ?? new TokenIssuer();
   const base = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
@@ -48,10 +52,10 @@ export function channelRoutes(deps: ChannelDeps): (server: Server) => void {
   app.attach(adapter);
   adapter.onTurnError = onTurnError(logger);
 
-  const limiter = new IpRateLimiter(TOKEN_RATE_LIMIT);
-  const tokenGuards = [ipRateLimit({ limiter, trustProxy: config.TRUST_PROXY, scope: 'dl-token:', onLimited: () => logger.warn('direct line token requests rate limited') })];
+  // New conversations per client address (a page load starts one).
+  const tokenGuards = [limitByAddress(limits.newConversations, limits.trustProxy, () => logger.warn('direct line token requests rate limited'))];
 
-  const installDirectLine = directLineRoutes({ adapter, store, tokens, logger, logic: (context) => app.bot.run(context), tokenGuards });
+  const installDirectLine = directLineRoutes({ adapter, store, tokens, logger, logic: (context) => app.bot.run(context), tokenGuards, limits });
   const installWebChat = webChatRoutes({ config, logger, fetchImpl: deps.fetchImpl, tokenGuards });
   return (server) => {
     installDirectLine(server);

@@ -5,8 +5,12 @@
  *   validateActivity(body) → { ok: true, activity } | { ok: false, status: 400, field, message }
  *
  * Rules (see docs/security.md):
- * - the body is a JSON object with `type` (a known activity type), `conversation.id`
- *   and `from.id` (non-empty strings); the fields the bot and botbuilder read have the
+ * - the body is a JSON object with `type` (a known activity type), `channelId`,
+ *   `conversation.id` and `from.id` (non-empty strings);
+ * - JSON fields a client controls (`value`, `channelData`, `attachments`, `entities`,
+ *   `suggestedActions`) nest at most 32 levels and hold at most 64 KB each, and the body
+ *   as a whole at most 40 levels, checked without recursion (src/http/jsonLimits.ts), so
+ *   nothing accepted can later break a poll, a transcript view or an export; the fields the bot and botbuilder read have the
  *   right types; other fields pass through untouched;
  * - text and ids never contain NUL, other C0/C1 control characters (tab, CR and LF are
  *   fine in text), lone UTF-16 surrogates, or bidirectional override/isolate controls
@@ -26,6 +30,7 @@
  */
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
+import { boundedJson, jsonBoundsProblem, MAX_BODY_DEPTH } from './jsonLimits';
 
 export const MAX_TEXT_CHARS = 4000;
 const MAX_ID_CHARS = 1024;
@@ -145,7 +150,9 @@ const activitySchema = z.looseObject({
   from: account,
   recipient: account.optional().nullable(),
   id: cleanString(MAX_ID_CHARS).optional().nullable(),
-  channelId: cleanString(64).optional().nullable(),
+  // Required: the transcript is keyed by channel, so an activity without one could be
+  // answered but never stored (a red flag nobody could review).
+  channelId: cleanString(64).refine((v) => v.trim().length > 0, 'must not be empty'),
   serviceUrl: httpUrl.optional().nullable(),
   timestamp: z.string().max(64).optional().nullable(),
   localTimestamp: z.string().max(64).optional().nullable(),
@@ -156,12 +163,13 @@ const activitySchema = z.looseObject({
   name: cleanString(256).optional().nullable(),
   replyToId: cleanString(MAX_ID_CHARS).optional().nullable(),
   deliveryMode: z.enum(['normal', 'notification', 'expectReplies', 'ephemeral']).optional().nullable(),
-  attachments: z.array(attachment).max(MAX_LIST).optional().nullable(),
-  entities: z.array(entity).max(MAX_LIST).optional().nullable(),
+  attachments: boundedJson(z.array(attachment).max(MAX_LIST)).optional().nullable(),
+  entities: boundedJson(z.array(entity).max(MAX_LIST)).optional().nullable(),
   membersAdded: z.array(account).max(MAX_LIST).optional().nullable(),
   membersRemoved: z.array(account).max(MAX_LIST).optional().nullable(),
-  channelData: z.record(z.string(), z.unknown()).optional().nullable(),
-  suggestedActions: z.unknown().optional(),
+  channelData: boundedJson(z.record(z.string(), z.unknown())).optional().nullable(),
+  value: boundedJson(z.unknown()).optional(),
+  suggestedActions: boundedJson(z.unknown()).optional(),
 }).superRefine((a, ctx) => {
   // botbuilder routes invokes by name; a nameless invoke is malformed.
   if (a.type === 'invoke' && !a.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required for an invoke activity' });
@@ -210,6 +218,11 @@ function fieldName(path: readonly PropertyKey[]): string {
 export function validateActivity(body: unknown): ValidationResult {
   if (!isPlainObject(body)) {
     return { ok: false, status: 400, field: 'body', message: 'the request body must be a JSON object (an activity)' };
+  }
+  // Iterative, before anything recursive (zod included) walks the body.
+  for (const [key, value] of Object.entries(body)) {
+    const tooDeep = jsonBoundsProblem(value, MAX_BODY_DEPTH - 1, Infinity);
+    if (tooDeep) return { ok: false, status: 400, field: key, message: `${key} ${tooDeep}` };
   }
   const parsed = activitySchema.safeParse(body);
   if (!parsed.success) {

@@ -8,6 +8,8 @@
  *                      In Emulator mode, replies may only go to a loopback serviceUrl (or come
  *                      back in the response with deliveryMode expectReplies): the bot will not
  *                      POST to arbitrary URLs for an anonymous caller.
+ *   2b. limits      — per address (anonymous mode only) and per conversation: 429 + Retry-After
+ *                      (src/http/limits.ts, shared between instances on PostgreSQL).
  *   3. run the turn  — CloudAdapter's processActivity with the authentication result; the
  *                      invoke/expectReplies response is sent as JSON, otherwise 200 with no body.
  *                      A failure inside the turn is handled by onTurnError (apology); anything
@@ -20,11 +22,21 @@ import type { CalfAdapter, AuthenticatedRequest } from '../adapter';
 import type { Logger } from '../logger';
 import { sendError, sendJson } from './respond';
 import { validateActivity } from './activitySchema';
+import { addressOf, sendLimited, type RateLimiter } from './limits';
+
+export interface MessageLimits {
+  /** Per client address; applied only when the bot runs without MicrosoftAppId (anonymous callers). */
+  address: RateLimiter;
+  /** Per `<channelId>:<conversation id>`. */
+  conversation: RateLimiter;
+  trustProxy: boolean;
+}
 
 export interface MessagesDeps {
   adapter: CalfAdapter;
   logger: Logger;
   logic: (context: TurnContext) => Promise<void>;
+  limits?: MessageLimits;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -81,6 +93,23 @@ export async function handleMessages(req: Request, res: Response, deps: Messages
   if (!adapter.authEnabled && activity.deliveryMode !== 'expectReplies' && activity.serviceUrl && !isLoopbackUrl(activity.serviceUrl)) {
     sendError(res, 400, 'invalid_activity', 'serviceUrl must be a loopback address when the bot runs without MicrosoftAppId (use deliveryMode expectReplies otherwise)', 'serviceUrl');
     return;
+  }
+
+  // 2b. Limits (429 with Retry-After). With authentication on, every request comes from the
+  //     Bot Framework service's few addresses, so only the conversation is limited.
+  if (deps.limits) {
+    if (!adapter.authEnabled) {
+      const byAddress = await deps.limits.address.consume(addressOf(req, deps.limits.trustProxy));
+      if (!byAddress.allowed) {
+        logger.warn({ path: '/api/messages', status: 429, limit: 'address' }, 'request rate limited');
+        return sendLimited(res, byAddress, 'Too many messages from this address. Please wait a moment and try again.');
+      }
+    }
+    const byConversation = await deps.limits.conversation.consume(`${activity.channelId}:${activity.conversation.id}`);
+    if (!byConversation.allowed) {
+      logger.warn({ path: '/api/messages', status: 429, limit: 'conversation', conversationId: activity.conversation.id }, 'request rate limited');
+      return sendLimited(res, byConversation, 'Too many messages in this conversation. Please wait a moment and try again.');
+    }
   }
 
   // 3. Run the turn.

@@ -5,7 +5,7 @@
  *   the stored (redacted) activities, so staff can open it in the Emulator and replay it.
  * - `json`: the summary plus the activities as the console shows them.
  * - `csv`: one row per activity, RFC 4180 quoting, cells that a spreadsheet would run
- *   as a formula (= + - @ tab CR) prefixed with `'`.
+ *   as a formula (= + - @, full-width ＝ ＋ － ＠, or leading whitespace) prefixed with `'`.
  */
 import type { Activity } from 'botbuilder';
 import type { ConversationSummary, StoredActivity } from '../storage/types';
@@ -25,16 +25,29 @@ export interface ActivityView extends Omit<StoredActivity, 'activity'> {
   suggestedActions: string[];
 }
 
-/** The console's / API's key for a conversation: `<channel>:<conversation id>`. */
+/**
+ * The console's / API's key for a conversation: `<channel>:<conversation id>`, each part
+ * percent-encoded (encodeURIComponent), so a ':' in a channel id cannot move the split
+ * ("a:b" + "c" → "a%3Ab:c"). The key is opaque to the console, which URL-encodes it again.
+ */
 export function conversationKey(ref: { channel: string; id: string }): string {
-  return `${ref.channel}:${ref.id}`;
+  return `${encodeURIComponent(ref.channel)}:${encodeURIComponent(ref.id)}`;
 }
 
-/** Splits a key at the first colon (channel ids never contain one; conversation ids may). */
+/**
+ * Splits a key at the first colon and decodes both parts. Keys written before the parts
+ * were encoded (`msteams:19:abc@thread`) still parse: their channel never had a colon.
+ */
 export function parseConversationKey(key: string): { channel: string; id: string } | null {
   const i = key.indexOf(':');
   if (i <= 0 || i === key.length - 1) return null;
-  return { channel: key.slice(0, i), id: key.slice(i + 1) };
+  try {
+    const channel = decodeURIComponent(key.slice(0, i));
+    const id = decodeURIComponent(key.slice(i + 1));
+    return channel && id ? { channel, id } : null;
+  } catch {
+    return null; // malformed percent-encoding
+  }
 }
 
 export function summaryView(s: ConversationSummary): ConversationSummary & { key: string } {
@@ -101,10 +114,17 @@ export function toTranscript(summary: ConversationSummary, activities: StoredAct
   });
 }
 
+/**
+ * Cell starts a spreadsheet may treat as a formula (or strip before looking for one):
+ * = + - @, their full-width forms ＝ ＋ － ＠ (converted by some spreadsheet programs),
+ * and leading whitespace (space, tab, CR, LF, no-break and ideographic spaces).
+ */
+const FORMULA_START = /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\s]/;
+
 /** A CSV cell: neutralise spreadsheet formulas, then quote when needed. */
 export function csvCell(value: unknown): string {
   let s = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -12,9 +12,11 @@
  *   GET    /staff/api/stats                      ?days=1|7|30|90
  *   GET    /staff/api/audit                      admins only
  *
- * `:key` is `<channel>:<conversation id>` (URL-encoded), as the list returns it.
+ * `:key` is `<channel>:<conversation id>` with both parts percent-encoded (so a ':' in a
+ * channel id cannot move the split), as the list returns it; URL-encode it again in a path.
  * Every view, export, review change and deletion is written to the audit log before
- * the answer goes out.
+ * the answer goes out, and so are failed sign-ins, wrong API tokens and requests a
+ * reviewer's role does not allow (e.g. a delete).
  */
 import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
@@ -54,6 +56,9 @@ export interface StaffRouteDeps {
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
+
+/** Longest conversation key accepted (both parts percent-encoded). */
+const MAX_KEY_CHARS = 3200;
 type AuthedHandler = (caller: StaffCaller, req: Request, res: Response) => Promise<void>;
 
 export function staffRoutes(deps: StaffRouteDeps): RouteModule {
@@ -92,6 +97,8 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
     if (!auth.ok) {
       if (auth.badToken) {
         const blockFor = guard.fail(key);
+        // A wrong or revoked API token is a failed sign-in, audited like one (never the token itself).
+        await audit(null, req, { action: 'auth.failed', detail: { via: 'bearer', method: req.method ?? '', path: req.path() } });
         if (blockFor > 0) return tooMany(res, blockFor);
       }
       res.setHeader('WWW-Authenticate', 'Bearer realm="calfbot-staff"');
@@ -103,6 +110,9 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
       return sendError(res, 403, 'csrf', `Requests that change data need the header X-Requested-With: ${CSRF_VALUE}.`);
     }
     if (options.admin && caller.account.role !== 'admin') {
+      const raw = (req.params as Record<string, string | undefined> | undefined)?.key;
+      const target = raw && raw.length <= MAX_KEY_CHARS ? parseConversationKey(raw) : null;
+      await audit(caller, req, { action: 'access.denied', target, detail: { method: req.method ?? '', path: req.path() } });
       return sendError(res, 403, 'forbidden', 'Only admins may do this.');
     }
     await fn(caller, req, res);
@@ -128,7 +138,7 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
 
   const refOf = (req: Request, res: Response): { channel: string; id: string } | undefined => {
     const raw = (req.params as Record<string, string | undefined>).key ?? '';
-    const ref = raw.length <= 600 ? parseConversationKey(raw) : null;
+    const ref = raw.length <= MAX_KEY_CHARS ? parseConversationKey(raw) : null;
     if (!ref) sendError(res, 400, 'invalid_request', 'id must be "<channel>:<conversation id>", as in the conversation list\'s "key"', 'id');
     return ref ?? undefined;
   };

@@ -19,6 +19,7 @@ import { EtagMemoryStorage } from './memory';
 import { migratePostgres, MIGRATIONS_ROOT } from './migrate';
 import { PostgresStorage, PostgresTranscripts } from './postgres';
 import { startRetentionJob, type RetentionJob } from './retention';
+import { recordSystemAudit } from '../staff/audit';
 import { openSqliteFile, SqliteStorage, SqliteTranscripts } from './sqlite';
 import type { ConversationIndex, Database, RawHandle } from './types';
 
@@ -162,7 +163,10 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}):
     );
   }
   if (opts.retentionDays !== undefined) {
-    const job: RetentionJob = startRetentionJob(db, opts.retentionDays, opts.logger ?? silentLogger);
+    const audited = db;
+    const job: RetentionJob = startRetentionJob(db, opts.retentionDays, opts.logger ?? silentLogger, {
+      audit: (action, detail) => recordSystemAudit(audited, action, detail, null, 'retention'),
+    });
     const close = db.close;
     return { ...db, close: () => (job.stop(), close()) };
   }

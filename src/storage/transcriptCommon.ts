@@ -129,11 +129,21 @@ export function urgencyFromRank(rank: number): Urgency {
   return URGENCY_LEVELS[Math.max(0, Math.min(URGENCY_LEVELS.length - 1, rank))] ?? 'none';
 }
 
-/** Fills in what a transcript entry needs (id, timestamp) without changing the caller's object. */
+/**
+ * Fills in what a transcript entry needs (id, timestamp) without changing the caller's object.
+ * The stored time is always the server's: a client's `timestamp` (a year 2999 would pin a
+ * conversation to the top of the staff list and keep it from being purged; 1970 would get
+ * it purged at once) is kept only as `clientTimestamp`.
+ */
 export function withTranscriptDefaults(activity: Partial<Activity>, role: 'user' | 'bot', id?: string): Partial<Activity> {
-  const copy: Partial<Activity> = { ...activity, from: { ...(activity.from ?? { id: role }), role } as Activity['from'] };
+  const copy: Partial<Activity> & { clientTimestamp?: string } = { ...activity, from: { ...(activity.from ?? { id: role }), role } as Activity['from'] };
   if (!copy.id) copy.id = id || `g_${randomUUID()}`;
-  if (!copy.timestamp) copy.timestamp = new Date();
+  const claimed: unknown = activity.timestamp;
+  if (role === 'user' && claimed) {
+    const iso = claimed instanceof Date ? (Number.isNaN(claimed.getTime()) ? '' : claimed.toISOString()) : String(claimed).slice(0, 64);
+    if (iso) copy.clientTimestamp = iso;
+  }
+  copy.timestamp = new Date();
   return copy;
 }
 

@@ -1,0 +1,30 @@
+/**
+ * Compressed request bodies are refused before the body parser sees them.
+ *
+ * restify's body reader inflates `Content-Encoding: gzip` with a gunzip stream that has
+ * no 'error' handler (a body that is not valid gzip crashed the process), and it counts
+ * the limit in compressed bytes (a 200 KB gzip bomb became 200 MB). Bot Framework
+ * channels, Web Chat and the staff console never compress requests, so any encoding
+ * other than `identity` is answered 415 with `Accept-Encoding: identity`, on every route,
+ * before a byte of the body is read.
+ */
+import type { Request, Response } from 'restify';
+import { sendError } from './respond';
+
+/** True when the request declares no encoding, or only `identity`. */
+export function isIdentityEncoding(header: string | string[] | undefined): boolean {
+  if (header === undefined) return true;
+  const values = (Array.isArray(header) ? header.join(',') : header).split(',').map((v) => v.trim().toLowerCase());
+  return values.every((v) => v === 'identity' || v === '');
+}
+
+export function rejectContentEncoding(req: Request, res: Response, next: (err?: false) => void): void {
+  if (isIdentityEncoding(req.headers['content-encoding'])) {
+    // restify's reader refuses any declared encoding but gzip, `identity` included.
+    delete req.headers['content-encoding'];
+    return next();
+  }
+  res.setHeader('Accept-Encoding', 'identity');
+  sendError(res, 415, 'unsupported_content_encoding', 'Compressed request bodies are not accepted: send the JSON uncompressed (no Content-Encoding).', 'content-encoding');
+  return next(false);
+}

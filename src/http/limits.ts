@@ -1,0 +1,169 @@
+/**
+ * Request limits shared by every instance of the service.
+ *
+ *   const limiter = createRateLimiter({ name: 'dl-post-addr', points: 120, durationSec: 60, raw: db.raw });
+ *   const { allowed, retryAfterSec } = await limiter.consume(key);
+ *
+ * With a PostgreSQL database (DATABASE_URL=postgres://…) the counters live in the table
+ * `rate_limits` (rate-limiter-flexible's RateLimiterPostgres on the service's own pool),
+ * so a client that is spread over several instances by the load balancer still meets
+ * one limit. Otherwise (SQLite, memory: — one process anyway) they are kept in memory.
+ *
+ * A database that does not answer never blocks a patient: the Postgres limiter falls
+ * back to an in-memory one (its "insurance"), and any other error allows the request
+ * and is logged.
+ */
+import { createHash } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Request, RequestHandler, Response } from 'restify';
+import { silentLogger, type Logger } from '../logger';
+import type { RawHandle } from '../storage/types';
+import { addressKey, clientAddress } from './ipRateLimit';
+import { sendError } from './respond';
+
+export interface LimitDecision {
+  allowed: boolean;
+  /** Seconds until the key may be used again (0 when allowed). */
+  retryAfterSec: number;
+}
+
+export interface RateLimiter {
+  readonly name: string;
+  readonly points: number;
+  readonly durationSec: number;
+  /** Count one request for `key`. Never rejects. */
+  consume(key: string): Promise<LimitDecision>;
+}
+
+export interface RateLimiterOptions {
+  /** Distinguishes limiters sharing one table (also the key prefix). */
+  name: string;
+  /** Requests allowed per key and window. */
+  points: number;
+  durationSec: number;
+  /** The service's database handle: PostgreSQL shares the counters between instances. */
+  raw?: RawHandle;
+  logger?: Logger;
+}
+
+export const RATE_LIMIT_TABLE = 'rate_limits';
+
+/** Keys longer than this are hashed (the shared table's key column holds 255 characters). */
+const MAX_KEY_CHARS = 160;
+
+function storedKey(key: string): string {
+  return key.length > MAX_KEY_CHARS ? `sha256:${createHash('sha256').update(key).digest('hex')}` : key;
+}
+
+type Pool = Extract<RawHandle, { kind: 'postgres' }>['pool'];
+const tables = new WeakMap<Pool, Promise<void>>();
+
+/** Creates the shared table once per pool (several limiters creating it at once would race). */
+function ensureTable(raw: Extract<RawHandle, { kind: 'postgres' }>): Promise<void> {
+  let created = tables.get(raw.pool);
+  if (!created) {
+    const table = raw.schema ? `"${raw.schema.replace(/"/g, '""')}"."${RATE_LIMIT_TABLE}"` : `"${RATE_LIMIT_TABLE}"`;
+    created = raw.pool
+      .query(`CREATE TABLE IF NOT EXISTS ${table} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`)
+      .then(() => undefined);
+    tables.set(raw.pool, created);
+    created.catch(() => tables.delete(raw.pool));
+  }
+  return created;
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { ready: Promise<void> } {
+  const { name, points, durationSec } = options;
+  const logger = options.logger ?? silentLogger;
+  const memory = new RateLimiterMemory({ keyPrefix: name, points, duration: durationSec });
+  // In memory until the shared table is there (a few milliseconds after start-up).
+  let backend: RateLimiterAbstract = memory;
+  let ready = Promise.resolve();
+  const raw = options.raw;
+  if (raw?.kind === 'postgres') {
+    ready = ensureTable(raw).then(
+      () => {
+        backend = new RateLimiterPostgres({
+          storeClient: raw.pool,
+          tableName: RATE_LIMIT_TABLE,
+          ...(raw.schema ? { schemaName: raw.schema } : {}),
+          tableCreated: true,
+          keyPrefix: name,
+          points,
+          duration: durationSec,
+          insuranceLimiter: memory,
+        });
+      },
+      (err: unknown) => {
+        logger.warn({ limiter: name, err: err instanceof Error ? err.message : String(err) }, 'rate limits: shared table unavailable, counting in memory');
+      },
+    );
+  }
+  return {
+    name,
+    points,
+    durationSec,
+    ready,
+    async consume(key: string): Promise<LimitDecision> {
+      try {
+        await backend.consume(storedKey(key), 1);
+        return { allowed: true, retryAfterSec: 0 };
+      } catch (res) {
+        if (res instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+        logger.warn({ limiter: name, err: res instanceof Error ? res.message : String(res) }, 'rate limits: check failed, request allowed');
+        return { allowed: true, retryAfterSec: 0 };
+      }
+    },
+  };
+}
+
+/** The rate-limit key of the caller's address (IPv6 grouped by /64; TRUST_PROXY honoured). */
+export function addressOf(req: Request, trustProxy: boolean): string {
+  return addressKey(clientAddress(req, trustProxy));
+}
+
+/** Answers 429 with Retry-After; `message` says what was limited. */
+export function sendLimited(res: Response, decision: LimitDecision, message: string): void {
+  res.setHeader('Retry-After', String(decision.retryAfterSec));
+  sendError(res, 429, 'rate_limited', message);
+}
+
+/** A restify handler that limits requests per client address. */
+export function limitByAddress(limiter: RateLimiter, trustProxy: boolean, onLimited?: (req: Request) => void): RequestHandler {
+  // Not an async handler: restify continues the chain whatever an async handler resolves to.
+  return (req: Request, res: Response, next: (err?: false) => void) => {
+    void limiter.consume(addressOf(req, trustProxy)).then((decision) => {
+      if (decision.allowed) return next();
+      onLimited?.(req);
+      sendLimited(res, decision, 'Too many requests from this address. Please wait a moment and try again.');
+      return next(false);
+    });
+  };
+}
+
+/** The service's limiters, from the configuration (see src/config.ts, .env.example). */
+export interface ServiceLimits {
+  /** Messages per client address (Direct Line posts; /api/messages in anonymous mode). */
+  address: RateLimiter;
+  /** Messages per conversation (/api/messages and Direct Line). */
+  conversation: RateLimiter;
+  /** New web chat conversations per client address. */
+  newConversations: RateLimiter;
+  trustProxy: boolean;
+}
+
+export interface LimitSettings {
+  RATE_LIMIT_ADDRESS_PER_MINUTE: number;
+  RATE_LIMIT_CONVERSATION_PER_MINUTE: number;
+  RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: number;
+  TRUST_PROXY: boolean;
+}
+
+export function createServiceLimits(config: LimitSettings, raw?: RawHandle, logger?: Logger): ServiceLimits {
+  return {
+    address: createRateLimiter({ name: 'addr', points: config.RATE_LIMIT_ADDRESS_PER_MINUTE, durationSec: 60, raw, logger }),
+    conversation: createRateLimiter({ name: 'conv', points: config.RATE_LIMIT_CONVERSATION_PER_MINUTE, durationSec: 60, raw, logger }),
+    newConversations: createRateLimiter({ name: 'newconv', points: config.RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE, durationSec: 60, raw, logger }),
+    trustProxy: config.TRUST_PROXY,
+  };
+}
