@@ -106,6 +106,11 @@ export class ConversationStore {
     if (i >= 0) conv.activities.splice(i, 1);
   }
 
+  /** Forgets a conversation and its activities (it was deleted). */
+  delete(id: string): boolean {
+    return this.conversations.delete(id);
+  }
+
   sweep(): void {
     const now = this.now();
     for (const [id, conv] of this.conversations) if (now - conv.lastUsed > this.idleMs) this.conversations.delete(id);
