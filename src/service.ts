@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { openDatabase } from './storage';
+import { defaultOutboxFile, openDatabase } from './storage';
 import type { Database } from './storage/types';
 import { createAdapter } from './adapter';
 import { createBotApp, type BotApp, type BotAppDeps } from './app';
@@ -42,7 +42,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     logger,
     retentionDays: config.TRANSCRIPT_RETENTION_DAYS,
     timeoutMs: config.DATABASE_TIMEOUT_MS,
-    outboxFile: config.OUTBOX_FILE,
+    outboxFile: config.OUTBOX_FILE ?? defaultOutboxFile(config.DATABASE_URL),
     outboxReplayMs: config.OUTBOX_REPLAY_MS,
   });
   const app = createBotApp({ config, db, logger, ...options.overrides });

@@ -110,8 +110,17 @@ export class OutboxReplayer {
     return this.running;
   }
 
-  /** Probe (when down) and replay; what the timer calls. */
-  async tick(): Promise<void> {
+  private ticking: Promise<void> | null = null;
+
+  /** Probe (when down) and replay; what the timer calls. Single flight: probes never pile up. */
+  tick(): Promise<void> {
+    this.ticking ??= this.probeAndReplay().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async probeAndReplay(): Promise<void> {
     if (this.health.down) {
       try {
         await this.inner.ping();
@@ -259,13 +268,18 @@ export class DurableStorage implements EtagReportingStorage {
 
 /** A transcript store whose failed batches go to the outbox. */
 export class DurableTranscripts implements BatchTranscriptStore {
+  /** Single-activity writes (botbuilder's TranscriptLoggerMiddleware fires them without awaiting) go one at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly inner: BatchTranscriptStore,
     private readonly replayer: OutboxReplayer,
   ) {}
 
   logActivity(activity: Activity): Promise<void> {
-    return this.logActivities([activity]);
+    const next = this.queue.then(() => this.logActivities([activity]));
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   async logActivities(activities: Partial<Activity>[]): Promise<void> {

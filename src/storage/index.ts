@@ -47,8 +47,12 @@ export interface OpenDatabaseOptions {
    * stops answering then fails like one that refuses connections.
    */
   timeoutMs?: number;
-  /** Outbox file (JSON lines). Default: beside the SQLite file, or `./data/outbox-<hash of the PostgreSQL URL>.jsonl`; none for `memory:`. */
-  outboxFile?: string;
+  /**
+   * Outbox file (JSON lines; see `defaultOutboxFile`). Without it the outbox is kept in
+   * memory only: fine for tools and tests, but the server passes a file so nothing is lost
+   * if it stops during an outage. Only one process may use a given file.
+   */
+  outboxFile?: string | null;
   /** How often the outbox is replayed / a down database probed, in ms (default 2000). */
   outboxReplayMs?: number;
 }
@@ -141,7 +145,6 @@ function openSqliteDatabase(kind: 'sqlite' | 'memory', file: string, migrationsR
     const what = kind === 'memory' ? 'cannot create the in-memory database' : `cannot open SQLite database at ${file}`;
     throw new StorageStartupError(`DATABASE_URL: ${what} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
-  const outboxFile = opts.outboxFile ?? (kind === 'memory' ? null : `${file}.outbox.jsonl`);
   return makeDatabase(
     {
       kind,
@@ -158,7 +161,7 @@ function openSqliteDatabase(kind: 'sqlite' | 'memory', file: string, migrationsR
         }
       },
     },
-    outboxFile,
+    opts.outboxFile ?? null,
     opts,
   );
 }
@@ -225,15 +228,28 @@ async function openPostgresDatabase(url: string, opts: OpenDatabaseOptions, migr
       },
       close: () => pool.end(),
     },
-    opts.outboxFile ?? defaultPostgresOutbox(url),
+    opts.outboxFile ?? null,
     opts,
   );
 }
 
-/** One outbox file per database (and schema), so two databases never replay into each other. */
-function defaultPostgresOutbox(url: string): string {
-  const hash = createHash('sha256').update(url.trim()).digest('hex').slice(0, 12);
-  return path.join('data', `outbox-${hash}.jsonl`);
+/**
+ * Where the server keeps its outbox for DATABASE_URL: beside a SQLite file
+ * (`calfbot.db.outbox.jsonl`), `./data/outbox-<hash of the URL>.jsonl` for PostgreSQL
+ * (one file per database and schema, so two databases never replay into each other),
+ * none for `memory:`.
+ */
+export function defaultOutboxFile(url: string): string | null {
+  const trimmed = (url ?? '').trim();
+  if (/^sqlite:/i.test(trimmed)) {
+    const file = trimmed.slice('sqlite:'.length).replace(/^\/\//, '');
+    return file ? `${file}.outbox.jsonl` : null;
+  }
+  if (/^postgres(ql)?:/i.test(trimmed)) {
+    const hash = createHash('sha256').update(trimmed).digest('hex').slice(0, 12);
+    return path.join('data', `outbox-${hash}.jsonl`);
+  }
+  return null;
 }
 
 /** Opens (and migrates) the database that `url` names. */
