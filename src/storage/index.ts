@@ -20,7 +20,7 @@ import { redactSecrets, StorageStartupError } from './errors';
 import { EtagMemoryStorage } from './memory';
 import { migratePostgres, MIGRATIONS_ROOT } from './migrate';
 import { PostgresStorage, PostgresTranscripts } from './postgres';
-import { conversationStateKey, Outbox } from './outbox';
+import { conversationStateKeys, Outbox } from './outbox';
 import { startRetentionJob, type RetentionJob } from './retention';
 import { openSqliteFile, SqliteStorage, SqliteTranscripts } from './sqlite';
 import type { BatchTranscriptStore, ConversationIndex, ConversationRef, Database, RawHandle } from './types';
@@ -31,7 +31,7 @@ export { redact, redactDeep } from './redact';
 export { startRetentionJob, type RetentionJob } from './retention';
 export { runTurnWithRetry, type TurnRetryOptions } from './retry';
 export { TranscriptMiddleware } from './transcriptMiddleware';
-export { conversationStateKey } from './outbox';
+export { conversationStateKeys } from './outbox';
 
 export interface OpenDatabaseOptions {
   logger?: Logger;
@@ -116,7 +116,7 @@ function makeDatabase(backend: Backend, outboxFile: string | null, opts: OpenDat
     },
     async deleteConversation(ref) {
       const queued = outbox.removeConversation(ref.channel, ref.id);
-      durableStorage.forget(conversationStateKey(ref.channel, ref.id));
+      for (const key of conversationStateKeys(ref.channel, ref.id)) durableStorage.forget(key);
       const stored = await backend.transcripts.deleteConversation(ref);
       for (const listener of listeners) {
         try {

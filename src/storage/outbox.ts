@@ -53,9 +53,20 @@ const entrySchema = z.discriminatedUnion('kind', [
 ]);
 const lineSchema = z.discriminatedUnion('op', [z.object({ op: z.literal('add'), entry: entrySchema }), z.object({ op: z.literal('done'), id: z.string() })]);
 
-/** The state key botbuilder's ConversationState uses for a conversation. */
+/** Identifies a conversation in outbox entries (also the start of its bot state key). */
 export function conversationStateKey(channel: string, conversationId: string): string {
   return `${channel}/conversations/${conversationId}`;
+}
+
+/**
+ * The bot state keys of a conversation: botbuilder's ConversationState stores it under
+ * `${channel}/conversations/${id}/${namespace}`, and this bot uses the default (empty)
+ * namespace; the key without the slash is included for state written by other means.
+ * Exact keys, not a prefix: conversation ids may contain "/".
+ */
+export function conversationStateKeys(channel: string, conversationId: string): string[] {
+  const base = conversationStateKey(channel, conversationId);
+  return [`${base}/`, base];
 }
 
 export class Outbox {
@@ -140,9 +151,10 @@ export class Outbox {
    */
   removeConversation(channel: string, conversationId: string): number {
     const key = conversationStateKey(channel, conversationId);
+    const stateKeys = conversationStateKeys(channel, conversationId);
     let changed = 0;
     for (const [id, e] of [...this.pending]) {
-      if (e.kind === 'state' && e.key === key) {
+      if (e.kind === 'state' && stateKeys.includes(e.key)) {
         this.pending.delete(id);
         changed++;
       } else if (e.kind === 'transcript' && e.conversations.includes(key)) {

@@ -13,7 +13,7 @@ import {
   clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
-import { conversationStateKey } from './outbox';
+import { conversationStateKeys } from './outbox';
 import type {
   BatchTranscriptStore, LogActivitiesOptions, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
   ConversationSummary, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
@@ -273,7 +273,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
   async deleteConversation(ref: ConversationRef): Promise<boolean> {
     return withTransaction(this.pool, async (client) => {
       const r = await client.query('DELETE FROM conversations WHERE channel_id = $1 AND conversation_id = $2', [ref.channel, ref.id]);
-      const s = await client.query('DELETE FROM state_items WHERE key = $1', [conversationStateKey(ref.channel, ref.id)]);
+      const s = await client.query('DELETE FROM state_items WHERE key = ANY($1::text[])', [conversationStateKeys(ref.channel, ref.id)]);
       return (r.rowCount ?? 0) + (s.rowCount ?? 0) > 0;
     });
   }
@@ -322,7 +322,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
       // A purged conversation's bot state goes too, however recently it was written.
       const purged = await client.query<{ conversations: string; states: string }>(
         `WITH d AS (DELETE FROM conversations WHERE last_at < $1 RETURNING channel_id, conversation_id),
-              s AS (DELETE FROM state_items WHERE key IN (SELECT channel_id || '/conversations/' || conversation_id FROM d) RETURNING 1)
+              s AS (DELETE FROM state_items WHERE key IN (SELECT channel_id || '/conversations/' || conversation_id || x FROM d, (VALUES ('/'), ('')) AS v(x)) RETURNING 1)
          SELECT (SELECT count(*) FROM d) AS conversations, (SELECT count(*) FROM s) AS states`,
         [cutoff],
       );

@@ -11,7 +11,7 @@ import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuild
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { migrateSqlite } from './migrate';
-import { conversationStateKey } from './outbox';
+import { conversationStateKeys } from './outbox';
 import {
   type ActivityRow, type ConversationDelta,
   clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
@@ -248,7 +248,8 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM activities WHERE channel_id = ? AND conversation_id = ?').run(ref.channel, ref.id);
       const conversation = this.db.prepare('DELETE FROM conversations WHERE channel_id = ? AND conversation_id = ?').run(ref.channel, ref.id).changes;
-      const state = this.db.prepare('DELETE FROM state_items WHERE key = ?').run(conversationStateKey(ref.channel, ref.id)).changes;
+      let state = 0;
+      for (const key of conversationStateKeys(ref.channel, ref.id)) state += this.db.prepare('DELETE FROM state_items WHERE key = ?').run(key).changes;
       return conversation + state > 0;
     }).immediate();
   }
@@ -345,7 +346,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
       const activities = this.db.prepare('DELETE FROM activities WHERE ts < ?').run(cutoff).changes;
       // A purged conversation's bot state goes too, however recently it was written.
       const states = this.db
-        .prepare("DELETE FROM state_items WHERE key IN (SELECT channel_id || '/conversations/' || conversation_id FROM conversations WHERE last_at < ?)")
+        .prepare("DELETE FROM state_items WHERE key IN (SELECT channel_id || '/conversations/' || conversation_id || x FROM conversations, (SELECT '/' AS x UNION ALL SELECT '') WHERE last_at < ?)")
         .run(cutoff).changes;
       const conversations = this.db.prepare('DELETE FROM conversations WHERE last_at < ?').run(cutoff).changes;
       const idle = this.db.prepare('DELETE FROM state_items WHERE updated_at < ?').run(cutoff).changes;
