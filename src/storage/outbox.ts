@@ -9,7 +9,8 @@
  *   {"op":"done","id":"…"}      that entry reached the database
  *
  * On start-up the file is read back: entries without a `done` line are pending (a torn
- * last line from a crash is ignored). When nothing is pending the file is truncated.
+ * last line from a crash is ignored). When nothing is pending the file is truncated, and
+ * removed on a clean shutdown.
  * Deleting a conversation rewrites the file without that conversation's entries (temp
  * file, fsync, rename), so deleted data does not linger on disk. Without a file
  * (`memory:` databases, tests) the outbox lives in memory only.
@@ -183,8 +184,11 @@ export class Outbox {
     this.fd = fs.openSync(this.file, 'a', 0o600);
   }
 
+  /** Closes the file; an empty outbox leaves no file behind. */
   close(): void {
-    if (this.fd !== null) fs.closeSync(this.fd);
+    if (this.fd === null) return;
+    fs.closeSync(this.fd);
     this.fd = null;
+    if (this.file && this.pending.size === 0) fs.rmSync(this.file, { force: true });
   }
 }
