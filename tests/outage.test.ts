@@ -143,4 +143,28 @@ describePg('escalations during a PostgreSQL outage', () => {
       expect(lastIntent(after.replies), JSON.stringify(after.replies.map((r) => r.text))).not.toBe(promptIntent);
     }, 60_000);
   }
+
+  it('an escalation on an instance that never saw the conversation still clears its dialog everywhere', async () => {
+    // Another instance, talking to the database directly, holds the conversation in a prompt.
+    const other = await startTestService({ DATABASE_URL: pg.url, OUTBOX_FILE: path.join(tmp, 'other.jsonl'), RATE_LIMIT_MESSAGES: '1000' });
+    try {
+      const conv = 'outage-cold';
+      const promptIntent = lastIntent((await postActivity(other.url, messageActivity('wall test', conv))).replies);
+      expect(promptIntent).toBeTruthy();
+
+      proxy.set('refuse');
+      const t = Date.now();
+      const urgent = await postActivity(service.url, messageActivity('my calf is swollen and red after a long flight', conv));
+      expect(urgent.replies[0]?.channelData?.urgency).toBe('urgent');
+      expect(Date.now() - t).toBeLessThan(1_000);
+      proxy.set('pass');
+      expect(await waitFor(() => service.db.outboxPending() === 0, 15_000)).toBe(true);
+
+      const after = await postActivity(other.url, messageActivity('yes', conv));
+      expect(lastIntent(after.replies), JSON.stringify(after.replies.map((r) => r.text))).not.toBe(promptIntent);
+      expect(await other.db.getConversation({ channel: 'test', id: conv })).toMatchObject({ maxUrgency: 'urgent', turnCount: 3 });
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 });

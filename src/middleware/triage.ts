@@ -105,7 +105,14 @@ export class TriageMiddleware implements Middleware {
       await this.options.dialogState.set(context, { dialogStack: [] });
       await this.options.conversationState.saveChanges(context, true);
     } catch (err) {
-      logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, conversationId }, 'could not clear the dialog after an escalation');
+      // State unreadable (database down, state never seen here): start the conversation afresh
+      // without reading it; the storage keeps this write until the database is back.
+      try {
+        await this.options.conversationState.clear(context);
+        await this.options.conversationState.saveChanges(context, true);
+      } catch {
+        logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, conversationId }, 'could not clear the dialog after an escalation');
+      }
     }
     // 4. The turn ends here: the bot does not run.
   }
