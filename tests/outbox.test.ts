@@ -93,6 +93,23 @@ describe('outbox (SQLite)', () => {
     expect(await texts('c2')).toEqual(['my leg is cold and white', 'reply to my leg is cold and white']);
   });
 
+  it('ignores a line torn by a crash, but refuses to start on a file it cannot read', async () => {
+    lock();
+    await db.transcripts.logActivities(turn('c3', 'hello'));
+    await db.close();
+    unlock();
+    fs.appendFileSync(outboxFile, '{"op":"add","entry":{"kind":"transcr');
+    db = await open();
+    await db.replayOutbox();
+    expect(await texts('c3')).toEqual(['hello', 'reply to hello']);
+
+    await db.close();
+    fs.writeFileSync(outboxFile, '{"op":"rewind"}\n');
+    await expect(open()).rejects.toThrow(/^OUTBOX_FILE: cannot use .*outbox\.jsonl \(outbox .*: unreadable line/);
+    fs.rmSync(outboxFile);
+    db = await open();
+  });
+
   it('eTags: a forced write wins on replay, a conditional one loses to a newer write, a stale one conflicts at once', async () => {
     await db.storage.write({ forced: { v: 'old', eTag: '*' }, cond: { v: 'old', eTag: '*' } });
     const read = await db.storage.read(['cond']);

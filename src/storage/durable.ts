@@ -284,19 +284,19 @@ export class DurableTranscripts implements BatchTranscriptStore {
 
   async logActivities(activities: Partial<Activity>[]): Promise<void> {
     if (activities.length === 0) return;
-    // Redacted (and checked) before anything is written, to the database or the outbox.
-    const redacted = activities.map((a) => JSON.parse(prepareActivity(a).json) as Partial<Activity>);
-    const conversations = [...new Set(redacted.map((a) => conversationStateKey(a.channelId ?? '', a.conversation?.id ?? '')))];
+    const conversations = [...new Set(activities.map((a) => conversationStateKey(a.channelId ?? '', a.conversation?.id ?? '')))];
     const { outbox, health } = this.replayer;
     const queued = outbox.hasTranscriptFor(conversations);
     if (!health.down && !queued) {
       try {
-        await this.inner.logActivities(redacted);
+        await this.inner.logActivities(activities); // the store redacts
         return;
       } catch (err) {
         health.markDown(err);
       }
     }
+    // Redacted (and checked) before it reaches the disk, as in the database.
+    const redacted = activities.map((a) => JSON.parse(prepareActivity(a).json) as Partial<Activity>);
     outbox.add({ kind: 'transcript', id: randomUUID(), at: new Date().toISOString(), conversations, activities: redacted });
     if (queued && !health.down) await this.replayer.run();
   }

@@ -80,7 +80,13 @@ interface Backend {
 function makeDatabase(backend: Backend, outboxFile: string | null, opts: OpenDatabaseOptions): Database {
   const logger = opts.logger ?? silentLogger;
   const health = new StorageHealth(logger);
-  const outbox = new Outbox(outboxFile);
+  let outbox: Outbox;
+  try {
+    outbox = new Outbox(outboxFile);
+  } catch (err) {
+    void backend.close().catch(() => undefined);
+    throw new StorageStartupError(`OUTBOX_FILE: cannot use ${outboxFile} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
   const replayer = new OutboxReplayer(outbox, health, backend, logger);
   const durableStorage = new DurableStorage(backend.storage, replayer);
   const transcripts = new DurableTranscripts(backend.transcripts, replayer);

@@ -182,6 +182,13 @@ export class Outbox {
     fs.closeSync(this.fd);
     fs.renameSync(tmp, this.file);
     this.fd = fs.openSync(this.file, 'a', 0o600);
+    // The rename itself is durable only once the folder is synced.
+    const dir = fs.openSync(path.dirname(this.file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
   }
 
   /** Closes the file; an empty outbox leaves no file behind. */
