@@ -129,6 +129,21 @@ describe('outbox (SQLite)', () => {
     expect(JSON.parse(stored('cond')!)).toEqual({ v: 'theirs' });
   });
 
+  it('changes a turn made but never saved do not show in what is read during an outage', async () => {
+    await db.storage.write({ a: { dialog: { step: 1 }, eTag: '*' } });
+    const seen = (await db.storage.read(['a'])).a as { dialog: { step: number } };
+    seen.dialog.step = 99; // botbuilder changes state in place during a turn
+    lock();
+    await db.storage.write({ b: { dialog: { step: 1 }, eTag: '*' } }); // fails: the database is now counted as down
+    expect((await db.storage.read(['a'])).a).toMatchObject({ dialog: { step: 1 } }); // from memory
+    const queued = (await db.storage.read(['b'])).b as { dialog: { step: number } };
+    queued.dialog.step = 99;
+    expect((await db.storage.read(['b'])).b).toMatchObject({ dialog: { step: 1 } }); // from the outbox
+    unlock();
+    await db.replayOutbox();
+    expect(JSON.parse(stored('b')!)).toEqual({ dialog: { step: 1 } });
+  });
+
   it('a write based on the outbox version still succeeds after the replay', async () => {
     await db.storage.write({ k: { v: 1, eTag: '*' } });
     lock();

@@ -64,16 +64,21 @@ export class StorageHealth {
   }
 }
 
-/** A small LRU of the last state item each key had here (read or written), for reads during an outage. */
+/**
+ * A small LRU of the last state item each key had here (read or written), for reads during
+ * an outage. Kept as JSON: botbuilder changes the objects it read in place during a turn,
+ * and unsaved changes must not leak into what a later read sees.
+ */
 class RecentItems {
-  private readonly map = new Map<string, Record<string, unknown>>();
+  private readonly map = new Map<string, string>();
   constructor(private readonly max = 5_000) {}
   get(key: string): Record<string, unknown> | undefined {
-    return this.map.get(key);
+    const json = this.map.get(key);
+    return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
   }
   set(key: string, item: Record<string, unknown>): void {
     this.map.delete(key);
-    this.map.set(key, item);
+    this.map.set(key, JSON.stringify(item));
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
   }
   delete(key: string): void {
@@ -204,13 +209,14 @@ export class DurableStorage implements EtagReportingStorage {
     for (const key of keys) {
       const queued = this.outbox.latestState(key);
       if (queued) {
-        result[key] = { ...queued.data, eTag: queued.etag };
+        // A copy: the caller may change it in place, the outbox entry must not change.
+        result[key] = { ...(JSON.parse(JSON.stringify(queued.data)) as Record<string, unknown>), eTag: queued.etag };
       } else if (items) {
         if (items[key]) result[key] = items[key];
       } else {
         const known = this.recent.get(key);
         if (!known) throw failure ?? new StorageUnavailableError();
-        result[key] = { ...known };
+        result[key] = known;
       }
     }
     return result;
