@@ -35,6 +35,11 @@ export const configSchema = z.object({
   DATABASE_URL: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? 'sqlite:./data/calfbot.db')
     .refine((v) => /^(sqlite:|postgres:|postgresql:|memory:)/.test(v), { message: 'must start with sqlite:, postgres:// or memory:' }),
   TRANSCRIPT_RETENTION_DAYS: int(90, 1, 3650),
+  // Longest wait for one database call (connect, query, SQLite lock), so an outage fails fast
+  DATABASE_TIMEOUT_MS: int(1500, 100, 60_000),
+  // Where writes the database refused wait to be replayed (default: beside the SQLite file, or ./data/outbox-<hash>.jsonl)
+  OUTBOX_FILE: optionalString,
+  OUTBOX_REPLAY_MS: int(2000, 100, 600_000),
 
   // Clinic
   CLINIC_NAME: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? 'Riverside Physiotherapy & Rehab'),

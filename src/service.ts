@@ -6,14 +6,23 @@
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { openDatabase } from './storage';
+import { defaultOutboxFile, openDatabase } from './storage';
 import type { Database } from './storage/types';
 import { createAdapter } from './adapter';
 import { createBotApp, type BotApp, type BotAppDeps } from './turn/pipeline';
 import { createServer, type RouteModule } from './server';
 import { staffRoutes } from './staff';
-import { channelRoutes } from './channels';
+import { channelRoutes, ConversationStore } from './channels';
 import { createServiceLimits } from './http/limits';
+import { DIRECT_LINE_CHANNEL_ID } from './channels/directLineAdapter';
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
 
 export interface Service {
   app: BotApp;
@@ -30,13 +39,24 @@ export interface ServiceOptions {
 }
 
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
-  const db = await openDatabase(config.DATABASE_URL, { logger, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
+  const db = await openDatabase(config.DATABASE_URL, {
+    logger,
+    retentionDays: config.TRANSCRIPT_RETENTION_DAYS,
+    timeoutMs: config.DATABASE_TIMEOUT_MS,
+    outboxFile: config.OUTBOX_FILE ?? defaultOutboxFile(config.DATABASE_URL),
+    outboxReplayMs: config.OUTBOX_REPLAY_MS,
+  });
   const app = createBotApp({ config, db, logger, ...options.overrides });
   const adapter = createAdapter(config, logger);
   app.attach(adapter);
 
   const limits = createServiceLimits(config, db.raw, logger);
-  const routes: RouteModule[] = [staffRoutes({ config, db, logger }), channelRoutes({ app, config, logger, limits })];
+  // Deleting a conversation also drops the self-hosted Direct Line's in-memory copy of it.
+  const directLineStore = new ConversationStore();
+  db.onConversationDeleted((ref) => {
+    if (ref.channel === DIRECT_LINE_CHANNEL_ID) directLineStore.delete(ref.id);
+  });
+  const routes: RouteModule[] = [staffRoutes({ config, db, logger }), channelRoutes({ app, config, logger, limits, store: directLineStore })];
 
   const { server, drain } = createServer({
     adapter,
@@ -45,8 +65,10 @@ export async function startService(config: Config, logger: Logger, options: Serv
     routes,
     limits,
     readiness: async () => {
-      const storage = await db.ping().then(() => true, () => false);
-      return { ready: storage, checks: { storage, languageModel: true } };
+      // Bounded even if the pool's own timeouts misbehave: /readyz answers within ~2 s.
+      const storage = await withDeadline(db.ping(), config.DATABASE_TIMEOUT_MS + 250).then(() => true, () => false);
+      // outboxEmpty is informational: false while writes from an outage still wait to be replayed.
+      return { ready: storage, checks: { storage, languageModel: true, outboxEmpty: db.outboxPending() === 0 } };
     },
   });
 

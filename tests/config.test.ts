@@ -33,6 +33,12 @@ describe('configuration', () => {
     expect(configError({ PORT: 'abc' })).toBe('Invalid configuration: PORT="abc" must be a whole number');
   });
 
+  it('bounds the database timeout: short by default, never zero', () => {
+    expect(parseConfig({}).DATABASE_TIMEOUT_MS).toBe(1500);
+    expect(parseConfig({ DATABASE_TIMEOUT_MS: '800' }).DATABASE_TIMEOUT_MS).toBe(800);
+    expect(configError({ DATABASE_TIMEOUT_MS: '0' })).toBe('Invalid configuration: DATABASE_TIMEOUT_MS="0" must be at least 100');
+  });
+
   it('lists the allowed values for MicrosoftAppType', () => {
     expect(configError({ MicrosoftAppType: 'Anything' })).toMatch(/^Invalid configuration: MicrosoftAppType="Anything" must be one of MultiTenant, SingleTenant, UserAssignedMSI$/);
   });

@@ -160,6 +160,11 @@ export class ConversationStore {
     if (i >= 0) this.shrink(conv, conv.activities.splice(i, 1)[0].bytes);
   }
 
+  /** Forgets a conversation and its activities (it was deleted). */
+  delete(id: string): boolean {
+    return this.conversations.delete(id);
+  }
+
   sweep(): void {
     const now = this.now();
     for (const conv of [...this.conversations.values()]) if (now - conv.lastUsed > this.idleMs) this.drop(conv);

@@ -1,5 +1,5 @@
 /**
- * `npm run purge [-- --days N]`: deletes transcripts (and idle bot state) older than
+ * `npm run purge [-- --days N]`: deletes transcripts (with their conversations' bot state, and idle bot state) older than
  * TRANSCRIPT_RETENTION_DAYS (or --days) from the database DATABASE_URL names, and
  * prints how many were removed. The server also does this hourly.
  */
@@ -26,7 +26,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       const r = await db.purgeOlderThan(days);
       await recordSystemAudit(db, 'transcripts.purge', { days, ...r });
       console.log(
-        `Purged ${r.conversations} conversation(s), ${r.activities} activit${r.activities === 1 ? 'y' : 'ies'} and ${r.stateItems} idle state item(s) older than ${days} day(s) from ${describeDatabaseUrl(config.DATABASE_URL)}.`,
+        `Purged ${r.conversations} conversation(s), ${r.activities} activit${r.activities === 1 ? 'y' : 'ies'} and ${r.stateItems} bot state item(s) older than ${days} day(s) from ${describeDatabaseUrl(config.DATABASE_URL)}.`,
       );
     } finally {
       await db.close();

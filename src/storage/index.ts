@@ -9,24 +9,28 @@
  * Start-up problems throw `StorageStartupError` with a one-line message naming
  * DATABASE_URL; passwords are never included.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import type BetterSqlite3 from 'better-sqlite3';
 import { silentLogger, type Logger } from '../logger';
-import { OptimisticStorage } from './concurrency';
+import { OptimisticStorage, type EtagReportingStorage } from './concurrency';
+import { DurableStorage, DurableTranscripts, OutboxReplayer, StorageHealth } from './durable';
 import { redactSecrets, StorageStartupError } from './errors';
 import { EtagMemoryStorage } from './memory';
 import { migratePostgres, MIGRATIONS_ROOT } from './migrate';
 import { PostgresStorage, PostgresTranscripts } from './postgres';
+import { conversationStateKeys, Outbox } from './outbox';
 import { startRetentionJob, type RetentionJob } from './retention';
 import { recordSystemAudit } from '../staff/audit';
 import { openSqliteFile, SqliteStorage, SqliteTranscripts } from './sqlite';
-import type { ConversationIndex, Database, RawHandle } from './types';
+import type { BatchTranscriptStore, ConversationIndex, ConversationRef, Database, RawHandle } from './types';
 
 export * from './types';
 export { StorageStartupError, EtagConflictError, isEtagConflict, redactSecrets } from './errors';
 export { redact, redactDeep } from './redact';
 export { startRetentionJob, type RetentionJob } from './retention';
+export { conversationStateKeys } from './outbox';
 
 export interface OpenDatabaseOptions {
   logger?: Logger;
@@ -36,7 +40,23 @@ export interface OpenDatabaseOptions {
   migrationsRoot?: string;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /**
+   * Longest wait for any one database call, in ms (default 1500): PostgreSQL connect,
+   * query (client- and server-side) and SQLite's busy wait. A database that silently
+   * stops answering then fails like one that refuses connections.
+   */
+  timeoutMs?: number;
+  /**
+   * Outbox file (JSON lines; see `defaultOutboxFile`). Without it the outbox is kept in
+   * memory only: fine for tools and tests, but the server passes a file so nothing is lost
+   * if it stops during an outage. Only one process may use a given file.
+   */
+  outboxFile?: string | null;
+  /** How often the outbox is replayed / a down database probed, in ms (default 2000). */
+  outboxReplayMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 1_500;
 
 /** DATABASE_URL with any password masked, for logs and error messages. */
 export function describeDatabaseUrl(url: string): string {
@@ -45,43 +65,109 @@ export function describeDatabaseUrl(url: string): string {
 
 const INDEX_METHODS = ['listConversations', 'getConversation', 'getConversationActivities', 'updateReview', 'deleteConversation', 'stats', 'purgeOlderThan'] as const;
 
-function makeDatabase(
-  kind: Database['kind'],
-  storage: Database['storage'],
-  transcripts: Database['transcripts'] & ConversationIndex,
-  raw: RawHandle,
-  ping: () => Promise<void>,
-  close: () => Promise<void>,
-): Database {
-  const index = Object.fromEntries(INDEX_METHODS.map((m) => [m, transcripts[m].bind(transcripts)])) as unknown as ConversationIndex;
-  let closed: Promise<void> | null = null;
-  return { kind, storage, transcripts, raw, ping, close: () => (closed ??= close()), ...index };
+interface Backend {
+  kind: Database['kind'];
+  /** The backend's own state store (eTag-reporting). */
+  storage: EtagReportingStorage;
+  transcripts: BatchTranscriptStore & ConversationIndex;
+  raw: RawHandle;
+  ping: () => Promise<void>;
+  close: () => Promise<void>;
 }
 
-function openSqliteDatabase(kind: 'sqlite' | 'memory', file: string, migrationsRoot: string): Database {
+/** The backend wrapped for outages (outbox) and concurrency (eTags), as the rest of the bot sees it. */
+function makeDatabase(backend: Backend, outboxFile: string | null, opts: OpenDatabaseOptions): Database {
+  const logger = opts.logger ?? silentLogger;
+  const health = new StorageHealth(logger);
+  let outbox: Outbox;
+  try {
+    outbox = new Outbox(outboxFile);
+  } catch (err) {
+    void backend.close().catch(() => undefined);
+    throw new StorageStartupError(`OUTBOX_FILE: cannot use ${outboxFile} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  const replayer = new OutboxReplayer(outbox, health, backend, logger);
+  const durableStorage = new DurableStorage(backend.storage, replayer);
+  const transcripts = new DurableTranscripts(backend.transcripts, replayer);
+  const index = Object.fromEntries(INDEX_METHODS.map((m) => [m, backend.transcripts[m].bind(backend.transcripts)])) as unknown as ConversationIndex;
+  const listeners: ((ref: ConversationRef) => void)[] = [];
+
+  if (outbox.size) logger.warn({ pending: outbox.size, file: outboxFile }, 'outbox: writes from an earlier outage are waiting; replaying');
+  void replayer.run();
+  const timer = setInterval(() => void replayer.tick(), opts.outboxReplayMs ?? 2_000);
+  timer.unref();
+
+  let closed: Promise<void> | null = null;
+  return {
+    kind: backend.kind,
+    storage: new OptimisticStorage(durableStorage),
+    transcripts,
+    raw: backend.raw,
+    ...index,
+    async ping() {
+      try {
+        await backend.ping();
+      } catch (err) {
+        health.markDown(err);
+        throw err;
+      }
+      health.markUp();
+      if (outbox.size) void replayer.run();
+    },
+    outboxPending: () => outbox.size,
+    replayOutbox: () => replayer.tick(),
+    onConversationDeleted(listener) {
+      listeners.push(listener);
+    },
+    async deleteConversation(ref) {
+      const queued = outbox.removeConversation(ref.channel, ref.id);
+      for (const key of conversationStateKeys(ref.channel, ref.id)) durableStorage.forget(key);
+      const stored = await backend.transcripts.deleteConversation(ref);
+      for (const listener of listeners) {
+        try {
+          listener(ref);
+        } catch (err) {
+          logger.error({ err: err instanceof Error ? err.message : String(err) }, 'delete: a listener failed');
+        }
+      }
+      return stored || queued > 0;
+    },
+    close: () =>
+      (closed ??= (async () => {
+        clearInterval(timer);
+        await replayer.run();
+        outbox.close();
+        await backend.close();
+      })()),
+  };
+}
+
+function openSqliteDatabase(kind: 'sqlite' | 'memory', file: string, migrationsRoot: string, opts: OpenDatabaseOptions): Database {
   let db: BetterSqlite3.Database;
   try {
-    db = openSqliteFile(file, path.join(migrationsRoot, 'sqlite'));
+    db = openSqliteFile(file, path.join(migrationsRoot, 'sqlite'), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   } catch (err) {
     const what = kind === 'memory' ? 'cannot create the in-memory database' : `cannot open SQLite database at ${file}`;
     throw new StorageStartupError(`DATABASE_URL: ${what} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
-  const storage = new OptimisticStorage(kind === 'memory' ? new EtagMemoryStorage() : new SqliteStorage(db));
-  const transcripts = new SqliteTranscripts(db);
   return makeDatabase(
-    kind,
-    storage,
-    transcripts,
-    { kind: 'sqlite', db },
-    async () => {
-      db.prepare('SELECT 1').get();
+    {
+      kind,
+      storage: kind === 'memory' ? new EtagMemoryStorage() : new SqliteStorage(db),
+      transcripts: new SqliteTranscripts(db),
+      raw: { kind: 'sqlite', db },
+      ping: async () => {
+        db.prepare('SELECT 1').get();
+      },
+      close: async () => {
+        if (db.open) {
+          if (kind === 'sqlite') db.pragma('wal_checkpoint(TRUNCATE)');
+          db.close();
+        }
+      },
     },
-    async () => {
-      if (db.open) {
-        if (kind === 'sqlite') db.pragma('wal_checkpoint(TRUNCATE)');
-        db.close();
-      }
-    },
+    opts.outboxFile ?? null,
+    opts,
   );
 }
 
@@ -106,10 +192,16 @@ async function openPostgresDatabase(url: string, opts: OpenDatabaseOptions, migr
   const { connectionString, schema, where } = parsePostgresUrl(url);
   // loaded only for PostgreSQL: a SQLite install does not pay for pg at start-up
   const { Pool: PgPool } = await import('pg');
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pool: Pool = new PgPool({
     connectionString,
     max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: 5_000,
+    // Short waits everywhere: a server that silently drops packets fails as fast as one that refuses.
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'calfbot',
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
@@ -131,15 +223,38 @@ async function openPostgresDatabase(url: string, opts: OpenDatabaseOptions, migr
     throw new StorageStartupError(`DATABASE_URL: PostgreSQL at ${where}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`, { cause: err });
   }
   return makeDatabase(
-    'postgres',
-    new OptimisticStorage(new PostgresStorage(pool)),
-    new PostgresTranscripts(pool),
-    { kind: 'postgres', pool, schema },
-    async () => {
-      await pool.query('SELECT 1');
+    {
+      kind: 'postgres',
+      storage: new PostgresStorage(pool),
+      transcripts: new PostgresTranscripts(pool),
+      raw: { kind: 'postgres', pool, schema },
+      ping: async () => {
+        await pool.query('SELECT 1');
+      },
+      close: () => pool.end(),
     },
-    () => pool.end(),
+    opts.outboxFile ?? null,
+    opts,
   );
+}
+
+/**
+ * Where the server keeps its outbox for DATABASE_URL: beside a SQLite file
+ * (`calfbot.db.outbox.jsonl`), `./data/outbox-<hash of the URL>.jsonl` for PostgreSQL
+ * (one file per database and schema, so two databases never replay into each other),
+ * none for `memory:`.
+ */
+export function defaultOutboxFile(url: string): string | null {
+  const trimmed = (url ?? '').trim();
+  if (/^sqlite:/i.test(trimmed)) {
+    const file = trimmed.slice('sqlite:'.length).replace(/^\/\//, '');
+    return file ? `${file}.outbox.jsonl` : null;
+  }
+  if (/^postgres(ql)?:/i.test(trimmed)) {
+    const hash = createHash('sha256').update(trimmed).digest('hex').slice(0, 12);
+    return path.join('data', `outbox-${hash}.jsonl`);
+  }
+  return null;
 }
 
 /** Opens (and migrates) the database that `url` names. */
@@ -149,12 +264,12 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}):
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
   let db: Database;
   if (scheme === 'memory') {
-    db = openSqliteDatabase('memory', ':memory:', migrationsRoot);
+    db = openSqliteDatabase('memory', ':memory:', migrationsRoot, opts);
   } else if (scheme === 'sqlite') {
     let file = trimmed.slice('sqlite:'.length);
     if (file.startsWith('//')) file = file.slice(2);
     if (!file) throw new StorageStartupError('DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/calfbot.db');
-    db = openSqliteDatabase('sqlite', file, migrationsRoot);
+    db = openSqliteDatabase('sqlite', file, migrationsRoot, opts);
   } else if (scheme === 'postgres' || scheme === 'postgresql') {
     db = await openPostgresDatabase(trimmed, opts, migrationsRoot);
   } else {

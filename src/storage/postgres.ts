@@ -14,8 +14,9 @@ import {
   clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
+import { conversationStateKeys } from './outbox';
 import type {
-  BatchTranscriptStore, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
+  BatchTranscriptStore, LogActivitiesOptions, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
   ConversationSummary, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
 } from './types';
 
@@ -23,17 +24,19 @@ type Params = (string | number | boolean | null | string[] | Date)[];
 
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let result: T;
   try {
     await client.query('BEGIN');
-    const result = await fn(client);
+    result = await fn(client);
     await client.query('COMMIT');
-    return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
+    // A connection that failed or timed out is not given back to the pool: it may never answer again.
+    client.release(err instanceof Error ? err : new Error(String(err)));
     throw err;
-  } finally {
-    client.release();
   }
+  client.release();
+  return result;
 }
 
 export class PostgresStorage implements EtagReportingStorage {
@@ -142,11 +145,15 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
   }
 
   /** One transaction for the whole batch (a turn). Redaction happens before any SQL runs. */
-  async logActivities(activities: Partial<Activity>[]): Promise<void> {
+  async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
     if (activities.length === 0) return;
     const rows = activities.map(prepareActivity);
     const deltas = deltasOf(rows);
     await withTransaction(this.pool, async (client) => {
+      if (options.batchId) {
+        const fresh = await client.query('INSERT INTO replayed_batches (batch_id) VALUES ($1) ON CONFLICT (batch_id) DO NOTHING', [options.batchId]);
+        if (fresh.rowCount === 0) return; // stored by an earlier replay
+      }
       for (const d of deltas) {
         await client.query(
           `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
@@ -263,9 +270,13 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
     return rows[0] ? summaryOf(rows[0]) : null;
   }
 
+  /** The conversation's index row (review status, tags, note), its activities (cascade) and its bot state, in one transaction. */
   async deleteConversation(ref: ConversationRef): Promise<boolean> {
-    const r = await this.pool.query('DELETE FROM conversations WHERE channel_id = $1 AND conversation_id = $2', [ref.channel, ref.id]);
-    return (r.rowCount ?? 0) > 0;
+    return withTransaction(this.pool, async (client) => {
+      const r = await client.query('DELETE FROM conversations WHERE channel_id = $1 AND conversation_id = $2', [ref.channel, ref.id]);
+      const s = await client.query('DELETE FROM state_items WHERE key = ANY($1::text[])', [conversationStateKeys(ref.channel, ref.id)]);
+      return (r.rowCount ?? 0) + (s.rowCount ?? 0) > 0;
+    });
   }
 
   async stats(days: number): Promise<ConversationStats> {
@@ -309,9 +320,17 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
     const cutoff = new Date(Date.now() - days * 86_400_000);
     return withTransaction(this.pool, async (client) => {
       const activities = (await client.query('DELETE FROM activities WHERE ts < $1', [cutoff])).rowCount ?? 0;
-      const conversations = (await client.query('DELETE FROM conversations WHERE last_at < $1', [cutoff])).rowCount ?? 0;
-      const stateItems = (await client.query('DELETE FROM state_items WHERE updated_at < $1', [cutoff])).rowCount ?? 0;
-      return { conversations, activities, stateItems };
+      // A purged conversation's bot state goes too, however recently it was written.
+      const purged = await client.query<{ conversations: string; states: string }>(
+        `WITH d AS (DELETE FROM conversations WHERE last_at < $1 RETURNING channel_id, conversation_id),
+              s AS (DELETE FROM state_items WHERE key IN (SELECT channel_id || '/conversations/' || conversation_id || x FROM d, (VALUES ('/'), ('')) AS v(x)) RETURNING 1)
+         SELECT (SELECT count(*) FROM d) AS conversations, (SELECT count(*) FROM s) AS states`,
+        [cutoff],
+      );
+      const conversations = Number(purged.rows[0]?.conversations ?? 0);
+      const idle = (await client.query('DELETE FROM state_items WHERE updated_at < $1', [cutoff])).rowCount ?? 0;
+      await client.query('DELETE FROM replayed_batches WHERE applied_at < $1', [cutoff]);
+      return { conversations, activities, stateItems: Number(purged.rows[0]?.states ?? 0) + idle };
     });
   }
 }

@@ -12,6 +12,7 @@ import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { migrateSqlite } from './migrate';
 import { safeId } from './redact';
+import { conversationStateKeys } from './outbox';
 import {
   type ActivityRow, type ConversationDelta,
   clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
@@ -19,13 +20,13 @@ import {
 } from './transcriptCommon';
 import type {
   BatchTranscriptStore, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
-  ConversationSummary, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
+  ConversationSummary, LogActivitiesOptions, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
 } from './types';
 
 type Params = (string | number | null)[];
 
 /** Opens (creating the parent directory) and migrates a SQLite database. `:memory:` works too. */
-export function openSqliteFile(file: string, migrationsDir?: string): BetterSqlite3.Database {
+export function openSqliteFile(file: string, migrationsDir?: string, busyTimeoutMs = 10_000): BetterSqlite3.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new BetterSqlite3(file, { timeout: 10_000 });
   try {
@@ -36,6 +37,8 @@ export function openSqliteFile(file: string, migrationsDir?: string): BetterSqli
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
     migrateSqlite(db, migrationsDir);
+    // Migrations above may wait for another starting instance; calls afterwards wait at most this long for a lock.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   } catch (err) {
     db.close();
     throw err;
@@ -153,14 +156,21 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
     this.logActivitiesSync([activity]);
   }
 
-  async logActivities(activities: Partial<Activity>[]): Promise<void> {
-    this.logActivitiesSync(activities);
+  async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
+    this.logActivitiesSync(activities, options.batchId);
   }
 
   /** One transaction for the whole batch (a turn). Redaction happens before any SQL runs. */
-  logActivitiesSync(activities: Partial<Activity>[]): void {
+  logActivitiesSync(activities: Partial<Activity>[], batchId?: string): void {
     if (activities.length === 0) return;
     const rows = activities.map(prepareActivity);
+    if (batchId) {
+      this.db.transaction(() => {
+        const fresh = this.db.prepare('INSERT INTO replayed_batches (batch_id, applied_at) VALUES (?, ?) ON CONFLICT (batch_id) DO NOTHING').run(batchId, new Date().toISOString());
+        if (fresh.changes > 0) this.writeBatch()(rows, deltasOf(rows)); // nested: a savepoint in the same transaction
+      }).immediate();
+      return;
+    }
     this.writeBatch().immediate(rows, deltasOf(rows));
   }
 
@@ -234,10 +244,14 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
     this.deleteSync({ channel: channelId, id: safeId(conversationId) });
   }
 
+  /** The conversation's activities, index row (review status, tags, note) and bot state, in one transaction. */
   private deleteSync(ref: ConversationRef): boolean {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM activities WHERE channel_id = ? AND conversation_id = ?').run(ref.channel, ref.id);
-      return this.db.prepare('DELETE FROM conversations WHERE channel_id = ? AND conversation_id = ?').run(ref.channel, ref.id).changes > 0;
+      const conversation = this.db.prepare('DELETE FROM conversations WHERE channel_id = ? AND conversation_id = ?').run(ref.channel, ref.id).changes;
+      let state = 0;
+      for (const key of conversationStateKeys(ref.channel, ref.id)) state += this.db.prepare('DELETE FROM state_items WHERE key = ?').run(key).changes;
+      return conversation + state > 0;
     }).immediate();
   }
 
@@ -331,9 +345,14 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
     const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
     return this.db.transaction((): PurgeResult => {
       const activities = this.db.prepare('DELETE FROM activities WHERE ts < ?').run(cutoff).changes;
+      // A purged conversation's bot state goes too, however recently it was written.
+      const states = this.db
+        .prepare("DELETE FROM state_items WHERE key IN (SELECT channel_id || '/conversations/' || conversation_id || x FROM conversations, (SELECT '/' AS x UNION ALL SELECT '') WHERE last_at < ?)")
+        .run(cutoff).changes;
       const conversations = this.db.prepare('DELETE FROM conversations WHERE last_at < ?').run(cutoff).changes;
-      const stateItems = this.db.prepare('DELETE FROM state_items WHERE updated_at < ?').run(cutoff).changes;
-      return { conversations, activities, stateItems };
+      const idle = this.db.prepare('DELETE FROM state_items WHERE updated_at < ?').run(cutoff).changes;
+      this.db.prepare('DELETE FROM replayed_batches WHERE applied_at < ?').run(cutoff);
+      return { conversations, activities, stateItems: states + idle };
     }).immediate();
   }
 }

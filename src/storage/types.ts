@@ -104,9 +104,17 @@ export interface PurgeResult {
   stateItems: number;
 }
 
+export interface LogActivitiesOptions {
+  /**
+   * Replaying an outbox batch: the store records this id in the same transaction and
+   * skips a batch whose id it already has, so a batch is never stored twice.
+   */
+  batchId?: string;
+}
+
 /** A TranscriptStore that also accepts a whole turn at once (one transaction). */
 export interface BatchTranscriptStore extends TranscriptStore {
-  logActivities(activities: Partial<Activity>[]): Promise<void>;
+  logActivities(activities: Partial<Activity>[], options?: LogActivitiesOptions): Promise<void>;
 }
 
 /** Queries over the conversation index (the staff console uses these). */
@@ -117,7 +125,10 @@ export interface ConversationIndex {
   getConversationActivities(ref: ConversationRef): Promise<StoredActivity[]>;
   /** Returns the updated summary, or null if the conversation does not exist. */
   updateReview(ref: ConversationRef, patch: ReviewPatch): Promise<ConversationSummary | null>;
-  /** Deletes the conversation and its activities; true if it existed. */
+  /**
+   * Deletes everything kept about the conversation: its activities, its index row (with
+   * the review status, tags and note), its bot state and its outbox entries. True if any existed.
+   */
   deleteConversation(ref: ConversationRef): Promise<boolean>;
   stats(days: number): Promise<ConversationStats>;
   /** Retention: deletes transcripts (and idle bot state) older than `days` days. */
@@ -143,5 +154,11 @@ export interface Database extends ConversationIndex {
   readonly raw: RawHandle;
   /** Throws if the backend cannot be reached. Used by /readyz. */
   ping(): Promise<void>;
+  /** Writes waiting in the outbox for the database (0 when all is stored). */
+  outboxPending(): number;
+  /** Replays the outbox now (also done on a timer); never throws. */
+  replayOutbox(): Promise<void>;
+  /** Runs `listener` after a conversation was deleted (e.g. to drop in-memory copies of it). */
+  onConversationDeleted(listener: (ref: ConversationRef) => void): void;
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import type { Logger } from '../logger';
 import { isEscalation } from '../domain/urgency';
 import { NO_FLAG, type Triage, type TriageResult } from '../triage';
+import type { EscalationMemory } from './escalationMemory';
 import type { Escalator } from './escalator';
 import { turnMeta } from './turnMeta';
 
@@ -23,6 +24,7 @@ export interface TriageMiddlewareOptions {
   triage: Triage;
   escalator: Escalator;
   conversationState: ConversationState;
+  memory: EscalationMemory;
   dialogState: StatePropertyAccessor<DialogState>;
   logger: Logger;
 }
@@ -55,7 +57,15 @@ export class TriageMiddleware implements Middleware {
       await this.options.dialogState.set(context, { dialogStack: [] });
       await this.options.conversationState.saveChanges(context, true);
     } catch (err) {
-      logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, conversationId: context.activity.conversation?.id }, 'could not save the conversation after an escalation');
+      // State unreadable (database down, state never seen here): start the conversation afresh
+      // without reading it; the storage keeps this write until the database is back.
+      try {
+        await this.options.conversationState.clear(context);
+        await this.options.memory.rememberWithoutReading(context, result.level, result.conditions, result.reasons);
+        await this.options.conversationState.saveChanges(context, true);
+      } catch {
+        logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, conversationId: context.activity.conversation?.id }, 'could not save the conversation after an escalation');
+      }
     }
   }
 }

@@ -37,6 +37,11 @@ export class EscalationMemory {
     });
   }
 
+  /** After the state was cleared without reading it (storage down): set the record as new. */
+  async rememberWithoutReading(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[]): Promise<void> {
+    await this.property.set(context, { level, conditions, redFlags, at: new Date().toISOString() });
+  }
+
   async clear(context: TurnContext): Promise<void> {
     await this.property.set(context, null);
   }

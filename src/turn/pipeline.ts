@@ -74,7 +74,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     // Before anything can answer, so every reply is logged; writes the turn in one batch before the response.
     new TranscriptMiddleware(db.transcripts, logger),
     new ReplyMetadataMiddleware(),
-    new TriageMiddleware({ triage, escalator, conversationState, dialogState: bot.dialogState, logger }),
+    new TriageMiddleware({ triage, escalator, conversationState, memory, dialogState: bot.dialogState, logger }),
     new RateLimitMiddleware({ config, logger }),
     new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config }),
   ];

@@ -41,9 +41,11 @@ export function triageMiddleware(opts: {
   alert?: EscalationAlert;
 }): TriageMiddleware {
   const triage = opts.triage ?? realTriage();
+  const memory = new EscalationMemory(opts.conversationState);
   return new TriageMiddleware({
     triage,
-    escalator: escalatorFor(opts.conversationState, opts),
+    memory,
+    escalator: new Escalator({ triage, config: opts.config ?? testConfig(), memory, logger: silentLogger, alert: opts.alert }),
     conversationState: opts.conversationState,
     dialogState: opts.dialogState,
     logger: silentLogger,
