@@ -41,6 +41,8 @@ export const configSchema = z.object({
   CLINIC_PHONE: z.preprocess(emptyToUndefined, z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number such as +44 20 7946 0000').optional()).transform((v) => v ?? '+44 20 7946 0000'),
   CLINIC_BOOKING_URL: optionalUrl.transform((v) => v ?? 'https://example.org/book'),
   EMERGENCY_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^[0-9]{2,6}$/, 'must be a short emergency number such as 911, 999 or 112').optional()).transform((v) => v ?? '911'),
+  // Each answer ends with "From: <document title> — <section>" (titles from dialogs/_sources.yaml)
+  SHOW_SOURCES: bool(true),
 
   // Escalation alerts to staff
   ESCALATION_WEBHOOK_URL: optionalUrl,
