@@ -25,7 +25,8 @@ import { artifactPath, browserAvailable, launchBrowser, newPage } from './helper
 import { startTestService } from './helpers/service';
 import type { Service } from '../src/service';
 
-const STEP_TIMEOUT = 20_000;
+// Generous: Web Chat's first render is slow on a busy machine.
+const STEP_TIMEOUT = 45_000;
 const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 // Chrome DevTools' "Fast 3G" preset (1.6 Mbps down, 750 kbps up, each × 0.9; 150 ms × 3.75 latency).
 const FAST_3G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1000 * 1000 / 8) * 0.9, uploadThroughput: (750 * 1000 / 8) * 0.9 };
@@ -42,7 +43,8 @@ function suggested(chat: FrameLocator, title: string | RegExp): Locator {
 
 /** axe-core over the page and the chat frame: the WCAG 2.1 AA violations, one line each. */
 async function a11yViolations(page: Page, where: string): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(WCAG_21_AA).analyze();
+  // Legacy mode runs axe inside each same-origin frame (the default runPartial mode skipped the chat frame here).
+  const result = await new AxeBuilder({ page }).withTags(WCAG_21_AA).setLegacyMode(true).analyze();
   // the chat frame was checked too (its nodes are named through the iframe)
   if (await page.locator('#calfbot-frame').count()) expect(result.passes.some((p) => p.nodes.some((n) => n.target.length > 1)), `${where}: axe did not reach the chat frame`).toBe(true);
   return result.violations.flatMap((v) => v.nodes.map((n) => `${where}: ${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`));
@@ -293,10 +295,11 @@ describe.skipIf(!browserAvailable())('website widget (browser)', () => {
       const chat = page.frameLocator('#calfbot-frame');
       await chat.locator('#chat-welcome, .webchat__bubble').filter({ hasText: 'calf-pain assistant' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
       const welcomeAfter = Date.now() - clicked;
+      const bundleAfter = await chat.locator('body').evaluate(() => (performance.getEntriesByType('resource').find((e) => /\/vendor\/webchat\./.test(e.name)) as PerformanceResourceTiming | undefined)?.responseEnd ?? 0);
       await chat.locator('.webchat__bubble').filter({ hasText: 'calf-pain assistant' }).first().waitFor({ state: 'visible', timeout: 60_000 });
       const chatReadyAfter = Date.now() - clicked;
       await page.waitForTimeout(500);
-      console.log(`widget cold open over Fast 3G: welcome on screen after ${welcomeAfter} ms, Web Chat with the bot's welcome after ${chatReadyAfter} ms; ${transferred} bytes transferred: ${[...perUrl].map(([u, b]) => `${u} ${b}`).join(', ')}`);
+      console.log(`widget cold open over Fast 3G: welcome on screen after ${welcomeAfter} ms, bundle downloaded ${Math.round(bundleAfter)} ms after the chat page started, Web Chat with the bot's welcome after ${chatReadyAfter} ms; ${transferred} bytes transferred: ${[...perUrl].map(([u, b]) => `${u} ${b}`).join(', ')}`);
       expect(welcomeAfter).toBeLessThan(2_000);
       // the bundle went compressed (brotli), well under a megabyte
       const bundleBytes = [...perUrl].find(([u]) => /^\/vendor\/webchat\.[0-9a-f]{16}\.js$/.test(u))?.[1] ?? 0;

@@ -94,7 +94,7 @@ export function webChatRoutes(deps: WebChatRouteDeps): (server: Server) => void 
   const bundleReady = addBrotli(bundle, logger).catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'could not brotli-compress the Web Chat bundle'));
   const demoPage = compressFile(html(renderDemoPage(site.get('index.html')!.body.toString('utf8'), config)));
   const chatPage = compressFile(html(renderChatPage(site.get('chat.html')!.body.toString('utf8'), config, {
-    webchatSrc: bundlePath, chatConfig: chatConfig(), welcome: welcomeParagraphs(config),
+    webchatSrc: bundlePath, chatConfig: chatConfig(), welcome: welcomeParagraphs(config), css: site.get('chat.css')!.body.toString('utf8'),
   })));
 
   function send(req: Request, res: Response, file: CompressedFile | undefined, headers: Record<string, string>, cache = 'no-cache'): void {

@@ -55,9 +55,12 @@ export interface ChatPageOptions {
   /** What chat.js needs to connect (the same as GET /api/webchat/config). */
   chatConfig: Record<string, unknown>;
   welcome: string[];
+  /** The page's style sheet, inlined: the welcome paints without waiting for another request. */
+  css: string;
 }
 
 export function renderChatPage(template: string, config: Config, options: ChatPageOptions): string {
   const welcome = options.welcome.map((p) => `<p>${escapeHtml(p)}</p>`).join('');
-  return fillTemplate(template, { ...brand(config), webchatSrc: options.webchatSrc, config: JSON.stringify(options.chatConfig) }, { welcome });
+  const css = options.css.replace(/<\/style/gi, '');
+  return fillTemplate(template, { ...brand(config), webchatSrc: options.webchatSrc, config: JSON.stringify(options.chatConfig) }, { welcome, css });
 }
