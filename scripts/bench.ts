@@ -17,7 +17,7 @@
  *   --quick           5 s runs, 1 s warm-up, 2,000 conversations, 1 start-up run (a smoke run)
  *   --no-postgres     skip the PostgreSQL run
  *   --profile         write a V8 CPU profile of the full bot (SQLite) to bench/profiles/
- *   --only a,b        run only these parts: echo, sqlite, memory, postgres, classifier, startup
+ *   --only a,b        run only these parts: echo, sqlite, memory, postgres, classifier, startup, widget
  *   --no-write        do not write bench/results.* nor the tables in docs/performance.md (implied by --only)
  */
 import { spawnSync } from 'node:child_process';
@@ -32,6 +32,7 @@ import { SCRIPTS, type Script } from './bench/conversations';
 import { classifierThroughput } from './bench/classifierRun';
 import { createSchema, dropSchema, postgresUrl } from './bench/postgres';
 import { profileStartup } from './bench/startup-profile';
+import { widgetColdOpenBytes } from './bench/widget';
 
 const ROOT = resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -367,6 +368,15 @@ async function main(): Promise<void> {
     }
   }
 
+  let widget: Results['widget'] = null;
+  if (want('widget')) {
+    try {
+      widget = await widgetColdOpenBytes();
+      log(`widget cold open: ${widget.totalBytes.toLocaleString('en-US')} bytes transferred (${widget.files.map((f) => `${f.path} ${f.bytes.toLocaleString('en-US')}${f.encoding ? ` ${f.encoding}` : ''}`).join(', ')})`);
+    } catch (e) {
+      widget = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
 
   const results: Results = {
     machine,
@@ -377,6 +387,7 @@ async function main(): Promise<void> {
     startup,
     startupProfile,
     memory,
+    widget,
     targets: [],
     wallSeconds: 0,
   };

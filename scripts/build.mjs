@@ -2,6 +2,8 @@
 // dist/ mirrors src/ folder for folder, so paths relative to __dirname (public/, the
 // Web Chat bundle, migrations) resolve the same from both. With --if-stale it does
 // nothing when dist/ is newer than every file in src/: that is what `npm start` runs first.
+// A full `npm run build` also brotli-compresses Web Chat's bundle into the cache the server
+// reads (node_modules/.cache/calfbot/), so the first start need not (src/http/compression.ts).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,3 +43,13 @@ for (const file of sources.filter((f) => !f.endsWith('.ts'))) {
 }
 fs.writeFileSync(STAMP, new Date().toISOString() + '\n');
 console.error(`calfbot: built ${OUT}/ from ${SRC}/ in ${Date.now() - started} ms`);
+
+if (!process.argv.includes('--if-stale')) {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { compressFile, addBrotli, brotliCacheFile } = require(path.resolve(OUT, 'http', 'compression.js'));
+  const bundle = compressFile({ body: fs.readFileSync(path.resolve('node_modules/botframework-webchat/dist/webchat.js')), type: 'text/javascript; charset=utf-8' });
+  const t0 = Date.now();
+  await addBrotli(bundle);
+  console.error(`calfbot: Web Chat bundle ${bundle.body.length} bytes, brotli ${bundle.br.length} (${brotliCacheFile(bundle.hash)}, ${Date.now() - t0} ms)`);
+}

@@ -5,7 +5,8 @@
  *
  * - appPackage/color.png   192×192: the clinic green with a white glyph;
  * - appPackage/outline.png  32×32: the glyph in white on a transparent background
- *   (Teams requires exactly white and transparent for the outline icon).
+ *   (Teams requires exactly white and transparent for the outline icon);
+ * - public/site/favicon.ico 32×32 and 16×16 colour icons (PNG inside an ICO) for the web pages.
  *
  * The glyph: a speech bubble with a medical cross cut out of it, drawn from signed
  * distance functions with 4×4 supersampling for smooth edges.
@@ -80,7 +81,31 @@ export function drawOutline(size = 32): PNG {
   return png;
 }
 
+/** An .ico file holding the given square PNGs (ICO allows PNG entries). */
+export function icoOf(pngs: PNG[]): Buffer {
+  const images = pngs.map((png) => ({ size: png.width, data: PNG.sync.write(png) }));
+  const header = Buffer.alloc(6 + 16 * images.length);
+  header.writeUInt16LE(0, 0);
+  header.writeUInt16LE(1, 2);
+  header.writeUInt16LE(images.length, 4);
+  let offset = header.length;
+  images.forEach((img, i) => {
+    const at = 6 + 16 * i;
+    header.writeUInt8(img.size >= 256 ? 0 : img.size, at);
+    header.writeUInt8(img.size >= 256 ? 0 : img.size, at + 1);
+    header.writeUInt16LE(1, at + 4);
+    header.writeUInt16LE(32, at + 6);
+    header.writeUInt32LE(img.data.length, at + 8);
+    header.writeUInt32LE(offset, at + 12);
+    offset += img.data.length;
+  });
+  return Buffer.concat([header, ...images.map((img) => img.data)]);
+}
+
 if (require.main === module) {
+  const favicon = path.resolve(__dirname, '..', 'public', 'site', 'favicon.ico');
+  writeFileSync(favicon, icoOf([drawColor(32), drawColor(16)]));
+  console.log(`wrote ${favicon} (32×32, 16×16)`);
   const dir = path.resolve(__dirname, '..', 'appPackage');
   writeFileSync(path.join(dir, 'color.png'), PNG.sync.write(drawColor()));
   writeFileSync(path.join(dir, 'outline.png'), PNG.sync.write(drawOutline()));

@@ -23,6 +23,8 @@ export interface CardSpec {
   buttons?: CardButton[];
   /** Show imBack buttons as suggested actions too (default true). */
   suggest?: boolean;
+  /** A small last line, e.g. where the answer comes from ("From: …"). */
+  footnote?: string;
 }
 
 const containerStyle: Record<CardStyle, string> = {
@@ -40,6 +42,7 @@ export function cardText(spec: CardSpec): string {
   if (spec.bullets?.length) parts.push(spec.bullets.map((b) => `• ${b}`).join('\n'));
   const actions = (spec.buttons ?? []).filter((b) => b.kind !== 'imBack');
   if (actions.length) parts.push(actions.map((b) => `${b.title}: ${b.kind === 'call' ? b.value.replace(/^tel:/, '') : b.value}`).join('\n'));
+  if (spec.footnote) parts.push(spec.footnote);
   return parts.join('\n\n');
 }
 
@@ -53,9 +56,13 @@ function toCardAction(b: CardButton): CardAction {
 export function adaptiveCard(spec: CardSpec): Record<string, unknown> {
   const style = spec.style ?? 'default';
   const body: Record<string, unknown>[] = [];
-  if (spec.title) body.push({ type: 'TextBlock', text: spec.title, weight: 'Bolder', size: 'Medium', wrap: true, color: style === 'emergency' ? 'Attention' : style === 'urgent' ? 'Warning' : 'Default' });
+  // The heading keeps the default (dark) text colour: the Warning and Attention colours on
+  // their own container backgrounds fall below 4.5:1 contrast (1.9:1 and 3.4:1 in Web Chat);
+  // the container style and, in Web Chat, the frame and badge carry the urgency.
+  if (spec.title) body.push({ type: 'TextBlock', text: spec.title, weight: 'Bolder', size: 'Medium', wrap: true, color: 'Default' });
   for (const p of spec.paragraphs) body.push({ type: 'TextBlock', text: p, wrap: true });
   if (spec.bullets?.length) body.push({ type: 'TextBlock', text: spec.bullets.map((b) => `- ${b}`).join('\n'), wrap: true });
+  if (spec.footnote) body.push({ type: 'TextBlock', text: spec.footnote, size: 'Small', spacing: 'Medium', wrap: true });
   const actions = (spec.buttons ?? []).map((b) => {
     const a = toCardAction(b);
     return a.type === ActionTypes.ImBack

@@ -18,6 +18,21 @@ const ratio = (def: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number({ message: 'must be a number' }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional())
     .transform((v) => v ?? def);
 
+/** WCAG contrast ratio of a #rrggbb colour against white. */
+export function contrastWithWhite(hex: string): number {
+  const channel = (i: number): number => {
+    const c = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+  return 1.05 / (luminance + 0.05);
+}
+
+const brandColor = z.preprocess(emptyToUndefined, z.string()
+  .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour as #rrggbb, e.g. #0b6e4f')
+  .refine((c) => contrastWithWhite(c) >= 4.5, { message: 'must be dark enough for white text on it (contrast at least 4.5:1)' })
+  .optional()).transform((v) => v ?? '#0b6e4f');
+
 export const configSchema = z.object({
   // Bot Framework (standard keys; empty for local use and the Emulator)
   MicrosoftAppId: optionalString,
@@ -50,6 +65,13 @@ export const configSchema = z.object({
   URGENT_CARE_NAME: z.preprocess(emptyToUndefined, z.string().max(60).optional()).transform((v) => v ?? 'NHS 111'),
   URGENT_CARE_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+?[0-9 ()-]{2,20}$/, 'must be a phone number such as 111').optional()).transform((v) => v ?? '111'),
   URGENT_CARE_URL: optionalUrl.transform((v) => v ?? 'https://111.nhs.uk/'),
+  // Branding of the web widget and demo page
+  CLINIC_COLOR: brandColor,
+  CLINIC_LOGO_URL: z.preprocess(emptyToUndefined, z.string()
+    .regex(/^(https:\/\/[^\s"'<>]+|\/[^\s"'<>]*)$/, 'must be an https:// URL or a path on this server such as /site/logo.svg').optional()),
+  CLINIC_HOURS: z.preprocess(emptyToUndefined, z.string().max(200, 'must be at most 200 characters').optional()).transform((v) => v ?? 'Monday–Friday 8:00–19:00, Saturday 9:00–13:00'),
+  // Each answer ends with "From: <document title> — <section>" (titles from dialogs/_sources.yaml)
+  SHOW_SOURCES: bool(true),
 
   // Escalation alerts to staff
   ESCALATION_WEBHOOK_URL: optionalUrl,

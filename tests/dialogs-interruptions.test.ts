@@ -58,11 +58,21 @@ describe('help, cancel, start over', () => {
     expect(texts(await h.turn('1'))).toContain(node('selftest_ankle_wall', 'right', 'choice').prompt);
   });
 
+  it('cancel offers the menu as buttons where the channel has them', async () => {
+    const h = harness(nlu, { channelId: 'webchat' });
+    await h.turn('heel raise test');
+    const stopped = await h.turn('cancel');
+    expect(stopped.at(-1)!.suggestedActions?.actions.map((a) => a.title)).toEqual(sys.menu.items.map((id) => content.dialogs.find((d) => d.id === id)!.menu));
+  });
+
   it('cancel and stop end the tree', async () => {
     for (const word of ['cancel', 'stop']) {
       const h = harness(nlu);
       await h.turn('heel raise test');
-      expect(texts(await h.turn(word))).toContain(sys.cancelled[0]);
+      const stopped = await h.turn(word);
+      expect(texts(stopped)).toContain(sys.cancelled[0]);
+      // …and offers the main menu
+      expect(texts(stopped)).toContain('More topics');
       // Nothing is waiting any more: a count is not taken as a heel-raise answer.
       expect(texts(await h.turn('knee to wall test'))).toContain(wallLeft);
     }
@@ -151,7 +161,8 @@ describe('fallback and "Did you mean…?"', () => {
     const r = await h.turn('what is the capital of France');
     expect(texts(r)).toContain(f(sys.fallback[0]!));
     expect(meta(r[0]!).intent).toBe('none');
-    expect(texts(await h.turn('6'))).toContain(f(node('book_appointment', 'contact', 'message').text[1]!));
+    expect(texts(r)).toContain(f(sys.fallback[1]!));
+    expect(texts(await h.turn(String(sys.menu.items.indexOf('book_appointment') + 1)))).toContain(f(node('book_appointment', 'contact', 'message').text[1]!));
     const h2 = harness(nlu);
     await h2.turn('asdf');
     expect(texts(await h2.turn('self-tests at home'))).toContain(node('selftest', 'pick', 'choice').prompt);

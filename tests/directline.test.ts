@@ -320,7 +320,7 @@ describe('widget pages', () => {
     expect(csp).not.toContain('unsafe-eval');
     expect(csp).toMatch(/frame-ancestors 'self'/);
     const chatHtml = await chat.text();
-    expect(chatHtml).toContain('/vendor/webchat.js');
+    expect(chatHtml).toMatch(/\/vendor\/webchat\.[0-9a-f]{16}\.js/);
     expect(chatHtml).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
 
     const widget = await fetch(`${service.url}/widget.js`);

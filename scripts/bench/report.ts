@@ -73,6 +73,8 @@ export interface Results {
   /** One CPU-profiled start of `node dist/index.js`: main-thread time per phase (scripts/bench/startup-profile.ts). */
   startupProfile: { startupMs: number; phases: StartupPhase[] } | { error: string } | null;
   memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; peakRssMB: number; turnsPerSec: number; afterFullGc: { rssMB: number; heapUsedMB: number } | null } | null;
+  /** Widget cold open: bytes on the wire for the chat page, its script, Web Chat and the favicon (scripts/bench/widget.ts). */
+  widget?: { totalBytes: number; files: { path: string; bytes: number; encoding: string | null }[] } | { error: string } | null;
   targets: Target[];
   wallSeconds: number;
 }
@@ -98,6 +100,7 @@ export function markdown(r: Results): string {
   lines.push('');
   lines.push('| Measure | Result |');
   lines.push('|---|---|');
+  if (r.widget && 'totalBytes' in r.widget) lines.push(`| Widget cold open: bytes transferred (chat page, script, Web Chat, favicon; br/gzip) | ${f0(r.widget.totalBytes)} |`);
   if ('perSec' in r.classifier) lines.push(`| Classifier (one core, held-out texts repeated) | ${f0(r.classifier.perSec)} utterances/s (model load ${f0(r.classifier.loadMs)} ms) |`);
   else lines.push(`| Classifier | not measured: ${r.classifier.error} |`);
   for (const s of r.startup) if (s.error) lines.push(`| Start-up: \`${s.command}\` | failed: ${s.error} |`); else lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}; ${f0(s.medianCpuMs)} ms CPU) |`);

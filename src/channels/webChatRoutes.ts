@@ -1,7 +1,13 @@
 /**
  * The website widget: the demo clinic page (`/`), the chat page for the iframe (`/chat`),
- * the embed script (`/widget.js`), the page assets (`/site/*`), Web Chat's bundle served
- * from the bot itself (`/vendor/webchat.js`, nothing loads from a CDN), and two small APIs:
+ * the embed script (`/widget.js`), the page assets (`/site/*`), `/favicon.ico`, Web Chat's
+ * bundle served from the bot itself (nothing loads from a CDN), and two small APIs.
+ *
+ * Fast first open: text files go out compressed (brotli or gzip, by Accept-Encoding; see
+ * src/http/compression.ts); the bundle has a content-hashed URL (`/vendor/webchat.<hash>.js`,
+ * cached for a year, immutable) and is only loaded by the chat page, which the widget
+ * frames on the first click. The chat page carries its settings and the welcome text, so
+ * the welcome shows while the bundle is still arriving.
  *
  *   GET  /api/webchat/config     → { mode: 'self-hosted' | 'azure', domain, tokenUrl, webSocket, clinic }
  *   POST /api/directline/token   → Azure mode only: exchanges DIRECT_LINE_SECRET for a
@@ -14,7 +20,9 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { sendError, sendJson } from '../http/respond';
 import { securityHeaders, widgetPagePolicy, type PagePolicy } from '../http/securityHeaders';
-import { contentTypeOf, sendFile, type StaticFile } from '../http/staticFiles';
+import { contentTypeOf, type StaticFile } from '../http/staticFiles';
+import { addBrotli, compressFile, sendCompressed, type CompressedFile } from '../http/compression';
+import { renderChatPage, renderDemoPage, welcomeParagraphs } from './widgetPages';
 import { randomId } from './tokens';
 import { DIRECT_LINE_BASE } from './directLineRoutes';
 
@@ -49,6 +57,8 @@ function loadSite(dir: string): Map<string, StaticFile> {
   return files;
 }
 
+const html = (text: string): StaticFile => ({ body: Buffer.from(text), type: 'text/html; charset=utf-8' });
+
 export type WebChatMode = 'self-hosted' | 'azure';
 
 export function webChatMode(config: Config): WebChatMode {
@@ -69,37 +79,51 @@ export function webChatRoutes(deps: WebChatRouteDeps): (server: Server) => void 
   });
   const demoPolicy: PagePolicy = { ...widgetPagePolicy({ FRAME_ANCESTORS: "'self'" }), extra: { 'X-Frame-Options': 'SAMEORIGIN' } };
 
-  function send(res: Response, file: StaticFile | undefined, headers: Record<string, string>, cache = 'no-cache'): void {
+  const chatConfig = (): Record<string, unknown> => {
+    const clinic = { name: config.CLINIC_NAME, phone: config.CLINIC_PHONE, emergencyNumber: config.EMERGENCY_NUMBER, color: config.CLINIC_COLOR, logo: config.CLINIC_LOGO_URL ?? null };
+    return mode === 'azure'
+      ? { mode, domain: azureDomain, tokenUrl: '/api/directline/token', webSocket: true, clinic }
+      : { mode, domain: DIRECT_LINE_BASE, tokenUrl: `${DIRECT_LINE_BASE}/tokens/generate`, webSocket: false, clinic };
+  };
+
+  // Every file is compressed once, at start-up; the bundle's brotli copy comes from the
+  // disk cache or is made in the background (gzip is sent until then).
+  const files = new Map<string, CompressedFile>([...site].map(([rel, file]) => [rel, compressFile(file)]));
+  const bundle = compressFile({ body: readFileSync(WEBCHAT_BUNDLE), type: contentTypeOf(WEBCHAT_BUNDLE)! });
+  const bundlePath = `/vendor/webchat.${bundle.hash}.js`;
+  const bundleReady = addBrotli(bundle, logger).catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'could not brotli-compress the Web Chat bundle'));
+  const demoPage = compressFile(html(renderDemoPage(site.get('index.html')!.body.toString('utf8'), config)));
+  const chatPage = compressFile(html(renderChatPage(site.get('chat.html')!.body.toString('utf8'), config, {
+    webchatSrc: bundlePath, chatConfig: chatConfig(), welcome: welcomeParagraphs(config), css: site.get('chat.css')!.body.toString('utf8'),
+  })));
+
+  function send(req: Request, res: Response, file: CompressedFile | undefined, headers: Record<string, string>, cache = 'no-cache'): void {
     if (!file) return sendError(res, 404, 'not_found', 'Not found');
     // Lower-case names, so a page policy's headers replace the defaults instead of doubling them.
     const extra = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-    sendFile(res, file, { 'cache-control': cache, 'x-content-type-options': 'nosniff', ...extra });
+    sendCompressed(req, res, file, { 'cache-control': cache, 'x-content-type-options': 'nosniff', ...extra });
   }
-
-  let bundle: StaticFile | undefined;
-  const webchatBundle = (): StaticFile => (bundle ??= { body: readFileSync(WEBCHAT_BUNDLE), type: contentTypeOf(WEBCHAT_BUNDLE)! });
+  const sameOrigin = { 'cross-origin-resource-policy': 'same-origin' };
 
   return (server) => {
-    server.get('/', async (_req: Request, res: Response) => send(res, site.get('index.html'), securityHeaders(demoPolicy)));
-    server.get('/chat', async (_req: Request, res: Response) => send(res, site.get('chat.html'), securityHeaders(chatPolicy)));
+    server.get('/', async (req: Request, res: Response) => send(req, res, demoPage, securityHeaders(demoPolicy)));
+    server.get('/chat', async (req: Request, res: Response) => send(req, res, chatPage, securityHeaders(chatPolicy)));
     // The embed script runs on the clinic's own site, so it may be loaded cross-origin.
-    server.get('/widget.js', async (_req: Request, res: Response) =>
-      send(res, site.get('widget.js'), { 'cross-origin-resource-policy': 'cross-origin', 'access-control-allow-origin': '*' }, 'public, max-age=300'));
+    server.get('/widget.js', async (req: Request, res: Response) =>
+      send(req, res, files.get('widget.js'), { 'cross-origin-resource-policy': 'cross-origin', 'access-control-allow-origin': '*' }, 'public, max-age=300'));
+    server.get('/favicon.ico', async (req: Request, res: Response) => send(req, res, files.get('favicon.ico'), sameOrigin, 'public, max-age=86400'));
     server.get('/site/*', async (req: Request, res: Response) => {
       const rel = decodeURIComponent(req.path()).replace(/^\/site\//, '');
-      send(res, rel.endsWith('.html') ? undefined : site.get(rel), { 'cross-origin-resource-policy': 'same-origin' });
+      send(req, res, rel.endsWith('.html') ? undefined : files.get(rel), sameOrigin);
     });
-    server.get('/vendor/webchat.js', async (_req: Request, res: Response) =>
-      send(res, webchatBundle(), { 'cross-origin-resource-policy': 'same-origin' }, 'public, max-age=86400'));
+    // The content-hashed URL never changes meaning: cached for a year. The plain name stays for old pages.
+    server.get(bundlePath, async (req: Request, res: Response) => {
+      await bundleReady;
+      send(req, res, bundle, sameOrigin, 'public, max-age=31536000, immutable');
+    });
+    server.get('/vendor/webchat.js', async (req: Request, res: Response) => send(req, res, bundle, sameOrigin, 'public, max-age=300'));
 
-    server.get('/api/webchat/config', async (_req: Request, res: Response) => {
-      const clinic = { name: config.CLINIC_NAME, phone: config.CLINIC_PHONE, emergencyNumber: config.EMERGENCY_NUMBER };
-      if (mode === 'azure') {
-        sendJson(res, 200, { mode, domain: azureDomain, tokenUrl: '/api/directline/token', webSocket: true, clinic }, { 'cache-control': 'no-store' });
-      } else {
-        sendJson(res, 200, { mode, domain: DIRECT_LINE_BASE, tokenUrl: `${DIRECT_LINE_BASE}/tokens/generate`, webSocket: false, clinic }, { 'cache-control': 'no-store' });
-      }
-    });
+    server.get('/api/webchat/config', async (_req: Request, res: Response) => sendJson(res, 200, chatConfig(), { 'cache-control': 'no-store' }));
 
     server.post('/api/directline/token', ...(deps.tokenGuards ?? []), async (_req: Request, res: Response) => {
       if (mode !== 'azure' || !config.DIRECT_LINE_SECRET) {

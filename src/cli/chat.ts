@@ -1,9 +1,10 @@
 /**
  * `npm run chat`: talk to the bot in a terminal, in-process.
  * Interactive at a TTY; with piped stdin it reads one user message per line, prints
- * the bot's replies, and exits 0 at the end of input.
+ * the bot's replies, and exits 0 at the end of input. Logs stay out of the conversation
+ * unless LOG_LEVEL is set in the shell.
  */
-import '../env';
+import { shellLogLevel } from '../env';
 import readline from 'node:readline';
 import { ConfigError, parseConfig } from '../config';
 import { createLogger } from '../logger';
@@ -14,8 +15,9 @@ import pino from 'pino';
 
 async function main(): Promise<void> {
   const config = parseConfig({ ...process.env, DATABASE_URL: 'memory:' });
-  // Logs go to stderr so that stdout holds only the conversation.
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
+  // No logs between the lines of the conversation unless asked for in the shell
+  // (LOG_LEVEL=info npm run chat); .env's LOG_LEVEL is the server's. They go to stderr.
+  const logger = createLogger(shellLogLevel || 'silent', pino.destination(2));
   const db = await openDatabase('memory:', { logger });
   const app = createBotApp({ config, db, logger });
   const adapter = new ConsoleAdapter((line) => process.stdout.write(line + '\n'));

@@ -103,8 +103,10 @@ export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content
   const intentsDir = options.intentsDir ?? path.join(path.dirname(path.resolve(dir)), 'intents');
   problems.push(...validateSet(system, dialogs, taxonomyIntents(intentsDir)));
   problems.push(...escalationProblems(dialogs, options.triageDir ?? path.join(path.dirname(path.resolve(dir)), 'triage')));
+  let sourceTitles: ReadonlyMap<string, string> | undefined;
   try {
     const titles = loadSourceTitles(dir);
+    sourceTitles = titles;
     for (const d of dialogs) {
       for (const node of d.nodes) {
         for (const ref of ('sources' in node ? node.sources ?? [] : [])) {
@@ -118,5 +120,5 @@ export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content
   if (problems.length) throw new ContentError(problems);
   const intentDialog: Record<string, string> = {};
   for (const d of dialogs) for (const i of d.intents) intentDialog[i] = d.id;
-  return { dir, system, dialogs, intentDialog };
+  return { dir, system, dialogs, intentDialog, sourceTitles };
 }

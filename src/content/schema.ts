@@ -147,6 +147,8 @@ export interface Content {
   dialogs: DialogFile[];
   /** intent id → dialog id that answers it. */
   intentDialog: Record<string, string>;
+  /** Title of each source document (dialogs/_sources.yaml), for the "From:" line under answers. */
+  sourceTitles?: ReadonlyMap<string, string>;
 }
 
 export const SYSTEM_FILE = '_system.yaml';

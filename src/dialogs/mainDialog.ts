@@ -24,6 +24,8 @@ interface MainOptions {
   intent?: string;
   /** Show the main menu (after "start over"). */
   menu?: boolean;
+  /** Say the tree was stopped, then show the main menu. */
+  cancelled?: boolean;
 }
 
 interface Offer {
@@ -92,6 +94,7 @@ export class MainDialog extends ComponentDialog {
     const main: Offer[] = system.menu.items.map((id) => ({ dialog: id, intent: this.runtime.content.dialogs.find((d) => d.id === id)!.intents[0] }));
     if (o.start) return this.startTree(step, o.start, o.intent);
     if (o.menu) return this.offer(step, fill(system.menu.prompt, this.runtime.config), main, null);
+    if (o.cancelled) return this.cancelled(step);
 
     const text = step.context.activity.text?.trim() ?? '';
     const meta = turnMeta(step.context);
@@ -126,9 +129,11 @@ export class MainDialog extends ComponentDialog {
     return step.prompt(MENU, { prompt, choices, style: choiceStyle(step.context) });
   }
 
+  /** Stopped: say so and offer the main menu. */
   private async cancelled(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    await step.context.sendActivity(this.runtime.content.system.cancelled.map((p) => fill(p, this.runtime.config)).join('\n\n'));
-    return step.endDialog();
+    const { system, dialogs } = this.runtime.content;
+    const main: Offer[] = system.menu.items.map((id) => ({ dialog: id, intent: dialogs.find((d) => d.id === id)!.intents[0] }));
+    return this.offer(step, system.cancelled.map((p) => fill(p, this.runtime.config)).join('\n\n'), main, null);
   }
 
   private async afterRoute(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -148,7 +153,7 @@ export class MainDialog extends ComponentDialog {
     }
     const result = (step.result ?? {}) as TreeResult;
     if (result.next) return step.replaceDialog(MAIN, { start: result.next } satisfies MainOptions);
-    if (result.action === 'cancel') return this.cancelled(step);
+    if (result.action === 'cancel') return step.replaceDialog(MAIN, { cancelled: true } satisfies MainOptions);
     if (result.action === 'startOver') return step.replaceDialog(MAIN, { menu: true } satisfies MainOptions);
     if (result.action === 'reroute') return step.replaceDialog(MAIN, {});
     return step.endDialog();

@@ -108,7 +108,7 @@ export class TreeDialog extends CancelAndHelpDialog {
     switch (node.kind) {
       case 'message':
         return [wrap(async (step, o) => {
-          await step.context.sendActivity(renderMessage(node, (t) => text(t, o)));
+          await step.context.sendActivity(renderMessage(node, (t) => text(t, o), this.runtime.config.SHOW_SOURCES ? this.runtime.content.sourceTitles : undefined));
           return this.go(step, o, after(this.file, node));
         })];
       case 'choice':

@@ -42,3 +42,18 @@ export function citation(ref: SourceRef, titles: SourceTitles): string {
   if (title === undefined) throw new Error(`source ${ref.document} has no title in dialogs/_sources.yaml`);
   return `${title} — ${ref.section}`;
 }
+
+/**
+ * The short line under an answer: "From: Title — Section", sections of one document
+ * together ("From: Title — Section A, Section B"), documents apart ("; ").
+ */
+export function sourcesLine(refs: readonly SourceRef[], titles: SourceTitles): string {
+  const byDocument = new Map<string, string[]>();
+  for (const ref of refs) {
+    const title = citation(ref, titles).slice(0, -(ref.section.length + 3));
+    const sections = byDocument.get(title) ?? [];
+    if (!sections.includes(ref.section)) sections.push(ref.section);
+    byDocument.set(title, sections);
+  }
+  return `From: ${[...byDocument].map(([title, sections]) => `${title} — ${sections.join(', ')}`).join('; ')}`;
+}
