@@ -47,7 +47,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
   // trained once, then reused from data/cache/ until intents/ or the NLU code change (src/nlu/modelCache.ts)
   const recognizer = deps.recognizer ?? loadRecognizer('intents', {}, { cacheDir: path.join('data', 'cache') });
   const dialog = deps.dialog ?? new MainDialog({ recognizer, content: loadContent('dialogs'), config });
-  const bot = new CalfBot(conversationState, dialog);
+  const bot = new CalfBot(conversationState, dialog, logger);
   const triage = deps.triage ?? loadTriage('intents');
 
   const middleware: Middleware[] = [
