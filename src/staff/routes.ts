@@ -395,7 +395,14 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
     const query = parse(res, statsQuery, req.query);
     if (!query) return;
     const stats = await db.stats(query.days);
-    sendJson(res, 200, { ...stats, escalationsPerDay: await escalationsPerDay(db, stats.since) });
+    const rows = await teaching.transcriptSince(stats.since, MAX_TEACHING_ROWS);
+    const conversations = new Set(rows.filter((r) => r.role === 'user' && r.type === 'message').map((r) => `${r.channel}:${r.conversationId}`)).size;
+    sendJson(res, 200, {
+      ...stats,
+      conversations,
+      topIntents: stats.topIntents.map((t) => ({ ...t, label: intentLabel(t.intent) })),
+      escalationsPerDay: await escalationsPerDay(db, stats.since),
+    });
   }));
 
   server.get('/staff/api/audit', authed({ admin: true }, async (_caller, req, res) => {
