@@ -33,11 +33,10 @@
       meta: { method: 'code' },
       payload: { activity: { type: 'event', name: 'feedback', value: { rating: rating, replyToId: activity.id }, replyToId: activity.id } },
     });
+    // React owns these nodes: only an attribute is set (the CSS then shows the thanks);
+    // the next render draws the thanks itself.
     var box = ev && ev.currentTarget && ev.currentTarget.parentNode;
-    if (box) {
-      box.setAttribute('data-rated', rating);
-      box.textContent = 'Thanks for your feedback.';
-    }
+    if (box && box.setAttribute) box.setAttribute('data-rated', rating);
   }
 
   // Same trick as chat.js: Web Chat bundles its own React, so elements are built from
@@ -47,7 +46,7 @@
   }
 
   function thumbs(like, activity) {
-    if (rated[activity.id]) return element(like, 'div', { key: 'fb', className: 'cb-feedback', 'data-rated': rated[activity.id] }, 'Thanks for your feedback.');
+    if (rated[activity.id]) return element(like, 'div', { key: 'fb', className: 'cb-feedback cb-feedback--done', 'data-rated': rated[activity.id] }, 'Thanks for your feedback.');
     var button = function (rating, label, symbol) {
       return element(like, 'button', {
         key: rating, type: 'button', className: 'cb-feedback__btn', 'data-rating': rating, 'aria-label': label, title: label,

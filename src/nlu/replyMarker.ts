@@ -1,10 +1,14 @@
 /**
- * Marks the replies of a turn with what intent recognition decided, as
- * `channelData.nlu: { outcome, confidence, threshold }`, so the staff console can find
- * the questions the bot could not answer well (the "needs teaching" inbox).
- * A reply already marked keeps its marker (the first decision of the turn counts).
+ * What intent recognition decided this turn, for the replies' channelData:
+ * `nlu: { outcome, confidence, threshold }`, so the staff console can find the
+ * questions the bot could not answer well (the "needs teaching" inbox). The dialog
+ * records it; the reply-metadata middleware stamps it on every reply of the turn
+ * (there, before replies are held for the end of the turn and logged).
+ * The first decision of a turn counts.
  */
 import type { TurnContext } from 'botbuilder';
+
+const KEY = Symbol('calfbot.nluMarker');
 
 export type NluOutcome = 'answered' | 'clarified' | 'fallback';
 
@@ -17,12 +21,11 @@ export interface NluMarker {
 }
 
 export function markReplies(context: TurnContext, marker: NluMarker): void {
-  context.onSendActivities(async (_ctx, activities, next) => {
-    for (const a of activities) {
-      if (a.type !== 'message') continue;
-      const cd = (a.channelData ?? {}) as Record<string, unknown>;
-      if (cd.nlu === undefined) a.channelData = { ...cd, nlu: { ...marker, confidence: Math.round(marker.confidence * 1000) / 1000 } };
-    }
-    return next();
-  });
+  if (context.turnState.get(KEY)) return;
+  context.turnState.set(KEY, { ...marker, confidence: Math.round(marker.confidence * 1000) / 1000 });
+}
+
+/** The turn's marker, if the dialog recorded one. */
+export function nluMarkerOf(context: TurnContext): NluMarker | undefined {
+  return context.turnState.get(KEY) as NluMarker | undefined;
 }

@@ -44,8 +44,8 @@ export function exportLabelFiles(labels: Label[]): ExportFile[] {
       continue;
     }
     const intent = l.kind === 'out_of_scope' ? FALLBACK_INTENT : l.intent;
-    if (!intent || seen.has(`intent:${norm}`)) continue;
-    seen.add(`intent:${norm}`);
+    if (!intent || seen.has(`${intent}:${norm}`)) continue;
+    seen.add(`${intent}:${norm}`);
     byIntent.set(intent, [...(byIntent.get(intent) ?? []), text]);
   }
   const files: ExportFile[] = [...byIntent.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([intent, utterances]) => ({

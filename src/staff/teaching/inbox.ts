@@ -91,11 +91,28 @@ export function feedbackLinks(rows: TranscriptRow[]): FeedbackLink[] {
     const value = feedbackValue.safeParse(r.value);
     if (!value.success) continue;
     // The rated reply by id (the event's replyToId, else the value's), else the latest reply.
-    const reply = (r.replyToId && byId.get(msgKey(r, r.replyToId))) || byId.get(msgKey(r, value.data.replyToId)) || lastBot.get(conv) || null;
-    const question = (reply?.replyToId && byId.get(msgKey(r, reply.replyToId))) || lastUser.get(conv) || null;
+    const ratedId = r.replyToId ?? value.data.replyToId;
+    let reply = byId.get(msgKey(r, ratedId)) ?? null;
+    let question = (reply?.replyToId && byId.get(msgKey(r, reply.replyToId))) || null;
+    if (!reply) {
+      // Replies held until the end of a turn are logged under ids of their own, not the
+      // channel's. Channel ids of one conversation sort in order (Direct Line: "<conv>|0000007"),
+      // so the question is the patient's latest message whose id sorts before the rated one.
+      question = questionBefore(rows, r, ratedId) ?? lastUser.get(conv) ?? null;
+      reply = (question && rows.find((x) => x.role === 'bot' && x.type === 'message' && x.channel === r.channel && x.conversationId === r.conversationId && x.replyToId === question!.activityId)) || lastBot.get(conv) || null;
+    }
     links.push({ rating: value.data.rating, at: r.at, reply: reply && reply.role === 'bot' ? reply : null, question: question && question.role === 'user' ? question : null });
   }
   return links;
+}
+
+function questionBefore(rows: TranscriptRow[], event: TranscriptRow, ratedId: string): TranscriptRow | null {
+  let best: TranscriptRow | null = null;
+  for (const x of rows) {
+    if (x.seq >= event.seq || x.role !== 'user' || x.type !== 'message' || x.channel !== event.channel || x.conversationId !== event.conversationId) continue;
+    if (x.activityId && x.activityId.length === ratedId.length && x.activityId < ratedId && (!best || x.seq > best.seq)) best = x;
+  }
+  return best;
 }
 
 /** Each user message's reasons to be taught, in transcript order. */
