@@ -53,7 +53,8 @@ export function weeklyReport(rows: TranscriptRow[], reviews: { channel: string; 
     weeks.set(week, { week, conversations: 0, patientMessages: 0, escalations: { urgent: 0, emergency: 0 }, byCondition: {}, unanswered: 0, unansweredShare: 0, convs: new Set() });
   }
   const escalatedAt = new Map<string, string>();
-  const counted = new Set<string>();
+  // One escalation per patient message (its replies may be several), with every red flag they name.
+  const turns = new Map<string, { week: string; level: 'urgent' | 'emergency'; keys: Set<string> }>();
   for (const r of rows) {
     const w = weeks.get(weekOf(r.at));
     const conv = `${r.channel}:${r.conversationId}`;
@@ -61,16 +62,20 @@ export function weeklyReport(rows: TranscriptRow[], reviews: { channel: string; 
       if (w) { w.patientMessages++; w.convs.add(conv); }
     }
     if (r.role === 'bot' && r.type === 'message' && (r.urgency === 'urgent' || r.urgency === 'emergency')) {
-      const turn = `${conv}#${r.replyToId ?? r.seq}`;
-      if (counted.has(turn)) continue;
-      counted.add(turn);
       if (!escalatedAt.has(conv)) escalatedAt.set(conv, r.at);
-      if (!w) continue;
-      w.escalations[r.urgency]++;
+      const key = `${conv}#${r.replyToId ?? r.seq}`;
+      const turn = turns.get(key) ?? { week: weekOf(r.at), level: r.urgency, keys: new Set<string>() };
+      if (r.urgency === 'emergency') turn.level = 'emergency';
       const { redFlags, conditions } = redFlagsOf(r.channelData);
-      const keys = conditions.length ? conditions.map((c) => c.id) : redFlags.map((f) => f.rule);
-      for (const k of keys.length ? keys : ['unspecified']) w.byCondition[k] = (w.byCondition[k] ?? 0) + 1;
+      for (const k of conditions.length ? conditions.map((c) => c.id) : redFlags.map((f) => f.rule)) turn.keys.add(k);
+      turns.set(key, turn);
     }
+  }
+  for (const t of turns.values()) {
+    const w = weeks.get(t.week);
+    if (!w) continue;
+    w.escalations[t.level]++;
+    for (const k of t.keys.size ? t.keys : ['unspecified']) w.byCondition[k] = (w.byCondition[k] ?? 0) + 1;
   }
   // Unanswered: fallback or "did you mean" (not low confidence or 👎: those were answered).
   const unanswered = inboxMessages(rows, { answerThreshold: options.answerThreshold })
