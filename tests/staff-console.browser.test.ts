@@ -72,28 +72,19 @@ async function openWidget(service: Service, id: string): Promise<void> {
 
 /**
  * With UPDATE_DOCS_SCREENSHOTS=1, saves the viewport as docs/images/<name>; with
- * `showEnd`, scrolled so that element ends at the bottom of the view (the top bar and
- * the review panel stay, being sticky).
+ * `showEnd` (an element that must be there), the whole page.
  */
 async function docsScreenshot(page: Page, name: string, showEnd?: string): Promise<void> {
   if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
   const file = path.resolve(__dirname, '..', 'docs', 'images', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.evaluate(() => { document.getElementById('flash')!.hidden = true; });
+  // A transcript is shown whole, from the top, so the escalation's red flags are in the picture too.
   if (showEnd) {
-    await page.locator(showEnd).evaluate((el) => {
-      el.scrollIntoView({ block: 'end' });
-      window.scrollBy(0, 24);
-      // Not so far that the end of the page pushes the sticky review panel's heading
-      // up under the top bar.
-      const side = document.querySelector('.side');
-      if (!side) return;
-      const pushed = parseFloat(getComputedStyle(side).top) - side.getBoundingClientRect().top;
-      if (pushed > 0) window.scrollBy(0, -pushed);
-    });
+    await page.locator(showEnd).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
   }
-  await page.screenshot({ path: file });
-  if (showEnd) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: file, fullPage: Boolean(showEnd) });
 }
 
 describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
@@ -112,7 +103,7 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
     await service?.stop();
   });
 
-  it('signs in, filters to urgent, opens one, marks it reviewed and exports it', async () => {
+  it('signs in, filters to urgent, opens one, marks it reviewed and exports it', { timeout: 120_000 }, async () => {
     const { context, page, seen } = await newPage(browser, service.url, { width: 1280, height: 860 });
     try {
       const response = await page.goto(`${service.url}/staff`);
@@ -218,6 +209,7 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.waitForSelector('#flash:not([hidden])');
       expect(await page.textContent('#flash')).toContain('Marked as reviewed');
       await page.waitForSelector('#detail-head .badge.status-reviewed');
+      expect(await page.textContent('#detail-head h1')).toBe('Greeting · DVT / blood clot');
       const summary = await service.db.getConversation({ channel: 'webchat', id: CONV.dvt });
       expect(summary).toMatchObject({ reviewStatus: 'reviewed', maxUrgency: 'urgent', tags: ['called back'], note: 'Called the patient back; GP appointment this afternoon.' });
       await page.screenshot({ path: artifactPath('staff-console-detail.png'), fullPage: true });

@@ -313,7 +313,9 @@ function bubble(a, labels = []) {
   const isBot = a.role === 'bot';
   const meta = [];
   if (isBot) {
-    meta.push(h('span', { class: 'intent', title: a.intent ? `Topic this reply answers (${a.intent})` : 'Topic this reply answers' }, a.intentLabel || 'no topic'));
+    if (a.intentLabel) meta.push(h('span', { class: 'intent', title: `Topic this reply answers (${a.intent})` }, a.intentLabel));
+    else if (a.outcome === 'clarified') meta.push(h('span', { class: 'intent unsure', title: 'The bot was unsure and asked' }, 'asked “did you mean”'));
+
     if (a.urgency && a.urgency !== 'none') meta.push(urgencyBadge(a.urgency));
   }
   const body = [];
@@ -515,7 +517,7 @@ function formatMinutes(m) {
 
 // ---- needs teaching -----------------------------------------------------------------
 
-const REASON_LABEL = { fallback: 'not understood', clarified: 'asked “did you mean”', low_confidence: 'unsure answer', thumbs_down: '👎 from patient' };
+const REASON_LABEL = { fallback: 'not understood', clarified: 'asked “did you mean”', low_confidence: 'unsure answer', thumbs_down: 'patient: not helpful' };
 
 for (const chip of document.querySelectorAll('[data-inbox-days]')) {
   chip.addEventListener('click', () => {
@@ -542,10 +544,13 @@ async function openInbox(days) {
   const d = [7, 30, 90].includes(days) ? days : 30;
   for (const chip of document.querySelectorAll('[data-inbox-days]')) chip.classList.toggle('active', Number(chip.dataset.inboxDays) === d);
   show($('export-result'), false);
-  const data = await api(`inbox?days=${d}`);
   const list = clear($('inbox-list'));
+  show($('inbox-empty'), false);
+  const data = await api(`inbox?days=${d}`);
   for (const g of data.groups) list.append(inboxGroup(g));
   show($('inbox-empty'), data.groups.length === 0);
+  // Counts loads, so a script (or test) can tell a fresh list from the last one.
+  list.dataset.loads = String(Number(list.dataset.loads || 0) + 1);
 }
 
 $('export-labels').addEventListener('click', async () => {

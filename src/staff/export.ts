@@ -33,6 +33,8 @@ export interface ActivityView extends Omit<StoredActivity, 'activity' | 'role'> 
   redFlags: RedFlagView[];
   /** Conditions the escalation names (`channelData.conditions`, or the red flags' prefixes). */
   conditions: { id: string; label: string }[];
+  /** What recognition decided for this reply (`channelData.nlu.outcome`), if it says. */
+  outcome: 'answered' | 'clarified' | 'fallback' | null;
   /** Cards, reduced to what a reviewer needs to read. */
   attachments: { contentType: string; title: string | null; text: string | null }[];
   suggestedActions: string[];
@@ -81,6 +83,11 @@ function cite(ref: SourceRef, titles: SourceTitles | undefined): string {
   return ref.section ? `${ref.document} › ${ref.section}` : ref.document;
 }
 
+function outcomeOf(channelData: unknown): ActivityView['outcome'] {
+  const o = asRecord(asRecord(channelData)?.nlu)?.outcome;
+  return o === 'answered' || o === 'clarified' || o === 'fallback' ? o : null;
+}
+
 /** The line a non-message activity is drawn as. */
 export function systemLine(a: StoredActivity): string {
   const act = a.activity;
@@ -125,6 +132,7 @@ export function activityView(a: StoredActivity, titles?: SourceTitles): Activity
     sources: isBot ? sourcesOf(a.activity).map((s) => ({ ...s, citation: cite(s, titles) })) : [],
     redFlags: flags.redFlags,
     conditions: flags.conditions,
+    outcome: isBot ? outcomeOf(a.activity.channelData) : null,
     attachments,
     suggestedActions: (a.activity.suggestedActions?.actions ?? []).map((x) => x.title ?? String(x.value ?? '')).filter(Boolean),
   };

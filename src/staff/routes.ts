@@ -299,7 +299,7 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
       // The note may hold clinical detail: record that it changed, not what it says.
       detail: { ...(patch.status ? { status: patch.status } : {}), ...(patch.tags ? { tags: patch.tags } : {}), ...(patch.note !== undefined && patch.note !== before.note ? { noteChanged: true } : {}) },
     });
-    sendJson(res, 200, summaryView(updated));
+    sendJson(res, 200, { ...summaryView(updated), intentLabels: updated.intents.map(intentLabel) });
   }));
 
   server.del('/staff/api/conversations/:key', authed({ admin: true }, async (caller, req, res) => {
