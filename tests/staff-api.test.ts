@@ -356,7 +356,7 @@ describe('staff API', () => {
       expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(res.headers.get('content-disposition')).toBe('attachment; filename="conv-csv.csv"');
       const rows = parseCsv(res.text.replace(/^\ufeff/, ''));
-      expect(rows[0]).toEqual(['seq', 'timestamp', 'role', 'type', 'text', 'intent', 'urgency', 'sources']);
+      expect(rows[0]).toEqual(['seq', 'timestamp', 'role', 'type', 'text', 'intent', 'urgency', 'red_flags', 'sources']);
       const texts = rows.slice(1).map((r) => r[4]);
       expect(texts).toEqual([
         `'=HYPERLINK("http://evil.example","click")`,

@@ -18,6 +18,8 @@ import type { Browser, Page } from 'playwright-core';
 import { artifactPath, browserAvailable, launchBrowser, newPage } from './helpers/browser';
 import { startTestService } from './helpers/service';
 import { addStaff, chatWithBot, freePort } from './staffHarness';
+import { postActivity } from './helpers/service';
+import { createStaffStore } from '../src/staff/store';
 import type { Service } from '../src/service';
 
 /** Conversation ids shaped like Direct Line's. */
@@ -29,6 +31,7 @@ const CONV = {
   swollen: 'Tw5nD9hB1qXk3VzG8sPc-eu',
   emergency: 'Vc1mS6rJ8tLb2NyF4kQx-eu',
   dvt: 'Xg4pW7kN2vHs5TcR9mBz-eu',
+  openedOnly: 'Za9qL2wE5rTy8UiO1pAs-eu',
 } as const;
 const key = (id: string) => `webchat:${id}`;
 
@@ -50,34 +53,38 @@ async function chat(service: Service): Promise<void> {
   // Red flags caught by triage before any dialog runs.
   expect(await urgencies(CONV.swollen, ['my calf is swollen and red after a long flight'])).toEqual([['urgent']]);
   expect(await urgencies(CONV.emergency, ['I have chest pain and my leg is swollen'])).toEqual([['emergency']]);
-  // The DVT answer, which escalates to "get medical advice today" itself.
+  // The DVT answer, which escalates to "get medical advice today" itself. The widget
+  // opens first (a conversationUpdate, as Web Chat sends), then the patient types.
+  await openWidget(service, CONV.dvt);
   expect(await urgencies(CONV.dvt, ['hi', 'my calf hurts more when I pull my toes up'])).toEqual([['none'], ['none', 'urgent']]);
+  // Someone opens the widget and types nothing.
+  await openWidget(service, CONV.openedOnly);
+}
+
+/** What a channel sends when the chat opens: the user joins; the bot welcomes them. */
+async function openWidget(service: Service, id: string): Promise<void> {
+  const res = await postActivity(service.url, {
+    type: 'conversationUpdate', channelId: 'webchat', serviceUrl: 'http://localhost', deliveryMode: 'expectReplies',
+    conversation: { id }, from: { id: `${id}-patient` }, recipient: { id: 'bot' }, membersAdded: [{ id: `${id}-patient` }], id: `${id}-open`,
+  });
+  expect(res.status).toBe(200);
 }
 
 /**
  * With UPDATE_DOCS_SCREENSHOTS=1, saves the viewport as docs/images/<name>; with
- * `showEnd`, scrolled so that element ends at the bottom of the view (the top bar and
- * the review panel stay, being sticky).
+ * `showEnd` (an element that must be there), the whole page.
  */
 async function docsScreenshot(page: Page, name: string, showEnd?: string): Promise<void> {
   if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
   const file = path.resolve(__dirname, '..', 'docs', 'images', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.evaluate(() => { document.getElementById('flash')!.hidden = true; });
+  // A transcript is shown whole, from the top, so the escalation's red flags are in the picture too.
   if (showEnd) {
-    await page.locator(showEnd).evaluate((el) => {
-      el.scrollIntoView({ block: 'end' });
-      window.scrollBy(0, 24);
-      // Not so far that the end of the page pushes the sticky review panel's heading
-      // up under the top bar.
-      const side = document.querySelector('.side');
-      if (!side) return;
-      const pushed = parseFloat(getComputedStyle(side).top) - side.getBoundingClientRect().top;
-      if (pushed > 0) window.scrollBy(0, -pushed);
-    });
+    await page.locator(showEnd).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
   }
-  await page.screenshot({ path: file });
-  if (showEnd) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: file, fullPage: Boolean(showEnd) });
 }
 
 describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
@@ -96,7 +103,7 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
     await service?.stop();
   });
 
-  it('signs in, filters to urgent, opens one, marks it reviewed and exports it', async () => {
+  it('signs in, filters to urgent, opens one, marks it reviewed and exports it', { timeout: 120_000 }, async () => {
     const { context, page, seen } = await newPage(browser, service.url, { width: 1280, height: 860 });
     try {
       const response = await page.goto(`${service.url}/staff`);
@@ -110,28 +117,53 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.click('#login-form button[type=submit]');
       await page.waitForSelector('#conv-list .conv');
       expect(await page.textContent('#who-name')).toBe('Dr Rivera');
+      // The chat where nobody typed anything is not listed.
       expect(await page.locator('#conv-list .conv').count()).toBe(7);
-      // Newest first, each with its urgency badge and the intents the bot answered.
+      // Newest first, each with its urgency badge, the topics in plain words and the
+      // patient's first message.
       const rows = await page.locator('#conv-list .conv').evaluateAll((els) => els.map((e) => ({
         key: (e as HTMLElement).dataset.key,
         urgency: e.querySelector('.conv-urgency')?.textContent,
         intents: e.querySelector('.conv-intents')?.textContent,
+        first: e.querySelector('.conv-first')?.textContent,
       })));
       expect(rows).toEqual([
-        { key: key(CONV.dvt), urgency: 'Urgent', intents: 'greeting · dvt' },
-        { key: key(CONV.emergency), urgency: 'Emergency', intents: 'Red flag: escalated before any answer' },
-        { key: key(CONV.swollen), urgency: 'Urgent', intents: 'Red flag: escalated before any answer' },
-        { key: key(CONV.cramps), urgency: 'Routine', intents: 'calf_cramp · thanks' },
-        { key: key(CONV.strain), urgency: 'Routine', intents: 'calf_strain · recovery_time' },
-        { key: key(CONV.fallback), urgency: 'Routine', intents: 'No intent recognised' },
-        { key: key(CONV.selfTest), urgency: 'Routine', intents: 'selftest_ankle_wall' },
+        { key: key(CONV.dvt), urgency: 'Urgent', intents: 'Greeting · DVT / blood clot', first: '“hi”' },
+        { key: key(CONV.emergency), urgency: 'Emergency', intents: 'Red flag: escalated before any answer', first: '“I have chest pain and my leg is swollen”' },
+        { key: key(CONV.swollen), urgency: 'Urgent', intents: 'Red flag: escalated before any answer', first: '“my calf is swollen and red after a long flight”' },
+        { key: key(CONV.cramps), urgency: 'Routine', intents: 'Calf cramps · Thanks', first: '“what causes calf cramps?”' },
+        { key: key(CONV.strain), urgency: 'Routine', intents: 'Calf strain or tear · Recovery time', first: '“I felt a pop in my calf playing tennis”' },
+        { key: key(CONV.fallback), urgency: 'Routine', intents: 'No topic recognised', first: '“are you open on saturday”' },
+        { key: key(CONV.selfTest), urgency: 'Routine', intents: 'Self-test: knee to wall', first: '“wall test”' },
       ]);
+      // No raw intent ids anywhere in the list.
+      expect(await page.textContent('#conv-list')).not.toMatch(/selftest_ankle_wall|calf_cramp|recovery_time/);
       // Escalations needing follow-up stand out.
       expect(await page.locator('#conv-list .conv.attention').count()).toBe(3);
       await page.screenshot({ path: artifactPath('staff-console-list.png'), fullPage: true });
       await docsScreenshot(page, 'staff-list.png');
 
-      // Filter to urgent.
+      // The toggle shows the chat that was only opened.
+      await page.check('#filters input[name=includeEmpty]');
+      await page.click('#filters button[type=submit]');
+      await page.waitForFunction(() => document.querySelectorAll('#conv-list .conv').length === 8);
+      expect(await page.locator(`#conv-list .conv[data-key="${key(CONV.openedOnly)}"] .conv-meta`).textContent()).toContain('0 messages');
+      await page.click('#filters-reset');
+      await page.waitForFunction(() => document.querySelectorAll('#conv-list .conv').length === 7);
+
+      // "Urgent & emergency, not reviewed" includes the emergency.
+      await page.click('[data-quick=escalated]');
+      await page.waitForFunction(() => document.querySelectorAll('#conv-list .conv').length === 3);
+      expect(await page.locator('#conv-list .conv').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.urgency))).toEqual(['urgent', 'emergency', 'urgent']);
+      expect(page.url()).toContain('minUrgency=urgent');
+      expect(await page.locator('[data-quick=escalated]').getAttribute('class')).toContain('active');
+      // So does the form's "Urgent or emergency" (urgency=urgent+ in the API).
+      await page.click('#filters-reset');
+      await page.selectOption('#filters select[name=urgency]', 'urgent+');
+      await page.click('#filters button[type=submit]');
+      await page.waitForFunction(() => document.querySelectorAll('#conv-list .conv').length === 3);
+
+      // Filter to urgent only.
       await page.selectOption('#filters select[name=urgency]', 'urgent');
       await page.click('#filters button[type=submit]');
       await page.waitForFunction(() => document.querySelectorAll('#conv-list .conv').length === 2);
@@ -143,22 +175,31 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.click(`#conv-list .conv[data-key="${key(CONV.dvt)}"]`);
       await page.waitForSelector('#chat .msg.bot');
       expect(await page.locator('#chat .msg.user .bubble').allTextContents()).toEqual(['hi', 'my calf hurts more when I pull my toes up']);
+      // The widget opening is a small system line, not a patient bubble.
+      expect(await page.locator('#chat .msg').first().getAttribute('class')).toContain('system');
+      expect(await page.locator('#chat .msg.system').first().textContent()).toContain('Chat opened');
+      expect(await page.textContent('#chat')).not.toContain('(conversationUpdate)');
       const bot = page.locator('#chat .msg.bot');
-      expect(await bot.count()).toBe(3);
+      expect(await bot.count()).toBe(4);
+      // 0. The welcome when the widget opened.
+      expect(await bot.nth(0).locator('.bubble').textContent()).toContain('calf-pain assistant');
       // 1. The greeting, with the menu the patient was offered.
-      expect(await bot.nth(0).locator('.intent').textContent()).toBe('greeting');
-      expect(await bot.nth(0).locator('.suggestion').allTextContents()).toContain('Book or talk to us');
+      expect(await bot.nth(1).locator('.intent').textContent()).toBe('Greeting');
+      expect(await bot.nth(1).locator('.suggestion').allTextContents()).toContain('Book or talk to us');
       // 2. The DVT answer from the clinic's documents.
-      expect(await bot.nth(1).locator('.intent').textContent()).toBe('dvt');
-      expect(await bot.nth(1).locator('.bubble').textContent()).toContain('Deep vein thrombosis (DVT)');
-      expect(await bot.nth(1).locator('.source').allTextContents()).toEqual([
-        '002_614628932754cdc1.txt › Deep Vein Thrombosis (DVT)',
-        '002_614628932754cdc1.txt › Safety Advice',
+      expect(await bot.nth(2).locator('.intent').textContent()).toBe('DVT / blood clot');
+      expect(await bot.nth(2).locator('.bubble').textContent()).toContain('Deep vein thrombosis (DVT)');
+      expect(await bot.nth(2).locator('.source').allTextContents()).toEqual([
+        'Calf pain: causes and treatment — Deep Vein Thrombosis (DVT)',
+        'Calf pain: causes and treatment — Safety Advice',
       ]);
       // 3. The escalation card: urgent, highlighted.
-      expect(await bot.nth(2).getAttribute('class')).toContain('escalation-urgent');
-      expect(await bot.nth(2).locator('.badge').textContent()).toBe('Urgent');
-      expect(await bot.nth(2).locator('.bubble').textContent()).toContain('Please get medical advice today');
+      expect(await bot.nth(3).getAttribute('class')).toContain('escalation-urgent');
+      expect(await bot.nth(3).locator('.badge').textContent()).toBe('Urgent');
+      expect(await bot.nth(3).locator('.bubble').textContent()).toContain('Please get medical advice today');
+      // The red flag that made it escalate is shown beside it.
+      expect(await bot.nth(3).locator('.red-flags').textContent()).toContain('Red flags matched');
+      expect((await bot.nth(3).locator('.red-flag').allTextContents()).length).toBeGreaterThan(0);
       expect(await page.locator('#detail-head .badge').first().textContent()).toBe('Urgent');
 
       // Mark reviewed, with a tag and a note.
@@ -168,6 +209,7 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.waitForSelector('#flash:not([hidden])');
       expect(await page.textContent('#flash')).toContain('Marked as reviewed');
       await page.waitForSelector('#detail-head .badge.status-reviewed');
+      expect(await page.textContent('#detail-head h1')).toBe('Greeting · DVT / blood clot');
       const summary = await service.db.getConversation({ channel: 'webchat', id: CONV.dvt });
       expect(summary).toMatchObject({ reviewStatus: 'reviewed', maxUrgency: 'urgent', tags: ['called back'], note: 'Called the patient back; GP appointment this afternoon.' });
       await page.screenshot({ path: artifactPath('staff-console-detail.png'), fullPage: true });
@@ -179,18 +221,37 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       const [transcriptDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-transcript')]);
       expect(transcriptDownload.suggestedFilename()).toBe(`${CONV.dvt}.transcript`);
       const transcript = JSON.parse(fs.readFileSync(await transcriptDownload.path(), 'utf8')) as { text: string; from: { role: string } }[];
-      expect(transcript.map((a) => a.from.role)).toEqual(['user', 'bot', 'user', 'bot', 'bot']);
-      expect(transcript[3].text).toContain('A DVT is a blood clot');
-      expect(transcript[4].text).toContain('Please get medical advice today');
+      expect(transcript.map((a) => a.from.role)).toEqual(['user', 'bot', 'user', 'bot', 'user', 'bot', 'bot']);
+      expect(transcript[5].text).toContain('A DVT is a blood clot');
+      expect(transcript[6].text).toContain('Please get medical advice today');
       const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
       expect(csvDownload.suggestedFilename()).toBe(`${CONV.dvt}.csv`);
       const csv = fs.readFileSync(await csvDownload.path(), 'utf8');
-      expect(csv).toContain(',dvt,none,002_614628932754cdc1.txt#Deep Vein Thrombosis (DVT)');
-      expect(csv).toMatch(/,bot,message,"Please get medical advice today[^]*",,urgent,/);
+      expect(csv).toContain(',dvt,none,,Calf pain: causes and treatment — Deep Vein Thrombosis (DVT)');
+      expect(csv).toMatch(/,bot,message,"Please get medical advice today[^]*",,urgent,[a-z_]+/);
+      // The widget opening is a system row naming the event, not a patient message.
+      expect(csv.split('\r\n')[1]).toMatch(/^\d+,[^,]+,system,conversationUpdate,conversationUpdate,,,,$/);
+      expect(csv).not.toContain('user,conversationUpdate');
 
-      // Stats page with the chart.
+      // Marking another one reviewed with an empty note does not log a note change.
+      await page.goto(`${service.url}/staff#/c/${encodeURIComponent(key(CONV.swollen))}`);
+      await page.waitForSelector('#chat .msg.bot.escalation-urgent');
+      // Triage's red flags for this message, beside the escalation.
+      expect(await page.locator('#chat .msg.bot .red-flag').allTextContents()).toEqual(expect.arrayContaining(['swollen_calf', 'after_immobility']));
+      await page.click('#mark-reviewed');
+      await page.waitForSelector('#detail-head .badge.status-reviewed');
+      const reviews = await createStaffStore(service.db).listAudit({ action: 'conversation.review', target: { channel: 'webchat', id: CONV.swollen } }, null, 5);
+      expect(reviews.items[0]!.detail).toEqual({ status: 'reviewed', tags: [] });
+
+      // Stats page with the chart, in plain words.
       await page.click('[data-nav=stats]');
       await page.waitForSelector('#chart svg .bar-conv');
+      const tiles = await page.locator('#stat-tiles .tile-label').allTextContents();
+      expect(tiles).toContain('Conversations');
+      expect(tiles.join(' ')).not.toMatch(/Conversation-days|Fallback/);
+      expect(await page.locator('#stat-tiles .tile').first().locator('.tile-value').textContent()).toBe('7');
+      await page.waitForSelector('#weekly table');
+      expect(await page.textContent('#review-time')).toMatch(/Median time from an escalation to its review: \d+ min \(2 reviewed, 1 not yet\)/);
       expect(await page.locator('#chart svg .bar-urgent').count()).toBeGreaterThan(0);
       await page.screenshot({ path: artifactPath('staff-console-stats.png'), fullPage: true });
 

@@ -10,6 +10,7 @@ import {
   type Choice, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { FALLBACK_INTENT } from '../content/taxonomy';
+import { markReplies } from '../nlu/replyMarker';
 import { turnMeta } from '../turn/turnMeta';
 import { choiceMessage, choiceStyle, TreeChoicePrompt } from './prompts';
 import { fill, matchCommand, normalise, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
@@ -107,13 +108,21 @@ export class MainDialog extends ComponentDialog {
     const picked = text ? this.pick(text) : undefined;
     if (picked) return this.startTree(step, picked.dialog, picked.intent);
 
-    const decision = text ? await recognizeAndDecide(this.runtime, step.context) : { kind: 'fallback' as const };
-    if (decision.kind === 'answer' && intentDialog[decision.intent]) return this.startTree(step, intentDialog[decision.intent]!, decision.intent);
+    const decision = text ? await recognizeAndDecide(this.runtime, step.context) : { kind: 'fallback' as const, score: 0 };
+    const mark = (outcome: 'answered' | 'clarified' | 'fallback') => markReplies(step.context, { outcome, confidence: decision.score, threshold: this.runtime.config.NLU_ANSWER_THRESHOLD });
+    if (decision.kind === 'answer' && intentDialog[decision.intent]) {
+      mark('answered');
+      return this.startTree(step, intentDialog[decision.intent]!, decision.intent);
+    }
     if (decision.kind === 'clarify') {
       const offers = decision.candidates.flatMap((intent) => (intentDialog[intent] ? [{ dialog: intentDialog[intent]!, intent }] : []))
         .filter((x, i, all) => all.findIndex((y) => y.dialog === x.dialog) === i);
-      if (offers.length > 0) return this.offer(step, fill(system.clarify, this.runtime.config), offers, null);
+      if (offers.length > 0) {
+        mark('clarified');
+        return this.offer(step, fill(system.clarify, this.runtime.config), offers, null);
+      }
     }
+    mark('fallback');
     return this.offer(step, system.fallback.map((p) => fill(p, this.runtime.config)).join('\n\n'), main, FALLBACK_INTENT);
   }
 

@@ -15,8 +15,8 @@ export interface Thresholds {
 
 export type Decision =
   | { kind: 'answer'; intent: string; score: number }
-  | { kind: 'clarify'; candidates: string[] }
-  | { kind: 'fallback' };
+  | { kind: 'clarify'; candidates: string[]; score: number }
+  | { kind: 'fallback'; score: number };
 
 export function rankedIntents(result: RecognizerResult): { intent: string; score: number }[] {
   return Object.entries(result.intents ?? {})
@@ -27,9 +27,9 @@ export function rankedIntents(result: RecognizerResult): { intent: string; score
 export function decide(result: RecognizerResult, t: Thresholds): Decision {
   const ranked = rankedIntents(result);
   const top = ranked[0];
-  if (!top || top.intent === 'none' || top.score < t.floor) return { kind: 'fallback' };
+  if (!top || top.intent === 'none' || top.score < t.floor) return { kind: 'fallback', score: top?.score ?? 0 };
   const contenders = ranked.filter((r) => r.intent !== 'none' && r.score >= t.floor && top.score - r.score <= t.margin);
   if (top.score >= t.answer && contenders.length === 1) return { kind: 'answer', intent: top.intent, score: top.score };
   const candidates = (contenders.length > 1 ? contenders : ranked.filter((r) => r.intent !== 'none')).slice(0, 3).map((r) => r.intent);
-  return { kind: 'clarify', candidates };
+  return { kind: 'clarify', candidates, score: top.score };
 }

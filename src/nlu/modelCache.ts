@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { RecognizerOptions, RecognizerSnapshot } from './recognizer';
+import { REVIEWED_DIR } from './trainingData';
 
 const MAGIC = 'calfbot-nlu-model 1';
 const PREFIX = 'nlu-model-';
@@ -51,6 +52,11 @@ export function modelCacheKey(intentsDir: string, options: RecognizerOptions): s
     h.update(`${MAGIC}\0${nluCodeHash()}\0${JSON.stringify(options)}\0${os.endianness()}\0`);
     const files = fs.readdirSync(intentsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
     for (const f of files) h.update(`${f}\0`).update(fs.readFileSync(path.join(intentsDir, f))).update('\0');
+    // Staff-reviewed utterances (intents/reviewed/) are training data too.
+    const reviewed = path.join(intentsDir, REVIEWED_DIR);
+    if (fs.existsSync(reviewed)) {
+      for (const f of fs.readdirSync(reviewed).filter((x) => /\.ya?ml$/.test(x)).sort()) h.update(`${REVIEWED_DIR}/${f}\0`).update(fs.readFileSync(path.join(reviewed, f))).update('\0');
+    }
     return h.digest('hex');
   } catch {
     return null;

@@ -99,7 +99,41 @@ export function loadTrainingData(dir = 'intents', options: LoadOptions = {}): In
   }
   const missing = expectedIds.filter((id) => !seen.has(id));
   if (missing.length) throw new TrainingDataError(`Missing intent files in ${dir}: ${missing.map((m) => `${m}.yaml`).join(', ')}`);
-  return data;
+  return withReviewed(data, dir);
+}
+
+/** Staff-reviewed utterances (`npm run nlu:export-labels`), added to their intent's own file. */
+export const REVIEWED_DIR = 'reviewed';
+
+export const reviewedFileSchema = intentFileSchema.extend({
+  utterances: z.array(utterance).min(1, 'needs at least one utterance'),
+});
+
+/**
+ * Adds `<dir>/reviewed/*.yaml` to the intents loaded from `dir` (same format, any number
+ * of utterances; the intent must already have its own file). Absent folder: unchanged.
+ */
+export function withReviewed(data: IntentData[], dir: string): IntentData[] {
+  const reviewedDir = path.join(dir, REVIEWED_DIR);
+  if (!fs.existsSync(reviewedDir)) return data;
+  const out = data.map((d) => ({ ...d, utterances: [...d.utterances] }));
+  for (const f of fs.readdirSync(reviewedDir).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+    const full = path.join(reviewedDir, f);
+    let doc: unknown;
+    try {
+      doc = YAML.parse(fs.readFileSync(full, 'utf8'));
+    } catch (err) {
+      throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+    }
+    const parsed = reviewedFileSchema.safeParse(doc);
+    if (!parsed.success) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: ${describeIssues(parsed.error)}`);
+    if (parsed.data.intent !== f.replace(/\.ya?ml$/, '')) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: declares intent "${parsed.data.intent}" but is named ${f}`);
+    const target = out.find((d) => d.intent === parsed.data.intent);
+    if (!target) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: "${parsed.data.intent}" is not an intent of the taxonomy`);
+    const known = new Set(target.utterances.map((u) => u.toLowerCase()));
+    for (const u of parsed.data.utterances) if (!known.has(u.toLowerCase())) { known.add(u.toLowerCase()); target.utterances.push(u); }
+  }
+  return out;
 }
 
 /** Flatten to (text, intent) examples. */

@@ -9,7 +9,9 @@
  */
 import type { Activity } from 'botbuilder';
 import type { ConversationSummary, StoredActivity } from '../storage/types';
-import type { SourceRef } from '../domain/sources';
+import { intentLabel } from '../content/taxonomy';
+import { citation, type SourceRef, type SourceTitles } from '../domain/sources';
+import { redFlagsOf, type RedFlagView } from './teaching/conditions';
 
 export const EXPORT_FORMATS = ['transcript', 'json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -18,8 +20,20 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
  * One activity as the console's transcript view shows it: the stored activity's fields
  * (intent and urgency on bot replies only) without its JSON, plus what is read from it.
  */
-export interface ActivityView extends Omit<StoredActivity, 'activity'> {
-  sources: SourceRef[];
+export interface ActivityView extends Omit<StoredActivity, 'activity' | 'role'> {
+  /** `system` for anything but a message (the widget opening, a feedback event…). */
+  role: 'user' | 'bot' | 'system';
+  /** The system line drawn for a non-message activity, e.g. "Chat opened" or "Patient rated the answer 👎". */
+  system: string | null;
+  /** The intent's label for staff. */
+  intentLabel: string | null;
+  sources: (SourceRef & { citation: string })[];
+  /** Red flags that made this reply escalate (`channelData.redFlags`), as carried. */
+  redFlags: RedFlagView[];
+  /** Conditions the escalation names (`channelData.conditions`, or the red flags' prefixes). */
+  conditions: { id: string; label: string }[];
+  /** What recognition decided for this reply (`channelData.nlu.outcome`), if it says. */
+  outcome: 'answered' | 'clarified' | 'fallback' | null;
   /** Cards, reduced to what a reviewer needs to read. */
   attachments: { contentType: string; title: string | null; text: string | null }[];
   suggestedActions: string[];
@@ -71,7 +85,39 @@ function sourcesOf(activity: Partial<Activity>): SourceRef[] {
     .map((s) => ({ document: String(s.document), section: typeof s.section === 'string' ? s.section : '' }));
 }
 
-export function activityView(a: StoredActivity): ActivityView {
+/** "Title — Section" from the clinic's source titles; "document › section" if a title is missing. */
+function cite(ref: SourceRef, titles: SourceTitles | undefined): string {
+  try {
+    if (titles) return citation(ref, titles);
+  } catch {
+    // fall through: shown as stored
+  }
+  return ref.section ? `${ref.document} › ${ref.section}` : ref.document;
+}
+
+function outcomeOf(channelData: unknown): ActivityView['outcome'] {
+  const o = asRecord(asRecord(channelData)?.nlu)?.outcome;
+  return o === 'answered' || o === 'clarified' || o === 'fallback' ? o : null;
+}
+
+/** The line a non-message activity is drawn as. */
+export function systemLine(a: StoredActivity): string {
+  const act = a.activity;
+  if (a.type === 'conversationUpdate') {
+    const added = act.membersAdded?.length ?? 0;
+    return added > 0 ? 'Chat opened' : 'Conversation updated';
+  }
+  if (a.type === 'event') {
+    const value = asRecord(act.value);
+    if (act.name === 'feedback' && (value?.rating === 'up' || value?.rating === 'down')) {
+      return `Patient rated the answer ${value.rating === 'up' ? '👍 helpful' : '👎 not helpful'}`;
+    }
+    return `Event: ${str(act.name) ?? 'unnamed'}`;
+  }
+  return a.type;
+}
+
+export function activityView(a: StoredActivity, titles?: SourceTitles): ActivityView {
   const attachments = (a.activity.attachments ?? []).map((att) => {
     const content = asRecord(att.content);
     const body = Array.isArray(content?.body) ? content.body.map(asRecord) : [];
@@ -82,15 +128,23 @@ export function activityView(a: StoredActivity): ActivityView {
       text: str(content?.text) ?? str(firstText?.text) ?? null,
     };
   });
+  const isSystem = a.type !== 'message';
+  const isBot = a.role === 'bot' && !isSystem;
+  const flags = isBot ? redFlagsOf(asRecord(a.activity.channelData)) : { redFlags: [], conditions: [] };
   return {
     seq: a.seq,
     at: a.at,
-    role: a.role,
+    role: isSystem ? 'system' : a.role,
+    system: isSystem ? systemLine(a) : null,
     type: a.type,
     text: a.text,
-    intent: a.role === 'bot' ? a.intent : null,
-    urgency: a.role === 'bot' ? a.urgency : null,
-    sources: a.role === 'bot' ? sourcesOf(a.activity) : [],
+    intent: isBot ? a.intent : null,
+    intentLabel: isBot && a.intent ? intentLabel(a.intent) : null,
+    urgency: isBot ? a.urgency : null,
+    sources: isBot ? sourcesOf(a.activity).map((s) => ({ ...s, citation: cite(s, titles) })) : [],
+    redFlags: flags.redFlags,
+    conditions: flags.conditions,
+    outcome: isBot ? outcomeOf(a.activity.channelData) : null,
     attachments,
     suggestedActions: (a.activity.suggestedActions?.actions ?? []).map((x) => x.title ?? String(x.value ?? '')).filter(Boolean),
   };
@@ -128,22 +182,25 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const CSV_COLUMNS = ['seq', 'timestamp', 'role', 'type', 'text', 'intent', 'urgency', 'sources'] as const;
+export const CSV_COLUMNS = ['seq', 'timestamp', 'role', 'type', 'text', 'intent', 'urgency', 'red_flags', 'sources'] as const;
 
 /** UTF-8 with a byte-order mark (so spreadsheet programs read accents right), CRLF line ends. */
-export function toCsv(activities: StoredActivity[]): string {
+export function toCsv(activities: StoredActivity[], titles?: SourceTitles): string {
   const rows = [CSV_COLUMNS.join(',')];
   for (const a of activities) {
-    const v = activityView(a);
+    const v = activityView(a, titles);
     rows.push([
       v.seq,
       v.at,
       v.role,
       v.type,
-      v.text ?? v.attachments.map((x) => [x.title, x.text].filter(Boolean).join(': ')).join(' | '),
+      // A system row names the event (conversationUpdate, feedback: down…), never as patient text.
+      v.role === 'system' ? (a.type === 'event' ? [a.activity.name ?? 'event', asRecord(a.activity.value)?.rating].filter(Boolean).join(': ') : a.type)
+        : v.text ?? v.attachments.map((x) => [x.title, x.text].filter(Boolean).join(': ')).join(' | '),
       v.intent ?? '',
       v.urgency ?? '',
-      v.sources.map((s) => (s.section ? `${s.document}#${s.section}` : s.document)).join('; '),
+      v.redFlags.map((f) => f.id).join('; '),
+      v.sources.map((s) => s.citation).join('; '),
     ].map(csvCell).join(','));
   }
   return '\ufeff' + rows.join('\r\n') + '\r\n';

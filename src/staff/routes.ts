@@ -9,7 +9,12 @@
  *   GET    /staff/api/conversations/:key/export  ?format=transcript|json|csv
  *   PATCH  /staff/api/conversations/:key         review status, tags, note
  *   DELETE /staff/api/conversations/:key         admins only
+ *   POST   /staff/api/conversations/:key/labels  teach: a patient message's right intent, out of scope, or a missed red flag
+ *   GET    /staff/api/inbox                      ?days=7|30|90: messages the bot could not answer, grouped
+ *   GET    /staff/api/taxonomy                   intents and red-flag conditions with their labels
+ *   GET    /staff/api/labels/export              admins only: the labels as the files `npm run nlu:export-labels` writes
  *   GET    /staff/api/stats                      ?days=1|7|30|90
+ *   GET    /staff/api/stats/weekly               ?weeks=8: what a clinic lead asks for, per week
  *   GET    /staff/api/audit                      admins only
  *
  * `:key` is `<channel>:<conversation id>` with both parts percent-encoded (so a ':' in a
@@ -39,10 +44,17 @@ import {
 } from './auth';
 import { activityView, conversationKey, parseConversationKey, safeFileName, summaryView, toCsv, toTranscript } from './export';
 import { LoginGuard } from './loginGuard';
-import { auditQuery, exportQuery, firstIssue, listQuery, loginBody, reviewBody, statsQuery } from './schemas';
+import { auditQuery, exportQuery, firstIssue, inboxQuery, labelBody, listQuery, loginBody, reviewBody, statsQuery, weeklyQuery } from './schemas';
 import { createStaticHandler, setApiHeaders } from './static';
-import { createStaffStore } from './store';
+import { createStaffStore, createTeachingStore } from './store';
 import type { NewAuditEntry, StaffStore } from './store/types';
+import type { Label, TeachingStore } from './store/teachingTypes';
+import { intentLabel, INTENT_LABELS } from '../content/taxonomy';
+import { loadSourceTitles, type SourceTitles } from '../domain/sources';
+import { CONDITION_LABELS } from './teaching/conditions';
+import { groupMessages, inboxMessages } from './teaching/inbox';
+import { weeklyReport } from './teaching/weekly';
+import { exportLabelFiles } from './teaching/exportLabels';
 import { hashSecret, newSessionId } from './tokens';
 
 export interface StaffRouteDeps {
@@ -51,6 +63,9 @@ export interface StaffRouteDeps {
   logger: Logger;
   /** Defaults to the store on `db`'s own SQL handle. */
   store?: StaffStore;
+  teaching?: TeachingStore;
+  /** Source document titles; defaults to `dialogs/_sources.yaml`. */
+  sourceTitles?: SourceTitles;
   loginGuard?: LoginGuard;
   now?: () => Date;
 }
@@ -68,6 +83,18 @@ export function staffRoutes(deps: StaffRouteDeps): RouteModule {
 export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
   const { config, db, logger } = deps;
   const store = deps.store ?? createStaffStore(db);
+  const teaching = deps.teaching ?? createTeachingStore(db);
+  let titles = deps.sourceTitles;
+  const sourceTitles = (): SourceTitles | undefined => {
+    if (titles) return titles;
+    try {
+      titles = loadSourceTitles();
+    } catch (err) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'staff console: source titles unavailable');
+    }
+    return titles;
+  };
+  const view = (a: Parameters<typeof activityView>[0]) => activityView(a, sourceTitles());
   const guard = deps.loginGuard ?? new LoginGuard();
   const now = deps.now ?? (() => new Date());
   const sessionSeconds = config.STAFF_SESSION_HOURS * 3600;
@@ -191,8 +218,11 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
   server.get('/staff/api/conversations', authed({}, async (caller, req, res) => {
     const query = parse(res, listQuery, req.query);
     if (!query) return;
-    const { cursor, limit, ...rest } = query;
+    const { cursor, limit, urgency, includeEmpty, ...rest } = query;
     const filter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as ConversationFilter;
+    if (urgency?.atLeast) filter.minUrgency = urgency.level;
+    else if (urgency) filter.urgency = urgency.level;
+    if (!includeEmpty) filter.withUserMessages = true;
     let page;
     try {
       page = await db.listConversations(filter, cursor ?? null, limit);
@@ -204,7 +234,14 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
     }
     // One entry per search, not per page.
     if (!cursor) await audit(caller, req, { action: 'conversations.list', detail: { filter } });
-    sendJson(res, 200, { items: page.items.map(summaryView), nextCursor: page.nextCursor });
+    const firstTexts = await teaching.firstUserTexts(page.items);
+    sendJson(res, 200, {
+      items: page.items.map((c) => {
+        const first = firstTexts.get(conversationKey(c)) ?? null;
+        return { ...summaryView(c), intentLabels: c.intents.map(intentLabel), firstMessage: first && first.length > 80 ? `${first.slice(0, 79).trimEnd()}…` : first };
+      }),
+      nextCursor: page.nextCursor,
+    });
   }));
 
   server.get('/staff/api/conversations/:key', authed({}, async (caller, req, res) => {
@@ -213,8 +250,9 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
     const summary = await db.getConversation(ref);
     if (!summary) return notFound(res);
     const activities = await db.getConversationActivities(ref);
+    const labels = await teaching.labelsFor(ref);
     await audit(caller, req, { action: 'conversation.view', target: ref });
-    sendJson(res, 200, { conversation: summaryView(summary), activities: activities.map(activityView) });
+    sendJson(res, 200, { conversation: { ...summaryView(summary), intentLabels: summary.intents.map(intentLabel) }, activities: activities.map(view), labels: labels.map(labelView) });
   }));
 
   server.get('/staff/api/conversations/:key/export', authed({}, async (caller, req, res) => {
@@ -239,12 +277,12 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
         conversation: summaryView(summary),
         exportedAt: now().toISOString(),
         exportedBy: caller.account.name,
-        activities: activities.map(activityView),
+        activities: activities.map(view),
       }, null, 2);
       type = 'application/json; charset=utf-8';
       file = `${base}.json`;
     } else {
-      body = toCsv(activities);
+      body = toCsv(activities, sourceTitles());
       type = 'text/csv; charset=utf-8';
       file = `${base}.csv`;
     }
@@ -261,15 +299,17 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
     if (!ref) return;
     const patch = parse(res, reviewBody, typeof req.body === 'object' ? req.body : undefined);
     if (!patch) return;
+    const before = await db.getConversation(ref);
+    if (!before) return notFound(res);
     const updated = await db.updateReview(ref, patch);
     if (!updated) return notFound(res);
     await audit(caller, req, {
       action: 'conversation.review',
       target: ref,
       // The note may hold clinical detail: record that it changed, not what it says.
-      detail: { ...(patch.status ? { status: patch.status } : {}), ...(patch.tags ? { tags: patch.tags } : {}), ...(patch.note !== undefined ? { noteChanged: true } : {}) },
+      detail: { ...(patch.status ? { status: patch.status } : {}), ...(patch.tags ? { tags: patch.tags } : {}), ...(patch.note !== undefined && patch.note !== before.note ? { noteChanged: true } : {}) },
     });
-    sendJson(res, 200, summaryView(updated));
+    sendJson(res, 200, { ...summaryView(updated), intentLabels: updated.intents.map(intentLabel) });
   }));
 
   server.del('/staff/api/conversations/:key', authed({ admin: true }, async (caller, req, res) => {
@@ -282,13 +322,97 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
     res.end();
   }));
 
+  // ---- teaching ---------------------------------------------------------------------
+
+  server.post('/staff/api/conversations/:key/labels', authed({}, async (caller, req, res) => {
+    const ref = refOf(req, res);
+    if (!ref) return;
+    const body = parse(res, labelBody, typeof req.body === 'object' ? req.body : undefined);
+    if (!body) return;
+    const message = await teaching.activity(ref, body.seq);
+    if (!message) return sendError(res, 404, 'not_found', 'No such message in this conversation (it may have been deleted or purged).', 'seq');
+    if (message.role !== 'user' || message.type !== 'message' || !message.text) {
+      return sendError(res, 400, 'invalid_request', 'seq must be a patient message with text (only what patients wrote can be labelled)', 'seq');
+    }
+    const label = await teaching.addLabel({
+      channel: ref.channel,
+      conversationId: ref.id,
+      seq: body.seq,
+      text: message.text,
+      kind: body.kind,
+      intent: body.kind === 'intent' ? body.intent ?? null : null,
+      condition: body.kind === 'missed_red_flag' ? body.condition ?? null : null,
+      level: body.kind === 'missed_red_flag' ? body.level ?? null : null,
+      actor: { id: caller.account.id, name: caller.account.name },
+      createdAt: now().toISOString(),
+    });
+    await audit(caller, req, {
+      action: 'message.label',
+      target: ref,
+      // The label, never the message text.
+      detail: { seq: body.seq, kind: label.kind, ...(label.intent ? { intent: label.intent } : {}), ...(label.condition ? { condition: label.condition, level: label.level } : {}) },
+    });
+    sendJson(res, 201, labelView(label));
+  }));
+
+  server.get('/staff/api/inbox', authed({}, async (caller, req, res) => {
+    const query = parse(res, inboxQuery, req.query);
+    if (!query) return;
+    const since = new Date(now().getTime() - query.days * 86_400_000).toISOString();
+    const rows = await teaching.transcriptSince(since, MAX_TEACHING_ROWS);
+    const labelled = new Set((await teaching.allLabels()).map((l) => `${l.channel}:${l.conversationId}#${l.seq}`));
+    const groups = groupMessages(inboxMessages(rows, { answerThreshold: config.NLU_ANSWER_THRESHOLD, labelled }));
+    await audit(caller, req, { action: 'inbox.view', detail: { days: query.days } });
+    sendJson(res, 200, {
+      days: query.days,
+      truncated: rows.length >= MAX_TEACHING_ROWS,
+      groups: groups.map((g) => ({ ...g, messages: g.messages.slice(0, 20).map((m) => ({ ...m, intentLabel: m.intent ? intentLabel(m.intent) : null })) })),
+    });
+  }));
+
+  server.get('/staff/api/taxonomy', authed({}, async (_caller, _req, res) => {
+    sendJson(res, 200, {
+      intents: Object.entries(INTENT_LABELS).map(([id, label]) => ({ id, label })),
+      conditions: Object.entries(CONDITION_LABELS).map(([id, label]) => ({ id, label })),
+    });
+  }));
+
+  server.get('/staff/api/labels/export', authed({ admin: true }, async (caller, req, res) => {
+    const labels = await teaching.allLabels();
+    const files = exportLabelFiles(labels);
+    await audit(caller, req, { action: 'labels.export', detail: { labels: labels.length, files: files.map((f) => f.path) } });
+    sendJson(res, 200, { files });
+  }));
+
   // ---- stats and audit --------------------------------------------------------------
+
+  server.get('/staff/api/stats/weekly', authed({}, async (_caller, req, res) => {
+    const query = parse(res, weeklyQuery, req.query);
+    if (!query) return;
+    const at = now();
+    const since = new Date(at.getTime() - query.weeks * 7 * 86_400_000).toISOString();
+    const rows = await teaching.transcriptSince(since, MAX_TEACHING_ROWS);
+    const report = weeklyReport(rows, await teaching.firstReviews(since), { weeks: query.weeks, now: at, answerThreshold: config.NLU_ANSWER_THRESHOLD });
+    sendJson(res, 200, {
+      ...report,
+      truncated: rows.length >= MAX_TEACHING_ROWS,
+      feedback: report.feedback.map((f) => ({ ...f, label: intentLabel(f.intent) })),
+      conditionLabels: CONDITION_LABELS,
+    });
+  }));
 
   server.get('/staff/api/stats', authed({}, async (_caller, req, res) => {
     const query = parse(res, statsQuery, req.query);
     if (!query) return;
     const stats = await db.stats(query.days);
-    sendJson(res, 200, { ...stats, escalationsPerDay: await escalationsPerDay(db, stats.since) });
+    const rows = await teaching.transcriptSince(stats.since, MAX_TEACHING_ROWS);
+    const conversations = new Set(rows.filter((r) => r.role === 'user' && r.type === 'message').map((r) => `${r.channel}:${r.conversationId}`)).size;
+    sendJson(res, 200, {
+      ...stats,
+      conversations,
+      topIntents: stats.topIntents.map((t) => ({ ...t, label: intentLabel(t.intent) })),
+      escalationsPerDay: await escalationsPerDay(db, stats.since),
+    });
   }));
 
   server.get('/staff/api/audit', authed({ admin: true }, async (_caller, req, res) => {
@@ -320,6 +444,13 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
   server.get('/staff', serveStatic);
   server.get('/staff/', serveStatic);
   server.get('/staff/:file', serveStatic);
+}
+
+/** Most transcript rows the inbox and the weekly stats read per request; a clinic sees far fewer. */
+const MAX_TEACHING_ROWS = 50_000;
+
+function labelView(l: Label) {
+  return { ...l, conversation: conversationKey({ channel: l.channel, id: l.conversationId }), intentLabel: l.intent ? intentLabel(l.intent) : null };
 }
 
 /** Most escalated conversations counted per window; a clinic sees far fewer. */

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { URGENCY_LEVELS } from '../domain/urgency';
 import { EXPORT_FORMATS } from './export';
+import { TAXONOMY_INTENTS } from '../content/taxonomy';
+import { CONDITION_IDS } from './teaching/conditions';
+import { LABEL_KINDS } from './store/teachingTypes';
 
 /** Treat `?urgency=` like no parameter at all (forms send empty fields). */
 const opt = <T extends z.ZodType>(schema: T) =>
@@ -21,8 +24,17 @@ const limit = (def: number, max: number) =>
 const urgencyEnum = z.enum(URGENCY_LEVELS, { message: `must be one of ${URGENCY_LEVELS.join(', ')}` });
 const statusEnum = z.enum(['new', 'reviewed', 'follow_up'], { message: 'must be one of new, reviewed, follow_up' });
 
+/** `urgent` is exactly urgent; `urgent+` (a `+` arrives as a space when not encoded) is urgent or worse. */
+const urgencyFilter = z.string({ message: 'must be given once' })
+  .regex(/^(none|urgent|emergency)[+ ]?$/, `must be one of ${URGENCY_LEVELS.join(', ')}, or a level followed by + for "at least" (e.g. urgent+)`)
+  .transform((v) => ({ level: v.replace(/[+ ]$/, '') as (typeof URGENCY_LEVELS)[number], atLeast: /[+ ]$/.test(v) }));
+const flag = z.enum(['1', 'true', '0', 'false'], { message: 'must be 1 or 0' }).transform((v) => v === '1' || v === 'true');
+
 export const listQuery = z.strictObject({
-  urgency: opt(urgencyEnum),
+  urgency: z.preprocess((v) => (typeof v === 'string' && v === '' ? undefined : v), urgencyFilter.optional()),
+  minUrgency: opt(urgencyEnum),
+  /** Also list conversations without any patient message (the widget opened, nothing typed). */
+  includeEmpty: opt(flag),
   intent: opt(text(100)),
   status: opt(statusEnum),
   from: opt(isoDateOrTime),
@@ -39,6 +51,28 @@ export const exportQuery = z.strictObject({
 
 export const statsQuery = z.strictObject({
   days: z.preprocess((v) => (v === undefined || v === '' ? '7' : v), z.enum(['1', '7', '30', '90'], { message: 'must be one of 1, 7, 30, 90' })).transform(Number),
+});
+
+export const inboxQuery = z.strictObject({
+  days: z.preprocess((v) => (v === undefined || v === '' ? '30' : v), z.enum(['7', '30', '90'], { message: 'must be one of 7, 30, 90' })).transform(Number),
+});
+
+export const weeklyQuery = z.strictObject({
+  weeks: limit(8, 26),
+});
+
+export const labelBody = z.strictObject({
+  seq: z.number({ message: 'must be the seq of a patient message in this conversation' }).int('must be a whole number').positive('must be positive'),
+  kind: z.enum(LABEL_KINDS, { message: `must be one of ${LABEL_KINDS.join(', ')}` }),
+  intent: z.enum(TAXONOMY_INTENTS, { message: 'must be an intent of the taxonomy' }).optional(),
+  condition: z.enum(CONDITION_IDS as [string, ...string[]], { message: `must be one of ${CONDITION_IDS.join(', ')}` }).optional(),
+  level: z.enum(['urgent', 'emergency'], { message: 'must be urgent or emergency' }).optional(),
+}, { message: 'the body must be a JSON object' }).superRefine((b, ctx) => {
+  if (b.kind === 'intent' && !b.intent) ctx.addIssue({ code: 'custom', path: ['intent'], message: 'is required to teach an intent' });
+  if (b.kind === 'missed_red_flag' && !b.condition) ctx.addIssue({ code: 'custom', path: ['condition'], message: 'is required for a missed red flag' });
+  if (b.kind === 'missed_red_flag' && !b.level) ctx.addIssue({ code: 'custom', path: ['level'], message: 'is required for a missed red flag' });
+  if (b.kind !== 'intent' && b.intent) ctx.addIssue({ code: 'custom', path: ['intent'], message: `does not go with kind ${b.kind}` });
+  if (b.kind !== 'missed_red_flag' && (b.condition || b.level)) ctx.addIssue({ code: 'custom', path: [b.condition ? 'condition' : 'level'], message: `does not go with kind ${b.kind}` });
 });
 
 export const auditQuery = z.strictObject({

@@ -230,6 +230,8 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
       return `$${params.length}`;
     };
     if (f.urgencyRank !== undefined) where.push(`c.urgency_rank = ${p(f.urgencyRank)}`);
+    if (f.minUrgencyRank !== undefined) where.push(`c.urgency_rank >= ${p(f.minUrgencyRank)}`);
+    if (f.withUserMessages) where.push('c.turn_count > 0');
     if (f.status) where.push(`c.review_status = ${p(f.status)}`);
     if (f.channel) where.push(`c.channel_id = ${p(f.channel)}`);
     if (f.intent) where.push(`${p(f.intent)} = ANY(c.intents)`);

@@ -261,6 +261,8 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
     const where: string[] = [];
     const params: Params = [];
     if (f.urgencyRank !== undefined) { where.push('c.urgency_rank = ?'); params.push(f.urgencyRank); }
+    if (f.minUrgencyRank !== undefined) { where.push('c.urgency_rank >= ?'); params.push(f.minUrgencyRank); }
+    if (f.withUserMessages) where.push('c.turn_count > 0');
     if (f.status) { where.push('c.review_status = ?'); params.push(f.status); }
     if (f.channel) { where.push('c.channel_id = ?'); params.push(f.channel); }
     if (f.intent) { where.push('EXISTS (SELECT 1 FROM json_each(c.intents) WHERE json_each.value = ?)'); params.push(f.intent); }

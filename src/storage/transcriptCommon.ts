@@ -177,6 +177,9 @@ export function conversationPage<Row>(rows: Row[], limit: number, toSummary: (ro
 
 export interface NormalizedFilter {
   urgencyRank?: number;
+  minUrgencyRank?: number;
+  /** Only conversations with at least one user message. */
+  withUserMessages?: boolean;
   intent?: string;
   status?: string;
   from?: string;
@@ -200,6 +203,11 @@ export function normalizeFilter(filter: ConversationFilter = {}): NormalizedFilt
     if (!isUrgency(filter.urgency)) throw new RangeError(`Invalid urgency: ${JSON.stringify(filter.urgency)}`);
     out.urgencyRank = urgencyRank(filter.urgency);
   }
+  if (filter.minUrgency !== undefined) {
+    if (!isUrgency(filter.minUrgency)) throw new RangeError(`Invalid minUrgency: ${JSON.stringify(filter.minUrgency)}`);
+    out.minUrgencyRank = urgencyRank(filter.minUrgency);
+  }
+  if (filter.withUserMessages) out.withUserMessages = true;
   if (filter.status !== undefined) {
     if (!REVIEW_STATUSES.includes(filter.status)) throw new RangeError(`Invalid status: ${JSON.stringify(filter.status)}`);
     out.status = filter.status;

@@ -40,6 +40,10 @@ export interface ConversationSummary extends ConversationRef {
 export interface ConversationFilter {
   /** Exact highest urgency reached. */
   urgency?: Urgency;
+  /** Highest urgency reached is at least this ("urgent" also matches emergencies). */
+  minUrgency?: Urgency;
+  /** Only conversations with at least one user message (opening the widget alone makes none). */
+  withUserMessages?: boolean;
   /** Conversations in which a bot reply carried this intent. */
   intent?: string;
   /** Review status. */

@@ -11,6 +11,8 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import { runTurnWithRetry } from './retry';
 import { turnMeta } from './turnMeta';
+import { handleFeedbackEvent } from './feedback';
+import { silentLogger, type Logger } from './logger';
 
 /** What the bot needs from its dialog layer (the MainDialog; tests may pass a fake). */
 export interface ConversationDialog {
@@ -25,6 +27,7 @@ export class CalfBot extends TeamsActivityHandler {
   constructor(
     private readonly conversationState: ConversationState,
     private readonly dialog: ConversationDialog,
+    logger: Logger = silentLogger,
   ) {
     super();
     this.dialogState = conversationState.createProperty<DialogState>('DialogState');
@@ -32,6 +35,12 @@ export class CalfBot extends TeamsActivityHandler {
 
     this.onMessage(async (context, next) => {
       await this.dialog.run(context, this.dialogState);
+      await next();
+    });
+
+    // 👍/👎 on an answer: validated and logged; the transcript stores it. No reply.
+    this.onEvent(async (context, next) => {
+      handleFeedbackEvent(context, logger);
       await next();
     });
 

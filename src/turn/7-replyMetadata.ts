@@ -7,6 +7,7 @@ import type { Middleware, TurnContext } from 'botbuilder';
 import { maxUrgency, type Urgency } from '../domain/urgency';
 import type { ReplyChannelData } from '../domain/channelData';
 import { turnMeta } from './turnMeta';
+import { nluMarkerOf } from '../nlu/replyMarker';
 
 
 export class ReplyMetadataMiddleware implements Middleware {
@@ -17,7 +18,8 @@ export class ReplyMetadataMiddleware implements Middleware {
         if (activity.type !== 'message') continue;
         const own = (activity.channelData ?? {}) as Partial<ReplyChannelData> & Record<string, unknown>;
         const urgency: Urgency = maxUrgency(own.urgency ?? 'none', meta.urgency);
-        activity.channelData = { ...own, intent: own.intent !== undefined ? own.intent : meta.intent, urgency };
+        const nlu = own.nlu ?? nluMarkerOf(ctx);
+        activity.channelData = { ...own, intent: own.intent !== undefined ? own.intent : meta.intent, urgency, ...(nlu ? { nlu } : {}) };
       }
       return nextSend();
     });

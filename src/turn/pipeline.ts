@@ -67,7 +67,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     screening: triage.wording.screening,
     safetyNet: triage.wording.safety_net,
   });
-  const bot = new CalfBot(conversationState, dialog);
+  const bot = new CalfBot(conversationState, dialog, logger);
 
   const middleware: Middleware[] = [
     new NormaliseMiddleware(),
