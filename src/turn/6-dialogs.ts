@@ -12,7 +12,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { runTurnWithRetry } from './retry';
 import { turnMeta } from './turnMeta';
 import { handleFeedbackEvent } from './feedback';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '../logger';
 
 /** What the bot needs from its dialog layer (the MainDialog; tests may pass a fake). */
 export interface ConversationDialog {

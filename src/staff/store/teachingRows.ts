@@ -1,5 +1,5 @@
 /** Row mapping shared by the SQLite and PostgreSQL teaching stores. */
-import { URGENCY_LEVELS, type Urgency } from '../../turnMeta';
+import { URGENCY_LEVELS, type Urgency } from '../../domain/urgency';
 import type { Label, LabelKind, TranscriptRow } from './teachingTypes';
 
 export const TRANSCRIPT_COLUMNS = 'seq, channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json';

@@ -3,7 +3,7 @@
  * (table staff_labels, migration 110) and the read-only views over the transcript
  * that the "needs teaching" inbox and the weekly stats are computed from.
  */
-import type { Urgency } from '../../turnMeta';
+import type { Urgency } from '../../domain/urgency';
 
 export const LABEL_KINDS = ['intent', 'out_of_scope', 'missed_red_flag'] as const;
 export type LabelKind = (typeof LABEL_KINDS)[number];

@@ -8,7 +8,7 @@
  * Escalated messages (triage answered them) and messages already labelled are left out.
  * Similar messages are grouped (same words after normalising, or token Jaccard ≥ 0.6).
  */
-import { feedbackValue } from '../../feedback';
+import { feedbackValue } from '../../turn/feedback';
 import type { TranscriptRow } from '../store/teachingTypes';
 
 export const INBOX_REASONS = ['fallback', 'clarified', 'low_confidence', 'thumbs_down'] as const;

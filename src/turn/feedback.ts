@@ -6,7 +6,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 
 export const FEEDBACK_EVENT = 'feedback';
 
