@@ -37,8 +37,9 @@ export interface Detection {
   verdict: 'none' | 'unsure' | 'escalate';
   /** P(red flag) = 1 − P(none). */
   probability: number;
-  /** The most likely red-flag condition and its level. */
+  /** The most likely red-flag condition, its own probability, and its level. */
   condition: string;
+  conditionProbability: number;
   level: EscalationLevel;
 }
 
@@ -92,11 +93,15 @@ export class Detector implements RedFlagDetector {
   ) {
     this.labels = ['none', ...new Set(examples.filter((e) => e.condition !== 'none').map((e) => e.condition))];
     const index = new Map(this.labels.map((l, i) => [l, i]));
-    // A condition's level is the most severe level its examples carry.
+    // A condition's level is the level most of its examples carry (infection: urgent; sepsis is left to the rules).
+    const counts = new Map<string, { urgent: number; emergency: number }>();
     for (const e of examples) {
       if (e.level === 'none') continue;
-      if (e.level === 'emergency' || !this.levels.has(e.condition)) this.levels.set(e.condition, e.level);
+      const c = counts.get(e.condition) ?? { urgent: 0, emergency: 0 };
+      c[e.level]++;
+      counts.set(e.condition, c);
     }
+    for (const [condition, c] of counts) this.levels.set(condition, c.emergency > c.urgent ? 'emergency' : 'urgent');
     const training: Example[] = examples.map((e) => ({ features: detectorFeatures(matcher, e.text), label: index.get(e.condition === 'none' ? 'none' : e.condition) ?? 0 }));
     this.model = new Softmax(this.labels.length, training);
   }
@@ -108,7 +113,7 @@ export class Detector implements RedFlagDetector {
     const probability = 1 - (p[0] ?? 0);
     const condition = this.labels[best] ?? 'none';
     const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
-    return { verdict, probability, condition, level: this.levels.get(condition) ?? 'urgent' };
+    return { verdict, probability, condition, conditionProbability: p[best] ?? 0, level: this.levels.get(condition) ?? 'urgent' };
   }
 }
 

@@ -105,7 +105,10 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       for (const part of windows(text)) result = merge(result, fromRules(matcher.analyse(part).fired));
       if (options.detector) {
         const d = options.detector.detect(text);
-        if (d.verdict === 'escalate' && !isEscalation(result.level)) {
+        if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
+          // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
+          result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
+        } else if (d.verdict === 'escalate' && !isEscalation(result.level)) {
           result = merge(result, {
             ...NO_FLAG,
             level: d.level,
