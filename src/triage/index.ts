@@ -31,6 +31,8 @@ export interface TriageResult {
 
 export interface Triage {
   assess(text: string): TriageResult;
+  /** The same, giving the event loop a turn between windows of a long message. */
+  assessAsync?(text: string): Promise<TriageResult>;
 }
 
 /** The full triage: assessment plus what the escalation needs. */
@@ -103,27 +105,45 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       if (text.trim() === '') return NO_FLAG;
       let result = NO_FLAG;
       for (const part of windows(text)) result = merge(result, fromRules(matcher.analyse(part).fired));
-      if (options.detector) {
-        const d = options.detector.detect(text);
-        if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
-          // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
-          result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
-        } else if (d.verdict === 'escalate' && !isEscalation(result.level)) {
-          result = merge(result, {
-            ...NO_FLAG,
-            level: d.level,
-            reasons: [`${d.condition}/detector`],
-            conditions: [d.condition],
-            whys: [`What you describe can be a sign of ${(labels.get(d.condition) ?? 'a serious problem').replace(/ \(.*\)$/, '').toLowerCase()}, which needs to be checked.`],
-          });
-        } else if (d.verdict === 'unsure' && !isEscalation(result.level)) {
-          result = { ...result, screen: true, reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
-        }
+      return combine(text, result);
+    },
+    async assessAsync(raw: string): Promise<TriageResult> {
+      if (typeof raw !== 'string') return NO_FLAG;
+      const text = cleanText(raw);
+      if (text.trim() === '') return NO_FLAG;
+      let result = NO_FLAG;
+      const parts = windows(text);
+      for (const [i, part] of parts.entries()) {
+        result = merge(result, fromRules(matcher.analyse(part).fired));
+        // Each window takes a few milliseconds; other conversations run in between.
+        if (i + 1 < parts.length) await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      if (isEscalation(result.level)) result = { ...result, screen: false, safetyNet: false };
-      return result;
+      return combine(text, result);
     },
   };
+
+  function combine(text: string, rules: TriageResult): TriageResult {
+    let result = rules;
+    if (options.detector) {
+      const d = options.detector.detect(text);
+      if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
+        // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
+        result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
+      } else if (d.verdict === 'escalate' && !isEscalation(result.level)) {
+        result = merge(result, {
+          ...NO_FLAG,
+          level: d.level,
+          reasons: [`${d.condition}/detector`],
+          conditions: [d.condition],
+          whys: [`What you describe can be a sign of ${(labels.get(d.condition) ?? 'a serious problem').replace(/ \(.*\)$/, '').toLowerCase()}, which needs to be checked.`],
+        });
+      } else if (d.verdict === 'unsure' && !isEscalation(result.level)) {
+        result = { ...result, screen: true, reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
+      }
+    }
+    if (isEscalation(result.level)) result = { ...result, screen: false, safetyNet: false };
+    return result;
+  }
 }
 
 /** Rules and wording from `dir`; the detector too unless `detector: false`. */

@@ -38,7 +38,8 @@ export class TriageMiddleware implements Middleware {
     const { logger } = this.options;
     let result: TriageResult = NO_FLAG;
     try {
-      result = this.options.triage.assess(text);
+      const { triage } = this.options;
+      result = triage.assessAsync ? await triage.assessAsync(text) : triage.assess(text);
     } catch (err) {
       // A broken assessor must not take the bot down; log without the text and go on.
       logger.error({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'triage failed');
