@@ -18,9 +18,16 @@ export function isIdentityEncoding(header: string | string[] | undefined): boole
   return values.every((v) => v === 'identity' || v === '');
 }
 
+/** Whether the request carries a body (restify's reader skips those without). */
+function hasBody(req: Request): boolean {
+  const length = Number(req.headers['content-length'] ?? 0);
+  return length > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
 export function rejectContentEncoding(req: Request, res: Response, next: (err?: false) => void): void {
-  if (isIdentityEncoding(req.headers['content-encoding'])) {
-    // restify's reader refuses any declared encoding but gzip, `identity` included.
+  if (isIdentityEncoding(req.headers['content-encoding']) || !hasBody(req)) {
+    // restify's reader refuses any declared encoding but gzip, `identity` included;
+    // an encoding on a request without a body (a GET) is harmless.
     delete req.headers['content-encoding'];
     return next();
   }
