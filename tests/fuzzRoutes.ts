@@ -150,7 +150,17 @@ export async function sendRouteCase(ctx: RouteContext, c: RouteCase): Promise<Ro
   const headers = Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k, v.replace('{token}', ctx.token)]));
   const path = c.path.replace('{conv}', encodeURIComponent(ctx.conversationId));
   const body = c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : new Blob([new Uint8Array(c.body)]);
-  const res = await fetch(`${ctx.baseUrl}${path}`, { method: c.method, headers, body, signal: AbortSignal.timeout(20_000) });
+  const send = () => fetch(`${ctx.baseUrl}${path}`, { method: c.method, headers, body, signal: AbortSignal.timeout(20_000) });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (error) {
+    // A keep-alive socket the server closed as idle just as it was reused (seen under heavy
+    // machine load) resets with no answer: retry once on a fresh one. A crashed server
+    // refuses the retry, so this cannot hide a crash.
+    if ((error as Error & { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    res = await send();
+  }
   return { status: res.status, body: await res.text(), contentType: res.headers.get('content-type') ?? '' };
 }
 

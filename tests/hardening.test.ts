@@ -95,6 +95,13 @@ describe('deep and oversized JSON is refused where it enters, so nothing stored 
     expect(big.body).toMatchObject({ error: { field: 'value' } });
   });
 
+  it('a Content-Encoding header on a request without a body is harmless; with a body it is a 415', async () => {
+    expect((await fetch(`${service.url}/healthz`, { headers: { 'content-encoding': 'gzip' } })).status).toBe(200);
+    const res = await fetch(`${service.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: JSON.stringify(messageActivity('hi', 'enc-x')) });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('accept-encoding')).toBe('identity');
+  });
+
   it('/api/messages: channelId, conversation.id and from.id are required (a red flag without a channel was answered but never stored)', async () => {
     for (const [field, extra] of [
       ['channelId', { channelId: undefined }],
