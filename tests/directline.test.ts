@@ -330,8 +330,7 @@ describe('widget pages', () => {
 
     const vendor = await fetch(`${service.url}/vendor/webchat.js`);
     expect(vendor.status).toBe(200);
-    expect(Number(vendor.headers.get('content-length'))).toBeGreaterThan(1_000_000);
-    await vendor.arrayBuffer();
+    expect((await vendor.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
 
     expect((await fetch(`${service.url}/site/../../package.json`)).status).toBe(404);
     expect((await fetch(`${service.url}/site/nothing.js`)).status).toBe(404);

@@ -43,11 +43,16 @@ function suggested(chat: FrameLocator, title: string | RegExp): Locator {
 
 /** axe-core over the page and the chat frame: the WCAG 2.1 AA violations, one line each. */
 async function a11yViolations(page: Page, where: string): Promise<string[]> {
-  // Legacy mode runs axe inside each same-origin frame (the default runPartial mode skipped the chat frame here).
-  const result = await new AxeBuilder({ page }).withTags(WCAG_21_AA).setLegacyMode(true).analyze();
-  // the chat frame was checked too (its nodes are named through the iframe)
-  if (await page.locator('#calfbot-frame').count()) expect(result.passes.some((p) => p.nodes.some((n) => n.target.length > 1)), `${where}: axe did not reach the chat frame`).toBe(true);
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${where}: ${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`));
+  const framed = (await page.locator('#calfbot-frame').count()) > 0;
+  for (let attempt = 1; ; attempt++) {
+    // Legacy mode runs axe inside each same-origin frame (the default runPartial mode skipped the chat frame here).
+    const result = await new AxeBuilder({ page }).withTags(WCAG_21_AA).setLegacyMode(true).analyze();
+    // the chat frame was checked too (its nodes are named through the iframe); on a busy machine injecting it can fail once
+    const reached = !framed || [...result.passes, ...result.violations].some((r) => r.nodes.some((n) => n.target.length > 1));
+    if (!reached && attempt < 3) continue;
+    expect(reached, `${where}: axe did not reach the chat frame`).toBe(true);
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${where}: ${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`));
+  }
 }
 
 /** Responses with an error status (e.g. a missing /favicon.ico). */
@@ -290,16 +295,27 @@ describe.skipIf(!browserAvailable())('website widget (browser)', () => {
         const name = new URL(req.url()).pathname;
         perUrl.set(name, (perUrl.get(name) ?? 0) + bytes);
       });
+      // Times are taken in the browser: the click in the page, the first paint in the chat frame
+      // (its first content is the welcome), both on the same clock (timeOrigin + now).
+      await launcher.evaluate((node) => node.addEventListener('click', () => {
+        (window as unknown as { clickedAt: number }).clickedAt = performance.timeOrigin + performance.now();
+      }, { capture: true, once: true }));
       const clicked = Date.now();
       await launcher.click();
       const chat = page.frameLocator('#calfbot-frame');
       await chat.locator('#chat-welcome, .webchat__bubble').filter({ hasText: 'calf-pain assistant' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-      const welcomeAfter = Date.now() - clicked;
-      const bundleAfter = await chat.locator('body').evaluate(() => (performance.getEntriesByType('resource').find((e) => /\/vendor\/webchat\./.test(e.name)) as PerformanceResourceTiming | undefined)?.responseEnd ?? 0);
+      const seenAfter = Date.now() - clicked;
+      const clickedAt = await page.evaluate(() => (window as unknown as { clickedAt: number }).clickedAt);
+      const paintedAt = await chat.locator('body').evaluate(() => {
+        const paint = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
+        return paint ? performance.timeOrigin + paint.startTime : null;
+      });
+      const welcomeAfter = paintedAt === null ? seenAfter : Math.round(paintedAt - clickedAt);
       await chat.locator('.webchat__bubble').filter({ hasText: 'calf-pain assistant' }).first().waitFor({ state: 'visible', timeout: 60_000 });
       const chatReadyAfter = Date.now() - clicked;
+      const bundleAfter = await chat.locator('body').evaluate(() => (performance.getEntriesByType('resource').find((e) => /\/vendor\/webchat\./.test(e.name)) as PerformanceResourceTiming | undefined)?.responseEnd ?? 0);
       await page.waitForTimeout(500);
-      console.log(`widget cold open over Fast 3G: welcome on screen after ${welcomeAfter} ms, bundle downloaded ${Math.round(bundleAfter)} ms after the chat page started, Web Chat with the bot's welcome after ${chatReadyAfter} ms; ${transferred} bytes transferred: ${[...perUrl].map(([u, b]) => `${u} ${b}`).join(', ')}`);
+      console.log(`widget cold open over Fast 3G: welcome painted ${welcomeAfter} ms after the click (seen by the test after ${seenAfter} ms), bundle downloaded ${Math.round(bundleAfter)} ms after the chat page started, Web Chat with the bot's welcome after ${chatReadyAfter} ms; ${transferred} bytes transferred: ${[...perUrl].map(([u, b]) => `${u} ${b}`).join(', ')}`);
       expect(welcomeAfter).toBeLessThan(2_000);
       // the bundle went compressed (brotli), well under a megabyte
       const bundleBytes = [...perUrl].find(([u]) => /^\/vendor\/webchat\.[0-9a-f]{16}\.js$/.test(u))?.[1] ?? 0;

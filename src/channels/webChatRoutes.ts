@@ -21,7 +21,7 @@ import type { Logger } from '../logger';
 import { sendError, sendJson } from '../http/respond';
 import { securityHeaders, widgetPagePolicy, type PagePolicy } from '../http/securityHeaders';
 import { contentTypeOf, type StaticFile } from '../http/staticFiles';
-import { addBrotli, compressFile, sendCompressed, type CompressedFile } from '../http/compression';
+import { addBrotli, compressFile, contentHash, sendCompressed, type CompressedFile } from '../http/compression';
 import { renderChatPage, renderDemoPage, welcomeParagraphs } from './widgetPages';
 import { randomId } from './tokens';
 import { DIRECT_LINE_BASE } from './directLineRoutes';
@@ -86,12 +86,17 @@ export function webChatRoutes(deps: WebChatRouteDeps): (server: Server) => void 
       : { mode, domain: DIRECT_LINE_BASE, tokenUrl: `${DIRECT_LINE_BASE}/tokens/generate`, webSocket: false, clinic };
   };
 
-  // Every file is compressed once, at start-up; the bundle's brotli copy comes from the
-  // disk cache or is made in the background (gzip is sent until then).
+  // The site's small files are compressed at start-up. The bundle is compressed on its first
+  // request: its brotli copy comes from the disk cache, or is made once (seconds of CPU) and cached.
   const files = new Map<string, CompressedFile>([...site].map(([rel, file]) => [rel, compressFile(file)]));
-  const bundle = compressFile({ body: readFileSync(WEBCHAT_BUNDLE), type: contentTypeOf(WEBCHAT_BUNDLE)! });
-  const bundlePath = `/vendor/webchat.${bundle.hash}.js`;
-  const bundleReady = addBrotli(bundle, logger).catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'could not brotli-compress the Web Chat bundle'));
+  const bundleBody = readFileSync(WEBCHAT_BUNDLE);
+  const bundlePath = `/vendor/webchat.${contentHash(bundleBody)}.js`;
+  let bundleReady: Promise<CompressedFile> | undefined;
+  const webchatBundle = (): Promise<CompressedFile> => (bundleReady ??= (async () => {
+    const file = compressFile({ body: bundleBody, type: contentTypeOf(WEBCHAT_BUNDLE)! });
+    await addBrotli(file, logger).catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'could not brotli-compress the Web Chat bundle'));
+    return file;
+  })());
   const demoPage = compressFile(html(renderDemoPage(site.get('index.html')!.body.toString('utf8'), config)));
   const chatPage = compressFile(html(renderChatPage(site.get('chat.html')!.body.toString('utf8'), config, {
     webchatSrc: bundlePath, chatConfig: chatConfig(), welcome: welcomeParagraphs(config), css: site.get('chat.css')!.body.toString('utf8'),
@@ -117,11 +122,8 @@ export function webChatRoutes(deps: WebChatRouteDeps): (server: Server) => void 
       send(req, res, rel.endsWith('.html') ? undefined : files.get(rel), sameOrigin);
     });
     // The content-hashed URL never changes meaning: cached for a year. The plain name stays for old pages.
-    server.get(bundlePath, async (req: Request, res: Response) => {
-      await bundleReady;
-      send(req, res, bundle, sameOrigin, 'public, max-age=31536000, immutable');
-    });
-    server.get('/vendor/webchat.js', async (req: Request, res: Response) => send(req, res, bundle, sameOrigin, 'public, max-age=300'));
+    server.get(bundlePath, async (req: Request, res: Response) => send(req, res, await webchatBundle(), sameOrigin, 'public, max-age=31536000, immutable'));
+    server.get('/vendor/webchat.js', async (req: Request, res: Response) => send(req, res, await webchatBundle(), sameOrigin, 'public, max-age=300'));
 
     server.get('/api/webchat/config', async (_req: Request, res: Response) => sendJson(res, 200, chatConfig(), { 'cache-control': 'no-store' }));
 

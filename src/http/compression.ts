@@ -3,10 +3,9 @@
  * brotli-compressed, and sent in the best encoding the browser accepts
  * (Accept-Encoding), always with `Vary: Accept-Encoding`.
  *
- * Large files (the Web Chat bundle) are brotli-compressed at the highest quality once,
- * in the background, and cached on disk by content hash (`node_modules/.cache/calfbot/`,
- * also filled by `npm run build`), so a restart does not pay for it again. Until the
- * brotli copy is ready, gzip is sent.
+ * The brotli copy (addBrotli) is made at the highest quality once, in zlib's thread pool,
+ * and cached on disk by content hash (`node_modules/.cache/calfbot/`, also filled by
+ * `npm run build`), so a restart does not pay for it again.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
