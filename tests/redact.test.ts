@@ -133,13 +133,18 @@ describe('redaction cost and robustness', () => {
     '12 ', '12 Aa ', '12 Aa Aa Aa ', '12 baker ', 'flat 1 ', '[address] ', 'SW1A ', 'GIR ', 'AB1 ', '1st ',
   ];
 
+  // A safety bound, not a benchmark: the quadratic redaction this replaced took 34 s for
+  // 200 KB. The best of three runs is taken so a busy machine does not fail it.
   it('redacts 256 KB of adversarial text well under a second, whatever its shape', () => {
     const mixed = ADVERSARIAL.map((u) => u.repeat(Math.ceil(4096 / u.length))).join('').repeat(2).slice(0, SIZE);
     for (const text of [mixed, ...ADVERSARIAL.map(fill)]) {
-      const started = performance.now();
-      redact(text);
-      const ms = performance.now() - started;
-      expect(ms, `${JSON.stringify(text.slice(0, 12))}… took ${ms.toFixed(0)} ms`).toBeLessThan(500);
+      let best = Infinity;
+      for (let attempt = 0; attempt < 3 && best >= 500; attempt += 1) {
+        const started = performance.now();
+        redact(text);
+        best = Math.min(best, performance.now() - started);
+      }
+      expect(best, `${JSON.stringify(text.slice(0, 12))}… took ${best.toFixed(0)} ms`).toBeLessThan(500);
     }
   });
 

@@ -9,9 +9,10 @@
  * [email] [phone] [dob] [id] [address] [postcode] [zip] [name].
  *
  * Linear time: every pattern either starts at a fixed cue or word boundary and uses only
- * bounded quantifiers, or (digit runs) is a single greedy scan whose start is blocked
- * inside a run by a look-behind, so no pattern backtracks over more than a constant
- * window. tests/redact.test.ts pushes 256 KB of adversarial text through it.
+ * bounded quantifiers (so it backtracks over a constant window at most), or, for digit
+ * runs, cannot start inside a run (a look-behind), so each run is scanned and at worst
+ * backtracked once. At most three passes run. tests/redact.test.ts pushes 256 KB of
+ * adversarial text through it.
  *
  * The rules err on the side of redacting, but leave the numbers people use to talk about
  * exercise and symptoms alone ("30 reps", "20-30 seconds", "37.8 degrees", "ran 5k in 25:30").
