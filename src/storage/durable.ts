@@ -117,6 +117,11 @@ export class OutboxReplayer {
 
   private ticking: Promise<void> | null = null;
 
+  /** Resolves when no replay is writing (so a delete cannot race an entry being replayed). */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
   /** Probe (when down) and replay; what the timer calls. Single flight: probes never pile up. */
   tick(): Promise<void> {
     this.ticking ??= this.probeAndReplay().finally(() => {
@@ -140,7 +145,7 @@ export class OutboxReplayer {
   private async replay(): Promise<void> {
     let replayed = 0;
     for (;;) {
-      const entry = this.outbox.entries()[0];
+      const entry = this.outbox.first();
       if (!entry) break;
       try {
         if (entry.kind === 'transcript') {

@@ -120,6 +120,8 @@ function makeDatabase(backend: Backend, outboxFile: string | null, opts: OpenDat
       listeners.push(listener);
     },
     async deleteConversation(ref) {
+      // An entry of this conversation being replayed right now lands first, then is deleted with the rest.
+      await replayer.settled();
       const queued = outbox.removeConversation(ref.channel, ref.id);
       for (const key of conversationStateKeys(ref.channel, ref.id)) durableStorage.forget(key);
       const stored = await backend.transcripts.deleteConversation(ref);

@@ -128,6 +128,11 @@ export class Outbox {
     return this.pending.size;
   }
 
+  /** The oldest pending entry. */
+  first(): OutboxEntry | undefined {
+    return this.pending.values().next().value;
+  }
+
   /** Pending entries, oldest first. */
   entries(): OutboxEntry[] {
     return [...this.pending.values()];
