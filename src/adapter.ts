@@ -14,6 +14,7 @@ import {
   type ResourceResponse,
   type TurnContext,
 } from 'botbuilder';
+import type { ConnectorClient, ConnectorFactory } from 'botframework-connector';
 import type { Config } from './config';
 import type { Logger } from './logger';
 
@@ -53,7 +54,36 @@ export class CalfAdapter extends CloudAdapter {
 
   /** Run one turn for an authenticated, validated activity; returns the invoke/expectReplies response. */
   runAuthenticated(auth: AuthenticatedRequest, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    if (auth.connectorFactory) auth.connectorFactory = new CachingConnectorFactory(auth.connectorFactory, this.connectors);
     return this.processActivity(auth, activity, logic);
+  }
+
+  /** Connector clients by audience and service URL, reused across turns (CloudAdapter builds one per turn). */
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+}
+
+const MAX_CONNECTORS = 100;
+
+/**
+ * Builds a ConnectorClient once per audience and service URL: its credentials are the
+ * bot's own and refresh their token themselves, so a client can serve every turn.
+ */
+class CachingConnectorFactory implements ConnectorFactory {
+  constructor(
+    private readonly inner: ConnectorFactory,
+    private readonly cache: Map<string, Promise<ConnectorClient>>,
+  ) {}
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    const key = `${audience ?? ''}\u0000${serviceUrl}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const client = this.inner.create(serviceUrl, audience);
+    // A failed creation is not kept, so the next turn tries again.
+    client.catch(() => this.cache.delete(key));
+    if (this.cache.size >= MAX_CONNECTORS) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, client);
+    return client;
   }
 }
 
