@@ -18,7 +18,7 @@ describe('configuration', () => {
     expect(config.PORT).toBe(3978);
     expect(config.DATABASE_URL).toBe('sqlite:./data/calfbot.db');
     expect(config.MicrosoftAppId).toBeUndefined();
-    expect(config.EMERGENCY_NUMBER).toBe('911');
+    expect(config.EMERGENCY_NUMBER).toBe('999');
     expect(config.RATE_LIMIT_MESSAGES).toBe(20);
   });
 

@@ -106,7 +106,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { 
     ready,
     async consume(key: string): Promise<LimitDecision> {
       try {
-        await backend.consume(storedKey(key), 1);
+        await withinDeadline(backend.consume(storedKey(key), 1), () => memory.consume(storedKey(key), 1));
         return { allowed: true, retryAfterSec: 0 };
       } catch (res) {
         if (res instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
@@ -115,6 +115,22 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { 
       }
     },
   };
+}
+
+/**
+ * A shared counter that has not answered within this time (a database dropping packets)
+ * is skipped for this request: it is counted in memory instead, so no patient waits on it.
+ */
+const SHARED_DEADLINE_MS = 250;
+
+function withinDeadline<T>(shared: Promise<T>, fallback: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => fallback().then(resolve, reject), SHARED_DEADLINE_MS);
+  });
+  // The shared call may still settle after the deadline; its result is then ignored.
+  shared.catch(() => undefined);
+  return Promise.race([shared, late]).finally(() => clearTimeout(timer));
 }
 
 /** The rate-limit key of the caller's address (IPv6 grouped by /64; TRUST_PROXY honoured). */

@@ -275,6 +275,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
   /** The conversation's index row (review status, tags, note), its activities (cascade) and its bot state, in one transaction. */
   async deleteConversation(ref: ConversationRef): Promise<boolean> {
     return withTransaction(this.pool, async (client) => {
+      await client.query('DELETE FROM staff_labels WHERE channel = $1 AND conversation_id = $2', [ref.channel, ref.id]);
       const r = await client.query('DELETE FROM conversations WHERE channel_id = $1 AND conversation_id = $2', [ref.channel, ref.id]);
       const s = await client.query('DELETE FROM state_items WHERE key = ANY($1::text[])', [conversationStateKeys(ref.channel, ref.id)]);
       return (r.rowCount ?? 0) + (s.rowCount ?? 0) > 0;

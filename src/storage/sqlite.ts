@@ -248,6 +248,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
   private deleteSync(ref: ConversationRef): boolean {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM activities WHERE channel_id = ? AND conversation_id = ?').run(ref.channel, ref.id);
+      this.db.prepare('DELETE FROM staff_labels WHERE channel = ? AND conversation_id = ?').run(ref.channel, ref.id);
       const conversation = this.db.prepare('DELETE FROM conversations WHERE channel_id = ? AND conversation_id = ?').run(ref.channel, ref.id).changes;
       let state = 0;
       for (const key of conversationStateKeys(ref.channel, ref.id)) state += this.db.prepare('DELETE FROM state_items WHERE key = ?').run(key).changes;

@@ -46,6 +46,8 @@ const ruleSchema = z.strictObject({
   scope: z.enum(['message', 'clause']).default('message'),
   require: z.array(z.array(id).min(1)).min(1),
   exclude: z.array(id).default([]),
+  /** The rule does not fire when one of these is mentioned only negated ("no swelling, not red"). */
+  unless_negated: z.array(id).default([]),
   distinct: z.boolean().default(false),
   why: z.string().min(1),
 });
@@ -129,7 +131,7 @@ export function parseLexicon(raw: unknown, source = LEXICON_FILE): Lexicon {
   for (const r of lex.rules) {
     if (ruleIds.has(r.id)) problems.push(`conditions[${r.condition}].rules[${r.id}]: duplicate rule id`);
     ruleIds.add(r.id);
-    for (const ref of [...r.require.flat(), ...r.exclude]) {
+    for (const ref of [...r.require.flat(), ...r.exclude, ...r.unless_negated]) {
       if (!conceptIds.has(ref)) problems.push(`conditions[${r.condition}].rules[${r.id}]: unknown concept "${ref}"`);
     }
   }

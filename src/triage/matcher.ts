@@ -396,6 +396,11 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
 function ruleFires(rule: Rule, occurrences: Occurrence[], tokens: Token[]): boolean {
   const live = occurrences.filter((o) => !o.negated);
   if (rule.exclude.some((c) => live.some((o) => o.concept === c))) return false;
+  // "Could it be a clot? No swelling, not red": every sign named is denied.
+  if (rule.unless_negated.length > 0) {
+    const named = occurrences.filter((o) => rule.unless_negated.includes(o.concept));
+    if (named.length > 0 && named.every((o) => o.negated)) return false;
+  }
   if (rule.scope === 'message') return groupsSatisfied(rule, live);
   const clauses = new Set(live.map((o) => tokens[o.start]?.clause ?? 0));
   for (const clause of clauses) {

@@ -53,8 +53,9 @@ export class TriageMiddleware implements Middleware {
       return next();
     }
 
-    await this.options.escalator.escalate(context, result.level, { redFlags: result.reasons, conditions: result.conditions, whys: result.whys }, text);
+    await this.options.escalator.escalate(context, result.level, { redFlags: result.reasons, conditions: result.conditions, whys: result.whys }, text, { remember: false });
     try {
+      await this.options.memory.remember(context, result.level, result.conditions, result.reasons);
       await this.options.dialogState.set(context, { dialogStack: [] });
       await this.options.conversationState.saveChanges(context, true);
     } catch (err) {

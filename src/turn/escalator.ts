@@ -49,7 +49,12 @@ export class Escalator {
     await this.escalate(context, level, reason);
   }
 
-  async escalate(context: TurnContext, level: EscalationLevel, reason: EscalationReason, text?: string): Promise<void> {
+  /**
+   * Send the card, remember the escalation, alert staff. `remember: false` when the
+   * caller saves the conversation itself (the triage step clears the dialog in the
+   * same write, and reads the state only once when the database is slow).
+   */
+  async escalate(context: TurnContext, level: EscalationLevel, reason: EscalationReason, text?: string, options: { remember?: boolean } = {}): Promise<void> {
     const meta = turnMeta(context);
     const alreadySent = meta.escalated;
     meta.urgency = maxUrgency(meta.urgency, level);
@@ -60,7 +65,7 @@ export class Escalator {
     this.deps.logger.warn({ conversationId, urgency: level, redFlags: reason.redFlags }, 'red flag: escalating');
     if (!alreadySent) await context.sendActivity(buildEscalation(this.deps.triage.wording, level, reason, this.deps.config));
     try {
-      await this.deps.memory.remember(context, level, reason.conditions, reason.redFlags);
+      if (options.remember !== false) await this.deps.memory.remember(context, level, reason.conditions, reason.redFlags);
     } catch (err) {
       // The card is out; the storage is down. Say so to operators and keep the turn alive.
       this.deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, conversationId }, 'escalation: could not remember it in conversation state');
