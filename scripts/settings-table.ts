@@ -20,10 +20,16 @@ function formatDefault(value: unknown): string {
   return `\`${String(value)}\``;
 }
 
+/** What the generator needs of a schema: its fields' descriptions, and the defaults of an empty environment. */
+export interface DescribedSchema {
+  shape: Record<string, { description?: string }>;
+  parse(env: Record<string, never>): unknown;
+}
+
 /** The markdown table: one row per key of the schema, in schema order. Throws if a key has no description. */
-export function settingsTable(): string {
-  const defaults = configSchema.parse({}) as Record<string, unknown>;
-  const rows = Object.entries(configSchema.shape).map(([name, field]) => {
+export function settingsTable(schema: DescribedSchema = configSchema): string {
+  const defaults = schema.parse({}) as Record<string, unknown>;
+  const rows = Object.entries(schema.shape).map(([name, field]) => {
     const description = field.description;
     if (!description) throw new Error(`src/config.ts: setting ${name} has no .describe() text; add one so it can be documented`);
     return `| \`${name}\` | ${cell(formatDefault(defaults[name]))} | ${cell(description)} |`;
