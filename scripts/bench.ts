@@ -403,9 +403,9 @@ async function main(): Promise<void> {
   log(summary(results, o.write));
 }
 
-/** Put the latest tables into the README and docs/performance.md, between their bench:results markers. */
+/** Put the latest tables into docs/performance.md, between its bench:results markers. */
 function syncDocs(md: string): void {
-  for (const name of ['README.md', 'docs/performance.md']) {
+  for (const name of ['docs/performance.md']) {
     const file = join(ROOT, name);
     if (!existsSync(file)) continue;
     const doc = readFileSync(file, 'utf8');
