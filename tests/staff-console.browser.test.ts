@@ -48,15 +48,17 @@ async function chat(service: Service): Promise<void> {
   expect(await urgencies(CONV.selfTest, ['wall test', 'yes', '1'])).toEqual([['none', 'none', 'none'], ['none'], ['none']]);
   // Something the bot does not understand: the fallback.
   expect(await urgencies(CONV.fallback, ['are you open on saturday'])).toEqual([['none']]);
-  expect(await urgencies(CONV.strain, ['I felt a pop in my calf playing tennis', 'how long does a calf strain take to heal?'])).toEqual([['none', 'none'], ['none', 'none', 'none']]);
+  expect(await urgencies(CONV.strain, ['I strained my calf playing tennis', 'how long does a calf strain take to heal?'])).toEqual([['none', 'none'], ['none', 'none', 'none']]);
   expect(await urgencies(CONV.cramps, ['what causes calf cramps?', 'thanks'])).toEqual([['none', 'none'], ['none']]);
   // Red flags caught by triage before any dialog runs.
   expect(await urgencies(CONV.swollen, ['my calf is swollen and red after a long flight'])).toEqual([['urgent']]);
   expect(await urgencies(CONV.emergency, ['I have chest pain and my leg is swollen'])).toEqual([['emergency']]);
-  // The DVT answer, which escalates to "get medical advice today" itself. The widget
-  // opens first (a conversationUpdate, as Web Chat sends), then the patient types.
+  // A warning sign that is not enough on its own: the safety questions; "yes" to one leg
+  // swollen, warm or red escalates to "get medical advice today". The widget opens first
+  // (a conversationUpdate, as Web Chat sends), then the patient types.
   await openWidget(service, CONV.dvt);
-  expect(await urgencies(CONV.dvt, ['hi', 'my calf hurts more when I pull my toes up'])).toEqual([['none'], ['none', 'urgent']]);
+  const dvt = await urgencies(CONV.dvt, ['hi', 'my calf hurts more when I pull my toes up', 'yes']);
+  expect(dvt.map((turn) => turn.includes('urgent'))).toEqual([false, false, true]);
   // Someone opens the widget and types nothing.
   await openWidget(service, CONV.openedOnly);
 }
@@ -128,11 +130,11 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
         first: e.querySelector('.conv-first')?.textContent,
       })));
       expect(rows).toEqual([
-        { key: key(CONV.dvt), urgency: 'Urgent', intents: 'Greeting · DVT / blood clot', first: '“hi”' },
+        { key: key(CONV.dvt), urgency: 'Urgent', intents: 'Greeting', first: '“hi”' },
         { key: key(CONV.emergency), urgency: 'Emergency', intents: 'Red flag: escalated before any answer', first: '“I have chest pain and my leg is swollen”' },
         { key: key(CONV.swollen), urgency: 'Urgent', intents: 'Red flag: escalated before any answer', first: '“my calf is swollen and red after a long flight”' },
         { key: key(CONV.cramps), urgency: 'Routine', intents: 'Calf cramps · Thanks', first: '“what causes calf cramps?”' },
-        { key: key(CONV.strain), urgency: 'Routine', intents: 'Calf strain or tear · Recovery time', first: '“I felt a pop in my calf playing tennis”' },
+        { key: key(CONV.strain), urgency: 'Routine', intents: 'Calf strain or tear · Recovery time', first: '“I strained my calf playing tennis”' },
         { key: key(CONV.fallback), urgency: 'Routine', intents: 'No topic recognised', first: '“are you open on saturday”' },
         { key: key(CONV.selfTest), urgency: 'Routine', intents: 'Self-test: knee to wall', first: '“wall test”' },
       ]);
@@ -171,35 +173,31 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       expect(urgencies).toEqual(['urgent', 'urgent']);
       expect(page.url()).toContain('urgency=urgent');
 
-      // Open the newest urgent one: a chat with intent, urgency and sources per bot reply.
+      // Open the newest urgent one: a chat with intent and urgency per bot reply.
       await page.click(`#conv-list .conv[data-key="${key(CONV.dvt)}"]`);
       await page.waitForSelector('#chat .msg.bot');
-      expect(await page.locator('#chat .msg.user .bubble').allTextContents()).toEqual(['hi', 'my calf hurts more when I pull my toes up']);
+      expect(await page.locator('#chat .msg.user .bubble').allTextContents()).toEqual(['hi', 'my calf hurts more when I pull my toes up', 'yes']);
       // The widget opening is a small system line, not a patient bubble.
       expect(await page.locator('#chat .msg').first().getAttribute('class')).toContain('system');
       expect(await page.locator('#chat .msg.system').first().textContent()).toContain('Chat opened');
       expect(await page.textContent('#chat')).not.toContain('(conversationUpdate)');
       const bot = page.locator('#chat .msg.bot');
-      expect(await bot.count()).toBe(4);
+      expect(await bot.count()).toBe(5);
       // 0. The welcome when the widget opened.
       expect(await bot.nth(0).locator('.bubble').textContent()).toContain('calf-pain assistant');
       // 1. The greeting, with the menu the patient was offered.
       expect(await bot.nth(1).locator('.intent').textContent()).toBe('Greeting');
       expect(await bot.nth(1).locator('.suggestion').allTextContents()).toContain('Book or talk to us');
-      // 2. The DVT answer from the clinic's documents.
-      expect(await bot.nth(2).locator('.intent').textContent()).toBe('DVT / blood clot');
-      expect(await bot.nth(2).locator('.bubble').textContent()).toContain('Deep vein thrombosis (DVT)');
-      expect(await bot.nth(2).locator('.source').allTextContents()).toEqual([
-        'Calf pain: causes and treatment — Deep Vein Thrombosis (DVT)',
-        'Calf pain: causes and treatment — Safety Advice',
-      ]);
-      // 3. The escalation card: urgent, highlighted.
-      expect(await bot.nth(3).getAttribute('class')).toContain('escalation-urgent');
-      expect(await bot.nth(3).locator('.badge').textContent()).toBe('Urgent');
-      expect(await bot.nth(3).locator('.bubble').textContent()).toContain('Please get medical advice today');
+      // 2–3. A warning sign that is not enough on its own: the safety questions.
+      expect(await bot.nth(2).locator('.bubble').textContent()).toContain('three quick safety questions');
+      expect(await bot.nth(3).locator('.bubble').textContent()).toContain('swollen, warm or red');
+      // 4. "Yes": the escalation card, urgent, highlighted.
+      expect(await bot.nth(4).getAttribute('class')).toContain('escalation-urgent');
+      expect(await bot.nth(4).locator('.badge').textContent()).toBe('Urgent');
+      expect(await bot.nth(4).locator('.bubble').textContent()).toContain('Please get medical advice today');
       // The red flag that made it escalate is shown beside it.
-      expect(await bot.nth(3).locator('.red-flags').textContent()).toContain('Red flags matched');
-      expect((await bot.nth(3).locator('.red-flag').allTextContents()).length).toBeGreaterThan(0);
+      expect(await bot.nth(4).locator('.red-flags').textContent()).toContain('Red flags matched');
+      expect((await bot.nth(4).locator('.red-flag').allTextContents()).length).toBeGreaterThan(0);
       expect(await page.locator('#detail-head .badge').first().textContent()).toBe('Urgent');
 
       // Mark reviewed, with a tag and a note.
@@ -209,25 +207,24 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.waitForSelector('#flash:not([hidden])');
       expect(await page.textContent('#flash')).toContain('Marked as reviewed');
       await page.waitForSelector('#detail-head .badge.status-reviewed');
-      expect(await page.textContent('#detail-head h1')).toBe('Greeting · DVT / blood clot');
+      expect(await page.textContent('#detail-head h1')).toBe('Greeting');
       const summary = await service.db.getConversation({ channel: 'webchat', id: CONV.dvt });
       expect(summary).toMatchObject({ reviewStatus: 'reviewed', maxUrgency: 'urgent', tags: ['called back'], note: 'Called the patient back; GP appointment this afternoon.' });
       await page.screenshot({ path: artifactPath('staff-console-detail.png'), fullPage: true });
-      // The README's picture: the DVT answer with its sources and the escalation card in
-      // full, next to the review panel.
+      // The README's picture: the safety questions and the escalation card in full, next
+      // to the review panel.
       await docsScreenshot(page, 'staff-console.png', '#chat .msg.bot.escalation-urgent');
 
       // Export: the Emulator transcript and CSV download.
       const [transcriptDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-transcript')]);
       expect(transcriptDownload.suggestedFilename()).toBe(`${CONV.dvt}.transcript`);
       const transcript = JSON.parse(fs.readFileSync(await transcriptDownload.path(), 'utf8')) as { text: string; from: { role: string } }[];
-      expect(transcript.map((a) => a.from.role)).toEqual(['user', 'bot', 'user', 'bot', 'user', 'bot', 'bot']);
-      expect(transcript[5].text).toContain('A DVT is a blood clot');
-      expect(transcript[6].text).toContain('Please get medical advice today');
+      expect(transcript.map((a) => a.from.role)).toEqual(['user', 'bot', 'user', 'bot', 'user', 'bot', 'bot', 'user', 'bot']);
+      expect(transcript[6].text).toContain('swollen, warm or red');
+      expect(transcript[8].text).toContain('Please get medical advice today');
       const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
       expect(csvDownload.suggestedFilename()).toBe(`${CONV.dvt}.csv`);
       const csv = fs.readFileSync(await csvDownload.path(), 'utf8');
-      expect(csv).toContain(',dvt,none,,Calf pain: causes and treatment — Deep Vein Thrombosis (DVT)');
       expect(csv).toMatch(/,bot,message,"Please get medical advice today[^]*",,urgent,[a-z_]+/);
       // The widget opening is a system row naming the event, not a patient message.
       expect(csv.split('\r\n')[1]).toMatch(/^\d+,[^,]+,system,conversationUpdate,conversationUpdate,,,,$/);
@@ -237,7 +234,9 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       await page.goto(`${service.url}/staff#/c/${encodeURIComponent(key(CONV.swollen))}`);
       await page.waitForSelector('#chat .msg.bot.escalation-urgent');
       // Triage's red flags for this message, beside the escalation.
-      expect(await page.locator('#chat .msg.bot .red-flag').allTextContents()).toEqual(expect.arrayContaining(['swollen_calf', 'after_immobility']));
+      // Each names the condition and the rule ("Deep vein thrombosis (…) · swollen_calf").
+      const flags = await page.locator('#chat .msg.bot .red-flag').allTextContents();
+      for (const rule of ['swollen_calf', 'after_immobility']) expect(flags.some((f) => f.startsWith('Deep vein thrombosis') && f.endsWith(` · ${rule}`)), flags.join(' | ')).toBe(true);
       await page.click('#mark-reviewed');
       await page.waitForSelector('#detail-head .badge.status-reviewed');
       const reviews = await createStaffStore(service.db).listAudit({ action: 'conversation.review', target: { channel: 'webchat', id: CONV.swollen } }, null, 5);

@@ -109,7 +109,7 @@ describe.skipIf(!browserAvailable())('teaching the bot (Chromium)', () => {
     // Other patients, through /api/messages: the same question in other words, and a red flag triage misses.
     const outcomes = (await chatWithBot(service.url, 'other-patient-1', ['Are you OPEN on Saturday?']))[0]!.map((r) => (r.channelData as { nlu?: { outcome: string } } | undefined)?.nlu?.outcome);
     expect(outcomes.some((o) => o === 'fallback' || o === 'clarified')).toBe(true);
-    const missed = await chatWithBot(service.url, 'other-patient-2', ['my leg feels heavy and tight since my knee operation']);
+    const missed = await chatWithBot(service.url, 'other-patient-2', ['my calf gets a dull ache every evening and I feel tired']);
     expect(missed[0]!.every((r) => r.channelData?.urgency === 'none')).toBe(true);
     // The fallback reply says so in channelData.nlu.
     expect((await chatWithBot(service.url, 'other-patient-3', ['tell me a joke']))[0]!.map((r) => (r.channelData as { nlu?: { outcome: string } } | undefined)?.nlu?.outcome)).toContain('fallback');
@@ -212,7 +212,7 @@ describe.skipIf(!browserAvailable())('teaching the bot (Chromium)', () => {
     expect(booking).toEqual({ version: 1, intent: 'book_appointment', utterances: ['Are you OPEN on Saturday?'] });
     expect(YAML.parse(fs.readFileSync(path.join(out, 'intents/reviewed/none.yaml'), 'utf8'))).toMatchObject({ intent: 'none', utterances: ['are you open on saturday'] });
     const triage = YAML.parse(fs.readFileSync(path.join(out, 'tests/data/triage-reviewed.yaml'), 'utf8')) as { red_flags: { text: string; expect: string }[]; benign: unknown[] };
-    expect(triage).toEqual({ version: 1, red_flags: [{ text: 'my leg feels heavy and tight since my knee operation', expect: 'urgent' }], benign: [] });
+    expect(triage).toEqual({ version: 1, red_flags: [{ text: 'my calf gets a dull ache every evening and I feel tired', expect: 'urgent' }], benign: [] });
     // The NLU loader picks the reviewed utterances up with the project's own intents.
     const data = withReviewed(loadTrainingData('intents'), path.join(out, 'intents'));
     expect(data.find((d) => d.intent === 'book_appointment')!.utterances).toContain('Are you OPEN on Saturday?');
