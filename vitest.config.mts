@@ -1,11 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Two tiers. `unit`: in-process tests that need neither PostgreSQL, nor Chromium, nor a
+ * spawned server (`npm run test:unit`). `integration`: the rest. `npm test` runs both.
+ * A test file is integration when it uses one of these; nothing to keep in sync by hand.
+ */
+const NEEDS_OUTSIDE = /helpers\/(postgres|browser|serverProcess|service)|describePg|child_process|startService/;
+const files = readdirSync('tests').filter((f) => f.endsWith('.test.ts'));
+const integration = files.filter((f) => NEEDS_OUTSIDE.test(readFileSync(`tests/${f}`, 'utf8'))).map((f) => `tests/${f}`);
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Server and browser tests start real processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration } },
+      { extends: true, test: { name: 'integration', include: integration } },
+    ],
   },
 });
