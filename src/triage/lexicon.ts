@@ -13,7 +13,8 @@ export const LEXICON_FILE = 'red-flags.yaml';
 
 const id = z.string().regex(/^[a-z][a-z0-9_]*$/, 'ids are lower_snake_case');
 const word = z.string().min(1).regex(/^[a-z0-9]+$/, 'words are lower-case letters and digits only (use phrases for more)');
-const regexSource = z.string().min(1).refine((s) => {
+/** A regular expression as written in the triage data files: must compile. */
+export const regexSource = z.string().min(1).refine((s) => {
   try {
     new RegExp(s);
     return true;

@@ -8,18 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { regexSource } from './lexicon';
 
 export const WORDING_FILE = 'escalation.yaml';
 
 const text = z.string().trim().min(1, 'must not be empty');
-const regexSource = text.refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'is not a valid regular expression');
 const perLevel = z.strictObject({ urgent: text, emergency: text });
 
 const buttonSchema = z.union([
