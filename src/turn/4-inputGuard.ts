@@ -1,7 +1,8 @@
 /**
- * Abuse limits and input notices, in the pipeline right AFTER triage:
+ * Abuse limits and input notices, in the pipeline right AFTER triage
+ * (src/turn/pipeline.ts holds the order):
  *
- *   transcript → reply metadata → normalize → triage → rate limit (this) → bot
+ *   normalise → transcript → triage → input guard (this) → after escalation → dialogs
  *
  * so red-flag triage always runs first — on a rate-limited message, on an oversized one
  * (triage sees the whole text, not a truncated one), on everything — and an escalation is
