@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       const worker = async (): Promise<void> => {
         while (next < cases.length && Date.now() < deadline) {
           const item = cases[next++];
+          if (!item) break;
           const tally = (k: string) => byKind.set(k, (byKind.get(k) ?? 0) + 1);
           if (item.route) {
             const [method, path, ...rest] = item.c.kind.split(' ');

@@ -109,7 +109,7 @@ function serverRss(rootPid: number): number {
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 async function main(): Promise<void> {
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
         const body = JSON.parse(res.body) as { activities?: { channelData?: { urgency?: string } }[] };
         const ms = performance.now() - started;
         latencies.push(ms);
-        if (slowest.length < 5 || ms > slowest[slowest.length - 1].ms) {
+        if (slowest.length < 5 || ms > (slowest.at(-1)?.ms ?? 0)) {
           slowest.push({ ms, at: (Date.now() - ms - runStarted) / 1000, text: step.text });
           slowest.sort((a, b) => b.ms - a.ms);
           slowest.length = Math.min(slowest.length, 5);
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
         turns++;
         if (res.status !== 200) return fail(`status ${res.status}`);
         if (!body.activities?.length) return fail(`no reply to "${step.text.slice(0, 20)}…"`);
-        if (step.redFlag && body.activities[0].channelData?.urgency === 'none') return fail('a red flag did not escalate');
+        if (step.redFlag && body.activities[0]?.channelData?.urgency === 'none') return fail('a red flag did not escalate');
       } catch (error) {
         fail(`transport at ${((Date.now() - runStarted) / 1000).toFixed(1)} s: ${(error as Error).message}`);
       }
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     // A few turns to load everything; RSS now is the idle baseline. The growth bound is
     // checked against the RSS after the first third of the run under full load (V8 sizes its
     // heap to the load first; that is not a leak), so a leak shows as growth after that.
-    for (let i = 0; i < SCRIPT.length; i++) await turn(`soak-warmup`, SCRIPT[i], i);
+    for (const [i, step] of SCRIPT.entries()) await turn(`soak-warmup`, step, i);
     const rssIdle = serverRss(child.pid ?? 0);
     const started = Date.now();
     runStarted = started;

@@ -136,6 +136,6 @@ describe('Bot Framework channel authentication (MicrosoftAppId set)', () => {
   it('still serves a valid token after all the rejections', async () => {
     const res = await post(activity({ text: 'again' }), `Bearer ${token()}`);
     expect(res.status).toBe(200);
-    expect((res.body as { activities: { text: string }[] }).activities[0].text).toBe('echo(2): again');
+    expect((res.body as { activities: { text: string }[] }).activities[0]?.text).toBe('echo(2): again');
   });
 });

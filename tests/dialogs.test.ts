@@ -203,7 +203,7 @@ describe('single-leg heel-raise test', () => {
   });
 
   it('0 heel raises on either leg leads to the rupture check, not to strengthening', async () => {
-    for (const [left, right] of [['0', '25'], ['40', '0']]) {
+    for (const [left, right] of [['0', '25'], ['40', '0']] as const) {
       const h = harness(nlu);
       await h.turn('heel raise test');
       await h.turn(left);

@@ -106,7 +106,7 @@ describePg('PostgreSQL becomes unreachable while the bot runs', () => {
     const flagged = await postActivity(service.url, messageActivity(RED_FLAG, 'fault-2'));
     expect(flagged.status).toBe(200);
     expect(flagged.replies.length).toBeGreaterThan(0);
-    expect(flagged.replies[0].channelData?.urgency).toMatch(/^(urgent|emergency)$/);
+    expect(flagged.replies[0]?.channelData?.urgency).toMatch(/^(urgent|emergency)$/);
 
     const emergency = await postActivity(service.url, messageActivity('sudden chest pain and I cannot breathe', 'fault-3'));
     expect(emergency.status).toBe(200);
@@ -148,7 +148,7 @@ describe('a storage that throws (HTTP layer)', () => {
       expect(plain.replies.map((r) => r.text)).toEqual([APOLOGY]);
       const flagged = await postActivity(h.url, messageActivity('I think I have a clot', 'broken-1'));
       expect(flagged.status).toBe(200);
-      expect(flagged.replies[0].text).toBe(ESCALATION_TEXT);
+      expect(flagged.replies[0]?.text).toBe(ESCALATION_TEXT);
       expect((await fetch(`${h.url}/readyz`)).status).toBe(503);
     } finally {
       await h.stop();

@@ -105,7 +105,7 @@ describe('per-conversation rate limit (full pipeline, real triage)', () => {
     for (let i = 0; i < 6; i++) texts.push((await postActivity(service.url, messageActivity(`question ${i}`, 'rl-1'))).replies.map((r) => r.text ?? ''));
     expect(texts.slice(0, 3)).toEqual([['echo: question 0'], ['echo: question 1'], ['echo: question 2']]);
     expect(texts[3]).toHaveLength(1);
-    expect(texts[3][0]).toMatch(/faster than I can answer/);
+    expect(texts[3]?.[0]).toMatch(/faster than I can answer/);
     expect(texts[4]).toEqual([]);
     expect(texts[5]).toEqual([]);
     // Other conversations are not affected.
@@ -118,7 +118,7 @@ describe('per-conversation rate limit (full pipeline, real triage)', () => {
     const { status, replies } = await postActivity(service.url, messageActivity('my calf is swollen and I think I have a blood clot', 'rl-3'));
     expect(status).toBe(200);
     expect(replies.length).toBeGreaterThan(0);
-    expect(replies[0].channelData?.urgency).not.toBe('none');
+    expect(replies[0]?.channelData?.urgency).not.toBe('none');
   });
 
   it('triages an oversized message in full (a red flag past 4,000 characters escalates) and answers politely otherwise', async () => {

@@ -38,7 +38,7 @@ describe('the HTTP service', () => {
     const { status, replies } = await postActivity(service.url, messageActivity('hello there', 'svc-1'));
     expect(status).toBe(200);
     expect(replies.map((r) => r.text)).toEqual(['echo: hello there']);
-    expect(replies[0].channelData).toEqual({ intent: null, urgency: 'none' });
+    expect(replies[0]?.channelData).toEqual({ intent: null, urgency: 'none' });
   });
 
   it('welcomes a new member once per conversation', async () => {
@@ -53,7 +53,7 @@ describe('the HTTP service', () => {
     const failed = await postActivity(service.url, messageActivity('crash', 'svc-2'));
     expect(failed.status).toBe(200);
     expect(failed.replies.map((r) => r.text)).toEqual([APOLOGY]);
-    expect(failed.replies[0].channelData?.urgency).toBe('none');
+    expect(failed.replies[0]?.channelData?.urgency).toBe('none');
     const next = await postActivity(service.url, messageActivity('still there?', 'svc-2'));
     expect(next.replies.map((r) => r.text)).toEqual(['echo: still there?']);
   });

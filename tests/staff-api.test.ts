@@ -35,7 +35,7 @@ async function login(service: Service, token: string): Promise<string> {
   const res = await call(service, 'login', { method: 'POST', body: { token }, headers: CSRF });
   expect(res.status).toBe(200);
   const setCookie = res.headers.get('set-cookie') ?? '';
-  return setCookie.split(';')[0];
+  return setCookie.split(';')[0] ?? '';
 }
 
 type Summary = { key: string; channel: string; id: string; maxUrgency: string; intents: string[]; reviewStatus: string; tags: string[]; note: string; lastAt: string };
@@ -327,6 +327,7 @@ describe('staff API', () => {
       expect(transcript.map((a) => a.id)).toEqual(chestLog.map((a) => a.id));
       transcript.forEach((a, i) => {
         const original = chestLog[i];
+        if (!original) throw new Error(`no original activity ${i}`);
         expect(a.type).toBe(original.type);
         expect(a.text).toBe(original.text);
         expect(new Date(String(a.timestamp)).toISOString()).toBe((original.timestamp as Date).toISOString());
@@ -365,7 +366,7 @@ describe('staff API', () => {
         "'@SUM(A1)",
       ]);
       expect(rows.slice(1).map((r) => r[2])).toEqual(['user', 'bot', 'user', 'bot']);
-      expect(rows[2][5]).toBe('smalltalk');
+      expect(rows[2]?.[5]).toBe('smalltalk');
       // Every data cell that a spreadsheet would evaluate is neutralised.
       for (const row of rows.slice(1)) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@]/);
     });
@@ -454,19 +455,19 @@ describe('staff API', () => {
 
       const view = find('conversation.view', 'webchat:conv-urgent');
       expect(view.length).toBeGreaterThan(0);
-      expect(view[0].actor).toMatchObject({ name: 'Rhea Reviewer', role: 'reviewer' });
-      expect(Date.now() - Date.parse(view[0].at)).toBeLessThan(60_000);
+      expect(view[0]?.actor).toMatchObject({ name: 'Rhea Reviewer', role: 'reviewer' });
+      expect(Date.now() - Date.parse(view[0]?.at ?? '')).toBeLessThan(60_000);
 
       const exports = find('conversation.export', 'webchat:conv-chest').concat(find('conversation.export', 'webchat:conv-csv'));
       expect(exports.map((e) => e.detail?.format).sort()).toEqual(['csv', 'transcript']);
 
       const review = find('conversation.review', 'webchat:conv-chest');
-      expect(review[0].detail).toEqual({ status: 'reviewed', tags: ['called back', 'dvt'], noteChanged: true });
+      expect(review[0]?.detail).toEqual({ status: 'reviewed', tags: ['called back', 'dvt'], noteChanged: true });
       expect(JSON.stringify(items)).not.toContain('A&E'); // the note's text is not copied into the audit log
 
       const del = find('conversation.delete', 'webchat:conv-old');
       expect(del).toHaveLength(1);
-      expect(del[0].actor).toMatchObject({ name: 'Ada Admin', role: 'admin' });
+      expect(del[0]?.actor).toMatchObject({ name: 'Ada Admin', role: 'admin' });
 
       expect(items.some((e) => e.action === 'session.login' && e.actor?.name === 'Rhea Reviewer')).toBe(true);
       expect(items.some((e) => e.action === 'login.failed' && e.actor === null)).toBe(true);

@@ -220,8 +220,8 @@ describe.skipIf(!browserAvailable())('staff console (Chromium)', () => {
       expect(transcriptDownload.suggestedFilename()).toBe(`${CONV.dvt}.transcript`);
       const transcript = JSON.parse(fs.readFileSync(await transcriptDownload.path(), 'utf8')) as { text: string; from: { role: string } }[];
       expect(transcript.map((a) => a.from.role)).toEqual(['user', 'bot', 'user', 'bot', 'user', 'bot', 'bot', 'user', 'bot']);
-      expect(transcript[6].text).toContain('swollen, warm or red');
-      expect(transcript[8].text).toContain('Please get medical advice today');
+      expect(transcript[6]?.text).toContain('swollen, warm or red');
+      expect(transcript[8]?.text).toContain('Please get medical advice today');
       const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
       expect(csvDownload.suggestedFilename()).toBe(`${CONV.dvt}.csv`);
       const csv = fs.readFileSync(await csvDownload.path(), 'utf8');

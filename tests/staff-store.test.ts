@@ -121,7 +121,7 @@ describePg('staff API on PostgreSQL', () => {
       const auth = { authorization: `Bearer ${token}` };
       const login = await fetch(`${service.url}/staff/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-requested-with': 'calfbot-console' }, body: JSON.stringify({ token }) });
       expect(login.status).toBe(200);
-      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       const list = await (await fetch(`${service.url}/staff/api/conversations?urgency=emergency`, { headers: { cookie } })).json() as { items: { key: string }[] };
       expect(list.items.map((i) => i.key)).toEqual(['webchat:pg-1']);
       const key = encodeURIComponent('webchat:pg-1');

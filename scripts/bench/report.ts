@@ -32,7 +32,7 @@ export function describeMachine(): Machine {
     platform: `${process.platform} ${process.arch}`,
     date: new Date().toISOString(),
     commit,
-    loadAverageAtStart: Math.round(loadavg()[0] * 100) / 100,
+    loadAverageAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 

@@ -157,7 +157,8 @@ export class ConversationStore {
 
   remove(conv: StoredConversation, activityId: string): void {
     const i = conv.activities.findIndex((a) => a.activity.id === activityId);
-    if (i >= 0) this.shrink(conv, conv.activities.splice(i, 1)[0].bytes);
+    const [removed] = i >= 0 ? conv.activities.splice(i, 1) : [];
+    if (removed) this.shrink(conv, removed.bytes);
   }
 
   /** Forgets a conversation and its activities (it was deleted). */

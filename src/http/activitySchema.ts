@@ -227,6 +227,7 @@ export function validateActivity(body: unknown): ValidationResult {
   const parsed = activitySchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (!issue) return { ok: false, status: 400, field: 'body', message: 'body is not a valid activity' };
     const field = fieldName(issue.path);
     const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
     const expected = issue.code === 'invalid_type' ? issue.expected : undefined;

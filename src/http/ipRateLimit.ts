@@ -127,7 +127,7 @@ export function addressKey(address: string): string {
   const zone = a.indexOf('%');
   if (zone >= 0) a = a.slice(0, zone);
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  if (mapped) return mapped[1];
+  if (mapped?.[1]) return mapped[1];
   if (isIP(a) === 4) return a;
   if (isIP(a) === 6) return `${expandIpv6(a).slice(0, 4).join(':')}::/64`;
   return 'unknown';
@@ -164,7 +164,7 @@ export function clientAddress(req: Request, trustProxy: boolean): string {
 function stripPort(entry: string): string {
   if (entry.startsWith('[')) return entry.slice(1, entry.indexOf(']') > 0 ? entry.indexOf(']') : undefined);
   const v4WithPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(entry);
-  return v4WithPort ? v4WithPort[1] : entry;
+  return v4WithPort?.[1] ?? entry;
 }
 
 export interface IpRateLimitHandlerOptions {

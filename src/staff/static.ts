@@ -28,7 +28,8 @@ export function findPublicDir(): string {
     path.resolve(__dirname, '..', '..', 'public', 'staff'),
     path.resolve(__dirname, '..', '..', '..', 'public', 'staff'),
   ];
-  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? candidates[0];
+  const [fromWorkingDir] = candidates;
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? fromWorkingDir ?? path.resolve('public', 'staff');
 }
 
 export function createStaticHandler(logger: Logger, dir = findPublicDir()) {

@@ -107,7 +107,7 @@ export class MemoryStaffStore implements StaffStore {
         && (!filter.target || (e.target?.channel === filter.target.channel && e.target.id === filter.target.id)))
       .sort((a, b) => b.id - a.id);
     const items = matching.slice(0, limit).map((e) => structuredClone(e));
-    return { items, nextBeforeId: matching.length > limit ? items[items.length - 1].id : null };
+    return { items, nextBeforeId: matching.length > limit ? items.at(-1)?.id ?? null : null };
   }
 }
 

@@ -24,6 +24,13 @@ import {
   type StaffStore,
 } from './types';
 
+/** The row an INSERT … RETURNING gave back; a missing one is a database error, not a silent undefined. */
+function firstRow<Row>(rows: Row[], what: string): Row {
+  const [row] = rows;
+  if (row === undefined) throw new Error(`PostgreSQL returned no row for ${what}`);
+  return row;
+}
+
 type AccountRow = StaffAccountRow<Date>;
 
 interface AuditRow extends AuditRowCommon {
@@ -46,7 +53,7 @@ export class PostgresStaffStore implements StaffStore {
         `INSERT INTO ${this.t.accounts} (id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${ACCOUNT_COLUMNS}`,
         [account.id, account.name, account.role, account.tokenHash, account.createdAt],
       );
-      return toAccount(rows[0]);
+      return toAccount(firstRow(rows, 'the new staff account'));
     } catch (err) {
       if (isUniqueViolation(err, 'staff_accounts_active_name')) throw new DuplicateAccountError(account.name);
       throw err;
@@ -120,7 +127,7 @@ export class PostgresStaffStore implements StaffStore {
       `INSERT INTO ${this.t.audit} (${AUDIT_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
       auditValues(entry),
     );
-    return toAudit(rows[0]);
+    return toAudit(firstRow(rows, 'the new audit entry'));
   }
 
   async listAudit(filter: AuditFilter, beforeId: number | null, limit: number): Promise<AuditPage> {

@@ -85,5 +85,5 @@ export function auditListQuery(table: string, filter: AuditFilter, beforeId: num
 /** The page from `auditListQuery`'s rows (up to limit + 1, newest first). */
 export function auditPage<Row>(rows: Row[], limit: number, toEntry: (row: Row) => AuditEntry): AuditPage {
   const items = rows.slice(0, limit).map(toEntry);
-  return { items, nextBeforeId: rows.length > limit ? items[items.length - 1].id : null };
+  return { items, nextBeforeId: rows.length > limit ? items.at(-1)?.id ?? null : null };
 }
