@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { Softmax, STOP, type Example } from '../nlu/models';
 import type { EscalationLevel } from '../domain/urgency';
 import type { Lexicon } from './lexicon';
-import { Matcher } from './matcher';
+import { Matcher, type Analysis } from './matcher';
 
 const trainSchema = z.strictObject({
   version: z.literal(1),
@@ -45,6 +45,8 @@ export interface Detection {
 
 export interface RedFlagDetector {
   detect(text: string): Detection;
+  /** The same, from the matcher's analysis of the first DETECTOR_CHARS characters (saves analysing twice). */
+  detectAnalysed?(analysis: Analysis): Detection;
 }
 
 function readYaml<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
@@ -67,9 +69,16 @@ export function loadDetectorSettings(dir = 'triage'): DetectorSettings {
   return readYaml(join(dir, 'detector', 'settings.yaml'), settingsSchema);
 }
 
+/** The detector reads at most this much of a message (the start, where the question is). */
+export const DETECTOR_CHARS = 2000;
+
 /** Features: stems, stem bigrams, and each concept found, marked when negated. */
 export function detectorFeatures(matcher: Matcher, text: string): string[] {
-  const a = matcher.analyse(text.slice(0, 2000));
+  return featuresOf(matcher.analyse(text.slice(0, DETECTOR_CHARS)));
+}
+
+/** The same features from an analysis of the message's first DETECTOR_CHARS characters. */
+export function featuresOf(a: Analysis): string[] {
   const out = new Set<string>();
   const words = a.tokens.filter((t) => t.word).map((t) => t.stem);
   words.forEach((s, i) => {
@@ -107,7 +116,11 @@ export class Detector implements RedFlagDetector {
   }
 
   detect(text: string): Detection {
-    const p = this.model.predict(detectorFeatures(this.matcher, text));
+    return this.detectAnalysed(this.matcher.analyse(text.slice(0, DETECTOR_CHARS)));
+  }
+
+  detectAnalysed(analysis: Analysis): Detection {
+    const p = this.model.predict(featuresOf(analysis));
     let best = 1;
     for (let k = 2; k < p.length; k++) if ((p[k] ?? 0) > (p[best] ?? 0)) best = k;
     const probability = 1 - (p[0] ?? 0);

@@ -10,7 +10,7 @@
  */
 import { cleanText } from '../domain/text';
 import { isEscalation, maxUrgency, type EscalationLevel, type Urgency } from '../domain/urgency';
-import { loadDetector, type RedFlagDetector } from './detector';
+import { DETECTOR_CHARS, loadDetector, type RedFlagDetector } from './detector';
 import { loadLexicon, type Lexicon, type Rule } from './lexicon';
 import { Matcher, type Analysis } from './matcher';
 import { loadWording, type Wording } from './wording';
@@ -100,32 +100,39 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
     wording,
     analyse: (text) => matcher.analyse(cleanText(text)),
     assess(raw: string): TriageResult {
-      if (typeof raw !== 'string') return NO_FLAG;
-      const text = cleanText(raw);
-      if (text.trim() === '') return NO_FLAG;
-      let result = NO_FLAG;
-      for (const part of windows(text)) result = merge(result, fromRules(matcher.analyse(part).fired));
-      return combine(text, result);
+      const text = prepare(raw);
+      if (text === null) return NO_FLAG;
+      const analyses = windows(text).map((part) => matcher.analyse(part));
+      return combine(text, analyses);
     },
     async assessAsync(raw: string): Promise<TriageResult> {
-      if (typeof raw !== 'string') return NO_FLAG;
-      const text = cleanText(raw);
-      if (text.trim() === '') return NO_FLAG;
-      let result = NO_FLAG;
-      const parts = windows(text);
-      for (const [i, part] of parts.entries()) {
-        result = merge(result, fromRules(matcher.analyse(part).fired));
+      const text = prepare(raw);
+      if (text === null) return NO_FLAG;
+      const analyses: Analysis[] = [];
+      for (const part of windows(text)) {
         // Each window takes a few milliseconds; other conversations run in between.
-        if (i + 1 < parts.length) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (analyses.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        analyses.push(matcher.analyse(part));
       }
-      return combine(text, result);
+      return combine(text, analyses);
     },
   };
 
-  function combine(text: string, rules: TriageResult): TriageResult {
-    let result = rules;
+  /** The cleaned text, or null when there is nothing to assess. */
+  function prepare(raw: string): string | null {
+    if (typeof raw !== 'string') return null;
+    const text = cleanText(raw);
+    return text.trim() === '' ? null : text;
+  }
+
+  function combine(text: string, analyses: Analysis[]): TriageResult {
+    let result = analyses.reduce((acc, a) => merge(acc, fromRules(a.fired)), NO_FLAG);
     if (options.detector) {
-      const d = options.detector.detect(text);
+      // A message no longer than one window was analysed whole already: the detector reuses it.
+      const [only] = analyses;
+      const d = analyses.length === 1 && only && text.length <= DETECTOR_CHARS && options.detector.detectAnalysed
+        ? options.detector.detectAnalysed(only)
+        : options.detector.detect(text);
       if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
         // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
         result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
