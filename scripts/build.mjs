@@ -3,7 +3,7 @@
 // Web Chat bundle, migrations) resolve the same from both. With --if-stale it does
 // nothing when dist/ is newer than every file in src/: that is what `npm start` runs first.
 // A full `npm run build` also brotli-compresses Web Chat's bundle into the cache the server
-// reads (node_modules/.cache/calfbot/), so the first start need not (src/http/compression.ts).
+// reads (node_modules/.cache/calfbot/), so the first start need not (src/web/request/compression.ts).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';

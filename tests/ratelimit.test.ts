@@ -9,7 +9,7 @@ import type { Request } from 'restify';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressKey, clientAddress, IpRateLimiter, ipRateLimit } from '../src/http/ipRateLimit';
+import { addressKey, clientAddress, IpRateLimiter, ipRateLimit } from '../src/web/request/ipRateLimit';
 import { ATTACHMENTS_ONLY_TEXT, TOO_LONG_TEXT } from '../src/turn/4-inputGuard';
 import type { ConversationDialog } from '../src/turn/6-dialogs';
 import type { Service } from '../src/service';

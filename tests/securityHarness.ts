@@ -12,7 +12,7 @@ import { testConfig } from '../src/config';
 import { silentLogger, type Logger } from '../src/logger';
 import { createAdapter, type CalfAdapter } from '../src/adapter';
 import { CalfBot, type ConversationDialog } from '../src/turn/6-dialogs';
-import { createServer } from '../src/server';
+import { createServer } from '../src/web/server';
 import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
 import { NormaliseMiddleware } from '../src/turn/1-normalise';
 import { RateLimitMiddleware } from '../src/turn/4-inputGuard';

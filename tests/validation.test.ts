@@ -3,7 +3,7 @@
  * of /api/messages for bad input (400 JSON naming the field, 413 JSON, never a 500).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inputFlags, MAX_TEXT_CHARS, validateActivity } from '../src/http/activitySchema';
+import { inputFlags, MAX_TEXT_CHARS, validateActivity } from '../src/web/request/activitySchema';
 import type { Service } from '../src/service';
 import { messageActivity, postActivity, startTestService } from './helpers/service';
 

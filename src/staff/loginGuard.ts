@@ -1,11 +1,11 @@
 /**
  * Failed-login throttling per client address, on the shared sliding-window limiter
- * (src/http/ipRateLimit.ts). Only failures are counted: after `limit` failed token
+ * (src/web/request/ipRateLimit.ts). Only failures are counted: after `limit` failed token
  * presentations (console login or a bad Bearer token) within `windowMs`, the next
  * failure answers 429 and the address is blocked, correct token or not, until the
  * limiter lets it through again (Retry-After).
  */
-import { IpRateLimiter } from '../http/ipRateLimit';
+import { IpRateLimiter } from '../web/request/ipRateLimit';
 
 export interface LoginGuardOptions {
   limit?: number;

@@ -24,8 +24,8 @@ import type { Middleware, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { turnMeta } from './turnMeta';
-import { inputFlags, MAX_TEXT_CHARS } from '../http/activitySchema';
-import { IpRateLimiter } from '../http/ipRateLimit';
+import { inputFlags, MAX_TEXT_CHARS } from '../web/request/activitySchema';
+import { IpRateLimiter } from '../web/request/ipRateLimit';
 
 export const MAX_CONVERSATIONS = 50_000;
 

@@ -18,14 +18,14 @@
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Activity, TurnContext } from 'botbuilder';
-import { sendError, sendJson } from '../http/respond';
-import { validateActivity } from '../http/activitySchema';
-import { boundedJson } from '../http/jsonLimits';
-import { addressOf, sendLimited, type ServiceLimits } from '../http/limits';
+import { sendError, sendJson } from './request/respond';
+import { validateActivity } from './request/activitySchema';
+import { boundedJson } from './request/jsonLimits';
+import { addressOf, sendLimited, type ServiceLimits } from './request/limits';
 import type { Logger } from '../logger';
-import { TokenIssuer, randomId, type DirectLineClaims } from './tokens';
-import type { ConversationStore } from './conversationStore';
-import { DIRECT_LINE_CHANNEL_ID, type DirectLineAdapter } from './directLineAdapter';
+import { TokenIssuer, randomId, type DirectLineClaims } from '../channels/tokens';
+import type { ConversationStore } from '../channels/conversationStore';
+import { DIRECT_LINE_CHANNEL_ID, type DirectLineAdapter } from '../channels/directLineAdapter';
 
 export const DIRECT_LINE_BASE = '/v3/directline';
 
@@ -54,7 +54,7 @@ export const postedActivity = z.looseObject({
   textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
   locale: z.string().max(35).optional(),
   name: z.string().max(256).optional(),
-  // Depth ≤ 32 and ≤ 64 KB, checked without recursion (src/http/jsonLimits.ts).
+  // Depth ≤ 32 and ≤ 64 KB, checked without recursion (src/web/request/jsonLimits.ts).
   value: boundedJson(z.unknown()).optional(),
   from: account,
   channelData: boundedJson(z.record(z.string(), z.unknown())).optional(),

@@ -27,9 +27,9 @@ import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { RouteModule } from '../server';
+import type { RouteModule } from './server';
 import type { ConversationFilter, ConversationPage, Database } from '../storage/types';
-import { sendError, sendJson } from '../http/respond';
+import { sendError, sendJson } from './request/respond';
 import {
   accountForToken,
   authenticate,
@@ -41,21 +41,21 @@ import {
   isSecureRequest,
   sessionCookie,
   type StaffCaller,
-} from './auth';
-import { activityView, conversationKey, parseConversationKey, safeFileName, summaryView, toCsv, toTranscript } from './export';
-import { LoginGuard } from './loginGuard';
-import { auditQuery, exportQuery, firstIssue, inboxQuery, labelBody, listQuery, loginBody, reviewBody, statsQuery, weeklyQuery } from './schemas';
-import { createStaticHandler, setApiHeaders } from './static';
-import { createStaffStore, createTeachingStore } from './store';
-import type { NewAuditEntry, StaffStore } from './store/types';
-import type { Label, TeachingStore } from './store/teachingTypes';
+} from '../staff/auth';
+import { activityView, conversationKey, parseConversationKey, safeFileName, summaryView, toCsv, toTranscript } from '../staff/export';
+import { LoginGuard } from '../staff/loginGuard';
+import { auditQuery, exportQuery, firstIssue, inboxQuery, labelBody, listQuery, loginBody, reviewBody, statsQuery, weeklyQuery } from '../staff/schemas';
+import { createStaticHandler, setApiHeaders } from './staffStatic';
+import { createStaffStore, createTeachingStore } from '../staff/store';
+import type { NewAuditEntry, StaffStore } from '../staff/store/types';
+import type { Label, TeachingStore } from '../staff/store/teachingTypes';
 import { intentLabel, INTENT_LABELS } from '../content/taxonomy';
 import { loadSourceTitles, type SourceTitles } from '../domain/sources';
-import { CONDITION_LABELS } from './teaching/conditions';
-import { groupMessages, inboxMessages } from './teaching/inbox';
-import { weeklyReport } from './teaching/weekly';
-import { exportLabelFiles } from './teaching/exportLabels';
-import { hashSecret, newSessionId } from './tokens';
+import { CONDITION_LABELS } from '../staff/teaching/conditions';
+import { groupMessages, inboxMessages } from '../staff/teaching/inbox';
+import { weeklyReport } from '../staff/teaching/weekly';
+import { exportLabelFiles } from '../staff/teaching/exportLabels';
+import { hashSecret, newSessionId } from '../staff/tokens';
 
 export interface StaffRouteDeps {
   config: Config;

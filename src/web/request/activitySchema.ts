@@ -9,7 +9,7 @@
  *   `conversation.id` and `from.id` (non-empty strings);
  * - JSON fields a client controls (`value`, `channelData`, `attachments`, `entities`,
  *   `suggestedActions`) nest at most 32 levels and hold at most 64 KB each, and the body
- *   as a whole at most 40 levels, checked without recursion (src/http/jsonLimits.ts), so
+ *   as a whole at most 40 levels, checked without recursion (src/web/request/jsonLimits.ts), so
  *   nothing accepted can later break a poll, a transcript view or an export; the fields the bot and botbuilder read have the
  *   right types; other fields pass through untouched;
  * - text and ids never contain NUL, other C0/C1 control characters (tab, CR and LF are
@@ -21,7 +21,7 @@
  *   "cl\u200Bot" is triaged as "clot";
  * - text over MAX_TEXT_CHARS is NOT rejected: the activity goes through the pipeline
  *   with its full text (so triage sees every word) and is flagged `oversized`; the
- *   input guard after triage (src/middleware/rateLimit.ts) replies politely instead
+ *   input guard after triage (src/turn/4-inputGuard.ts) replies politely instead
  *   of the dialogs. A message with attachments and no text is flagged `attachmentsOnly`
  *   the same way.
  *

@@ -12,8 +12,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompress, constants, gzipSync } from 'node:zlib';
 import type { Request, Response } from 'restify';
-import type { Logger } from '../logger';
-import type { StaticFile } from './staticFiles';
+import type { Logger } from '../../logger';
+import type { StaticFile } from '../staticFiles';
 
 export const COMPRESSION_CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'calfbot');
 
