@@ -171,6 +171,13 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(textOf(replies)).not.toMatch(/Please get medical advice today/);
     expect(urgencyOf(replies)).toBe('urgent');
   });
+  it('a clinician\'s all-clear that also names an exercise word ("walk-in centre") stays cleared on the next turn', async () => {
+    const c = await escalated();
+    expect(textOf(await c.say("went to the walk in centre, they scanned it, not a clot, it's a muscle tear"))).toMatch(/glad you have been checked/);
+    const next = await c.say('so can I start stretching now?');
+    expect(textOf(next)).not.toMatch(/Not until you have been checked/);
+    expect(urgencyOf(next)).toBe('none');
+  });
   it('the escalation is remembered in conversation state, for staff to see', async () => {
     const c = await escalated();
     await c.say('ok');
