@@ -25,3 +25,9 @@ export function stripInvisible(text: string): string {
 export function cleanText(text: string): string {
   return stripInvisible(text).replace(CONTROLS, ' ').normalize('NFC');
 }
+
+/**
+ * The longest message the bot answers, in characters (after clean-up). A longer one is
+ * still triaged in full, then gets a polite "too long" notice (src/turn/4-inputGuard.ts).
+ */
+export const MAX_TEXT_CHARS = 4000;

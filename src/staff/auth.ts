@@ -6,7 +6,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { Request } from 'restify';
 import type { Config } from '../config';
-import { addressKey, clientAddress } from '../web/request/ipRateLimit';
+import { addressKey, clientAddress } from '../web/request/clientAddress';
 import { hashSecret, SESSION_PATTERN, TOKEN_PATTERN } from './tokens';
 import type { StaffAccount, StaffStore } from './store/types';
 

@@ -180,8 +180,8 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
           return sendLimited(res, byConversation, 'Too many messages. Please wait a moment and try again.');
         }
       }
-      // The same checks as /api/messages (control characters, invisible characters stripped
-      // before triage, oversized text flagged), on the activity as the bot will see it.
+      // The same checks as /api/messages (control characters refused, invisible characters
+      // stripped), on the activity as the bot will see it.
       const checked = validateActivity({
         ...posted,
         id: undefined,
