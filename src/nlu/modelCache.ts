@@ -4,7 +4,8 @@
  *
  * The file is named after a SHA-256 key over everything training depends on: the intent
  * files (names and bytes, the same files `loadTrainingData` reads), every file of the NLU
- * code (this folder), the version of `natural` (tokenizer, stemmer), the recognizer options
+ * code (this folder) and of src/domain/ (where stemming and word distances live), the
+ * version of `natural` (stemmer, distances), the recognizer options
  * and the byte order. Editing `intents/*.yaml` or the NLU code therefore trains again on the
  * next start, with no code change. The file carries a SHA-256 of its own content; a file that
  * cannot be read, is truncated, fails that check or does not have the expected shape is
@@ -27,14 +28,19 @@ const KEEP = 4;
 
 let codeHash: string | null = null;
 
-/** Hash of the NLU code (every file in this folder) and of natural's version; computed once per process. */
+/** The folders whose code decides what training produces: this one, and src/domain/ (stems, distances). */
+const CODE_DIRS = [__dirname, path.join(__dirname, '..', 'domain')];
+
+/** Hash of the NLU code (every file in CODE_DIRS) and of natural's version; computed once per process. */
 function nluCodeHash(): string {
   if (codeHash) return codeHash;
   const h = createHash('sha256');
-  for (const f of fs.readdirSync(__dirname).sort()) {
-    const full = path.join(__dirname, f);
-    if (!fs.statSync(full).isFile()) continue;
-    h.update(`${f}\0`).update(fs.readFileSync(full)).update('\0');
+  for (const dir of CODE_DIRS) {
+    for (const f of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, f);
+      if (!fs.statSync(full).isFile()) continue;
+      h.update(`${path.basename(dir)}/${f}\0`).update(fs.readFileSync(full)).update('\0');
+    }
   }
   try {
     const pkg = createRequire(__filename).resolve('natural/package.json');

@@ -3,7 +3,7 @@
  *
  * Trained from `intents/*.yaml` (a few hundred ms); the service keeps the trained model in a
  * file (modelCache.ts) and trains again only when the intents or this code change. Pipeline:
- * normalize (natural's tokenizer, Porter stemmer, string distances for spelling) →
+ * normalize (words, Porter stems and string distances for spelling from src/domain/text.ts) →
  * unigram + bigram features → blend of multinomial naive Bayes and logistic regression.
  * A message with no word the training data knows (empty, emoji only, gibberish,
  * another language) is `none`.

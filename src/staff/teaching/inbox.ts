@@ -8,6 +8,7 @@
  * Escalated messages (triage answered them) and messages already labelled are left out.
  * Similar messages are grouped (same words after normalising, or token Jaccard ≥ 0.6).
  */
+import { foldAccents } from '../../domain/text';
 import { feedbackValue } from '../../turn/feedback';
 import type { TranscriptRow } from '../store/teachingTypes';
 
@@ -53,7 +54,7 @@ export function nluOf(channelData: Record<string, unknown> | null): NluMarker | 
 
 /** Lower case, accents and punctuation removed, spaces collapsed. */
 export function normaliseText(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
+  return foldAccents(text).toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
 }
 
 export function jaccard(a: string, b: string): number {
