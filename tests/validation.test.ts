@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TEXT_CHARS } from '../src/domain/text';
 import { inputNotice } from '../src/turn/4-inputGuard';
-import { validateActivity } from '../src/web/request/activitySchema';
+import { validateActivity, withDateFields } from '../src/web/request/activitySchema';
 import type { Service } from '../src/service';
 import { messageActivity, postActivity, startTestService } from './helpers/service';
 
@@ -86,6 +86,26 @@ describe('validateActivity', () => {
   it('a client cannot make a message "too long" or "attachments only" through JSON', () => {
     const r = validateActivity(JSON.parse(JSON.stringify(base({ channelData: { oversized: true, attachmentsOnly: true } }))));
     expect(r.ok && inputNotice(r.activity)).toBeNull();
+  });
+});
+
+describe('withDateFields (what botbuilder does to an activity before the turn)', () => {
+  it('turns sent dates into Dates and keeps the strings as sent, with their UTC offset', () => {
+    const r = validateActivity(base({ timestamp: '2024-05-01T10:00:00.000Z', localTimestamp: '2024-05-01T12:00:00.000+02:00' }));
+    if (!r.ok) throw new Error(r.message);
+    const a = withDateFields(r.activity);
+    expect(a.timestamp).toEqual(new Date('2024-05-01T10:00:00.000Z'));
+    expect(a.localTimestamp).toEqual(new Date('2024-05-01T10:00:00.000Z'));
+    expect(a.rawTimestamp).toBe('2024-05-01T10:00:00.000Z');
+    expect(a.rawLocalTimestamp).toBe('2024-05-01T12:00:00.000+02:00');
+  });
+
+  it('leaves an activity without dates as it is', () => {
+    const r = validateActivity(base());
+    if (!r.ok) throw new Error(r.message);
+    const a = withDateFields(r.activity);
+    expect(a.timestamp).toBeUndefined();
+    expect(a.rawTimestamp).toBeUndefined();
   });
 });
 

@@ -198,3 +198,26 @@ export function validateActivity(body: unknown): ValidationResult {
   if (typeof activity.text === 'string') activity.text = stripInvisible(activity.text);
   return { ok: true, activity };
 }
+
+type DateField = 'timestamp' | 'localTimestamp' | 'expiration';
+const RAW_FIELD = { timestamp: 'rawTimestamp', localTimestamp: 'rawLocalTimestamp', expiration: 'rawExpiration' } as const;
+
+/**
+ * What botbuilder's CloudAdapter does to an incoming activity before the turn (its
+ * `validateAndFixActivity`, which is not part of botbuilder's public API): each date sent
+ * as a string (`timestamp`, `localTimestamp`, `expiration`) becomes a `Date`, and the
+ * string as sent is kept in `rawTimestamp`, `rawLocalTimestamp`, `rawExpiration` (the
+ * local one keeps the sender's UTC offset, which a Date loses). A string that is not a
+ * date becomes an invalid Date, as in botbuilder; the transcript store then records the
+ * time it received the message instead. Changes and returns the same object.
+ */
+export function withDateFields(activity: Activity): Activity {
+  const fields = activity as unknown as Record<string, unknown>;
+  for (const field of Object.keys(RAW_FIELD) as DateField[]) {
+    const value = fields[field];
+    if (typeof value !== 'string') continue;
+    fields[RAW_FIELD[field]] = value;
+    fields[field] = new Date(value);
+  }
+  return activity;
+}
