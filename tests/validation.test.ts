@@ -96,8 +96,7 @@ describe('withDateFields (what botbuilder does to an activity before the turn)',
     const a = withDateFields(r.activity);
     expect(a.timestamp).toEqual(new Date('2024-05-01T10:00:00.000Z'));
     expect(a.localTimestamp).toEqual(new Date('2024-05-01T10:00:00.000Z'));
-    expect(a.rawTimestamp).toBe('2024-05-01T10:00:00.000Z');
-    expect(a.rawLocalTimestamp).toBe('2024-05-01T12:00:00.000+02:00');
+    expect(a).toMatchObject({ rawTimestamp: '2024-05-01T10:00:00.000Z', rawLocalTimestamp: '2024-05-01T12:00:00.000+02:00' });
   });
 
   it('leaves an activity without dates as it is', () => {
@@ -105,7 +104,7 @@ describe('withDateFields (what botbuilder does to an activity before the turn)',
     if (!r.ok) throw new Error(r.message);
     const a = withDateFields(r.activity);
     expect(a.timestamp).toBeUndefined();
-    expect(a.rawTimestamp).toBeUndefined();
+    expect(a).not.toHaveProperty('rawTimestamp');
   });
 });
 
