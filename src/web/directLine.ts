@@ -78,14 +78,14 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
   const { adapter, store, tokens, logger, logic } = deps;
 
   /** The token's claims, or an error response already sent. */
-  function authorize(req: Request, res: Response, conversationId?: string): DirectLineClaims | undefined {
+  async function authorize(req: Request, res: Response, conversationId?: string): Promise<DirectLineClaims | undefined> {
     const token = bearer(req);
     if (!token) {
       res.header('www-authenticate', 'Bearer');
       sendError(res, 401, 'MissingToken', 'An Authorization: Bearer token is required');
       return undefined;
     }
-    const result = tokens.verify(token);
+    const result = await tokens.verify(token);
     if (!result.ok) {
       sendError(res, 403, result.reason === 'expired' ? 'TokenExpired' : 'BadToken', result.reason === 'expired' ? 'The token has expired' : 'The token is not valid');
       return undefined;
@@ -97,8 +97,8 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
     return result.claims;
   }
 
-  function conversationBody(claims: DirectLineClaims) {
-    const { token, expiresIn } = tokens.issue(claims.conv, claims.user);
+  async function conversationBody(claims: DirectLineClaims) {
+    const { token, expiresIn } = await tokens.issue(claims.conv, claims.user);
     return { conversationId: claims.conv, token, expires_in: expiresIn };
   }
 
@@ -120,18 +120,18 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
       // The user id is always ours (dl_ prefix, as Azure does for trusted ids): a page cannot pick someone else's.
       const userId = randomId('dl_');
       const conversationId = randomId('', 18);
-      const { token, expiresIn } = tokens.issue(conversationId, userId);
+      const { token, expiresIn } = await tokens.issue(conversationId, userId);
       sendJson(res, 200, { conversationId, token, expires_in: expiresIn, userId });
     });
 
     server.post(`${DIRECT_LINE_BASE}/tokens/refresh`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res);
+      const claims = await authorize(req, res);
       if (!claims) return;
-      sendJson(res, 200, conversationBody(claims));
+      sendJson(res, 200, await conversationBody(claims));
     });
 
     server.post(`${DIRECT_LINE_BASE}/conversations`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res);
+      const claims = await authorize(req, res);
       if (!claims) return;
       const body = startBody.safeParse(req.body);
       if (!body.success) return badRequest(res, body.error);
@@ -140,18 +140,18 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
         logger.info({ conversationId: claims.conv, channel: 'webchat' }, 'direct line conversation started');
         await welcome(claims.conv, claims.user, body.data?.user?.name);
       }
-      sendJson(res, created ? 201 : 200, conversationBody(claims));
+      sendJson(res, created ? 201 : 200, await conversationBody(claims));
     });
 
     server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res, String(req.params.conversationId));
+      const claims = await authorize(req, res, String(req.params.conversationId));
       if (!claims) return;
       if (!store.get(claims.conv)) return sendError(res, 404, 'BadArgument', 'Conversation not found');
-      sendJson(res, 200, conversationBody(claims));
+      sendJson(res, 200, await conversationBody(claims));
     });
 
     server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res, String(req.params.conversationId));
+      const claims = await authorize(req, res, String(req.params.conversationId));
       if (!claims) return;
       const conv = store.get(claims.conv);
       if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
@@ -163,7 +163,7 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
     });
 
     server.post(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res, String(req.params.conversationId));
+      const claims = await authorize(req, res, String(req.params.conversationId));
       if (!claims) return;
       const conv = store.get(claims.conv);
       if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
