@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import type { TurnContext } from 'botbuilder';
 import { loadRecognizer } from '../src/nlu/recognizer';
 import type { CalfRecognizer } from '../src/nlu/recognizer';
-import { INTENT_IDS, SOCIAL_INTENTS, loadLabelledCases, loadTrainingData, TrainingDataError } from '../src/nlu/trainingData';
+import { TAXONOMY_INTENTS as INTENT_IDS } from '../src/domain/taxonomy';
+import { SOCIAL_INTENTS, loadLabelledCases, loadTrainingData, TrainingDataError } from '../src/nlu/trainingData';
 import { decideClassification, reportedIntent, thresholdsFromEnv } from '../src/nlu/thresholds';
 import { normalize, simplifyText } from '../src/nlu/normalize';
 

@@ -157,8 +157,8 @@ export class CalfRecognizer implements IntentRecognizer {
         probs = this.model.predict(features);
       }
     }
-    const order = this.labels.map((_, i) => i).sort((a, b) => probs[b]! - probs[a]!);
-    const ranked = order.map((i) => ({ intent: this.labels[i]!, score: probs[i]! }));
+    if (probs.length !== this.labels.length) throw new Error(`the intent model gave ${probs.length} scores for ${this.labels.length} intents`);
+    const ranked = this.labels.map((intent, i) => ({ intent, score: probs[i] ?? 0 })).sort((a, b) => b.score - a.score);
     const top = ranked[0] ?? { intent: 'none', score: 1 };
     return { intent: top.intent, confidence: top.score, ranked };
   }

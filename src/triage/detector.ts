@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { Softmax, STOP, type Example } from '../nlu/models';
-import type { EscalationLevel } from '../domain/urgency';
+import { URGENCY_LEVELS, type EscalationLevel } from '../domain/urgency';
 import type { Lexicon } from './lexicon';
 import { Matcher, type Analysis } from './matcher';
 
@@ -20,7 +20,7 @@ const trainSchema = z.strictObject({
   examples: z.array(z.strictObject({
     text: z.string().trim().min(1),
     condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
-    level: z.enum(['none', 'urgent', 'emergency']),
+    level: z.enum(URGENCY_LEVELS),
   })).min(20, 'the detector needs training examples'),
 });
 

@@ -49,8 +49,9 @@ import { createStaticHandler, setApiHeaders } from './staffStatic';
 import { createStaffStore, createTeachingStore } from '../staff/store';
 import type { NewAuditEntry, StaffStore } from '../staff/store/types';
 import type { Label, TeachingStore } from '../staff/store/teachingTypes';
-import { intentLabel, INTENT_LABELS } from '../content/taxonomy';
+import { intentLabel, INTENT_LABELS } from '../domain/taxonomy';
 import { loadSourceTitles, type SourceTitles } from '../domain/sources';
+import { ESCALATION_LEVELS } from '../domain/urgency';
 import { CONDITION_LABELS } from '../staff/teaching/conditions';
 import { groupMessages, inboxMessages } from '../staff/teaching/inbox';
 import { weeklyReport } from '../staff/teaching/weekly';
@@ -462,7 +463,7 @@ const MAX_ESCALATED = 5000;
  */
 async function escalationsPerDay(db: Database, since: string): Promise<{ date: string; urgent: number; emergency: number }[]> {
   const days = new Map<string, { date: string; urgent: number; emergency: number }>();
-  for (const urgency of ['urgent', 'emergency'] as const) {
+  for (const urgency of ESCALATION_LEVELS) {
     let cursor: string | null = null;
     let seen = 0;
     do {

@@ -3,7 +3,7 @@
  * (table staff_labels, migration 110) and the read-only views over the transcript
  * that the "needs teaching" inbox and the weekly stats are computed from.
  */
-import type { Urgency } from '../../domain/urgency';
+import type { EscalationLevel, Urgency } from '../../domain/urgency';
 
 export const LABEL_KINDS = ['intent', 'out_of_scope', 'missed_red_flag'] as const;
 export type LabelKind = (typeof LABEL_KINDS)[number];
@@ -18,7 +18,7 @@ export interface NewLabel {
   kind: LabelKind;
   intent: string | null;
   condition: string | null;
-  level: 'urgent' | 'emergency' | null;
+  level: EscalationLevel | null;
   actor: { id: string; name: string };
   createdAt: string;
 }

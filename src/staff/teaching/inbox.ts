@@ -166,10 +166,12 @@ export function groupMessages(messages: InboxMessage[], threshold = 0.6): InboxG
     if (g) g.items.push(m);
     else groups.push({ norm, items: [m] });
   }
-  return groups.map(({ items }) => {
+  return groups.flatMap(({ items }) => {
     const sorted = [...items].sort((a, b) => b.at.localeCompare(a.at) || b.seq - a.seq);
+    const newest = sorted[0];
+    if (!newest) return [];
     const reasonCounts: Partial<Record<InboxReason, number>> = {};
     for (const m of sorted) for (const r of m.reasons) reasonCounts[r] = (reasonCounts[r] ?? 0) + 1;
-    return { text: sorted[0]!.text, count: sorted.length, newestAt: sorted[0]!.at, reasons: reasonCounts, messages: sorted };
+    return [{ text: newest.text, count: sorted.length, newestAt: newest.at, reasons: reasonCounts, messages: sorted }];
   }).sort((a, b) => b.newestAt.localeCompare(a.newestAt));
 }
