@@ -24,7 +24,7 @@ import { boundedJson } from './request/jsonLimits';
 import { addressOf, sendLimited, type ServiceLimits } from './request/limits';
 import type { Logger } from '../logger';
 import { TokenIssuer, randomId, type DirectLineClaims } from '../channels/tokens';
-import type { ConversationStore } from '../channels/conversationStore';
+import type { ConversationStore, StoredConversation } from '../channels/conversationStore';
 import { DIRECT_LINE_CHANNEL_ID, type DirectLineAdapter } from '../channels/directLineAdapter';
 
 export const DIRECT_LINE_BASE = '/v3/directline';
@@ -97,6 +97,18 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
     return result.claims;
   }
 
+  /** The token's claims and its open conversation (the one in the URL), or an error response already sent. */
+  async function openConversation(req: Request, res: Response): Promise<{ claims: DirectLineClaims; conv: StoredConversation } | undefined> {
+    const claims = await authorize(req, res, String(req.params.conversationId));
+    if (!claims) return undefined;
+    const conv = store.get(claims.conv);
+    if (!conv) {
+      sendError(res, 404, 'BadArgument', 'Conversation not found');
+      return undefined;
+    }
+    return { claims, conv };
+  }
+
   async function conversationBody(claims: DirectLineClaims) {
     const { token, expiresIn } = await tokens.issue(claims.conv, claims.user);
     return { conversationId: claims.conv, token, expires_in: expiresIn };
@@ -144,17 +156,14 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
     });
 
     server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId`, async (req: Request, res: Response) => {
-      const claims = await authorize(req, res, String(req.params.conversationId));
+      const { claims } = (await openConversation(req, res)) ?? {};
       if (!claims) return;
-      if (!store.get(claims.conv)) return sendError(res, 404, 'BadArgument', 'Conversation not found');
       sendJson(res, 200, await conversationBody(claims));
     });
 
     server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
-      const claims = await authorize(req, res, String(req.params.conversationId));
-      if (!claims) return;
-      const conv = store.get(claims.conv);
-      if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
+      const { conv } = (await openConversation(req, res)) ?? {};
+      if (!conv) return;
       const raw = (req.query as Record<string, unknown> | undefined)?.watermark;
       const parsed = z.union([z.literal(''), z.coerce.number().int().min(0)]).optional().safeParse(raw);
       if (!parsed.success) return sendError(res, 400, 'BadArgument', 'watermark must be a whole number', 'watermark');
@@ -163,10 +172,8 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
     });
 
     server.post(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
-      const claims = await authorize(req, res, String(req.params.conversationId));
-      if (!claims) return;
-      const conv = store.get(claims.conv);
-      if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
+      const { claims, conv } = (await openConversation(req, res)) ?? {};
+      if (!claims || !conv) return;
       const parsed = postedActivity.safeParse(req.body);
       if (!parsed.success) return badRequest(res, parsed.error);
       const posted = parsed.data;
