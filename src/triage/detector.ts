@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { Softmax, STOP, type Example, type SoftmaxParams } from '../nlu/models';
 import { b64, codeHash, filesHash, floats, isStrings, readCacheFile, writeCacheFile } from '../nlu/modelCache';
-import type { EscalationLevel } from '../domain/urgency';
+import { URGENCY_LEVELS, type EscalationLevel } from '../domain/urgency';
 import { LEXICON_FILE, type Lexicon } from './lexicon';
 import { Matcher, type Analysis } from './matcher';
 
@@ -21,7 +21,7 @@ const trainSchema = z.strictObject({
   examples: z.array(z.strictObject({
     text: z.string().trim().min(1),
     condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
-    level: z.enum(['none', 'urgent', 'emergency']),
+    level: z.enum(URGENCY_LEVELS),
   })).min(20, 'the detector needs training examples'),
 });
 
