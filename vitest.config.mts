@@ -17,7 +17,7 @@ export default defineConfig({
     // Server and browser tests start real processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration } },
+      { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration, isolate: false } },
       { extends: true, test: { name: 'integration', include: integration } },
     ],
   },
