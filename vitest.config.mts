@@ -16,8 +16,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Server and browser tests start real processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
+    // A worker runs its test files in one module graph: botbuilder, natural and the trained
+    // models load once per worker, not once per file (that was most of the run time). So a
+    // test file must leave global state as it found it (nock, the network, timers, env).
+    isolate: false,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration, isolate: false } },
+      { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration } },
       { extends: true, test: { name: 'integration', include: integration } },
     ],
   },

@@ -61,6 +61,7 @@ describe('Bot Framework channel authentication (MicrosoftAppId set)', () => {
   let h: Harness;
 
   beforeAll(async () => {
+    if (!nock.isActive()) nock.activate();
     nock.disableNetConnect();
     nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
     nock('https://login.botframework.com')
@@ -76,7 +77,6 @@ describe('Bot Framework channel authentication (MicrosoftAppId set)', () => {
     await h?.stop();
     nock.cleanAll();
     nock.enableNetConnect();
-    nock.restore();
   });
 
   async function post(body: unknown, authorization?: string): Promise<{ status: number; body: unknown }> {
