@@ -47,7 +47,7 @@ console.error(`calfbot: built ${OUT}/ from ${SRC}/ in ${Date.now() - started} ms
 if (!process.argv.includes('--if-stale')) {
   const { createRequire } = await import('node:module');
   const require = createRequire(import.meta.url);
-  const { compressFile, addBrotli, brotliCacheFile } = require(path.resolve(OUT, 'http', 'compression.js'));
+  const { compressFile, addBrotli, brotliCacheFile } = require(path.resolve(OUT, 'web', 'request', 'compression.js'));
   const bundle = compressFile({ body: fs.readFileSync(path.resolve('node_modules/botframework-webchat/dist/webchat.js')), type: 'text/javascript; charset=utf-8' });
   const t0 = Date.now();
   await addBrotli(bundle);

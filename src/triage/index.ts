@@ -153,10 +153,13 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   }
 }
 
-/** Rules and wording from `dir`; the detector too unless `detector: false`. */
-export function loadTriage(dir = 'triage', options: { detector?: boolean } = {}): LoadedTriage {
+/**
+ * Rules and wording from `dir`; the detector too unless `detector: false`. With `cacheDir`
+ * the detector's trained model is reused from there (src/triage/detector.ts).
+ */
+export function loadTriage(dir = 'triage', options: { detector?: boolean; cacheDir?: string } = {}): LoadedTriage {
   const lexicon = loadLexicon(dir);
-  return createTriage(lexicon, loadWording(dir), { detector: options.detector === false ? undefined : loadDetector(lexicon, dir) });
+  return createTriage(lexicon, loadWording(dir), { detector: options.detector === false ? undefined : loadDetector(lexicon, dir, options.cacheDir) });
 }
 
 export type { EscalationLevel };

@@ -54,7 +54,7 @@ export interface BotApp {
 export function createBotApp(deps: BotAppDeps): BotApp {
   const { config, db, logger } = deps;
   const conversationState = new ConversationState(db.storage);
-  const triage = deps.triage ?? loadTriage('triage');
+  const triage = deps.triage ?? loadTriage('triage', { cacheDir: path.join('data', 'cache') });
   const memory = new EscalationMemory(conversationState);
   const escalator = new Escalator({ triage, config, memory, logger, alert: createEscalationAlert(config, logger) });
   // trained once, then reused from data/cache/ until intents/ or the NLU code change (src/nlu/modelCache.ts)

@@ -15,7 +15,7 @@ import type { Request, Response } from 'restify';
 import type { Logger } from '../../logger';
 import type { StaticFile } from '../staticFiles';
 
-export const COMPRESSION_CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'calfbot');
+export const COMPRESSION_CACHE_DIR = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.cache', 'calfbot');
 
 /** Files smaller than this are sent as they are (compression would not pay). */
 const MIN_SIZE = 1024;
