@@ -12,7 +12,7 @@ function chat(lines: string[], logLevel?: string): { status: number | null; stdo
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.LOG_LEVEL;
   if (logLevel) env.LOG_LEVEL = logLevel;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/chat.ts'], { input: lines.join('\n') + '\n', encoding: 'utf8', env });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/chat.ts'], { input: lines.join('\n') + '\n', encoding: 'utf8', env, timeout: 120_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
