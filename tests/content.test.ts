@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadLexicon } from '../src/triage/lexicon';
 import { describe, expect, it } from 'vitest';
 import { ContentError, loadContent } from '../src/content/loader';
+import { dialogFileSchema } from '../src/content/schema';
 import { FALLBACK_INTENT, TAXONOMY_INTENTS } from '../src/content/taxonomy';
 
 const root = path.resolve(__dirname, '..');
@@ -26,10 +27,13 @@ function problemsOf(dir: string): string {
 describe('content check', () => {
   const content = loadContent(path.join(root, 'dialogs'));
 
-  it('loads the real dialogs, each with a version', () => {
+  it('loads the real dialogs, and a dialog file must say its version', () => {
     expect(content.dialogs.length).toBeGreaterThan(30);
-    for (const d of content.dialogs) expect(d.version, d.file).toBeDefined();
-    expect(content.system.version).toBeDefined();
+    // Loading guarantees a version on every file (the schema requires it); a file without one is rejected.
+    const { version: _version, file: _file, ...unversioned } = content.dialogs[0]!;
+    const parsed = dialogFileSchema.safeParse(unversioned);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['version']);
   });
 
   it('answers every id of the documented taxonomy (docs/intents.md) except none', () => {
