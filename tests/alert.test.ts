@@ -1,9 +1,10 @@
 import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
+import { useNock } from './helpers/nock';
 import { triageMiddleware } from './helpers/turn';
 
 import { createEscalationAlert, EscalationAlert } from '../src/triage/alert';
@@ -17,16 +18,12 @@ function alert(overrides: Partial<ConstructorParameters<typeof EscalationAlert>[
 
 interface Card { attachments: { contentType: string; content: { body: { type: string; text?: string; facts?: { title: string; value: string }[] }[]; actions: { url: string }[] } }[] }
 
-// Test files share a worker (isolate: false): switch nock on here and leave the network as found.
+useNock();
 beforeAll(() => {
-  if (!nock.isActive()) nock.activate();
   nock.disableNetConnect();
 });
 afterEach(() => {
   nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 describe('EscalationAlert', () => {

@@ -9,6 +9,7 @@ import jwt from 'jsonwebtoken';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './securityHarness';
+import { useNock } from './helpers/nock';
 
 const APP_ID = '00000000-1111-2222-3333-444444444444';
 const SERVICE_URL = 'https://smba.trafficmanager.net/emea/';
@@ -57,11 +58,12 @@ function activity(extra: Record<string, unknown> = {}): Record<string, unknown> 
   };
 }
 
+useNock();
+
 describe('Bot Framework channel authentication (MicrosoftAppId set)', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    if (!nock.isActive()) nock.activate();
     nock.disableNetConnect();
     nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
     nock('https://login.botframework.com')
