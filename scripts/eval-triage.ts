@@ -170,6 +170,7 @@ async function main(): Promise<number> {
 
   const independent = await measureSet(bot, 'tests/data/independent', 'Independent set (never tuned on)', false);
   const dev = await measureSet(bot, 'tests/data/dev', 'Development set (tuned on: not evidence of generalisation)', true);
+  const dev2 = await measureSet(bot, 'tests/data/dev2', 'Second development set (tuned on: not evidence of generalisation)', true);
 
   // --- regression table, through the bot
   const table = read('tests/data/triage-cases.yaml', regressionFile);
@@ -191,9 +192,9 @@ async function main(): Promise<number> {
   out.push(`- red flags: ${table.red_flags.length - tableMisses.length}/${table.red_flags.length} escalated at the right level ${verdict(tableMisses.length === 0)}`);
   out.push(`- false escalations: ${pct(tableFalse, table.benign.length)} (${tableFalse}/${table.benign.length}) ${verdict(tableFalse / table.benign.length <= 0.05)}`);
   out.push(...tableMisses.map((m) => `  - missed: ${m}`), '');
-  out.push(...dev.lines);
+  out.push(...dev.lines, ...dev2.lines);
   writeFileSync('reports/triage-eval.md', out.join('\n'));
-  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
+  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n${dev2.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
   return tableMisses.length === 0 && tableFalse / table.benign.length <= 0.05 ? 0 : 1;
 }
 

@@ -6,7 +6,7 @@
 import { Channels, type Activity, type TurnContext } from 'botbuilder';
 import {
   ChoiceFactory, ChoicePrompt, ConfirmPrompt, ListStyle, NumberPrompt,
-  type DialogContext, type FoundChoice, type PromptOptions, type PromptValidator, type PromptValidatorContext,
+  type DialogContext, type FoundChoice, type PromptOptions, type PromptRecognizerResult, type PromptValidator, type PromptValidatorContext,
 } from 'botbuilder-dialogs';
 
 const SUGGESTED_ACTION_CHANNELS = new Set<string>([
@@ -70,11 +70,29 @@ export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
   }
 }
 
+/**
+ * A yes or a no must be said: the message starts with one ("yes", "nope, not at all",
+ * "I am", the button's number). The library's recognizer also reads "ok", "fine" or
+ * "sure thing" as yes, and "ok, good to know, thanks" is not a yes to "are you short of
+ * breath?": those get the question again.
+ */
+const PLAIN_ANSWER = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|true|definitely|absolutely|affirmative|i am|im|i do|i have|ive|it is|its|they are|he is|she is|n|no|nope|nah|naw|not|none|never|negative|neither|false|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not|1|2)\b/i;
+
+export function isPlainYesOrNo(text: string): boolean {
+  return PLAIN_ANSWER.test(text.replace(/[\u2018\u2019']/g, ''));
+}
+
 export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
   readonly open = false;
   constructor(id: string) {
     super(id, undefined, 'en-us');
     this.style = ListStyle.auto;
+  }
+
+  protected override async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
+    const result = await super.onRecognize(context, state, options);
+    if (result.succeeded && !isPlainYesOrNo(context.activity.text ?? '')) return { succeeded: false };
+    return result;
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {

@@ -29,6 +29,7 @@ const settingsSchema = z.strictObject({
   version: z.literal(1),
   escalate_at: z.number().gt(0).lt(1),
   ask_at: z.number().gt(0).lt(1),
+  alone_min_words: z.number().int().min(1),
 }).refine((s) => s.ask_at <= s.escalate_at, 'ask_at must not be above escalate_at');
 
 export type TrainingExample = z.infer<typeof trainSchema>['examples'][number];
@@ -42,6 +43,8 @@ export interface Detection {
   condition: string;
   conditionProbability: number;
   level: EscalationLevel;
+  /** Fewer words than `alone_min_words`: too little to escalate on the detector's word alone. */
+  brief: boolean;
 }
 
 export interface RedFlagDetector {
@@ -145,7 +148,8 @@ export class Detector implements RedFlagDetector {
     const probability = 1 - (p[0] ?? 0);
     const condition = this.labels[best] ?? 'none';
     const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
-    return { verdict, probability, condition, conditionProbability: p[best] ?? 0, level: this.levels.get(condition) ?? 'urgent' };
+    const brief = analysis.tokens.filter((t) => t.word).length < this.settings.alone_min_words;
+    return { verdict, probability, condition, conditionProbability: p[best] ?? 0, level: this.levels.get(condition) ?? 'urgent', brief };
   }
 }
 

@@ -393,6 +393,21 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
 
 // ---------------------------------------------------------------- rules
 
+/**
+ * The rules that fire when the signs of earlier messages count too: each earlier sign
+ * is present, anywhere in the message; exclusions and denials are read from this message
+ * only. Used after an escalation, when signs add up across turns (a red leg, then "now
+ * I've got the shivers").
+ */
+export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
+  const live = analysis.occurrences.filter((o) => !o.negated);
+  const present = [...live, ...earlier.map((concept): Occurrence => ({ concept, start: -1, end: -1, negated: false }))];
+  return rules.filter((rule) => {
+    if (rule.exclude.some((c) => live.some((o) => o.concept === c))) return false;
+    return groupsSatisfied(rule, present);
+  });
+}
+
 function ruleFires(rule: Rule, occurrences: Occurrence[], tokens: Token[]): boolean {
   const live = occurrences.filter((o) => !o.negated);
   if (rule.exclude.some((c) => live.some((o) => o.concept === c))) return false;
