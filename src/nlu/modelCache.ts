@@ -4,7 +4,8 @@
  *
  * The file is named after a SHA-256 key over everything training depends on: the intent
  * files (names and bytes, the same files `loadTrainingData` reads), every file of the NLU
- * code (this folder), the version of `natural` (tokenizer, stemmer), the recognizer options
+ * code (this folder) and of src/domain/ (where stemming and word distances live), the
+ * version of `natural` (stemmer, distances), the recognizer options
  * and the byte order. Editing `intents/*.yaml` or the NLU code therefore trains again on the
  * next start, with no code change. The file carries a SHA-256 of its own content; a file that
  * cannot be read, is truncated, fails that check or does not have the expected shape is

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { Softmax, STOP, type Example, type SoftmaxParams } from '../nlu/models';
 import { b64, codeHash, filesHash, floats, isStrings, readCacheFile, writeCacheFile } from '../nlu/modelCache';
-import type { EscalationLevel } from '../domain/urgency';
+import { URGENCY_LEVELS, type EscalationLevel } from '../domain/urgency';
 import { LEXICON_FILE, type Lexicon } from './lexicon';
 import { Matcher, type Analysis } from './matcher';
 
@@ -21,7 +21,7 @@ const trainSchema = z.strictObject({
   examples: z.array(z.strictObject({
     text: z.string().trim().min(1),
     condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
-    level: z.enum(['none', 'urgent', 'emergency']),
+    level: z.enum(URGENCY_LEVELS),
   })).min(20, 'the detector needs training examples'),
 });
 
@@ -30,6 +30,7 @@ const settingsSchema = z.strictObject({
   escalate_at: z.number().gt(0).lt(1),
   ask_at: z.number().gt(0).lt(1),
   alone_min_words: z.number().int().min(1),
+  alone_min_condition: z.number().gt(0).lt(1),
 }).refine((s) => s.ask_at <= s.escalate_at, 'ask_at must not be above escalate_at');
 
 export type TrainingExample = z.infer<typeof trainSchema>['examples'][number];
@@ -43,8 +44,12 @@ export interface Detection {
   condition: string;
   conditionProbability: number;
   level: EscalationLevel;
-  /** Fewer words than `alone_min_words`: too little to escalate on the detector's word alone. */
-  brief: boolean;
+  /**
+   * Enough to escalate with no rule behind it: at least `alone_min_words` words, and at
+   * least `alone_min_condition` sure of WHICH condition (a high P(red flag) spread over
+   * several conditions is a vague worry, not a sign: "been walking a lot, my leg is tired").
+   */
+  enoughAlone: boolean;
 }
 
 export interface RedFlagDetector {
@@ -148,8 +153,9 @@ export class Detector implements RedFlagDetector {
     const probability = 1 - (p[0] ?? 0);
     const condition = this.labels[best] ?? 'none';
     const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
-    const brief = analysis.tokens.filter((t) => t.word).length < this.settings.alone_min_words;
-    return { verdict, probability, condition, conditionProbability: p[best] ?? 0, level: this.levels.get(condition) ?? 'urgent', brief };
+    const conditionProbability = p[best] ?? 0;
+    const enoughAlone = analysis.tokens.filter((t) => t.word).length >= this.settings.alone_min_words && conditionProbability >= this.settings.alone_min_condition;
+    return { verdict, probability, condition, conditionProbability, level: this.levels.get(condition) ?? 'urgent', enoughAlone };
   }
 }
 

@@ -156,7 +156,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
         // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
         result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
-      } else if (d.verdict === 'escalate' && !d.brief && !isEscalation(result.level)) {
+      } else if (d.verdict === 'escalate' && d.enoughAlone && !isEscalation(result.level)) {
         result = merge(result, {
           ...NO_FLAG,
           level: d.level,
@@ -165,7 +165,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
           whys: [`What you describe can be a sign of ${(labels.get(d.condition) ?? 'a serious problem').replace(/ \(.*\)$/, '').toLowerCase()}, which needs to be checked.`],
         });
       } else if (d.verdict !== 'none' && !isEscalation(result.level)) {
-        // Unsure, or sure on too few words ("just got off a long flight"): ask the questions.
+        // Unsure, or sure on too little ("just got off a long flight"): ask the questions.
         result = { ...result, screen: true, reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
       }
     }

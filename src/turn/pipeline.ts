@@ -25,7 +25,7 @@ import { createEscalationAlert } from '../triage/alert';
 import { NormaliseMiddleware } from './1-normalise';
 import { TranscriptMiddleware } from './2-transcript';
 import { TriageMiddleware } from './3-triage';
-import { RateLimitMiddleware } from './4-inputGuard';
+import { InputGuardMiddleware } from './4-inputGuard';
 import { AfterEscalationMiddleware } from './5-afterEscalation';
 import { CalfBot, type ConversationDialog } from './6-dialogs';
 import { ReplyMetadataMiddleware } from './7-replyMetadata';
@@ -75,7 +75,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     new TranscriptMiddleware(db.transcripts, logger),
     new ReplyMetadataMiddleware(),
     new TriageMiddleware({ triage, escalator, conversationState, memory, dialogState: bot.dialogState, logger }),
-    new RateLimitMiddleware({ config, logger }),
+    new InputGuardMiddleware({ config, logger }),
     new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config }),
   ];
 

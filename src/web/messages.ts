@@ -15,13 +15,12 @@
  *                      A failure inside the turn is handled by onTurnError (apology); anything
  *                      that still escapes is logged (no message text) and answered with a JSON 500.
  */
-import { validateAndFixActivity } from 'botbuilder/lib/activityValidator';
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Request, Response } from 'restify';
 import type { CalfAdapter, AuthenticatedRequest } from '../adapter';
 import type { Logger } from '../logger';
 import { sendError, sendJson } from './request/respond';
-import { validateActivity } from './request/activitySchema';
+import { validateActivity, withDateFields } from './request/activitySchema';
 import { addressOf, sendLimited, type RateLimiter } from './request/limits';
 
 export interface MessageLimits {
@@ -114,7 +113,7 @@ export async function handleMessages(req: Request, res: Response, deps: Messages
 
   // 3. Run the turn.
   try {
-    const response = await adapter.runAuthenticated(auth, validateAndFixActivity(activity), deps.logic);
+    const response = await adapter.runAuthenticated(auth, withDateFields(activity), deps.logic);
     if (res.headersSent) return;
     if (response?.body !== undefined) sendJson(res, response.status ?? 200, response.body);
     else if (response?.status === 501) {

@@ -18,7 +18,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimite
 import type { Request, RequestHandler, Response } from 'restify';
 import { silentLogger, type Logger } from '../../logger';
 import type { RawHandle } from '../../storage/types';
-import { addressKey, clientAddress } from './ipRateLimit';
+import { addressKey, clientAddress } from './clientAddress';
 import { sendError } from './respond';
 
 export interface LimitDecision {
