@@ -12,7 +12,7 @@
  * regression table misses (a known case must never regress); the independent set's
  * numbers are reported as they are, PASS or MISS, and never gate.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Activity } from 'botbuilder';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -74,7 +74,7 @@ interface SetResult {
 async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: boolean): Promise<SetResult> {
   const redflags = read(`${dir}/redflags.yaml`, casesFile).cases;
   const benign = read(`${dir}/benign.yaml`, casesFile).cases;
-  const scripts = read(`${dir}/scripts.yaml`, scriptsFile).scripts;
+  const scripts = existsSync(`${dir}/scripts.yaml`) ? read(`${dir}/scripts.yaml`, scriptsFile).scripts : [];
   process.stderr.write(`${title}: ${redflags.length} red flags, ${benign.length} benign, ${scripts.length} scripts\n`);
   const byCondition = new Map<string, { n: number; escalated: number; emergencyN: number; emergencyOk: number; screened: number }>();
   const misses: string[] = [];
@@ -171,6 +171,7 @@ async function main(): Promise<number> {
   const independent = await measureSet(bot, 'tests/data/independent', 'Independent set (never tuned on)', false);
   const dev = await measureSet(bot, 'tests/data/dev', 'Development set (tuned on: not evidence of generalisation)', true);
   const dev2 = await measureSet(bot, 'tests/data/dev2', 'Second development set (tuned on: not evidence of generalisation)', true);
+  const dev3 = await measureSet(bot, 'tests/data/dev3', 'Third development set: infection, arteries, rupture (tuned on: not evidence of generalisation)', true);
 
   // --- regression table, through the bot
   const table = read('tests/data/triage-cases.yaml', regressionFile);
@@ -192,9 +193,9 @@ async function main(): Promise<number> {
   out.push(`- red flags: ${table.red_flags.length - tableMisses.length}/${table.red_flags.length} escalated at the right level ${verdict(tableMisses.length === 0)}`);
   out.push(`- false escalations: ${pct(tableFalse, table.benign.length)} (${tableFalse}/${table.benign.length}) ${verdict(tableFalse / table.benign.length <= 0.05)}`);
   out.push(...tableMisses.map((m) => `  - missed: ${m}`), '');
-  out.push(...dev.lines, ...dev2.lines);
+  out.push(...dev.lines, ...dev2.lines, ...dev3.lines);
   writeFileSync('reports/triage-eval.md', out.join('\n'));
-  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n${dev2.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
+  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n${dev2.summary}\n${dev3.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
   return tableMisses.length === 0 && tableFalse / table.benign.length <= 0.05 ? 0 : 1;
 }
 
