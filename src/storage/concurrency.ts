@@ -12,6 +12,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Storage, StoreItems } from 'botbuilder';
+import { attachWriteJson, takeWriteJson } from './itemJson';
 
 /** eTag used for "write only if the item still does not exist". Never a real eTag. */
 export const ABSENT_ETAG = 'calfbot:absent';
@@ -62,7 +63,13 @@ export class OptimisticStorage implements Storage {
     for (const [key, item] of Object.entries(changes)) {
       const known = scope.etags.get(key);
       const etag = (item as { eTag?: unknown } | null)?.eTag;
-      effective[key] = known !== undefined && item && (etag === '*' || etag === undefined) ? { ...item, eTag: known } : item;
+      if (known !== undefined && item && (etag === '*' || etag === undefined)) {
+        // the JSON serialised for this write goes on with the copy (see itemJson.ts)
+        const json = takeWriteJson(item as object);
+        effective[key] = json === undefined ? { ...item, eTag: known } : attachWriteJson({ ...item, eTag: known }, json);
+      } else {
+        effective[key] = item;
+      }
     }
     if (reportsEtags(this.inner)) {
       const etags = await this.inner.writeReportingEtags(effective);

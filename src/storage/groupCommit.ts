@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
+import { writeJsonOf } from './itemJson';
 import type { ActivityRow } from './transcriptCommon';
 
 /** One key of a state write, serialised before it is queued. */
@@ -57,9 +58,9 @@ export function stateWrites(changes: StoreItems): StateWrite[] {
   const writes: StateWrite[] = [];
   for (const [key, item] of Object.entries(changes)) {
     if (item === null || typeof item !== 'object') throw new TypeError(`Storage: item "${key}" must be an object`);
-    const { eTag, ...rest } = item as { eTag?: unknown };
+    const eTag = (item as { eTag?: unknown }).eTag;
     const ifEtag = typeof eTag !== 'string' || eTag === '' || eTag === '*' ? undefined : eTag;
-    writes.push({ key, json: JSON.stringify(rest), ifEtag, etag: randomUUID() });
+    writes.push({ key, json: writeJsonOf(item), ifEtag, etag: randomUUID() });
   }
   return writes;
 }

@@ -8,10 +8,11 @@ import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuild
 import type { Pool, PoolClient } from 'pg';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
+import { attachReadJson } from './itemJson';
 import { GroupCommit, stateWrites, submitState, submitTranscript, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
 import { safeId } from './redact';
 import {
-  type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
+  type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivities, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import { conversationStateKeys } from './outbox';
@@ -175,7 +176,7 @@ export class PostgresStorage implements EtagReportingStorage {
     const items: StoreItems = {};
     if (keys.length === 0) return items;
     const { rows } = await this.pool.query<{ key: string; etag: string; data: string }>('SELECT key, etag, data FROM state_items WHERE key = ANY($1::text[])', [keys]);
-    for (const row of rows) items[row.key] = { ...(JSON.parse(row.data) as object), eTag: row.etag };
+    for (const row of rows) items[row.key] = attachReadJson({ ...(JSON.parse(row.data) as object), eTag: row.etag }, row.data);
     return items;
   }
 
@@ -254,7 +255,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
    */
   async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
     if (activities.length === 0) return;
-    await submitTranscript(this.writer.queue, activities.map(prepareActivity), options.batchId);
+    await submitTranscript(this.writer.queue, prepareActivities(activities), options.batchId);
   }
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {

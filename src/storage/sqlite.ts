@@ -9,13 +9,14 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuilder';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
+import { attachReadJson } from './itemJson';
 import { GroupCommit, stateWrites, submitState, submitTranscript, type StateWrite, type WriteOp } from './groupCommit';
 import { migrateSqlite } from './migrate';
 import { safeId } from './redact';
 import { conversationStateKeys } from './outbox';
 import {
   type ActivityRow,
-  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
+  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivities, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import type {
@@ -182,7 +183,7 @@ export class SqliteStorage implements EtagReportingStorage {
     const items: StoreItems = {};
     for (const key of keys) {
       const row = this.selectOne.get(key);
-      if (row) items[key] = { ...(JSON.parse(row.data) as object), eTag: row.etag };
+      if (row) items[key] = attachReadJson({ ...(JSON.parse(row.data) as object), eTag: row.etag }, row.data);
     }
     return items;
   }
@@ -262,7 +263,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
    */
   async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
     if (activities.length === 0) return;
-    await submitTranscript(this.writer.queue, activities.map(prepareActivity), options.batchId);
+    await submitTranscript(this.writer.queue, prepareActivities(activities), options.batchId);
   }
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
