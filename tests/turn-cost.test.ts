@@ -71,3 +71,16 @@ describe('RedactionMemo', () => {
     expect(memo.size).toBeLessThanOrEqual(3);
   });
 });
+
+describe('prompts on a channel with buttons', () => {
+  it('a choice is answered by its words (what its button sends), a confirm by yes/no', async () => {
+    const { harness } = await import('./dialogsHarness');
+    const h = harness({}, { channelId: 'webchat' });
+    const prompt = (await h.turn('knee to wall test')).at(-1)!;
+    const titles = prompt.suggestedActions?.actions.map((a) => String(a.value)) ?? [];
+    expect(titles.length).toBeGreaterThan(1);
+    const answered = await h.turn(titles[1]!);
+    // the answer moved the dialog on: the same question is not asked again
+    expect(answered.map((a) => a.text)).not.toContain(prompt.text);
+  });
+});

@@ -6,7 +6,7 @@
 import { Channels, type Activity, type TurnContext } from 'botbuilder';
 import {
   ChoiceFactory, ChoicePrompt, ConfirmPrompt, ListStyle, NumberPrompt,
-  type DialogContext, type FoundChoice, type PromptOptions, type PromptValidator, type PromptValidatorContext,
+  type DialogContext, type FoundChoice, type PromptOptions, type PromptRecognizerResult, type PromptValidator, type PromptValidatorContext,
 } from 'botbuilder-dialogs';
 
 const SUGGESTED_ACTION_CHANNELS = new Set<string>([
@@ -56,12 +56,30 @@ export function isProbePrompt(d: unknown): d is ProbePrompt {
   return typeof d === 'object' && d !== null && typeof (d as ProbePrompt).accepts === 'function';
 }
 
+/**
+ * True when the choices were shown with numbers (a numbered list, on channels without
+ * buttons), so "2" or "the second one" can mean a choice. With buttons nothing is
+ * numbered, and a message that is not a choice's words is no answer: it then skips the
+ * number and ordinal recognizers (recognizers-text), the costliest part of a prompt.
+ */
+function offersNumbers(style: ListStyle | undefined): boolean {
+  return style !== ListStyle.suggestedAction && style !== ListStyle.heroCard && style !== ListStyle.none;
+}
+
 export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
   constructor(id: string, readonly open = false, validator?: PromptValidator<FoundChoice>) {
     super(id, validator, 'en-us');
     // Callers pass `style: choiceStyle(context)` in the prompt options.
     this.style = ListStyle.list;
     this.recognizerOptions = { recognizeNumbers: true, recognizeOrdinals: true, allowPartialMatches: false };
+  }
+
+  /** A choice's words always; its number or ordinal only where the choices were numbered. */
+  protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<FoundChoice>> {
+    const numbered = offersNumbers(options.style ?? this.style);
+    // ChoicePrompt reads these synchronously, before its first await, so turns cannot mix them up.
+    this.recognizerOptions = { recognizeNumbers: numbered, recognizeOrdinals: numbered, allowPartialMatches: false };
+    return super.onRecognize(context, state, options);
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {
@@ -75,6 +93,19 @@ export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
   constructor(id: string) {
     super(id, undefined, 'en-us');
     this.style = ListStyle.auto;
+  }
+
+  /** Yes/no words always; "1"/"2" only where the two choices were shown as a numbered list. */
+  protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
+    if (choiceStyle(context) === ListStyle.list) return super.onRecognize(context, state, options);
+    // ConfirmPrompt reads this synchronously, before its first await; put back at once.
+    const saved = this.choiceOptions;
+    this.choiceOptions = { ...saved, includeNumbers: false };
+    try {
+      return super.onRecognize(context, state, options);
+    } finally {
+      this.choiceOptions = saved;
+    }
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {
