@@ -18,7 +18,7 @@ const CARD_CHANNELS = new Set<string>([Channels.Msteams, Channels.Slack]);
 /**
  * How to show choices on this channel: suggested actions where the channel has them
  * (long titles allowed), hero-card buttons on Teams and Slack, a numbered list on
- * channels without buttons. Typing the number or the words works everywhere.
+ * channels without buttons. Typing the words works everywhere, the number where a list is shown.
  */
 export function choiceStyle(context: TurnContext): ListStyle {
   const channel = context.activity.channelId;
