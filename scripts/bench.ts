@@ -35,6 +35,7 @@ import { classifierThroughput } from './bench/classifierRun';
 import { createSchema, dropSchema, postgresUrl } from './bench/postgres';
 import { profileStartup } from './bench/startup-profile';
 import { widgetColdOpenBytes } from './bench/widget';
+import { widgetTraffic } from './bench/directline';
 
 const ROOT = resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -270,7 +271,16 @@ async function memoryPhase(o: Options, sqlite: Server, earlier: number): Promise
   log(`  RSS ${Math.round(rssBefore / MB)} MB before, ${Math.round(last / MB)} MB after ${answered} (+ ${earlier} earlier, + warm-up) conversations; errors ${conv.errors.total}`);
   if (afterGc) log(`  after a forced full GC: RSS ${Math.round(afterGc.rssMB)} MB, live heap ${Math.round(afterGc.heapUsedMB)} MB`);
   const errorRun = conv.errors.total > 0 ? { ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: 0 } : null;
-  return { memory, errorRun };
+
+  // Then widget traffic: self-hosted Direct Line conversations, each kept in the process's memory.
+  const dlTarget = Math.round(o.conversations / 2);
+  log(`== memory with widget traffic: ${dlTarget.toLocaleString('en-US')} Direct Line conversations (token, start, message, polling), 20 at a time (at most ${o.memorySeconds} s)`);
+  const dlRss = sampleRss(sqlite.pid);
+  const widget = await widgetTraffic(sqlite.url, dlTarget, 20, o.memorySeconds);
+  const dlUse = dlRss.stop();
+  log(`  ${widget.conversations} answered (${widget.failed} failed) in ${widget.seconds.toFixed(1)} s; RSS ${Math.round(dlUse.last / MB)} MB (peak ${Math.round(dlUse.peak / MB)} MB)`);
+  const withWidget = { conversations: widget.conversations, failed: widget.failed, target: dlTarget, capped: widget.capped, rssMB: dlUse.last / MB, peakRssMB: dlUse.peak / MB };
+  return { memory: { ...memory, widget: withWidget }, errorRun };
 }
 
 async function stopAndShow(server: Server, what: string): Promise<void> {
@@ -537,6 +547,8 @@ function targets(r: Results): Target[] {
   if (r.memory) {
     const short = r.memory.capped;
     t.push({ name: `RSS after ${r.memory.target.toLocaleString('en-US')} conversations`, target: '< 300 MB', measured: `${Math.round(r.memory.rssMB)} MB${short ? ` after only ${r.memory.conversations.toLocaleString('en-US')} (time cap)` : ''}`, pass: !short && r.memory.rssMB < 300 });
+    const w = r.memory.widget;
+    if (w) t.push({ name: `RSS after ${w.target.toLocaleString('en-US')} more Direct Line (widget) conversations`, target: '< 300 MB', measured: `${Math.round(w.rssMB)} MB${w.capped ? ` after only ${w.conversations.toLocaleString('en-US')} (time cap)` : ''}`, pass: !w.capped && w.rssMB < 300, informational: true });
   }
   const errors = r.runs.reduce((n, x) => n + x.errors.total, 0) + (r.tail?.runs.reduce((n, x) => n + x.errors, 0) ?? 0);
   t.push({ name: 'Errors (non-2xx, socket errors, turns without replies), all runs', target: '0', measured: String(errors), pass: errors === 0 });
