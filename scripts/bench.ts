@@ -10,7 +10,8 @@
  * transpiled with esbuild the same way, so neither pays for a TypeScript loader.
  *
  * Options:
- *   --seconds N       measured load per server (default 10)
+ *   --seconds N       measured load per server (default 10), in --rounds slices taken in turns
+ *   --rounds N        slices of the measured load of echo, peer and full bot (SQLite), in turns (default 3)
  *   --warmup N        warm-up load per server, not measured (default 3)
  *   --connections N   concurrent connections/conversations (default 50)
  *   --conversations N distinct conversations for the memory measure (default 10000)
@@ -28,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { runLoad, type LoadResult } from './bench/load';
-import { killAll, probeReport, probeReset, sampleRss, startServer, treeRss, type Server } from './bench/proc';
+import { killAll, probeReport, probeReset, sampleRss, startServer, treeRss, type ProbeReport, type Server } from './bench/proc';
 import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type TailRun, type Target } from './bench/report';
 import { SCRIPTS, type Script } from './bench/conversations';
 import { classifierThroughput } from './bench/classifierRun';
@@ -48,6 +49,8 @@ interface Options {
   startupRuns: number;
   /** Time cap of the memory phase. */
   memorySeconds: number;
+  /** Slices the measured time of echo, peer and full bot is cut into, taken in turns. */
+  rounds: number;
   postgres: boolean;
   profile: boolean;
   write: boolean;
@@ -55,7 +58,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 60, postgres: true, profile: false, write: true, only: null };
+  const o: Options = { seconds: 10, warmup: 3, connections: 50, conversations: 10_000, startupRuns: 3, memorySeconds: 60, rounds: 3, postgres: true, profile: false, write: true, only: null };
   const num = (i: number): number => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -63,7 +66,8 @@ function parseArgs(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') Object.assign(o, { seconds: 5, warmup: 1, conversations: 2000, startupRuns: 1, memorySeconds: 15 });
+    if (a === '--quick') Object.assign(o, { seconds: 6, warmup: 1, conversations: 2000, startupRuns: 1, memorySeconds: 15, rounds: 2 });
+    else if (a === '--rounds') o.rounds = num(i++);
     else if (a === '--memory-seconds') o.memorySeconds = num(i++);
     else if (a === '--seconds') o.seconds = num(i++);
     else if (a === '--warmup') o.warmup = num(i++);
@@ -142,6 +146,70 @@ let runId = Date.now().toString(36);
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
+}
+
+/** Several measured slices of one server, as one run: sums for turns and CPU, the worst slice for the latency tail. */
+function combine(server: Server, label: string, slices: { load: LoadResult; cpuMs: number; peak: number; probe: ProbeReport | null }[]): ServerRun {
+  const loads = slices.map((x) => x.load);
+  const turns = loads.reduce((n, l) => n + l.turns, 0);
+  const durationS = loads.reduce((n, l) => n + l.durationS, 0);
+  const max = (f: (l: LoadResult) => number): number => Math.max(...loads.map(f));
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const sum = (k: keyof LoadResult['errors']): number => loads.reduce((n, l) => n + l.errors[k], 0);
+  const statusCodes: Record<string, number> = {};
+  for (const l of loads) for (const [code, n] of Object.entries(l.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  const probes = slices.flatMap((x) => (x.probe ? [x.probe] : []));
+  const cpuMs = slices.reduce((n, x) => n + x.cpuMs, 0);
+  const first = loads[0]!;
+  return {
+    ...first,
+    label,
+    durationS,
+    turns,
+    turnsPerSec: durationS > 0 ? turns / durationS : 0,
+    conversations: loads.reduce((n, l) => n + l.conversations, 0),
+    bytesPerTurn: turns > 0 ? Math.round(loads.reduce((n, l) => n + l.bytesPerTurn * l.turns, 0) / turns) : 0,
+    latencyMs: { p50: median(loads.map((l) => l.latencyMs.p50)), p97_5: max((l) => l.latencyMs.p97_5), p99: max((l) => l.latencyMs.p99), max: max((l) => l.latencyMs.max), mean: turns > 0 ? Math.round(loads.reduce((n, l) => n + l.latencyMs.mean * l.turns, 0) / turns) : 0 },
+    errors: { non2xx: sum('non2xx'), socket: sum('socket'), timeouts: sum('timeouts'), badReplies: sum('badReplies'), total: sum('total') },
+    statusCodes,
+    errorSamples: loads.flatMap((l) => l.errorSamples).slice(0, 5),
+    server: server.name,
+    startupMs: server.startupMs,
+    peakRssMB: Math.max(...slices.map((x) => x.peak)) / MB,
+    cpuMsPerTurn: turns > 0 ? cpuMs / turns : 0,
+    ...(probes.length
+      ? {
+        loop: { p50: median(probes.map((p) => p.loop.p50)), p99: Math.max(...probes.map((p) => p.loop.p99)), max: Math.max(...probes.map((p) => p.loop.max)), mean: median(probes.map((p) => p.loop.mean)) },
+        gc: { count: probes.reduce((n, p) => n + p.gc.count, 0), totalMs: probes.reduce((n, p) => n + p.gc.totalMs, 0), maxMs: Math.max(...probes.map((p) => p.gc.maxMs)), majorCount: probes.reduce((n, p) => n + p.gc.majorCount, 0), majorMaxMs: Math.max(...probes.map((p) => p.gc.majorMaxMs)) },
+      }
+      : {}),
+  };
+}
+
+/**
+ * Echo bot, peer and full bot measured in turns: each gets its warm-up, then the measured
+ * time is cut into `rounds` slices that go round the servers (echo, peer, full, echo, …),
+ * so a change in what else the shared machine is doing falls on all of them alike.
+ */
+async function measureInterleaved(entries: { server: Server; label: string }[], o: Options): Promise<ServerRun[]> {
+  for (const e of entries) if (o.warmup > 0) await runLoad({ url: e.server.url, label: `${e.label} warm-up`, connections: o.connections, seconds: o.warmup, idPrefix: `${runId}-${e.server.name}-w` });
+  const slices = entries.map(() => [] as { load: LoadResult; cpuMs: number; peak: number; probe: ProbeReport | null }[]);
+  const seconds = Math.max(1, Math.round(o.seconds / o.rounds));
+  for (let r = 0; r < o.rounds; r++) {
+    for (const [i, e] of entries.entries()) {
+      const rss = sampleRss(e.server.pid);
+      probeReset(e.server);
+      const load = await runLoad({ url: e.server.url, label: `${e.label} (${r + 1}/${o.rounds})`, connections: o.connections, seconds, idPrefix: `${runId}-${e.server.name}-m${r}` });
+      const { peak, cpuMs } = rss.stop();
+      slices[i]!.push({ load, cpuMs, peak, probe: await probeReport(e.server) });
+    }
+  }
+  return entries.map((e, i) => {
+    const run = combine(e.server, e.label, slices[i]!);
+    if (run.errors.total > 0) log(`  ${e.label}: ${run.errors.total} errors: ${JSON.stringify(run.statusCodes)}; e.g.\n    ${run.errorSamples.join('\n    ')}`);
+    log(`  ${e.label}: ${Math.round(run.turnsPerSec)} turns/s, CPU ${run.cpuMsPerTurn.toFixed(2)} ms/turn${run.loop ? `; event-loop delay p50 ${run.loop.p50} ms, p99 ${run.loop.p99} ms, max ${run.loop.max} ms; GC ${run.gc?.count} pauses, ${run.gc?.totalMs} ms, longest ${run.gc?.maxMs} ms` : ''}`);
+    return run;
+  });
 }
 
 /** Warm-up (not measured), then the measured load, sampling the server's RSS every 200 ms. */
@@ -401,28 +469,27 @@ async function main(): Promise<void> {
   try {
     if (want('echo')) {
       log('== (a) echo bot: CloudAdapter + restify (scripts/bench/echo-bot.ts, transpiled with esbuild)');
-      const echo = await startBaseline(tmp, 'echo-bot', 'echo');
-      baselines.push({ server: echo, label: 'echo bot' });
-      runs.push(await measure(echo, 'echo bot', o));
+      baselines.push({ server: await startBaseline(tmp, 'echo-bot', 'echo'), label: 'echo bot' });
     }
     if (want('peer')) {
       log('== (a\') core-bot-style peer: ComponentDialog + WaterfallDialog + prompts, MemoryStorage (scripts/bench/peer-bot.ts)');
-      const peer = await startBaseline(tmp, 'peer-bot', 'peer');
-      baselines.push({ server: peer, label: 'peer bot' });
-      runs.push(await measure(peer, 'peer bot (core-bot style)', o));
+      baselines.push({ server: await startBaseline(tmp, 'peer-bot', 'peer'), label: 'peer bot (core-bot style)' });
     }
     if (want('sqlite') || want('memory') || want('tail')) {
       log(`== (b) full bot: node ${START_ARGS.join(' ')}, SQLite`);
       const sqlite = await startSqlite(o, tmp, want('memory'));
       try {
-        const run = want('sqlite') || want('tail') ? await measure(sqlite, 'full bot, SQLite', o) : null;
-        if (run) runs.push(run);
+        const measured = [...baselines, ...(want('sqlite') || want('tail') ? [{ server: sqlite, label: 'full bot, SQLite' }] : [])];
+        log(`== load: ${measured.map((m) => m.label).join(', ')}; ${o.warmup} s warm-up each, then ${o.seconds} s each in ${o.rounds} slices taken in turns`);
+        const measuredRuns = await measureInterleaved(measured, o);
+        runs.push(...measuredRuns);
+        const run = measuredRuns.find((r) => r.server === 'sqlite') ?? null;
         if (run && want('tail')) {
           // half of what the full bot managed: below every server's capacity, so latency is the turn itself, not queueing
           const rate = Math.max(10, Math.round(run.turnsPerSec / 2));
           log(`== tail: ${rate} turns/s offered to each server (half the full bot's throughput), ${o.connections} connections`);
           const tailRuns: TailRun[] = [];
-          for (const b of baselines) tailRuns.push(await measureAtRate(b.server, b.label, o, rate));
+          for (const b of baselines) tailRuns.push(await measureAtRate(b.server, b.label.replace(' (core-bot style)', ''), o, rate));
           tailRuns.push(await measureAtRate(sqlite, 'full bot, SQLite', o, rate));
           tail = { rate, runs: tailRuns };
         }
@@ -435,6 +502,8 @@ async function main(): Promise<void> {
       } finally {
         await stopAndShow(sqlite, 'full bot');
       }
+    } else if (baselines.length > 0) {
+      runs.push(...(await measureInterleaved(baselines, o)));
     }
   } finally {
     for (const b of baselines) await stopAndShow(b.server, b.label);
