@@ -9,6 +9,13 @@
  * (or eTag-less) write of that key becomes a conditional write against the remembered
  * eTag. If someone else wrote in between, the write fails with an eTag conflict and the
  * turn can be retried on fresh state. Outside a turn scope it is a plain pass-through.
+ *
+ * The scope is found in one of two ways. The bot's own ConversationState
+ * (src/turn/conversationState.ts) passes it explicitly (`readIn`/`writeIn`/`deleteIn`,
+ * the scope kept on the TurnContext by `runTurnWithRetry`). Any other caller inside
+ * `runInTurnScope` gets it from an AsyncLocalStorage. The bot avoids the latter on purpose:
+ * while an AsyncLocalStorage is active, Node 20 runs hooks on every promise, which made
+ * each await about three times as expensive (botbuilder awaits a lot).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Storage, StoreItems } from 'botbuilder';
@@ -26,8 +33,13 @@ function reportsEtags(storage: Storage): storage is EtagReportingStorage {
   return typeof (storage as Partial<EtagReportingStorage>).writeReportingEtags === 'function';
 }
 
-interface TurnScope {
+export interface TurnScope {
   etags: Map<string, string>;
+}
+
+/** A fresh scope for one attempt of a turn. */
+export function newTurnScope(): TurnScope {
+  return { etags: new Map() };
 }
 
 const scopes = new AsyncLocalStorage<TurnScope>();
@@ -44,9 +56,20 @@ export function inTurnScope(): boolean {
 export class OptimisticStorage implements Storage {
   constructor(readonly inner: Storage) {}
 
-  async read(keys: string[]): Promise<StoreItems> {
+  read(keys: string[]): Promise<StoreItems> {
+    return this.readIn(scopes.getStore(), keys);
+  }
+
+  write(changes: StoreItems): Promise<void> {
+    return this.writeIn(scopes.getStore(), changes);
+  }
+
+  delete(keys: string[]): Promise<void> {
+    return this.deleteIn(scopes.getStore(), keys);
+  }
+
+  async readIn(scope: TurnScope | undefined, keys: string[]): Promise<StoreItems> {
     const items = await this.inner.read(keys);
-    const scope = scopes.getStore();
     if (scope) {
       for (const key of keys) {
         const item = items[key] as { eTag?: unknown } | undefined;
@@ -56,8 +79,7 @@ export class OptimisticStorage implements Storage {
     return items;
   }
 
-  async write(changes: StoreItems): Promise<void> {
-    const scope = scopes.getStore();
+  async writeIn(scope: TurnScope | undefined, changes: StoreItems): Promise<void> {
     if (!scope) return this.inner.write(changes);
     const effective: StoreItems = {};
     for (const [key, item] of Object.entries(changes)) {
@@ -80,9 +102,8 @@ export class OptimisticStorage implements Storage {
     }
   }
 
-  async delete(keys: string[]): Promise<void> {
+  async deleteIn(scope: TurnScope | undefined, keys: string[]): Promise<void> {
     await this.inner.delete(keys);
-    const scope = scopes.getStore();
     if (scope) for (const key of keys) if (scope.etags.has(key)) scope.etags.set(key, ABSENT_ETAG);
   }
 }

@@ -6,18 +6,24 @@
  * on load), and the JSON of a changed state goes down to the database with it
  * (src/storage/itemJson.ts), so a turn serialises its state once.
  *
- * Same turn-state slot and shape as BotState (`{ state, hash }`), so `get`, `clear` and
- * `delete` keep working unchanged; `hash` holds the JSON here.
+ * Same turn-state slot and shape as BotState (`{ state, hash }`), so `get` and `clear`
+ * keep working unchanged; `hash` holds the JSON here. Inside `runTurnWithRetry` it takes
+ * the attempt's eTag scope from the context (turnScope.ts), not from an AsyncLocalStorage.
  */
 import { ConversationState, type TurnContext } from 'botbuilder';
+import { OptimisticStorage } from '../storage/concurrency';
 import { attachWriteJson, itemJson, takeReadJson } from '../storage/itemJson';
+import { turnScopeOf, type ScopeAwareState } from './turnScope';
 
 interface Cached {
   state: Record<string, unknown>;
   hash: string;
 }
 
-export class CalfConversationState extends ConversationState {
+export class CalfConversationState extends ConversationState implements ScopeAwareState {
+  /** Inside runTurnWithRetry its reads and writes are conditional on the eTags read (concurrency.ts). */
+  readonly takesTurnScopeFromContext = true;
+
   /** BotState's private turn-state key (a Symbol), shared with its get/clear/delete. */
   private get slot(): symbol {
     return (this as unknown as { stateKey: symbol }).stateKey;
@@ -27,7 +33,8 @@ export class CalfConversationState extends ConversationState {
     const cached = context.turnState.get(this.slot) as Cached | undefined;
     if (!force && cached?.state) return cached.state;
     const key = await this.storageKey(context);
-    const items = await this.storage.read([key]);
+    // inside runTurnWithRetry: the attempt's eTag scope, passed explicitly (see concurrency.ts)
+    const items = this.storage instanceof OptimisticStorage ? await this.storage.readIn(turnScopeOf(context), [key]) : await this.storage.read([key]);
     const state = (items[key] ?? {}) as Record<string, unknown>;
     const entry: Cached = { state, hash: takeReadJson(state) ?? itemJson(state) };
     context.turnState.set(this.slot, entry);
@@ -42,8 +49,17 @@ export class CalfConversationState extends ConversationState {
     cached ??= { state: {}, hash: '' };
     const now = json ?? itemJson(cached.state);
     cached.state.eTag = '*';
-    await this.storage.write({ [key]: attachWriteJson(cached.state, now) });
+    const changes = { [key]: attachWriteJson(cached.state, now) };
+    if (this.storage instanceof OptimisticStorage) await this.storage.writeIn(turnScopeOf(context), changes);
+    else await this.storage.write(changes);
     cached.hash = now;
     context.turnState.set(this.slot, cached);
+  }
+
+  async delete(context: TurnContext): Promise<void> {
+    context.turnState.delete(this.slot);
+    const key = await this.storageKey(context);
+    if (this.storage instanceof OptimisticStorage) await this.storage.deleteIn(turnScopeOf(context), [key]);
+    else await this.storage.delete([key]);
   }
 }
