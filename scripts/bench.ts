@@ -255,7 +255,7 @@ function fullBotArgs(o: Options, tag: string, gcHook = false): string[] {
 function firstStartFolder(tmp: string, i: number): string {
   const dir = join(tmp, `first-start-${i}`);
   mkdirSync(dir, { recursive: true });
-  for (const d of ['intents', 'dialogs']) symlinkSync(join(ROOT, d), join(dir, d));
+  for (const d of ['intents', 'dialogs', 'triage']) symlinkSync(join(ROOT, d), join(dir, d));
   return dir;
 }
 
@@ -382,7 +382,7 @@ async function liveHeap(server: Server): Promise<{ rssMB: number; heapUsedMB: nu
  * (b') the full bot on PostgreSQL (a fresh schema), when a server is reachable; then (b'')
  * a second instance on the same schema, the load split between the two (scale-out).
  */
-async function runPostgres(o: Options, scaleOut: boolean): Promise<{ runs: ServerRun[] } | { skipped: string }> {
+async function runPostgres(o: Options, tmp: string, scaleOut: boolean): Promise<{ runs: ServerRun[] } | { skipped: string }> {
   const base = postgresUrl();
   const schema = `bench_${runId}`;
   const created = await createSchema(base, schema);
@@ -394,12 +394,13 @@ async function runPostgres(o: Options, scaleOut: boolean): Promise<{ runs: Serve
   const url = withSchema(base, schema);
   const servers: Server[] = [];
   try {
-    const pg = await startServer({ name: 'postgres', command: node, args: fullBotArgs(o, 'postgres'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url }, ipc: true });
+    // one outbox file per instance (two processes must not share one; see OUTBOX_FILE)
+    const pg = await startServer({ name: 'postgres', command: node, args: fullBotArgs(o, 'postgres'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url, OUTBOX_FILE: join(tmp, 'outbox-postgres-1.jsonl') }, ipc: true });
     servers.push(pg);
     const runs = [await measure(pg, 'full bot, PostgreSQL', o)];
     if (scaleOut) {
       log('== (b\'\') two full-bot instances on the same PostgreSQL schema, the connections split between them');
-      const second = await startServer({ name: 'postgres-2', command: node, args: fullBotArgs(o, 'postgres-2'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url }, ipc: true });
+      const second = await startServer({ name: 'postgres-2', command: node, args: fullBotArgs(o, 'postgres-2'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url, OUTBOX_FILE: join(tmp, 'outbox-postgres-2.jsonl') }, ipc: true });
       servers.push(second);
       runs.push(await measurePair(pg, second, 'full bot, PostgreSQL, 2 instances', o));
     }
@@ -417,7 +418,7 @@ async function runPostgres(o: Options, scaleOut: boolean): Promise<{ runs: Serve
 /** Two instances under one load (half the connections each, at once): combined turns/s, CPU of both per turn. */
 async function measurePair(a: Server, b: Server, label: string, o: Options): Promise<ServerRun> {
   const half = Math.max(1, Math.floor(o.connections / 2));
-  const both = (phase: string, seconds: number): Promise<LoadResult[]> => Promise.all([a, b].map((s) => runLoad({ url: s.url, label: `${label} (${s.name})${phase}`, connections: half, seconds, idPrefix: `${runId}-${s.name}-${phase.trim() || 'm'}`, progress: s === a })));
+  const both = (phase: string, seconds: number): Promise<LoadResult[]> => Promise.all([a, b].map((s) => runLoad({ url: s.url, label: `${label} (${s.name})${phase}`, connections: half, seconds, idPrefix: `${runId}-${s.name}-pair-${phase.trim() || 'm'}`, progress: s === a })));
   if (o.warmup > 0) await both(' w', o.warmup);
   const rss = [sampleRss(a.pid), sampleRss(b.pid)];
   const loads = await both('', o.seconds);
@@ -428,6 +429,7 @@ async function measurePair(a: Server, b: Server, label: string, o: Options): Pro
   const sum = (k: keyof LoadResult['errors']): number => loads.reduce((n, l) => n + l.errors[k], 0);
   const first = loads[0]!;
   log(`  per instance: ${loads.map((l) => `${Math.round(l.turnsPerSec)} turns/s`).join(' + ')}`);
+  for (const l of loads) if (l.errors.total > 0) log(`  ${l.errors.total} errors: ${JSON.stringify(l.statusCodes)}; e.g.\n    ${l.errorSamples.join('\n    ')}`);
   return {
     ...first,
     label,
@@ -509,7 +511,7 @@ async function main(): Promise<void> {
     for (const b of baselines) await stopAndShow(b.server, b.label);
   }
   if (o.postgres && want('postgres')) {
-    const r = await runPostgres(o, want('scaleout'));
+    const r = await runPostgres(o, tmp, want('scaleout'));
     if ('skipped' in r) postgres = r;
     else runs.push(...r.runs);
   } else {
