@@ -1,16 +1,27 @@
 // Transpiles src/ to dist/ with esbuild (type checking is `npm run typecheck`).
 // dist/ mirrors src/ folder for folder, so paths relative to __dirname (public/, the
-// Web Chat bundle, migrations) resolve the same from both. With --if-stale it does
-// nothing when dist/ is newer than every file in src/: that is what `npm start` runs first.
-// A full `npm run build` also brotli-compresses Web Chat's bundle into the cache the server
-// reads (node_modules/.cache/calfbot/), so the first start need not (src/http/compression.ts).
-import { build } from 'esbuild';
+// Web Chat bundle, migrations) resolve the same from both.
+//
+//   node scripts/build.mjs             full build, and brotli-compresses Web Chat's bundle into
+//                                      the cache the server reads (node_modules/.cache/calfbot/,
+//                                      src/web/request/compression.ts), so the first start need not
+//   node scripts/build.mjs --prepare   the same, run by `npm install` / `npm ci` (the `prepare`
+//                                      script); without esbuild (an install without dev
+//                                      dependencies) it keeps dist/ as it is and says so
+//   node scripts/build.mjs --if-stale  what `npm start` (and the operator commands) run first:
+//                                      nothing when dist/ is newer than every file in src/, or
+//                                      when esbuild is not installed and dist/ exists
+//
+// esbuild is a dev dependency: the service runs the JavaScript in dist/ with plain node.
+// When dist/ is missing and esbuild is not installed, this fails with a message naming the fix.
 import fs from 'node:fs';
 import path from 'node:path';
 
 const SRC = 'src';
 const OUT = 'dist';
 const STAMP = path.join(OUT, '.built');
+const ifStale = process.argv.includes('--if-stale');
+const prepare = process.argv.includes('--prepare');
 
 function files(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -20,14 +31,29 @@ function files(dir) {
 }
 
 const sources = files(SRC);
-if (process.argv.includes('--if-stale') && fs.existsSync(STAMP)) {
-  const built = fs.statSync(STAMP).mtimeMs;
-  if (sources.every((f) => fs.statSync(f).mtimeMs <= built)) process.exit(0);
+const built = fs.existsSync(STAMP) && fs.existsSync(path.join(OUT, 'index.js'));
+if (ifStale && built) {
+  const at = fs.statSync(STAMP).mtimeMs;
+  if (sources.every((f) => fs.statSync(f).mtimeMs <= at)) process.exit(0);
+}
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  if (built) {
+    if (!prepare) console.error(`calfbot: src/ changed since ${OUT}/ was built, but esbuild is not installed (a production install): running ${OUT}/ as built. Run \`npm install\` with dev dependencies and \`npm run build\` to rebuild.`);
+    process.exit(0);
+  }
+  const message = `calfbot: ${OUT}/ is missing and cannot be built here: esbuild, which builds it, is a dev dependency and is not installed (npm install --omit=dev or NODE_ENV=production). Fix: run \`npm install\` (with dev dependencies), which builds ${OUT}/, or copy in a ${OUT}/ built with \`npm run build\`.`;
+  console.error(message);
+  // An install without dev dependencies must not fail; `npm start` then fails with this message.
+  process.exit(prepare ? 0 : 1);
 }
 
 const started = Date.now();
 fs.rmSync(OUT, { recursive: true, force: true });
-await build({
+await esbuild.build({
   entryPoints: sources.filter((f) => f.endsWith('.ts')),
   outdir: OUT,
   outbase: SRC,
@@ -44,10 +70,10 @@ for (const file of sources.filter((f) => !f.endsWith('.ts'))) {
 fs.writeFileSync(STAMP, new Date().toISOString() + '\n');
 console.error(`calfbot: built ${OUT}/ from ${SRC}/ in ${Date.now() - started} ms`);
 
-if (!process.argv.includes('--if-stale')) {
+if (!ifStale) {
   const { createRequire } = await import('node:module');
   const require = createRequire(import.meta.url);
-  const { compressFile, addBrotli, brotliCacheFile } = require(path.resolve(OUT, 'http', 'compression.js'));
+  const { compressFile, addBrotli, brotliCacheFile } = require(path.resolve(OUT, 'web', 'request', 'compression.js'));
   const bundle = compressFile({ body: fs.readFileSync(path.resolve('node_modules/botframework-webchat/dist/webchat.js')), type: 'text/javascript; charset=utf-8' });
   const t0 = Date.now();
   await addBrotli(bundle);

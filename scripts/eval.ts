@@ -24,7 +24,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { BayesClassifier, LogisticRegressionClassifier } from 'natural/lib/natural/classifiers';
 import { loadLabelledCases, loadTrainingData, toExamples } from '../src/nlu/trainingData';
 import type { IntentData } from '../src/nlu/trainingData';
 import { CalfRecognizer, DEFAULT_OPTIONS } from '../src/nlu/recognizer';
@@ -310,6 +309,11 @@ async function main(): Promise<number> {
     rows.push({ name, held: acc, para: paraAcc, cv: pct(cvAcc), trainMs: cpu, ups: throughput((t) => r.classify(t), speedTexts, 300).cpu, note: `CV utility ${utility(cvp, thresholds).toFixed(3)} at the configured thresholds (best on a coarse grid ${bestU.toFixed(3)})` });
     log(`  ${name}: held-out ${pct(acc)}, paraphrases ${pct(paraAcc)}, CV ${pct(cvAcc)}`);
   }
+  // natural's classifiers, through its public entry. That entry also loads natural's storage
+  // back-ends (2–3 s, and dotenv, which would print to stdout): fine for this script, which is
+  // why src/ imports only natural's stemmer and distances (src/domain/text.ts says more).
+  process.env.DOTENV_CONFIG_QUIET ??= 'true';
+  const { BayesClassifier, LogisticRegressionClassifier } = (await import('natural')).default;
   {
     // natural's BayesClassifier on raw text (its own tokenizer + Porter stemmer)
     const c0 = process.cpuUsage();

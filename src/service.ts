@@ -10,10 +10,11 @@ import { defaultOutboxFile, openDatabase } from './storage';
 import type { Database } from './storage/types';
 import { createAdapter } from './adapter';
 import { createBotApp, type BotApp, type BotAppDeps } from './turn/pipeline';
-import { createServer, type RouteModule } from './server';
-import { staffRoutes } from './staff';
-import { channelRoutes, ConversationStore } from './channels';
-import { createServiceLimits } from './http/limits';
+import { createServer, type RouteModule } from './web/server';
+import { staffRoutes } from './web/staff';
+import { ConversationStore } from './channels';
+import { channelRoutes } from './web/channels';
+import { createServiceLimits } from './web/request/limits';
 import { DIRECT_LINE_CHANNEL_ID } from './channels/directLineAdapter';
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

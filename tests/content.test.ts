@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadLexicon } from '../src/triage/lexicon';
 import { describe, expect, it } from 'vitest';
 import { ContentError, loadContent } from '../src/content/loader';
-import { FALLBACK_INTENT, TAXONOMY_INTENTS } from '../src/content/taxonomy';
+import { FALLBACK_INTENT, TAXONOMY_INTENTS } from '../src/domain/taxonomy';
 
 const root = path.resolve(__dirname, '..');
 const fixture = (name: string): string => path.join(root, 'tests/fixtures/broken-dialogs', name);

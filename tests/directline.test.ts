@@ -206,14 +206,15 @@ describe('self-hosted Direct Line', () => {
 });
 
 describe('tokens and the in-memory store', () => {
-  it('an expired token is refused', () => {
+  it('an expired token is refused, and so is one signed by another instance or garbled', async () => {
     let now = 1_000_000_000_000;
     const issuer = new TokenIssuer(60, undefined, () => now);
-    const { token } = issuer.issue('c1', 'dl_u');
-    expect(issuer.verify(token)).toMatchObject({ ok: true, claims: { conv: 'c1', user: 'dl_u' } });
+    const { token } = await issuer.issue('c1', 'dl_u');
+    expect(await issuer.verify(token)).toMatchObject({ ok: true, claims: { conv: 'c1', user: 'dl_u' } });
     now += 61_000;
-    expect(issuer.verify(token)).toEqual({ ok: false, reason: 'expired' });
-    expect(new TokenIssuer().verify(token)).toEqual({ ok: false, reason: 'signature' });
+    expect(await issuer.verify(token)).toEqual({ ok: false, reason: 'expired' });
+    expect(await new TokenIssuer().verify(token)).toEqual({ ok: false, reason: 'signature' });
+    expect(await issuer.verify('not.a.token')).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it('keeps the last N activities per conversation and drops idle conversations', () => {

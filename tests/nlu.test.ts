@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import type { TurnContext } from 'botbuilder';
 import { loadRecognizer } from '../src/nlu/recognizer';
 import type { CalfRecognizer } from '../src/nlu/recognizer';
-import { INTENT_IDS, SOCIAL_INTENTS, loadLabelledCases, loadTrainingData, TrainingDataError } from '../src/nlu/trainingData';
+import { TAXONOMY_INTENTS as INTENT_IDS } from '../src/domain/taxonomy';
+import { SOCIAL_INTENTS, loadLabelledCases, loadTrainingData, TrainingDataError } from '../src/nlu/trainingData';
 import { decideClassification, reportedIntent, thresholdsFromEnv } from '../src/nlu/thresholds';
-import { cleanText, normalize } from '../src/nlu/normalize';
+import { normalize, simplifyText } from '../src/nlu/normalize';
 
 const ROOT = path.resolve(__dirname, '..');
 const INTENTS = path.join(ROOT, 'intents');
@@ -217,7 +218,7 @@ describe('intent recognition', () => {
   it('handles a 5,000-character message and returns a full ranking', () => {
     const long = 'my calf is really tight after running and walking '.repeat(100).slice(0, 5000);
     expect(long.length).toBe(5000);
-    expect(cleanText(long).length).toBeLessThanOrEqual(1000);
+    expect(simplifyText(long).length).toBeLessThanOrEqual(1000);
     const c = recognizer.classify(long);
     expect(INTENT_IDS).toContain(c.intent);
     expect(c.ranked).toHaveLength(INTENT_IDS.length);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startService, type Service } from '../src/service';
-import { formatCsp, sanitizeSources, securityHeaders, staffPagePolicy, widgetPagePolicy } from '../src/http/securityHeaders';
+import { formatCsp, sanitizeSources, securityHeaders, staffPagePolicy, widgetPagePolicy } from '../src/web/securityHeaders';
 import { messageActivity, postActivity, startTestService } from './helpers/service';
 
 function csp(header: string | null): Record<string, string[]> {

@@ -12,10 +12,10 @@ import { testConfig } from '../src/config';
 import { silentLogger, type Logger } from '../src/logger';
 import { createAdapter, type CalfAdapter } from '../src/adapter';
 import { CalfBot, type ConversationDialog } from '../src/turn/6-dialogs';
-import { createServer } from '../src/server';
+import { createServer } from '../src/web/server';
 import { ReplyMetadataMiddleware } from '../src/turn/7-replyMetadata';
 import { NormaliseMiddleware } from '../src/turn/1-normalise';
-import { RateLimitMiddleware } from '../src/turn/4-inputGuard';
+import { InputGuardMiddleware } from '../src/turn/4-inputGuard';
 import { turnMeta } from '../src/turn/turnMeta';
 
 export const ESCALATION_TEXT = 'ESCALATION: please seek medical care now.';
@@ -54,7 +54,7 @@ export interface Harness {
   /** Activities the bot POSTed to the fake channel. */
   channelPosts: number;
   adapter: CalfAdapter;
-  rateLimit: RateLimitMiddleware;
+  rateLimit: InputGuardMiddleware;
   stop(): Promise<void>;
 }
 
@@ -71,7 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = testConfig({ HOST: '127.0.0.1', ...(options.env ?? {}) });
   const adapter = createAdapter(config, logger);
   const bot = new CalfBot(new ConversationState(options.storage ?? new MemoryStorage()), options.dialog ?? new EchoDialog());
-  const rateLimit = new RateLimitMiddleware({ config, logger });
+  const rateLimit = new InputGuardMiddleware({ config, logger });
   for (const m of [new ReplyMetadataMiddleware(), new NormaliseMiddleware(), new StandInTriage(), rateLimit]) adapter.use(m);
   const { server, drain } = createServer({
     adapter,

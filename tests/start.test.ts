@@ -57,3 +57,22 @@ describe('the built service (what npm start runs)', () => {
     expect(JSON.stringify(logs)).toContain('stopped');
   });
 });
+
+describe('npm start without dev dependencies', () => {
+  it('fails with a message naming the fix when dist/ is missing and esbuild is not installed', () => {
+    // A folder with the build script and a source but no node_modules: what
+    // `npm install --omit=dev` leaves when dist/ was never built.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-noesbuild-'));
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.copyFileSync('scripts/build.mjs', path.join(dir, 'scripts', 'build.mjs'));
+    fs.writeFileSync(path.join(dir, 'src', 'index.ts'), 'export {};\n');
+    const start = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: dir, encoding: 'utf8' });
+    expect(start.status).toBe(1);
+    expect(start.stderr).toContain('dist/ is missing');
+    expect(start.stderr).toContain('npm install');
+    // `npm install --omit=dev` itself (the prepare script) does not fail.
+    expect(spawnSync(process.execPath, ['scripts/build.mjs', '--prepare'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -80,6 +80,40 @@ describe('ask when unsure: the screening questions', () => {
   });
 });
 
+describe('a question with no sign now gets the answer, not the card', () => {
+  it.each([
+    ['what is a DVT?', 'dvt'],
+    ['what is peripheral artery disease?', 'vascular_disease'],
+  ])('"%s" is answered with the warning signs and its safety questions, at no urgency', async (text, intent) => {
+    const replies = await say(text);
+    expect(urgencyOf(replies)).toBe('none');
+    expect(intentsOf(replies)).toContain(intent);
+    expect(textOf(replies)).toMatch(/A chat cannot check your leg/);
+    expect(textOf(replies)).toMatch(/A few quick safety questions/);
+  });
+  it('a sign named with the question still escalates ("what is a DVT? my calf is swollen and hot")', async () => {
+    expect(urgencyOf(await say('what is a DVT? my calf is swollen and hot'))).toBe('urgent');
+  });
+  it('"ok, thanks" is not a yes to "are you short of breath?": no emergency card', async () => {
+    const c = await bot.conversation();
+    expect(textOf(await c.say('what are the signs of a DVT?'))).toMatch(/short of breath/);
+    const replies = await c.say('ok, good to know, thanks');
+    expect(urgencyOf(replies)).toBe('none');
+    expect(textOf(replies)).not.toMatch(/Call 999/);
+    expect(urgencyOf(await c.say('yes'))).not.toBe('emergency'); // now the offer to go back, not the safety question
+  });
+  it('a plain "yes" to the same question is an emergency', async () => {
+    const c = await bot.conversation();
+    await c.say('what are the signs of a DVT?');
+    expect(urgencyOf(await c.say('yes'))).toBe('emergency');
+  });
+  it('a few words the detector alone finds worrying get the screening questions, not the card', async () => {
+    const replies = await say('just got off a 12 hour flight');
+    expect(urgencyOf(replies)).toBe('none');
+    expect(textOf(replies)).toMatch(/three quick safety questions/);
+  });
+});
+
 describe('after an escalation, the conversation stays safe', () => {
   async function escalated(text = 'my calf is swollen and red after a long flight'): Promise<LocalConversation> {
     const c = await bot.conversation();
@@ -124,6 +158,25 @@ describe('after an escalation, the conversation stays safe', () => {
     const next = await c.say('which calf stretches can I do?');
     expect(urgencyOf(next)).toBe('none');
     expect(textOf(next)).not.toMatch(/Not until you have been checked/);
+  });
+  it('signs add up across turns: a red, hot leg, then shivers and a fever, is an emergency (sepsis)', async () => {
+    const c = await escalated('my calf has gone red and hot and swollen around a graze');
+    const replies = await c.say("now I've got the shivers and a temperature of 39 and feel awful");
+    expect(urgencyOf(replies)).toBe('emergency');
+    expect(textOf(replies)).toMatch(/Call 999 now/);
+  });
+  it('the earlier signs alone never send the same card again', async () => {
+    const c = await escalated();
+    const replies = await c.say('my calf still hurts');
+    expect(textOf(replies)).not.toMatch(/Please get medical advice today/);
+    expect(urgencyOf(replies)).toBe('urgent');
+  });
+  it('a clinician\'s all-clear that also names an exercise word ("walk-in centre") stays cleared on the next turn', async () => {
+    const c = await escalated();
+    expect(textOf(await c.say("went to the walk in centre, they scanned it, not a clot, it's a muscle tear"))).toMatch(/glad you have been checked/);
+    const next = await c.say('so can I start stretching now?');
+    expect(textOf(next)).not.toMatch(/Not until you have been checked/);
+    expect(urgencyOf(next)).toBe('none');
   });
   it('the escalation is remembered in conversation state, for staff to see', async () => {
     const c = await escalated();

@@ -3,7 +3,9 @@
  * of /api/messages for bad input (400 JSON naming the field, 413 JSON, never a 500).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inputFlags, MAX_TEXT_CHARS, validateActivity } from '../src/http/activitySchema';
+import { MAX_TEXT_CHARS } from '../src/domain/text';
+import { inputNotice } from '../src/turn/4-inputGuard';
+import { validateActivity, withDateFields } from '../src/web/request/activitySchema';
 import type { Service } from '../src/service';
 import { messageActivity, postActivity, startTestService } from './helpers/service';
 
@@ -62,23 +64,47 @@ describe('validateActivity', () => {
   it('removes invisible characters so triage sees the words', () => {
     const r = validateActivity(base({ text: 'cl\u200Bot in my ca\u00ADlf\uFEFF, b\u200Dlood' }));
     expect(r.ok && r.activity.text).toBe('clot in my calf, blood');
-    expect(r.ok && r.flags.stripped).toBe(true);
   });
 
-  it('flags oversized text without cutting it, and attachments-only messages', () => {
+  it('passes oversized text through whole, for triage; the input guard then calls it too long', () => {
     const long = 'a'.repeat(MAX_TEXT_CHARS + 1);
     const r = validateActivity(base({ text: long }));
     expect(r.ok && r.activity.text).toBe(long);
-    expect(r.ok && inputFlags(r.activity)).toMatchObject({ oversized: true, originalLength: MAX_TEXT_CHARS + 1 });
-    expect(inputFlags({ ...(r.ok ? r.activity : {}) }).oversized).toBe(true); // survives a spread copy
-    expect(JSON.stringify(r.ok ? r.activity : {})).not.toContain('oversized'); // but is not serialised
-    const a = validateActivity(base({ text: undefined, attachments: [{ contentType: 'image/png' }] }));
-    expect(a.ok && a.flags.attachmentsOnly).toBe(true);
+    expect(r.ok && inputNotice(r.activity)).toBe('tooLong');
+    expect(inputNotice(base({ text: 'a'.repeat(MAX_TEXT_CHARS) }))).toBeNull();
   });
 
-  it('a client cannot forge the flags through JSON', () => {
-    const r = validateActivity(JSON.parse(JSON.stringify(base({ channelData: { oversized: true } }))));
-    expect(r.ok && inputFlags(r.activity).oversized).toBe(false);
+  it('the input guard decides from the message itself, whatever the channel', () => {
+    // No HTTP validation ran on these (the terminal chat, a test adapter).
+    expect(inputNotice({ type: 'message', attachments: [{ contentType: 'image/png' }] })).toBe('attachmentsOnly');
+    expect(inputNotice({ type: 'message', text: '  ', attachments: [{ contentType: 'image/png' }] })).toBe('attachmentsOnly');
+    expect(inputNotice({ type: 'message', text: 'what is this?', attachments: [{ contentType: 'image/png' }] })).toBeNull();
+    expect(inputNotice({ type: 'message', value: { choice: 'yes' }, attachments: [{ contentType: 'image/png' }] })).toBeNull();
+    expect(inputNotice({ type: 'conversationUpdate', text: 'a'.repeat(MAX_TEXT_CHARS + 1) })).toBeNull();
+  });
+
+  it('a client cannot make a message "too long" or "attachments only" through JSON', () => {
+    const r = validateActivity(JSON.parse(JSON.stringify(base({ channelData: { oversized: true, attachmentsOnly: true } }))));
+    expect(r.ok && inputNotice(r.activity)).toBeNull();
+  });
+});
+
+describe('withDateFields (what botbuilder does to an activity before the turn)', () => {
+  it('turns sent dates into Dates and keeps the strings as sent, with their UTC offset', () => {
+    const r = validateActivity(base({ timestamp: '2024-05-01T10:00:00.000Z', localTimestamp: '2024-05-01T12:00:00.000+02:00' }));
+    if (!r.ok) throw new Error(r.message);
+    const a = withDateFields(r.activity);
+    expect(a.timestamp).toEqual(new Date('2024-05-01T10:00:00.000Z'));
+    expect(a.localTimestamp).toEqual(new Date('2024-05-01T10:00:00.000Z'));
+    expect(a).toMatchObject({ rawTimestamp: '2024-05-01T10:00:00.000Z', rawLocalTimestamp: '2024-05-01T12:00:00.000+02:00' });
+  });
+
+  it('leaves an activity without dates as it is', () => {
+    const r = validateActivity(base());
+    if (!r.ok) throw new Error(r.message);
+    const a = withDateFields(r.activity);
+    expect(a.timestamp).toBeUndefined();
+    expect(a).not.toHaveProperty('rawTimestamp');
   });
 });
 

@@ -10,9 +10,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedEncodings, addBrotli, brotliCacheFile, compressFile } from '../src/http/compression';
+import { acceptedEncodings, addBrotli, brotliCacheFile, compressFile } from '../src/web/request/compression';
 import { ConfigError, testConfig } from '../src/config';
-import { WEBCHAT_BUNDLE } from '../src/channels/webChatRoutes';
+import { WEBCHAT_BUNDLE } from '../src/web/webChat';
 import { startTestService } from './helpers/service';
 import type { Service } from '../src/service';
 

@@ -32,11 +32,11 @@ const COMPONENTS: [string, (fn: string, url: string) => boolean][] = [
   ['NLU (intent recognizer)', (_fn, url) => /\/nlu\//.test(url) || /node_modules\/natural\//.test(url)],
   ['prompt recognizers (recognizers-text)', (_fn, url) => /@microsoft\/recognizers-text|cldrjs|globalize/.test(url)],
   ['dialogs (project + botbuilder-dialogs)', (_fn, url) => /\/dialogs\/|botbuilder-dialogs|content\//.test(url)],
-  ['validation (zod, activity checks)', (_fn, url) => /node_modules\/zod\/|http\/(activitySchema|jsonLimits)/.test(url)],
-  ['rate limits, input guard', (_fn, url) => /turn\/4-inputGuard|http\/(limits|ipRateLimit)|rate-limiter-flexible/.test(url)],
+  ['validation (zod, activity checks)', (_fn, url) => /node_modules\/zod\/|(http|web\/request)\/(activitySchema|jsonLimits)/.test(url)],
+  ['rate limits, input guard', (_fn, url) => /turn\/4-inputGuard|(http|web\/request)\/(limits|ipRateLimit|clientAddress)|rate-limiter-flexible/.test(url)],
   ['adapter, TurnContext, connector', (_fn, url) => /botbuilder-core|botbuilder\/|botframework-|@azure\/|@typespec\/|botbuilder-stdlib|\/adapter\.js$/.test(url)],
   ['logging', (_fn, url) => /node_modules\/(pino|sonic-boom)|\/logger\.js$/.test(url)],
-  ['HTTP (restify, node:http, sockets)', (fn, url) => /restify|node:_http|node:net|node:internal\/(streams|http)|http\/(messages|respond|compression|securityHeaders)/.test(url) || /^(writev|writeString|writeBuffer|parserOnIncoming)$/.test(fn)],
+  ['HTTP (restify, node:http, sockets)', (fn, url) => /restify|node:_http|node:net|node:internal\/(streams|http)|(http|web|web\/request)\/(messages|respond|compression|securityHeaders|server)\.js/.test(url) || /^(writev|writeString|writeBuffer|parserOnIncoming)$/.test(fn)],
   ['project code, other', (_fn, url) => /\/dist\/|\/src\//.test(url)],
 ];
 

@@ -15,7 +15,7 @@
  * poll continues from there.
  */
 import type { Activity } from 'botbuilder';
-import { measureJson } from '../http/jsonLimits';
+import { measureJson } from '../web/request/jsonLimits';
 
 export interface StoredConversation {
   id: string;

@@ -48,7 +48,7 @@ export class DirectLineAdapter extends BotAdapter {
    * transcript were committed: a reply Web Chat has shown is never lost to a crash.
    */
   async processActivity(conv: StoredConversation, activity: Partial<Activity>, logic: (context: TurnContext) => Promise<void>, echo = true): Promise<string | undefined> {
-    // The same object is kept (validation flags live on it under a Symbol).
+    // The same object is kept: the validated activity, with the channel's fields set.
     const incoming: Partial<Activity> = Object.assign(activity, {
       channelId: DIRECT_LINE_CHANNEL_ID,
       serviceUrl: this.serviceUrl,

@@ -1,10 +1,11 @@
 /**
- * Direct Line tokens for the self-hosted endpoint: compact JWTs (HS256) signed with a
- * per-instance secret generated at start-up. A token names one conversation (`conv`)
- * and one user (`user`, which Web Chat reads from the token) and expires (`exp`).
- * A token only ever grants access to its own conversation.
+ * Direct Line tokens for the self-hosted endpoint: compact JWTs (HS256, signed and checked
+ * with `jose`) under a per-instance secret generated at start-up. A token names one
+ * conversation (`conv`) and one user (`user`, which Web Chat reads from the token) and
+ * expires (`exp`). A token only ever grants access to its own conversation.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
 
 export interface DirectLineClaims {
   conv: string;
@@ -17,10 +18,10 @@ export interface DirectLineClaims {
 export type VerifyResult = { ok: true; claims: DirectLineClaims } | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
 
 const ISSUER = 'calfbot-directline';
-const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+const ALGORITHM = 'HS256';
 
 export class TokenIssuer {
-  private readonly secret: Buffer;
+  private readonly secret: Uint8Array;
 
   constructor(
     /** Token lifetime in seconds (Direct Line's default is 30 minutes). */
@@ -31,35 +32,28 @@ export class TokenIssuer {
     this.secret = secret ?? randomBytes(32);
   }
 
-  issue(conv: string, user: string): { token: string; expiresIn: number } {
+  async issue(conv: string, user: string): Promise<{ token: string; expiresIn: number }> {
     const iat = Math.floor(this.now() / 1000);
-    const payload = { iss: ISSUER, conv, user, iat, exp: iat + this.lifetimeSeconds };
-    const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}`;
-    return { token: `${head}.${this.sign(head)}`, expiresIn: this.lifetimeSeconds };
+    const token = await new SignJWT({ conv, user })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.lifetimeSeconds)
+      .sign(this.secret);
+    return { token, expiresIn: this.lifetimeSeconds };
   }
 
-  verify(token: string): VerifyResult {
-    const parts = token.split('.');
-    if (parts.length !== 3) return { ok: false, reason: 'malformed' };
-    const [h, p, sig] = parts as [string, string, string];
-    const expected = Buffer.from(this.sign(`${h}.${p}`));
-    const given = Buffer.from(sig);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'signature' };
-    let claims: Partial<DirectLineClaims> & { iss?: string };
+  async verify(token: string): Promise<VerifyResult> {
     try {
-      claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as typeof claims;
-    } catch {
+      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, algorithms: [ALGORITHM], currentDate: new Date(this.now()) });
+      const { conv, user, iat, exp } = payload;
+      if (typeof conv !== 'string' || typeof user !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return { ok: false, reason: 'malformed' };
+      return { ok: true, claims: { conv, user, iat, exp } };
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
+      if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: 'signature' };
       return { ok: false, reason: 'malformed' };
     }
-    if (claims.iss !== ISSUER || typeof claims.conv !== 'string' || typeof claims.user !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') {
-      return { ok: false, reason: 'malformed' };
-    }
-    if (claims.exp * 1000 <= this.now()) return { ok: false, reason: 'expired' };
-    return { ok: true, claims: { conv: claims.conv, user: claims.user, iat: claims.iat, exp: claims.exp } };
-  }
-
-  private sign(data: string): string {
-    return createHmac('sha256', this.secret).update(data).digest('base64url');
   }
 }
 

@@ -3,7 +3,7 @@
  *
  *   npm run staff:add -- --name "Dr Rivera" --role reviewer|admin
  *   npm run staff:revoke -- --name "Dr Rivera"        (or --id acc_…)
- *   npx tsx src/cli/staff.ts list
+ *   node dist/cli/staff.js list
  *
  * `add` prints the new token once; only its SHA-256 hash is stored. `revoke` takes
  * effect at once: the token stops working and the account's console sessions end.
@@ -25,7 +25,7 @@ import { hashSecret, newAccountId, newToken } from '../staff/tokens';
 const USAGE = `Usage:
   npm run staff:add -- --name NAME --role reviewer|admin
   npm run staff:revoke -- --name NAME   (or --id ACCOUNT_ID)
-  npx tsx src/cli/staff.ts list`;
+  node dist/cli/staff.js list`;
 
 class UsageError extends Error {}
 

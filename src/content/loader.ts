@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { dialogFileSchema, SYSTEM_FILE, systemFileSchema, type Content, type DialogFile, type SystemFile } from './schema';
-import { TAXONOMY_INTENTS } from './taxonomy';
+import { TAXONOMY_INTENTS } from '../domain/taxonomy';
 import { validateSet, type Problem } from './validate';
 import { loadSourceTitles, SOURCES_FILE } from '../domain/sources';
 import { loadLexicon } from '../triage/lexicon';

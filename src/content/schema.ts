@@ -4,6 +4,7 @@
  * bot uses around the trees (welcome, menu, help, fallback). See docs/dialogs.md.
  */
 import { z } from 'zod';
+import { ESCALATION_LEVELS } from '../domain/urgency';
 
 const key = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lower_snake_case (a-z, 0-9, _)');
 const text = z.string().trim().min(1, 'must not be empty');
@@ -98,7 +99,7 @@ export const nodeSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     ...base,
     kind: z.literal('escalate'),
-    level: z.enum(['urgent', 'emergency']),
+    level: z.enum(ESCALATION_LEVELS),
     /** A triage rule in triage/red-flags.yaml (e.g. limb_colour_change); `level` must be that rule's. */
     reason: key,
   }),
@@ -139,6 +140,13 @@ export type NodeKind = DialogNode['kind'];
 export type NodeOf<K extends NodeKind> = Extract<DialogNode, { kind: K }>;
 export type Condition = z.infer<typeof conditionSchema>;
 export type DialogFile = z.infer<typeof dialogFileSchema> & { file: string };
+
+/** Where a dialog starts: its `start` node, or its first node (the schema requires one). */
+export function startNodeId(file: Pick<DialogFile, 'file' | 'start' | 'nodes'>): string {
+  const id = file.start ?? file.nodes[0]?.id;
+  if (id === undefined) throw new Error(`${file.file}: a dialog needs at least one node`);
+  return id;
+}
 export type SystemFile = z.infer<typeof systemFileSchema> & { file: string };
 
 export interface Content {

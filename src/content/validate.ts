@@ -5,8 +5,9 @@
  * and the node id.
  */
 import { isInteractive, savedAs, stronglyConnected, successors } from './graph';
-import type { DialogFile, DialogNode, SystemFile } from './schema';
-import { FALLBACK_INTENT } from './taxonomy';
+import { startNodeId, type DialogFile, type DialogNode, type SystemFile } from './schema';
+import { SETTING_PLACEHOLDERS } from '../domain/placeholders';
+import { FALLBACK_INTENT } from '../domain/taxonomy';
 
 export interface Problem {
   file: string;
@@ -15,7 +16,8 @@ export interface Problem {
 }
 
 /** Placeholders filled from configuration at run time; others must be answers saved in the same file. */
-export const CONFIG_PLACEHOLDERS = ['clinicName', 'clinicPhone', 'bookingUrl', 'emergencyNumber', 'title'];
+/** Placeholders a dialog text may use besides its saved answers: the settings' and the dialog's `{title}`. */
+export const CONFIG_PLACEHOLDERS: readonly string[] = [...SETTING_PLACEHOLDERS, 'title'];
 
 function nodeTexts(node: DialogNode): string[] {
   switch (node.kind) {
@@ -49,7 +51,7 @@ function checkFile(file: DialogFile, dialogIds: Set<string>, problems: Problem[]
     if (ids.has(n.id)) add(n.id, 'duplicate node id');
     ids.add(n.id);
   }
-  const start = file.start ?? file.nodes[0]!.id;
+  const start = startNodeId(file);
   if (!ids.has(start)) add(undefined, `start node '${start}' does not exist`);
   for (const [intent, node] of Object.entries(file.entries)) {
     if (!file.intents.includes(intent)) add(node, `entry for intent '${intent}', which this file does not list in intents`);
@@ -68,7 +70,8 @@ function checkFile(file: DialogFile, dialogIds: Set<string>, problems: Problem[]
       for (const v of [w.var, ...(w.absDiffFrom ? [w.absDiffFrom] : [])]) if (!saved.has(v)) add(n.id, `branches on '${v}', which no prompt in this file saves`);
     }
     for (const t of nodeTexts(n)) for (const m of t.matchAll(/\{(\w+)\}/g)) {
-      if (!CONFIG_PLACEHOLDERS.includes(m[1]!) && !saved.has(m[1]!)) add(n.id, `unknown placeholder {${m[1]}}`);
+      const name = m[1] ?? '';
+      if (!CONFIG_PLACEHOLDERS.includes(name) && !saved.has(name)) add(n.id, `unknown placeholder {${name}}`);
     }
   }
 
@@ -98,11 +101,12 @@ function checkFile(file: DialogFile, dialogIds: Set<string>, problems: Problem[]
     }
   }
   for (const scc of stronglyConnected(file)) {
-    const first = byId.get(scc[0]!)!;
+    const first = scc[0] === undefined ? undefined : byId.get(scc[0]);
+    if (!first) continue;
     const isLoop = scc.length > 1 || successors(file, first).includes(first.id);
     if (!isLoop) continue;
     if (!scc.some((id) => exits.has(id))) add(scc[0], `is in a loop with no exit (${scc.join(' → ')})`);
-    if (!scc.some((id) => isInteractive(byId.get(id)!))) add(scc[0], `is in a loop that never waits for the user (${scc.join(' → ')})`);
+    if (!scc.some((id) => { const n = byId.get(id); return n !== undefined && isInteractive(n); })) add(scc[0], `is in a loop that never waits for the user (${scc.join(' → ')})`);
   }
 }
 

@@ -89,8 +89,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
 
   /** The innermost resumable step on the stack, or the point an earlier interruption saved. */
   private resumePoint(innerDc: DialogContext): ResumePoint | undefined {
-    for (let i = innerDc.stack.length - 1; i >= 0; i--) {
-      const instance = innerDc.stack[i]!;
+    for (const instance of [...innerDc.stack].reverse()) {
       const options = (instance.state as { options?: object }).options ?? {};
       if (instance.id === INTERLUDE) return (options as InterludeOptions).resume;
       if (this.isResumable(instance)) return { dialogId: instance.id, options };

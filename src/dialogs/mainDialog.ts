@@ -9,7 +9,7 @@ import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
   type Choice, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { FALLBACK_INTENT } from '../content/taxonomy';
+import { FALLBACK_INTENT } from '../domain/taxonomy';
 import { markReplies } from '../nlu/replyMarker';
 import { turnMeta } from '../turn/turnMeta';
 import { choiceMessage, choiceStyle, TreeChoicePrompt } from './prompts';
@@ -110,12 +110,16 @@ export class MainDialog extends ComponentDialog {
 
     const decision = text ? await recognizeAndDecide(this.runtime, step.context) : { kind: 'fallback' as const, score: 0 };
     const mark = (outcome: 'answered' | 'clarified' | 'fallback') => markReplies(step.context, { outcome, confidence: decision.score, threshold: this.runtime.config.NLU_ANSWER_THRESHOLD });
-    if (decision.kind === 'answer' && intentDialog[decision.intent]) {
+    const answer = decision.kind === 'answer' ? intentDialog[decision.intent] : undefined;
+    if (decision.kind === 'answer' && answer) {
       mark('answered');
-      return this.startTree(step, intentDialog[decision.intent]!, decision.intent);
+      return this.startTree(step, answer, decision.intent);
     }
     if (decision.kind === 'clarify') {
-      const offers = decision.candidates.flatMap((intent) => (intentDialog[intent] ? [{ dialog: intentDialog[intent]!, intent }] : []))
+      const offers = decision.candidates.flatMap((intent) => {
+        const dialog = intentDialog[intent];
+        return dialog ? [{ dialog, intent }] : [];
+      })
         .filter((x, i, all) => all.findIndex((y) => y.dialog === x.dialog) === i);
       if (offers.length > 0) {
         mark('clarified');

@@ -88,6 +88,18 @@ export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
   }
 }
 
+/**
+ * A yes or a no must be said: the message starts with one ("yes", "nope, not at all",
+ * "I am", the button's number). The library's recognizer also reads "ok", "fine" or
+ * "sure thing" as yes, and "ok, good to know, thanks" is not a yes to "are you short of
+ * breath?": those get the question again.
+ */
+const PLAIN_ANSWER = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|true|definitely|absolutely|affirmative|i am|im|i do|i have|ive|it is|its|they are|he is|she is|n|no|nope|nah|naw|not|none|never|negative|neither|false|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not|1|2)\b/i;
+
+export function isPlainYesOrNo(text: string): boolean {
+  return PLAIN_ANSWER.test(text.replace(/[\u2018\u2019']/g, ''));
+}
+
 export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
   readonly open = false;
   constructor(id: string) {
@@ -95,8 +107,14 @@ export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
     this.style = ListStyle.auto;
   }
 
-  /** Yes/no words always; "1"/"2" only where the two choices were shown as a numbered list. */
-  protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
+  /** A plain yes or no (isPlainYesOrNo); "1"/"2" only where the two choices were shown as a numbered list. */
+  protected override async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
+    const result = await this.recognizeYesNo(context, state, options);
+    if (result.succeeded && !isPlainYesOrNo(context.activity.text ?? '')) return { succeeded: false };
+    return result;
+  }
+
+  private recognizeYesNo(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
     if (choiceStyle(context) === ListStyle.list) return super.onRecognize(context, state, options);
     // ConfirmPrompt reads this synchronously, before its first await; put back at once.
     const saved = this.choiceOptions;

@@ -46,5 +46,5 @@ export async function recognizeAndDecide(runtime: Runtime, context: TurnContext)
   return decide(result, { answer, floor, margin });
 }
 
-/** Fill {clinicName}, {clinicPhone}, {bookingUrl}, {emergencyNumber}, {title} and saved answers. */
+/** Fill the settings' placeholders ({clinicName}, …: src/domain/placeholders.ts), {title} and saved answers. */
 export const fill = fillPlaceholders;

@@ -7,7 +7,7 @@
 import type { Choice, DialogInstance, DialogTurnResult, FoundChoice, WaterfallStep, WaterfallStepContext } from 'botbuilder-dialogs';
 import { DialogContext, WaterfallDialog } from 'botbuilder-dialogs';
 import { after, type Target } from '../content/graph';
-import type { Condition, DialogFile, DialogNode } from '../content/schema';
+import { startNodeId, type Condition, type DialogFile, type DialogNode } from '../content/schema';
 import { turnMeta } from '../turn/turnMeta';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { choiceStyle, TreeChoicePrompt, TreeConfirmPrompt, TreeNumberPrompt, type NumberRange } from './prompts';
@@ -56,7 +56,7 @@ export class TreeDialog extends CancelAndHelpDialog {
     this.addDialog(new TreeChoicePrompt(MENU, true));
     this.addDialog(new TreeNumberPrompt(NUMBER));
     this.addDialog(new TreeConfirmPrompt(CONFIRM));
-    this.initialDialogId = NODE + (file.start ?? file.nodes[0]!.id);
+    this.initialDialogId = NODE + startNodeId(file);
   }
 
   protected get title(): string {
@@ -120,7 +120,9 @@ export class TreeDialog extends CancelAndHelpDialog {
             return step.prompt(node.open ? MENU : CHOICE, { prompt: text(node.prompt, o), retryPrompt: node.retry ? text(node.retry, o) : undefined, choices, style });
           }),
           wrap(async (step, o) => {
-            const option = node.choices[(step.result as FoundChoice).index]!;
+            const index = (step.result as FoundChoice).index;
+            const option = node.choices[index];
+            if (!option) throw new Error(`${this.file.file}: node '${node.id}' has no choice number ${index}`);
             const next = save(o, option.value ?? option.title);
             if (option.dialog) return step.endDialog({ next: option.dialog } satisfies TreeResult);
             return this.go(step, next, option.next ?? after(this.file, node));

@@ -4,7 +4,7 @@
  * next to another still counts ("throbbing" is pain, "jogging" is running, "cya" is a goodbye).
  * Words are stemmed with the same Porter stemmer as the messages.
  */
-import { stem } from './normalize';
+import { stem } from '../domain/text';
 
 const CONCEPTS: Record<string, string> = {
   pain: 'pain pains hurt hurts hurting ache aches aching achy sore soreness painful agony throb throbbing killing tender burning stabbing niggle niggling discomfort twinge twinges',

@@ -4,7 +4,8 @@
  *
  * The file is named after a SHA-256 key over everything training depends on: the intent
  * files (names and bytes, the same files `loadTrainingData` reads), every file of the NLU
- * code (this folder), the version of `natural` (tokenizer, stemmer), the recognizer options
+ * code (this folder) and of src/domain/ (where stemming and word distances live), the
+ * version of `natural` (stemmer, distances), the recognizer options
  * and the byte order. Editing `intents/*.yaml` or the NLU code therefore trains again on the
  * next start, with no code change. The file carries a SHA-256 of its own content; a file that
  * cannot be read, is truncated, fails that check or does not have the expected shape is
@@ -22,19 +23,27 @@ import { REVIEWED_DIR } from './trainingData';
 
 const MAGIC = 'calfbot-nlu-model 1';
 const PREFIX = 'nlu-model-';
-/** Cache files kept (e.g. one for src/ under tsx and one for dist/). */
+/** Cache files kept per kind (e.g. one for src/ under tsx and one for dist/). */
 const KEEP = 4;
 
-let codeHash: string | null = null;
+const codeHashes = new Map<string, string>();
 
-/** Hash of the NLU code (every file in this folder) and of natural's version; computed once per process. */
-function nluCodeHash(): string {
-  if (codeHash) return codeHash;
+/**
+ * Hash of the code in the given folders (relative to src/, or dist/ when built) and of
+ * natural's version; computed once per process. A model trained by other code is never reused.
+ */
+export function codeHash(folders: readonly string[]): string {
+  const id = folders.join('\0');
+  const known = codeHashes.get(id);
+  if (known) return known;
   const h = createHash('sha256');
-  for (const f of fs.readdirSync(__dirname).sort()) {
-    const full = path.join(__dirname, f);
-    if (!fs.statSync(full).isFile()) continue;
-    h.update(`${f}\0`).update(fs.readFileSync(full)).update('\0');
+  for (const folder of folders) {
+    const dir = path.join(__dirname, '..', folder);
+    for (const f of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, f);
+      if (!fs.statSync(full).isFile()) continue;
+      h.update(`${folder}/${f}\0`).update(fs.readFileSync(full)).update('\0');
+    }
   }
   try {
     const pkg = createRequire(__filename).resolve('natural/package.json');
@@ -42,14 +51,23 @@ function nluCodeHash(): string {
   } catch {
     h.update('natural ?');
   }
-  return (codeHash = h.digest('hex'));
+  const digest = h.digest('hex');
+  codeHashes.set(id, digest);
+  return digest;
+}
+
+/** Hash of the files `files` (names and bytes), in the given order. */
+export function filesHash(files: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(`${path.basename(f)}\0`).update(fs.readFileSync(f)).update('\0');
+  return h.digest('hex');
 }
 
 /** The cache key of a training run, or null when the intents folder cannot be read (training will report it). */
 export function modelCacheKey(intentsDir: string, options: RecognizerOptions): string | null {
   try {
     const h = createHash('sha256');
-    h.update(`${MAGIC}\0${nluCodeHash()}\0${JSON.stringify(options)}\0${os.endianness()}\0`);
+    h.update(`${MAGIC}\0${codeHash(['nlu', 'domain'])}\0${JSON.stringify(options)}\0${os.endianness()}\0`);
     const files = fs.readdirSync(intentsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
     for (const f of files) h.update(`${f}\0`).update(fs.readFileSync(path.join(intentsDir, f))).update('\0');
     // Staff-reviewed utterances (intents/reviewed/) are training data too.
@@ -65,12 +83,12 @@ export function modelCacheKey(intentsDir: string, options: RecognizerOptions): s
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-const fileFor = (dir: string, key: string): string => path.join(dir, `${PREFIX}${key.slice(0, 32)}.json`);
+const fileFor = (dir: string, prefix: string, key: string): string => path.join(dir, `${prefix}${key.slice(0, 32)}.json`);
 
-const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+export const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 /** Float64Array from base64, or null unless it has exactly `length` entries. */
-function floats(s: unknown, length: number): Float64Array | null {
+export function floats(s: unknown, length: number): Float64Array | null {
   if (typeof s !== 'string') return null;
   const b = Buffer.from(s, 'base64');
   if (b.byteLength !== length * 8) return null;
@@ -79,7 +97,7 @@ function floats(s: unknown, length: number): Float64Array | null {
   return out;
 }
 
-const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
+export const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
 
 interface StoredParams {
   features?: unknown;
@@ -117,47 +135,61 @@ function decode(payload: string, key: string): RecognizerSnapshot | null {
 
 /** The cached model for `key`, or null (missing, unreadable, corrupt or another key). */
 export function readCachedModel(dir: string, key: string): RecognizerSnapshot | null {
+  const payload = readCacheFile(dir, PREFIX, key);
+  return payload === null ? null : decode(payload, key);
+}
+
+/** Writes the model for `key` (atomically; best effort). Returns whether it was written. */
+export function writeCachedModel(dir: string, key: string, snap: RecognizerSnapshot): boolean {
+  return writeCacheFile(dir, PREFIX, key, JSON.stringify({
+    key,
+    labels: snap.labels,
+    vocab: snap.vocab,
+    naiveBayes: snap.naiveBayes && { features: snap.naiveBayes.features, logLik: b64(snap.naiveBayes.logLik) },
+    softmax: snap.softmax && { features: snap.softmax.features, idf: b64(snap.softmax.idf), weights: b64(snap.softmax.weights), bias: b64(snap.softmax.bias) },
+  }));
+}
+
+/**
+ * The payload of the cache file `<prefix><key>.json` in `dir`, or null when it is missing,
+ * unreadable or fails its checksum. Any trained model (the intent recognizer, the red-flag
+ * detector) is cached this way; the caller checks the payload's shape.
+ */
+export function readCacheFile(dir: string, prefix: string, key: string): string | null {
   try {
-    const text = fs.readFileSync(fileFor(dir, key), 'utf8');
+    const text = fs.readFileSync(fileFor(dir, prefix, key), 'utf8');
     const nl = text.indexOf('\n');
     if (nl < 0) return null;
     const payload = text.slice(nl + 1);
     if (text.slice(0, nl) !== `${MAGIC} ${sha256(payload)}`) return null;
-    return decode(payload, key);
+    return payload;
   } catch {
     return null;
   }
 }
 
-/** Writes the model for `key` (atomically; best effort). Returns whether it was written. */
-export function writeCachedModel(dir: string, key: string, snap: RecognizerSnapshot): boolean {
-  const file = fileFor(dir, key);
+/** Writes `payload` as `<prefix><key>.json` (atomically; best effort) and prunes old files of that prefix. */
+export function writeCacheFile(dir: string, prefix: string, key: string, payload: string): boolean {
+  const file = fileFor(dir, prefix, key);
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true });
-    const payload = JSON.stringify({
-      key,
-      labels: snap.labels,
-      vocab: snap.vocab,
-      naiveBayes: snap.naiveBayes && { features: snap.naiveBayes.features, logLik: b64(snap.naiveBayes.logLik) },
-      softmax: snap.softmax && { features: snap.softmax.features, idf: b64(snap.softmax.idf), weights: b64(snap.softmax.weights), bias: b64(snap.softmax.bias) },
-    });
     fs.writeFileSync(tmp, `${MAGIC} ${sha256(payload)}\n${payload}`);
     fs.renameSync(tmp, file);
   } catch {
     fs.rmSync(tmp, { force: true });
     return false;
   }
-  prune(dir, file);
+  prune(dir, prefix, file);
   return true;
 }
 
 /** Keeps the newest KEEP cache files (other intents or code versions), removes the rest and stale temp files. */
-function prune(dir: string, keep: string): void {
+function prune(dir: string, prefix: string, keep: string): void {
   try {
     const files = fs
       .readdirSync(dir)
-      .filter((f) => f.startsWith(PREFIX))
+      .filter((f) => f.startsWith(prefix))
       .map((f) => path.join(dir, f))
       .filter((f) => f !== keep)
       .map((f) => ({ f, t: fs.statSync(f).mtimeMs }))

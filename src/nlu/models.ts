@@ -52,10 +52,10 @@ export function featurize(stems: readonly string[], opts: FeatureOptions = DEFAU
       out.push(f);
     }
   };
-  for (let i = 0; i < stems.length; i++) {
-    const s = stems[i]!;
+  for (const [i, s] of stems.entries()) {
+    const next = stems[i + 1];
     if (!(opts.dropStopUnigrams && STOP.has(s))) push(s);
-    if (opts.bigrams && i + 1 < stems.length) push(`${s}_${stems[i + 1]!}`);
+    if (opts.bigrams && next !== undefined) push(`${s}_${next}`);
     if (opts.concepts) for (const c of conceptsOf(s) ?? []) push(`#${c}`);
   }
   if (opts.concepts && isOffBody(seen)) push('#offbody');
@@ -69,10 +69,11 @@ function softmaxInPlace(v: Float64Array, temperature = 1): Float64Array {
   for (const x of v) if (x > max) max = x;
   let sum = 0;
   for (let i = 0; i < v.length; i++) {
-    v[i] = Math.exp((v[i]! - max) / temperature);
-    sum += v[i]!;
+    const e = Math.exp(((v[i] ?? 0) - max) / temperature);
+    v[i] = e;
+    sum += e;
   }
-  for (let i = 0; i < v.length; i++) v[i] = v[i]! / sum;
+  for (let i = 0; i < v.length; i++) v[i] = (v[i] ?? 0) / sum;
   return v;
 }
 
@@ -114,23 +115,21 @@ export class NaiveBayes implements ProbModel {
       for (const f of ex.features) {
         let c = counts.get(f);
         if (!c) counts.set(f, (c = new Float64Array(nClasses)));
-        c[ex.label]! += 1;
-        totals[ex.label]! += 1;
+        c[ex.label] = (c[ex.label] ?? 0) + 1;
+        totals[ex.label] = (totals[ex.label] ?? 0) + 1;
       }
     }
     const v = counts.size;
     for (const [f, c] of counts) {
-      const ll = new Float64Array(nClasses);
-      for (let k = 0; k < nClasses; k++) ll[k] = Math.log((c[k]! + this.alpha) / (totals[k]! + this.alpha * v));
-      this.logLik.set(f, ll);
+      this.logLik.set(f, c.map((count, k) => Math.log((count + this.alpha) / ((totals[k] ?? 0) + this.alpha * v))));
     }
   }
 
   params(): NaiveBayesParams {
-    const features = [...this.logLik.keys()];
-    const logLik = new Float64Array(features.length * this.nClasses);
-    features.forEach((f, i) => logLik.set(this.logLik.get(f)!, i * this.nClasses));
-    return { features, logLik };
+    const rows = [...this.logLik];
+    const logLik = new Float64Array(rows.length * this.nClasses);
+    rows.forEach(([, ll], i) => logLik.set(ll, i * this.nClasses));
+    return { features: rows.map(([f]) => f), logLik };
   }
 
   logits(features: readonly string[]): Float64Array {
@@ -139,7 +138,7 @@ export class NaiveBayes implements ProbModel {
     for (const f of features) {
       const ll = this.logLik.get(f);
       if (!ll) continue;
-      for (let k = 0; k < this.nClasses; k++) s[k]! += ll[k]! * inv;
+      for (let k = 0; k < this.nClasses; k++) s[k] = (s[k] ?? 0) + (ll[k] ?? 0) * inv;
     }
     return s;
   }
@@ -214,7 +213,7 @@ export class Softmax implements ProbModel {
           this.index.set(f, i);
           df.push(0);
         }
-        df[i]! += 1;
+        df[i] = (df[i] ?? 0) + 1;
       }
     }
     const n = examples.length;
@@ -229,21 +228,28 @@ export class Softmax implements ProbModel {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
+        const a = order[i];
+        const b = order[j];
+        if (a === undefined || b === undefined) continue; // j <= i < length: never
+        order[i] = b;
+        order[j] = a;
       }
       const lr = opts.learningRate / (1 + epoch * 0.1);
       const decay = 1 - lr * opts.l2;
       for (const idx of order) {
-        const [fi, fv] = vecs[idx]!;
+        const vec = vecs[idx];
+        const example = examples[idx];
+        if (!vec || !example) continue; // order holds indexes of examples: never
+        const [fi, fv] = vec;
         this.scoresInto(fi, fv, p);
         softmaxInPlace(p);
-        p[examples[idx]!.label]! -= 1; // gradient of cross-entropy wrt scores
+        p[example.label] = (p[example.label] ?? 0) - 1; // gradient of cross-entropy wrt scores
         for (let a = 0; a < fi.length; a++) {
-          const base = fi[a]! * nClasses;
-          const x = fv[a]!;
-          for (let k = 0; k < nClasses; k++) W[base + k] = W[base + k]! * decay - lr * p[k]! * x;
+          const base = (fi[a] ?? 0) * nClasses;
+          const x = fv[a] ?? 0;
+          for (let k = 0; k < nClasses; k++) W[base + k] = (W[base + k] ?? 0) * decay - lr * (p[k] ?? 0) * x;
         }
-        for (let k = 0; k < nClasses; k++) this.bias[k]! -= lr * 0.1 * p[k]!;
+        for (let k = 0; k < nClasses; k++) this.bias[k] = (this.bias[k] ?? 0) - lr * 0.1 * (p[k] ?? 0);
       }
     }
   }
@@ -259,11 +265,11 @@ export class Softmax implements ProbModel {
       if (i !== undefined) idx.push(i);
     }
     const fi = Int32Array.from(idx);
-    const fv = Float64Array.from(idx, (i) => this.idf[i]!);
+    const fv = Float64Array.from(idx, (i) => this.idf[i] ?? 0);
     let norm = 0;
     for (const x of fv) norm += x * x;
     norm = Math.sqrt(norm) || 1;
-    for (let a = 0; a < fv.length; a++) fv[a] = fv[a]! / norm;
+    for (let a = 0; a < fv.length; a++) fv[a] = (fv[a] ?? 0) / norm;
     return [fi, fv];
   }
 
@@ -271,9 +277,9 @@ export class Softmax implements ProbModel {
     const K = this.nClasses;
     out.set(this.bias);
     for (let a = 0; a < fi.length; a++) {
-      const base = fi[a]! * K;
-      const x = fv[a]!;
-      for (let k = 0; k < K; k++) out[k]! += this.weights[base + k]! * x;
+      const base = (fi[a] ?? 0) * K;
+      const x = fv[a] ?? 0;
+      for (let k = 0; k < K; k++) out[k] = (out[k] ?? 0) + (this.weights[base + k] ?? 0) * x;
     }
   }
 
@@ -283,16 +289,18 @@ export class Softmax implements ProbModel {
     let norm = 0;
     for (const f of features) {
       const i = this.index.get(f);
-      if (i !== undefined) norm += this.idf[i]! * this.idf[i]!;
+      const w = i === undefined ? undefined : this.idf[i];
+      if (w !== undefined) norm += w * w;
     }
     if (norm === 0) return out;
     const inv = 1 / Math.sqrt(norm);
     for (const f of features) {
       const i = this.index.get(f);
-      if (i === undefined) continue;
-      const x = this.idf[i]! * inv;
+      const w = i === undefined ? undefined : this.idf[i];
+      if (i === undefined || w === undefined) continue;
+      const x = w * inv;
       const base = i * K;
-      for (let k = 0; k < K; k++) out[k]! += this.weights[base + k]! * x;
+      for (let k = 0; k < K; k++) out[k] = (out[k] ?? 0) + (this.weights[base + k] ?? 0) * x;
     }
     return out;
   }
@@ -319,7 +327,7 @@ export class Ensemble implements ProbModel {
       const z = model.logits(features);
       if (!acc) acc = new Float64Array(z.length);
       const lse = logSumExp(z);
-      for (let k = 0; k < z.length; k++) acc[k]! += (weight * (z[k]! - lse)) / this.temperature;
+      for (let k = 0; k < z.length; k++) acc[k] = (acc[k] ?? 0) + (weight * ((z[k] ?? 0) - lse)) / this.temperature;
     }
     return acc ?? new Float64Array(0);
   }

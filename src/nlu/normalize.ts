@@ -1,20 +1,16 @@
 /**
  * Text normalisation for intent recognition.
  *
- * clean → tokenize (natural's WordTokenizer) → variant map (slang, British/American, irregular
- * plurals) → spelling correction against the training vocabulary (natural's Damerau-Levenshtein,
- * Jaro-Winkler to break ties, memoised) → Porter stems (natural's PorterStemmer).
+ * simplify (lower case, accents folded, contractions expanded, punctuation gone) → words
+ * → variant map (slang, British/American, irregular plurals) → spelling correction against
+ * the training vocabulary (edit distance, Jaro-Winkler to break ties, memoised) → Porter
+ * stems. The word-level tools (accent folding, stemming, distances) are the ones triage
+ * uses too, from src/domain/text.ts; this file adds what only the NLU needs.
  */
-// natural's sub-modules, not its index: the index loads storage back-ends that call dotenv,
-// which prints to stdout and reads `.env` as a side effect.
-import { DamerauLevenshteinDistance, JaroWinklerDistance } from 'natural/lib/natural/distance';
-import { PorterStemmer } from 'natural/lib/natural/stemmers';
-import { WordTokenizer } from 'natural/lib/natural/tokenizers';
+import { editDistance, foldAccents, similarity, squeezeRepeats, stem } from '../domain/text';
 
 /** Input longer than this is cut before any processing (keeps 5,000-character messages fast). */
 export const MAX_INPUT_CHARS = 1000;
-
-const tokenizer = new WordTokenizer();
 
 /** Contractions, expanded before punctuation is dropped. */
 const CONTRACTIONS: [RegExp, string][] = [
@@ -93,12 +89,12 @@ const VARIANTS: Record<string, string> = {
 // A Map, not the object: a message saying "constructor" must not find Object.prototype.
 const VARIANT_MAP = new Map<string, string>(Object.entries(VARIANTS));
 
-/** Lower-case, cut, strip accents, emoji and punctuation, expand contractions. */
-export function cleanText(text: string): string {
+/** Lower-case, cut, strip accents, emoji and punctuation, expand contractions: words and single spaces. */
+export function simplifyText(text: string): string {
   let t = text.slice(0, MAX_INPUT_CHARS);
   // the expensive passes run only when they can change something (most messages are plain ASCII)
   if (/[^\t\n\r -~]/.test(t)) {
-    t = t.normalize('NFKD').replace(/\p{M}/gu, '');
+    t = foldAccents(t);
     t = t.replace(/[\u2018\u2019\u02bc\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"');
     t = t.replace(/\p{Extended_Pictographic}/gu, ' ');
   }
@@ -117,28 +113,16 @@ export function cleanText(text: string): string {
 
 /** Clean and tokenize, with variants applied (no spelling correction, no stemming). */
 export function baseTokens(text: string): string[] {
-  const cleaned = cleanText(text);
-  if (!cleaned) return [];
+  const simple = simplifyText(text);
+  if (!simple) return [];
   const out: string[] = [];
-  for (const tok of tokenizer.tokenize(cleaned)) {
-    // collapse letters repeated 3+ times: "hiiii" → "hii", "sooo" → "soo"
-    const squeezed = tok.replace(/([a-z])\1{2,}/g, '$1$1');
+  for (const tok of simple.split(' ')) {
+    const squeezed = squeezeRepeats(tok);
     const v = VARIANT_MAP.get(squeezed);
     if (v === undefined) out.push(squeezed);
     else out.push(...v.split(' '));
   }
   return out;
-}
-
-const stemCache = new Map<string, string>();
-export function stem(token: string): string {
-  let s = stemCache.get(token);
-  if (s === undefined) {
-    s = PorterStemmer.stem(token);
-    if (stemCache.size > 50_000) stemCache.clear();
-    stemCache.set(token, s);
-  }
-  return s;
 }
 
 /**
@@ -190,9 +174,9 @@ export class SpellCorrector {
       for (const cand of this.byLength.get(len) ?? []) {
         // a typo rarely hits the first letter; requiring it keeps real words apart ("cook" ≠ "book")
         if (cand[0] !== word[0] && word.length < 8) continue;
-        const d = DamerauLevenshteinDistance(word, cand, { restricted: true });
+        const d = editDistance(word, cand);
         if (d > maxDist || d > bestDist) continue;
-        const jw = JaroWinklerDistance(word, cand);
+        const jw = similarity(word, cand);
         const freq = this.vocabulary.get(cand) ?? 0;
         if (d < bestDist || jw > bestJw || (jw === bestJw && freq > bestFreq)) {
           best = cand;

@@ -3,7 +3,7 @@
  *
  * Trained from `intents/*.yaml` (a few hundred ms); the service keeps the trained model in a
  * file (modelCache.ts) and trains again only when the intents or this code change. Pipeline:
- * normalize (natural's tokenizer, Porter stemmer, string distances for spelling) →
+ * normalize (words, Porter stems and string distances for spelling from src/domain/text.ts) →
  * unigram + bigram features → blend of multinomial naive Bayes and logistic regression.
  * A message with no word the training data knows (empty, emoji only, gibberish,
  * another language) is `none`.
@@ -157,8 +157,8 @@ export class CalfRecognizer implements IntentRecognizer {
         probs = this.model.predict(features);
       }
     }
-    const order = this.labels.map((_, i) => i).sort((a, b) => probs[b]! - probs[a]!);
-    const ranked = order.map((i) => ({ intent: this.labels[i]!, score: probs[i]! }));
+    if (probs.length !== this.labels.length) throw new Error(`the intent model gave ${probs.length} scores for ${this.labels.length} intents`);
+    const ranked = this.labels.map((intent, i) => ({ intent, score: probs[i] ?? 0 })).sort((a, b) => b.score - a.score);
     const top = ranked[0] ?? { intent: 'none', score: 1 };
     return { intent: top.intent, confidence: top.score, ranked };
   }

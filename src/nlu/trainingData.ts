@@ -4,25 +4,15 @@
  * Rules: every `*.yaml`/`*.yml` file in the folder is an intent file and must be valid,
  * (the folder holds nothing else: triage's data lives in `triage/`). A broken file
  * stops loading with an error that names the file; nothing is skipped silently.
- * Every id of the taxonomy (INTENT_IDS) must have exactly one file, and no file may
+ * Every id of the taxonomy (TAXONOMY_INTENTS, src/domain/taxonomy.ts) must have exactly one file, and no file may
  * declare an id outside the taxonomy.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { TAXONOMY_INTENTS } from '../domain/taxonomy';
 
-/** The intent taxonomy (the contract in spec/intents.md). `none` is the fallback. */
-export const INTENT_IDS = [
-  'greeting', 'goodbye', 'thanks', 'help', 'book_appointment', 'causes_overview', 'calf_strain', 'calf_cramp',
-  'bakers_cyst', 'achilles_tendinopathy', 'dvt', 'vascular_disease', 'trapped_nerve', 'muscle_imbalance',
-  'calf_twitching', 'night_pain', 'calf_tightness', 'calf_knot', 'pain_walking', 'pain_running', 'knee_calf_pain',
-  'back_pain_link', 'hip_pain_link', 'anatomy', 'selftest', 'selftest_ankle_wall', 'selftest_squat',
-  'selftest_calf_raise', 'stretches', 'foam_rolling', 'strengthening', 'rice', 'recovery_time', 'when_to_worry',
-  'clinic_treatment', 'medication', 'none',
-] as const;
-
-export type IntentId = (typeof INTENT_IDS)[number];
 
 /** Intents that are conversation management rather than a calf topic. */
 export const SOCIAL_INTENTS: readonly string[] = ['greeting', 'goodbye', 'thanks', 'help'];
@@ -76,7 +66,7 @@ export interface LoadOptions {
 
 /** Load every intent file in `dir`. Throws TrainingDataError (naming the file) on any problem. */
 export function loadTrainingData(dir = 'intents', options: LoadOptions = {}): IntentData[] {
-  const expectedIds = options.expectedIds ?? INTENT_IDS;
+  const expectedIds = options.expectedIds ?? TAXONOMY_INTENTS;
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
@@ -92,7 +82,7 @@ export function loadTrainingData(dir = 'intents', options: LoadOptions = {}): In
     const other = seen.get(item.intent);
     if (other) throw new TrainingDataError(`Invalid intent file ${f}: intent "${item.intent}" is already defined in ${other}`);
     if (!expectedIds.includes(item.intent)) {
-      throw new TrainingDataError(`Invalid intent file ${f}: "${item.intent}" is not an intent of the taxonomy (spec/intents.md)`);
+      throw new TrainingDataError(`Invalid intent file ${f}: "${item.intent}" is not an intent of the taxonomy (docs/intents.md)`);
     }
     seen.set(item.intent, f);
     data.push(item);

@@ -4,9 +4,10 @@
  * ends both at once, because every request looks the account up again.
  */
 import type { TLSSocket } from 'node:tls';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Request } from 'restify';
 import type { Config } from '../config';
-import { addressKey, clientAddress } from '../http/ipRateLimit';
+import { addressKey, clientAddress } from '../web/request/clientAddress';
 import { hashSecret, SESSION_PATTERN, TOKEN_PATTERN } from './tokens';
 import type { StaffAccount, StaffStore } from './store/types';
 
@@ -29,18 +30,6 @@ export type AuthResult =
   /** `badToken`: a token was presented and is wrong or revoked (counts as a failed login). */
   | { ok: false; badToken: boolean };
 
-export function parseCookies(header: string | string[] | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  const raw = Array.isArray(header) ? header.join(';') : header ?? '';
-  for (const part of raw.split(';')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    const name = part.slice(0, i).trim();
-    if (!out.has(name)) out.set(name, part.slice(i + 1).trim());
-  }
-  return out;
-}
-
 export function bearerToken(req: Request): string | null | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
@@ -60,7 +49,7 @@ export async function authenticate(store: StaffStore, req: Request, now: Date): 
     const account = bearer === null ? null : await accountForToken(store, bearer);
     return account ? { ok: true, caller: { account, via: 'token', sessionHash: null, sessionExpiresAt: null } } : { ok: false, badToken: true };
   }
-  const sid = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  const sid = parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
   if (!sid || !SESSION_PATTERN.test(sid)) return { ok: false, badToken: false };
   const session = await store.findSession(hashSecret(sid), now.toISOString());
   if (!session) return { ok: false, badToken: false };
@@ -83,19 +72,19 @@ export function isSecureRequest(req: Request, config: Config): boolean {
   return (req.socket as TLSSocket | undefined)?.encrypted === true;
 }
 
+/** The Set-Cookie value of a console session: httpOnly, SameSite=Strict, only for /staff. */
 export function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  const expires = new Date(Date.now() + maxAgeSeconds * 1000).toUTCString();
-  return [
-    `${SESSION_COOKIE}=${value}`,
-    `Path=${COOKIE_PATH}`,
-    'HttpOnly',
-    'SameSite=Strict',
-    `Max-Age=${maxAgeSeconds}`,
-    `Expires=${expires}`,
-    ...(secure ? ['Secure'] : []),
-  ].join('; ');
+  return stringifySetCookie(SESSION_COOKIE, value, {
+    path: COOKIE_PATH,
+    httpOnly: true,
+    sameSite: 'strict',
+    maxAge: maxAgeSeconds,
+    expires: new Date(Date.now() + maxAgeSeconds * 1000),
+    secure,
+  });
 }
 
+/** Ends the session cookie in the browser (empty, expired in 1970). */
 export function clearedSessionCookie(secure: boolean): string {
-  return sessionCookie('', 0, secure).replace(/Expires=[^;]+/, 'Expires=Thu, 01 Jan 1970 00:00:00 GMT');
+  return stringifySetCookie(SESSION_COOKIE, '', { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict', maxAge: 0, expires: new Date(0), secure });
 }

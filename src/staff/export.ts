@@ -9,7 +9,7 @@
  */
 import type { Activity } from 'botbuilder';
 import type { ConversationSummary, StoredActivity } from '../storage/types';
-import { intentLabel } from '../content/taxonomy';
+import { intentLabel } from '../domain/taxonomy';
 import { citation, type SourceRef, type SourceTitles } from '../domain/sources';
 import { redFlagsOf, type RedFlagView } from './teaching/conditions';
 

@@ -1,46 +1,44 @@
 /**
- * Failed-login throttling per client address, on the shared sliding-window limiter
- * (src/http/ipRateLimit.ts). Only failures are counted: after `limit` failed token
- * presentations (console login or a bad Bearer token) within `windowMs`, the next
- * failure answers 429 and the address is blocked, correct token or not, until the
- * limiter lets it through again (Retry-After).
+ * Failed-login throttling per client address, on rate-limiter-flexible's in-memory
+ * limiter (the library every limit in the service uses). Only failures are counted:
+ * after `limit` failed token presentations (console login or a bad Bearer token) within
+ * a window of `windowSeconds` (the window starts at the first failure), the next
+ * failure answers 429 and the address is blocked, correct token or not, until that
+ * window ends (Retry-After). Each address is forgotten when its window ends, so memory
+ * holds only the addresses that failed within the last window.
  */
-import { IpRateLimiter } from '../http/ipRateLimit';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface LoginGuardOptions {
   limit?: number;
-  windowMs?: number;
-  now?: () => number;
+  windowSeconds?: number;
+}
+
+function secondsLeft(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
 
 export class LoginGuard {
-  private readonly limiter: IpRateLimiter;
-  private readonly blockedUntil = new Map<string, number>();
-  private readonly now: () => number;
+  private readonly limiter: RateLimiterMemory;
 
   constructor(options: LoginGuardOptions = {}) {
-    this.now = options.now ?? Date.now;
-    this.limiter = new IpRateLimiter({ limit: options.limit ?? 5, windowMs: options.windowMs ?? 60_000, now: this.now });
+    this.limiter = new RateLimiterMemory({ keyPrefix: 'staff-login', points: options.limit ?? 5, duration: options.windowSeconds ?? 60 });
   }
 
   /** Seconds to wait if `key` is blocked now, else 0. */
-  blocked(key: string): number {
-    const until = this.blockedUntil.get(key);
-    if (until === undefined) return 0;
-    const left = until - this.now();
-    if (left <= 0) {
-      this.blockedUntil.delete(key);
-      return 0;
-    }
-    return Math.ceil(left / 1000);
+  async blocked(key: string): Promise<number> {
+    const res = await this.limiter.get(key);
+    return res && res.consumedPoints > this.limiter.points ? secondsLeft(res) : 0;
   }
 
   /** Count a failure; returns seconds to wait when this failure is over the limit, else 0. */
-  fail(key: string): number {
-    const decision = this.limiter.hit(key);
-    if (decision.allowed) return 0;
-    if (this.blockedUntil.size >= 10_000) this.blockedUntil.clear();
-    this.blockedUntil.set(key, this.now() + decision.retryAfterSeconds * 1000);
-    return decision.retryAfterSeconds;
+  async fail(key: string): Promise<number> {
+    try {
+      await this.limiter.consume(key);
+      return 0;
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return secondsLeft(res);
+      throw res;
+    }
   }
 }

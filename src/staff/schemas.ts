@@ -1,8 +1,8 @@
 /** zod schemas for the staff API's query strings and bodies; errors name the parameter. */
 import { z } from 'zod';
-import { URGENCY_LEVELS } from '../domain/urgency';
+import { ESCALATION_LEVELS, URGENCY_LEVELS, type Urgency } from '../domain/urgency';
 import { EXPORT_FORMATS } from './export';
-import { TAXONOMY_INTENTS } from '../content/taxonomy';
+import { TAXONOMY_INTENTS } from '../domain/taxonomy';
 import { CONDITION_IDS } from './teaching/conditions';
 import { LABEL_KINDS } from './store/teachingTypes';
 
@@ -26,8 +26,8 @@ const statusEnum = z.enum(['new', 'reviewed', 'follow_up'], { message: 'must be 
 
 /** `urgent` is exactly urgent; `urgent+` (a `+` arrives as a space when not encoded) is urgent or worse. */
 const urgencyFilter = z.string({ message: 'must be given once' })
-  .regex(/^(none|urgent|emergency)[+ ]?$/, `must be one of ${URGENCY_LEVELS.join(', ')}, or a level followed by + for "at least" (e.g. urgent+)`)
-  .transform((v) => ({ level: v.replace(/[+ ]$/, '') as (typeof URGENCY_LEVELS)[number], atLeast: /[+ ]$/.test(v) }));
+  .regex(new RegExp(`^(${URGENCY_LEVELS.join('|')})[+ ]?$`), `must be one of ${URGENCY_LEVELS.join(', ')}, or a level followed by + for "at least" (e.g. urgent+)`)
+  .transform((v) => ({ level: v.replace(/[+ ]$/, '') as Urgency, atLeast: /[+ ]$/.test(v) }));
 const flag = z.enum(['1', 'true', '0', 'false'], { message: 'must be 1 or 0' }).transform((v) => v === '1' || v === 'true');
 
 export const listQuery = z.strictObject({
@@ -66,7 +66,7 @@ export const labelBody = z.strictObject({
   kind: z.enum(LABEL_KINDS, { message: `must be one of ${LABEL_KINDS.join(', ')}` }),
   intent: z.enum(TAXONOMY_INTENTS, { message: 'must be an intent of the taxonomy' }).optional(),
   condition: z.enum(CONDITION_IDS as [string, ...string[]], { message: `must be one of ${CONDITION_IDS.join(', ')}` }).optional(),
-  level: z.enum(['urgent', 'emergency'], { message: 'must be urgent or emergency' }).optional(),
+  level: z.enum(ESCALATION_LEVELS, { message: `must be ${ESCALATION_LEVELS.join(' or ')}` }).optional(),
 }, { message: 'the body must be a JSON object' }).superRefine((b, ctx) => {
   if (b.kind === 'intent' && !b.intent) ctx.addIssue({ code: 'custom', path: ['intent'], message: 'is required to teach an intent' });
   if (b.kind === 'missed_red_flag' && !b.condition) ctx.addIssue({ code: 'custom', path: ['condition'], message: 'is required for a missed red flag' });

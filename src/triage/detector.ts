@@ -10,9 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { Softmax, STOP, type Example } from '../nlu/models';
-import type { EscalationLevel } from '../domain/urgency';
-import type { Lexicon } from './lexicon';
+import { Softmax, STOP, type Example, type SoftmaxParams } from '../nlu/models';
+import { b64, codeHash, filesHash, floats, isStrings, readCacheFile, writeCacheFile } from '../nlu/modelCache';
+import { URGENCY_LEVELS, type EscalationLevel } from '../domain/urgency';
+import { LEXICON_FILE, type Lexicon } from './lexicon';
 import { Matcher, type Analysis } from './matcher';
 
 const trainSchema = z.strictObject({
@@ -20,7 +21,7 @@ const trainSchema = z.strictObject({
   examples: z.array(z.strictObject({
     text: z.string().trim().min(1),
     condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
-    level: z.enum(['none', 'urgent', 'emergency']),
+    level: z.enum(URGENCY_LEVELS),
   })).min(20, 'the detector needs training examples'),
 });
 
@@ -28,6 +29,8 @@ const settingsSchema = z.strictObject({
   version: z.literal(1),
   escalate_at: z.number().gt(0).lt(1),
   ask_at: z.number().gt(0).lt(1),
+  alone_min_words: z.number().int().min(1),
+  alone_min_condition: z.number().gt(0).lt(1),
 }).refine((s) => s.ask_at <= s.escalate_at, 'ask_at must not be above escalate_at');
 
 export type TrainingExample = z.infer<typeof trainSchema>['examples'][number];
@@ -41,6 +44,12 @@ export interface Detection {
   condition: string;
   conditionProbability: number;
   level: EscalationLevel;
+  /**
+   * Enough to escalate with no rule behind it: at least `alone_min_words` words, and at
+   * least `alone_min_condition` sure of WHICH condition (a high P(red flag) spread over
+   * several conditions is a vague worry, not a sign: "been walking a lot, my leg is tired").
+   */
+  enoughAlone: boolean;
 }
 
 export interface RedFlagDetector {
@@ -90,29 +99,47 @@ export function featuresOf(a: Analysis): string[] {
   return [...out];
 }
 
+/** What training produces: the labels (`none` first), each condition's level, the model. */
+export interface DetectorModel {
+  labels: string[];
+  levels: [string, EscalationLevel][];
+  softmax: SoftmaxParams;
+}
+
+/** Trains the detector's model on `examples`. */
+export function trainDetector(matcher: Matcher, examples: readonly TrainingExample[]): DetectorModel {
+  const labels = ['none', ...new Set(examples.filter((e) => e.condition !== 'none').map((e) => e.condition))];
+  const index = new Map(labels.map((l, i) => [l, i]));
+  // A condition's level is the level most of its examples carry (infection: urgent; sepsis is left to the rules).
+  const counts = new Map<string, { urgent: number; emergency: number }>();
+  for (const e of examples) {
+    if (e.level === 'none') continue;
+    const c = counts.get(e.condition) ?? { urgent: 0, emergency: 0 };
+    c[e.level]++;
+    counts.set(e.condition, c);
+  }
+  const levels: [string, EscalationLevel][] = [...counts].map(([condition, c]) => [condition, c.emergency > c.urgent ? 'emergency' : 'urgent']);
+  const training: Example[] = examples.map((e) => ({ features: detectorFeatures(matcher, e.text), label: index.get(e.condition) ?? 0 }));
+  return { labels, levels, softmax: new Softmax(labels.length, training).params() };
+}
+
 export class Detector implements RedFlagDetector {
   private readonly model: Softmax;
   private readonly labels: string[];
-  private readonly levels = new Map<string, EscalationLevel>();
+  private readonly levels: Map<string, EscalationLevel>;
 
+  /** From training examples, or from a model trained before (`trainDetector`, the cache). */
   constructor(
     private readonly matcher: Matcher,
-    examples: readonly TrainingExample[],
+    source: readonly TrainingExample[] | DetectorModel,
     private readonly settings: DetectorSettings,
+    /** The model was read from the cache rather than trained in this process. */
+    readonly fromCache = false,
   ) {
-    this.labels = ['none', ...new Set(examples.filter((e) => e.condition !== 'none').map((e) => e.condition))];
-    const index = new Map(this.labels.map((l, i) => [l, i]));
-    // A condition's level is the level most of its examples carry (infection: urgent; sepsis is left to the rules).
-    const counts = new Map<string, { urgent: number; emergency: number }>();
-    for (const e of examples) {
-      if (e.level === 'none') continue;
-      const c = counts.get(e.condition) ?? { urgent: 0, emergency: 0 };
-      c[e.level]++;
-      counts.set(e.condition, c);
-    }
-    for (const [condition, c] of counts) this.levels.set(condition, c.emergency > c.urgent ? 'emergency' : 'urgent');
-    const training: Example[] = examples.map((e) => ({ features: detectorFeatures(matcher, e.text), label: index.get(e.condition === 'none' ? 'none' : e.condition) ?? 0 }));
-    this.model = new Softmax(this.labels.length, training);
+    const model = 'softmax' in source ? source : trainDetector(matcher, source);
+    this.labels = model.labels;
+    this.levels = new Map(model.levels);
+    this.model = new Softmax(model.labels.length, model.softmax);
   }
 
   detect(text: string): Detection {
@@ -126,10 +153,56 @@ export class Detector implements RedFlagDetector {
     const probability = 1 - (p[0] ?? 0);
     const condition = this.labels[best] ?? 'none';
     const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
-    return { verdict, probability, condition, conditionProbability: p[best] ?? 0, level: this.levels.get(condition) ?? 'urgent' };
+    const conditionProbability = p[best] ?? 0;
+    const enoughAlone = analysis.tokens.filter((t) => t.word).length >= this.settings.alone_min_words && conditionProbability >= this.settings.alone_min_condition;
+    return { verdict, probability, condition, conditionProbability, level: this.levels.get(condition) ?? 'urgent', enoughAlone };
   }
 }
 
-export function loadDetector(lexicon: Lexicon, dir = 'triage'): Detector {
-  return new Detector(new Matcher(lexicon), loadTrainingExamples(dir), loadDetectorSettings(dir));
+const CACHE_PREFIX = 'triage-detector-';
+
+/**
+ * The cache key: the training data, the red-flag concepts its features use, and the code of
+ * triage, NLU (the model) and domain (the text clean-up). Any change trains again.
+ */
+function detectorCacheKey(dir: string): string {
+  return filesHash([join(dir, 'detector', 'train.yaml'), join(dir, LEXICON_FILE)]) + codeHash(['triage', 'nlu', 'domain']).slice(0, 16);
+}
+
+function encode(model: DetectorModel): string {
+  const { features, idf, weights, bias } = model.softmax;
+  return JSON.stringify({ labels: model.labels, levels: model.levels, softmax: { features, idf: b64(idf), weights: b64(weights), bias: b64(bias) } });
+}
+
+/** A cached model, or null when its shape is not what this code writes. */
+function decode(payload: string): DetectorModel | null {
+  const p = JSON.parse(payload) as { labels?: unknown; levels?: unknown; softmax?: { features?: unknown; idf?: unknown; weights?: unknown; bias?: unknown } };
+  if (!isStrings(p.labels) || !Array.isArray(p.levels) || !p.softmax || !isStrings(p.softmax.features)) return null;
+  const levels = p.levels.filter((e): e is [string, EscalationLevel] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && (e[1] === 'urgent' || e[1] === 'emergency'));
+  if (levels.length !== p.levels.length) return null;
+  const k = p.labels.length;
+  const n = p.softmax.features.length;
+  const idf = floats(p.softmax.idf, n);
+  const weights = floats(p.softmax.weights, n * k);
+  const bias = floats(p.softmax.bias, k);
+  if (!idf || !weights || !bias) return null;
+  return { labels: p.labels, levels, softmax: { features: p.softmax.features, idf, weights, bias } };
+}
+
+/**
+ * The detector for the data in `dir`. With `cacheDir`, its trained model is kept there
+ * and reused while nothing it depends on has changed (about 2 s of start-up saved);
+ * an unreadable or corrupt file is ignored and the model trained again.
+ */
+export function loadDetector(lexicon: Lexicon, dir = 'triage', cacheDir?: string): Detector {
+  const matcher = new Matcher(lexicon);
+  const settings = loadDetectorSettings(dir);
+  if (!cacheDir) return new Detector(matcher, loadTrainingExamples(dir), settings);
+  const key = detectorCacheKey(dir);
+  const payload = readCacheFile(cacheDir, CACHE_PREFIX, key);
+  const cached = payload === null ? null : decode(payload);
+  if (cached) return new Detector(matcher, cached, settings, true);
+  const model = trainDetector(matcher, loadTrainingExamples(dir));
+  writeCacheFile(cacheDir, CACHE_PREFIX, key, encode(model));
+  return new Detector(matcher, model, settings);
 }

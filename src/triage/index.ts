@@ -12,7 +12,7 @@ import { cleanText } from '../domain/text';
 import { isEscalation, maxUrgency, type EscalationLevel, type Urgency } from '../domain/urgency';
 import { DETECTOR_CHARS, loadDetector, type RedFlagDetector } from './detector';
 import { loadLexicon, type Lexicon, type Rule } from './lexicon';
-import { Matcher, type Analysis } from './matcher';
+import { Matcher, rulesWithEarlierSigns, type Analysis } from './matcher';
 import { loadWording, type Wording } from './wording';
 
 export interface TriageResult {
@@ -27,10 +27,17 @@ export interface TriageResult {
   safetyNet: boolean;
   /** The rules' one-line explanations, for the card. */
   whys: string[];
+  /** The concepts this message names (not denied): what an escalation remembers. */
+  signs: string[];
 }
 
 export interface Triage {
   assess(text: string): TriageResult;
+  /**
+   * The rules again, with the signs of earlier messages in the conversation counted as
+   * present (src/turn/3-triage.ts uses it after an escalation).
+   */
+  assessWithEarlier?(text: string, earlierSigns: readonly string[]): TriageResult;
   /** The same, giving the event loop a turn between windows of a long message. */
   assessAsync?(text: string): Promise<TriageResult>;
 }
@@ -43,7 +50,7 @@ export interface LoadedTriage extends Triage {
   analyse(text: string): Analysis;
 }
 
-export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, safetyNet: false, whys: [] };
+export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, safetyNet: false, whys: [], signs: [] };
 
 /**
  * Long messages are analysed in overlapping windows, so the work stays linear in the
@@ -62,7 +69,11 @@ export function windows(text: string): string[] {
   return out;
 }
 
-function fromRules(fired: Rule[]): TriageResult {
+function signsOf(a: Analysis): string[] {
+  return [...new Set(a.occurrences.filter((o) => !o.negated).map((o) => o.concept))];
+}
+
+function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
   let level: Urgency = 'none';
   for (const r of fired) if (r.level === 'urgent' || r.level === 'emergency') level = maxUrgency(level, r.level);
   const escalating = fired.filter((r) => r.level === 'urgent' || r.level === 'emergency');
@@ -73,6 +84,7 @@ function fromRules(fired: Rule[]): TriageResult {
     screen: fired.some((r) => r.level === 'screen'),
     safetyNet: fired.some((r) => r.level === 'safety_net'),
     whys: escalating.map((r) => r.why),
+    signs,
   };
 }
 
@@ -84,6 +96,7 @@ function merge(a: TriageResult, b: TriageResult): TriageResult {
     screen: a.screen || b.screen,
     safetyNet: a.safetyNet || b.safetyNet,
     whys: [...new Set([...a.whys, ...b.whys])],
+    signs: [...new Set([...a.signs, ...b.signs])],
   };
 }
 
@@ -104,6 +117,13 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       if (text === null) return NO_FLAG;
       const analyses = windows(text).map((part) => matcher.analyse(part));
       return combine(text, analyses);
+    },
+    assessWithEarlier(raw: string, earlierSigns: readonly string[]): TriageResult {
+      const text = prepare(raw);
+      if (text === null) return NO_FLAG;
+      return windows(text)
+        .map((part) => matcher.analyse(part))
+        .reduce((acc, a) => merge(acc, fromRules(rulesWithEarlierSigns(lexicon.rules, a, earlierSigns), signsOf(a))), NO_FLAG);
     },
     async assessAsync(raw: string): Promise<TriageResult> {
       const text = prepare(raw);
@@ -126,7 +146,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   }
 
   function combine(text: string, analyses: Analysis[]): TriageResult {
-    let result = analyses.reduce((acc, a) => merge(acc, fromRules(a.fired)), NO_FLAG);
+    let result = analyses.reduce((acc, a) => merge(acc, fromRules(a.fired, signsOf(a))), NO_FLAG);
     if (options.detector) {
       // A message no longer than one window was analysed whole already: the detector reuses it.
       const [only] = analyses;
@@ -136,7 +156,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
         // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
         result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
-      } else if (d.verdict === 'escalate' && !isEscalation(result.level)) {
+      } else if (d.verdict === 'escalate' && d.enoughAlone && !isEscalation(result.level)) {
         result = merge(result, {
           ...NO_FLAG,
           level: d.level,
@@ -144,7 +164,8 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
           conditions: [d.condition],
           whys: [`What you describe can be a sign of ${(labels.get(d.condition) ?? 'a serious problem').replace(/ \(.*\)$/, '').toLowerCase()}, which needs to be checked.`],
         });
-      } else if (d.verdict === 'unsure' && !isEscalation(result.level)) {
+      } else if (d.verdict !== 'none' && !isEscalation(result.level)) {
+        // Unsure, or sure on too little ("just got off a long flight"): ask the questions.
         result = { ...result, screen: true, reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
       }
     }
@@ -153,10 +174,13 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   }
 }
 
-/** Rules and wording from `dir`; the detector too unless `detector: false`. */
-export function loadTriage(dir = 'triage', options: { detector?: boolean } = {}): LoadedTriage {
+/**
+ * Rules and wording from `dir`; the detector too unless `detector: false`. With `cacheDir`
+ * the detector's trained model is reused from there (src/triage/detector.ts).
+ */
+export function loadTriage(dir = 'triage', options: { detector?: boolean; cacheDir?: string } = {}): LoadedTriage {
   const lexicon = loadLexicon(dir);
-  return createTriage(lexicon, loadWording(dir), { detector: options.detector === false ? undefined : loadDetector(lexicon, dir) });
+  return createTriage(lexicon, loadWording(dir), { detector: options.detector === false ? undefined : loadDetector(lexicon, dir, options.cacheDir) });
 }
 
 export type { EscalationLevel };

@@ -24,9 +24,7 @@
  *  6. rules: every `require` group needs a non-negated concept (within one clause
  *     for clause-scoped rules).
  */
-// natural's sub-modules, not its index: the index loads storage back-ends that run dotenv.
-import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance';
-import { PorterStemmer } from 'natural/lib/natural/stemmers';
+import { editDistance, foldAccents, squeezeRepeats, stem as porterStem } from '../domain/text';
 import { maxUrgency, type Urgency } from '../domain/urgency';
 import type { Concept, Lexicon, Rule } from './lexicon';
 
@@ -90,12 +88,11 @@ const CONTRACTIONS: [RegExp, string][] = [
 ];
 
 export function normaliseText(text: string): string {
-  let s = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  let s = foldAccents(text).toLowerCase();
   s = s.replace(/[\u2018\u2019\u201b\u0060\u00b4\u2032]/g, "'");
   for (const [re, rep] of CONTRACTIONS) s = s.replace(re, rep);
   s = s.replace(/&|\+/g, ' and ');
-  s = s.replace(/([a-z])\1{2,}/g, '$1$1');
-  return s;
+  return squeezeRepeats(s);
 }
 
 const TOKEN_RE = /\d+(?:\.\d+)?|[a-z]+|[.,;:!?()]/g;
@@ -104,14 +101,9 @@ export function tokenize(text: string): string[] {
   return normaliseText(text).match(TOKEN_RE) ?? [];
 }
 
-const stemCache = new Map<string, string>();
+/** A word's Porter stem (src/domain/text.ts); numbers and anything not a plain word stay as they are. */
 export function stem(word: string): string {
-  let s = stemCache.get(word);
-  if (s === undefined) {
-    s = /^[a-z]+$/.test(word) ? PorterStemmer.stem(word) : word;
-    if (stemCache.size < 50_000) stemCache.set(word, s);
-  }
-  return s;
+  return /^[a-z]+$/.test(word) ? porterStem(word) : word;
 }
 
 // ---------------------------------------------------------------- negation vocabulary
@@ -201,7 +193,7 @@ export class Matcher {
     for (const target of this.fuzzyTargets) {
       if (target[0] !== word[0] || Math.abs(target.length - word.length) > 2) continue;
       const max = word.length >= longLength && target.length >= longLength ? 2 : 1;
-      const d = DamerauLevenshteinDistance(word, target, { restricted: true });
+      const d = editDistance(word, target);
       if (d <= max && d < bestDistance) {
         best = target;
         bestDistance = d;
@@ -392,6 +384,21 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
 }
 
 // ---------------------------------------------------------------- rules
+
+/**
+ * The rules that fire when the signs of earlier messages count too: each earlier sign
+ * is present, anywhere in the message; exclusions and denials are read from this message
+ * only. Used after an escalation, when signs add up across turns (a red leg, then "now
+ * I've got the shivers").
+ */
+export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
+  const live = analysis.occurrences.filter((o) => !o.negated);
+  const present = [...live, ...earlier.map((concept): Occurrence => ({ concept, start: -1, end: -1, negated: false }))];
+  return rules.filter((rule) => {
+    if (rule.exclude.some((c) => live.some((o) => o.concept === c))) return false;
+    return groupsSatisfied(rule, present);
+  });
+}
 
 function ruleFires(rule: Rule, occurrences: Occurrence[], tokens: Token[]): boolean {
   const live = occurrences.filter((o) => !o.negated);

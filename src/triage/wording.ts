@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { ESCALATION_LEVELS } from '../domain/urgency';
 import { regexSource } from './lexicon';
 
 export const WORDING_FILE = 'escalation.yaml';
@@ -32,7 +33,7 @@ const screeningSchema = z.strictObject({
   questions: z.array(z.strictObject({
     id: z.string().regex(/^[a-z][a-z0-9_]*$/),
     ask: text,
-    level: z.enum(['urgent', 'emergency']),
+    level: z.enum(ESCALATION_LEVELS),
     condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
   })).min(1).max(4, 'keep screening to at most four questions'),
   all_clear: text,

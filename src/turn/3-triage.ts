@@ -8,15 +8,17 @@
  *      escalation is remembered for the conversation and the staff alert fires;
  *   2. the active dialog is cancelled and state saved (storage errors are logged);
  *   3. the turn ends: the dialogs do not run.
- * On a warning sign that is not enough to escalate, the turn is marked for the
- * screening questions; on a past clot or clear scan, for the safety-net line.
+ * After an escalation, the signs remembered from it count with the new message's, and
+ * a higher level escalates again. On a warning sign that is not enough to escalate, the
+ * turn is marked for the screening questions; on a past clot, a clear scan or a
+ * question with no sign now, for the safety-net line.
  */
 import { ActivityTypes, type ConversationState, type Middleware, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import type { Logger } from '../logger';
-import { isEscalation } from '../domain/urgency';
+import { isEscalation, urgencyRank } from '../domain/urgency';
 import { NO_FLAG, type Triage, type TriageResult } from '../triage';
-import type { EscalationMemory } from './escalationMemory';
+import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
 import { turnMeta } from './turnMeta';
 
@@ -32,6 +34,26 @@ export interface TriageMiddlewareOptions {
 export class TriageMiddleware implements Middleware {
   constructor(private readonly options: TriageMiddlewareOptions) {}
 
+  /**
+   * After an escalation, signs add up across turns: a red, hot leg escalated as urgent,
+   * then "now I've got the shivers and a temperature of 39" is an emergency (sepsis). Only
+   * a HIGHER level than the one remembered counts, so the earlier signs alone never send
+   * the same card again.
+   */
+  private async withEarlierSigns(context: TurnContext, text: string, result: TriageResult): Promise<TriageResult> {
+    const { triage, memory } = this.options;
+    if (!triage.assessWithEarlier) return result;
+    let record: EscalationRecord | null;
+    try {
+      record = await memory.get(context);
+    } catch {
+      return result; // state unreadable: this message was triaged on its own
+    }
+    if (!record?.signs?.length) return result;
+    const combined = triage.assessWithEarlier(text, record.signs);
+    return urgencyRank(combined.level) > urgencyRank(record.level) ? combined : result;
+  }
+
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     if (context.activity.type !== ActivityTypes.Message) return next();
     const text = context.activity.text ?? '';
@@ -45,6 +67,7 @@ export class TriageMiddleware implements Middleware {
       logger.error({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'triage failed');
       return next();
     }
+    if (!isEscalation(result.level)) result = await this.withEarlierSigns(context, text, result);
     const meta = turnMeta(context);
     if (!isEscalation(result.level)) {
       meta.screen = result.screen;
@@ -55,7 +78,7 @@ export class TriageMiddleware implements Middleware {
 
     await this.options.escalator.escalate(context, result.level, { redFlags: result.reasons, conditions: result.conditions, whys: result.whys }, text, { remember: false });
     try {
-      await this.options.memory.remember(context, result.level, result.conditions, result.reasons);
+      await this.options.memory.remember(context, result.level, result.conditions, result.reasons, result.signs);
       await this.options.dialogState.set(context, { dialogStack: [] });
       await this.options.conversationState.saveChanges(context, true);
     } catch (err) {
@@ -63,7 +86,7 @@ export class TriageMiddleware implements Middleware {
       // without reading it; the storage keeps this write until the database is back.
       try {
         await this.options.conversationState.clear(context);
-        await this.options.memory.rememberWithoutReading(context, result.level, result.conditions, result.reasons);
+        await this.options.memory.rememberWithoutReading(context, result.level, result.conditions, result.reasons, result.signs);
         await this.options.conversationState.saveChanges(context, true);
       } catch {
         logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, conversationId: context.activity.conversation?.id }, 'could not save the conversation after an escalation');

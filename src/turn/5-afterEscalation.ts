@@ -85,7 +85,8 @@ export class AfterEscalationMiddleware implements Middleware {
     if (kind === 'cleared') {
       await this.options.memory.clear(context);
       await context.sendActivity(fill(wording.after_escalation.cleared.reply));
-      if (!this.after.isUnsafeRequest(text)) await this.options.conversationState.saveChanges(context);
+      // Saved now: the dialogs' turn may load state afresh (src/turn/retry.ts) and must see it cleared.
+      await this.options.conversationState.saveChanges(context);
       // "…and it was ruled out: which stretches now?" is answered; a bare report ends here.
       return this.after.isUnsafeRequest(text) ? next() : undefined;
     }

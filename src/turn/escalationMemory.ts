@@ -11,6 +11,8 @@ export interface EscalationRecord {
   level: EscalationLevel;
   conditions: string[];
   redFlags: string[];
+  /** The signs named in the escalating messages (concept ids, never text): later signs add to them. */
+  signs?: string[];
   /** ISO time of the first escalation in this conversation. */
   at: string;
 }
@@ -27,19 +29,20 @@ export class EscalationMemory {
   }
 
   /** Keep the highest level and every condition seen so far. */
-  async remember(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[]): Promise<void> {
+  async remember(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[], signs: string[] = []): Promise<void> {
     const prior = await this.get(context);
     await this.property.set(context, {
       level: prior ? maxUrgency(prior.level, level) : level,
       conditions: [...new Set([...(prior?.conditions ?? []), ...conditions])],
       redFlags: [...new Set([...(prior?.redFlags ?? []), ...redFlags])],
+      signs: [...new Set([...(prior?.signs ?? []), ...signs])],
       at: prior?.at ?? new Date().toISOString(),
     });
   }
 
   /** After the state was cleared without reading it (storage down): set the record as new. */
-  async rememberWithoutReading(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[]): Promise<void> {
-    await this.property.set(context, { level, conditions, redFlags, at: new Date().toISOString() });
+  async rememberWithoutReading(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[], signs: string[] = []): Promise<void> {
+    await this.property.set(context, { level, conditions, redFlags, signs, at: new Date().toISOString() });
   }
 
   async clear(context: TurnContext): Promise<void> {

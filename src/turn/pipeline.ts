@@ -25,7 +25,7 @@ import { createEscalationAlert } from '../triage/alert';
 import { NormaliseMiddleware } from './1-normalise';
 import { TranscriptMiddleware } from './2-transcript';
 import { TriageMiddleware } from './3-triage';
-import { RateLimitMiddleware } from './4-inputGuard';
+import { InputGuardMiddleware } from './4-inputGuard';
 import { AfterEscalationMiddleware } from './5-afterEscalation';
 import { CalfBot, type ConversationDialog } from './6-dialogs';
 import { CalfConversationState } from './conversationState';
@@ -55,7 +55,7 @@ export interface BotApp {
 export function createBotApp(deps: BotAppDeps): BotApp {
   const { config, db, logger } = deps;
   const conversationState = new CalfConversationState(db.storage);
-  const triage = deps.triage ?? loadTriage('triage');
+  const triage = deps.triage ?? loadTriage('triage', { cacheDir: path.join('data', 'cache') });
   const memory = new EscalationMemory(conversationState);
   const escalator = new Escalator({ triage, config, memory, logger, alert: createEscalationAlert(config, logger) });
   // trained once, then reused from data/cache/ until intents/ or the NLU code change (src/nlu/modelCache.ts)
@@ -76,7 +76,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     new TranscriptMiddleware(db.transcripts, logger),
     new ReplyMetadataMiddleware(),
     new TriageMiddleware({ triage, escalator, conversationState, memory, dialogState: bot.dialogState, logger }),
-    new RateLimitMiddleware({ config, logger }),
+    new InputGuardMiddleware({ config, logger }),
     new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config }),
   ];
 

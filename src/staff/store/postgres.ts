@@ -8,6 +8,7 @@ import {
   auditListQuery,
   auditPage,
   auditValues,
+  firstRow,
   type AuditRowCommon,
   type StaffAccountRow,
 } from './sqlRows';
@@ -23,13 +24,6 @@ import {
   type StaffSession,
   type StaffStore,
 } from './types';
-
-/** The row an INSERT … RETURNING gave back; a missing one is a database error, not a silent undefined. */
-function firstRow<Row>(rows: Row[], what: string): Row {
-  const [row] = rows;
-  if (row === undefined) throw new Error(`PostgreSQL returned no row for ${what}`);
-  return row;
-}
 
 type AccountRow = StaffAccountRow<Date>;
 

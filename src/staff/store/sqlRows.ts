@@ -87,3 +87,10 @@ export function auditPage<Row>(rows: Row[], limit: number, toEntry: (row: Row) =
   const items = rows.slice(0, limit).map(toEntry);
   return { items, nextBeforeId: rows.length > limit ? items.at(-1)?.id ?? null : null };
 }
+
+/** The row an INSERT … RETURNING gave back; a missing one is a database error, not a silent undefined. */
+export function firstRow<Row>(rows: Row[], what: string): Row {
+  const [row] = rows;
+  if (row === undefined) throw new Error(`PostgreSQL returned no row for ${what}`);
+  return row;
+}

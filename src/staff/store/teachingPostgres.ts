@@ -1,5 +1,6 @@
 /** TeachingStore on PostgreSQL, in the database's schema if it has one. Tables: migrations 001, 100, 110. */
 import type { Pool } from 'pg';
+import { firstRow } from './sqlRows';
 import { LABEL_COLUMNS, labelFromRow, refKey, TRANSCRIPT_COLUMNS, transcriptRow, type LabelDbRow, type TranscriptDbRow } from './teachingRows';
 import type { Label, NewLabel, TeachingStore, TranscriptRow } from './teachingTypes';
 
@@ -19,7 +20,7 @@ export class PostgresTeachingStore implements TeachingStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
       [l.channel, l.conversationId, l.seq, l.text, l.kind, l.intent, l.condition, l.level, l.actor.id, l.actor.name, l.createdAt],
     );
-    return { ...l, id: Number(rows[0]!.id) };
+    return { ...l, id: Number(firstRow(rows, 'the new label').id) };
   }
 
   async labelsFor(ref: { channel: string; id: string }): Promise<Label[]> {

@@ -3,7 +3,8 @@
  * (table staff_labels, migration 110) and the read-only views over the transcript
  * that the "needs teaching" inbox and the weekly stats are computed from.
  */
-import type { Urgency } from '../../domain/urgency';
+import type { EscalationLevel } from '../../domain/urgency';
+import type { StoredActivity } from '../../storage/types';
 
 export const LABEL_KINDS = ['intent', 'out_of_scope', 'missed_red_flag'] as const;
 export type LabelKind = (typeof LABEL_KINDS)[number];
@@ -18,7 +19,7 @@ export interface NewLabel {
   kind: LabelKind;
   intent: string | null;
   condition: string | null;
-  level: 'urgent' | 'emergency' | null;
+  level: EscalationLevel | null;
   actor: { id: string; name: string };
   createdAt: string;
 }
@@ -27,19 +28,12 @@ export interface Label extends NewLabel {
   id: number;
 }
 
-/** One transcript row, as the inbox and the stats read it. */
-export interface TranscriptRow {
-  seq: number;
+/** One transcript row, as the inbox and the stats read it: a stored activity's columns, with its conversation and a few fields of its JSON. */
+export interface TranscriptRow extends Omit<StoredActivity, 'activity'> {
   channel: string;
   conversationId: string;
   activityId: string | null;
   replyToId: string | null;
-  at: string;
-  role: 'user' | 'bot';
-  type: string;
-  text: string | null;
-  intent: string | null;
-  urgency: Urgency | null;
   /** Event name (`feedback`, …) for event activities. */
   name: string | null;
   value: unknown;

@@ -7,7 +7,7 @@
  *    `tests/data/triage-cases.yaml`; the triage test runs them when the file exists.
  * The newest label of a message counts. Text is redacted again on the way out.
  */
-import { FALLBACK_INTENT } from '../../content/taxonomy';
+import { FALLBACK_INTENT } from '../../domain/taxonomy';
 import { redact } from '../../storage/redact';
 import type { Label } from '../store/teachingTypes';
 import { normaliseText } from './inbox';

@@ -8,6 +8,7 @@
  * Escalated messages (triage answered them) and messages already labelled are left out.
  * Similar messages are grouped (same words after normalising, or token Jaccard ≥ 0.6).
  */
+import { foldAccents } from '../../domain/text';
 import { feedbackValue } from '../../turn/feedback';
 import type { TranscriptRow } from '../store/teachingTypes';
 
@@ -53,7 +54,7 @@ export function nluOf(channelData: Record<string, unknown> | null): NluMarker | 
 
 /** Lower case, accents and punctuation removed, spaces collapsed. */
 export function normaliseText(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
+  return foldAccents(text).toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
 }
 
 export function jaccard(a: string, b: string): number {
@@ -165,10 +166,12 @@ export function groupMessages(messages: InboxMessage[], threshold = 0.6): InboxG
     if (g) g.items.push(m);
     else groups.push({ norm, items: [m] });
   }
-  return groups.map(({ items }) => {
+  return groups.flatMap(({ items }) => {
     const sorted = [...items].sort((a, b) => b.at.localeCompare(a.at) || b.seq - a.seq);
+    const newest = sorted[0];
+    if (!newest) return [];
     const reasonCounts: Partial<Record<InboxReason, number>> = {};
     for (const m of sorted) for (const r of m.reasons) reasonCounts[r] = (reasonCounts[r] ?? 0) + 1;
-    return { text: sorted[0]!.text, count: sorted.length, newestAt: sorted[0]!.at, reasons: reasonCounts, messages: sorted };
+    return [{ text: newest.text, count: sorted.length, newestAt: newest.at, reasons: reasonCounts, messages: sorted }];
   }).sort((a, b) => b.newestAt.localeCompare(a.newestAt));
 }

@@ -4,6 +4,7 @@
  * not answer, the top unanswered topics, 👍/👎 per intent, and the median time from an
  * escalation to its review. Computed from the transcript and the audit log.
  */
+import type { EscalationLevel } from '../../domain/urgency';
 import { redFlagsOf } from './conditions';
 import { feedbackLinks, groupMessages, inboxMessages, nluOf } from './inbox';
 import type { TranscriptRow } from '../store/teachingTypes';
@@ -39,10 +40,12 @@ export function weekOf(iso: string): string {
 }
 
 function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  const upper = s[mid];
+  const lower = s[mid - 1];
+  if (upper === undefined) return null; // no values
+  return s.length % 2 === 1 || lower === undefined ? upper : (lower + upper) / 2;
 }
 
 export function weeklyReport(rows: TranscriptRow[], reviews: { channel: string; id: string; at: string }[], options: { weeks: number; now: Date; answerThreshold: number }): WeeklyReport {
@@ -54,7 +57,7 @@ export function weeklyReport(rows: TranscriptRow[], reviews: { channel: string; 
   }
   const escalatedAt = new Map<string, string>();
   // One escalation per patient message (its replies may be several), with every red flag they name.
-  const turns = new Map<string, { week: string; level: 'urgent' | 'emergency'; keys: Set<string> }>();
+  const turns = new Map<string, { week: string; level: EscalationLevel; keys: Set<string> }>();
   for (const r of rows) {
     const w = weeks.get(weekOf(r.at));
     const conv = `${r.channel}:${r.conversationId}`;

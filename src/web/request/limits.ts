@@ -16,9 +16,9 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Request, RequestHandler, Response } from 'restify';
-import { silentLogger, type Logger } from '../logger';
-import type { RawHandle } from '../storage/types';
-import { addressKey, clientAddress } from './ipRateLimit';
+import { silentLogger, type Logger } from '../../logger';
+import type { RawHandle } from '../../storage/types';
+import { addressKey, clientAddress } from './clientAddress';
 import { sendError } from './respond';
 
 export interface LimitDecision {

@@ -1,7 +1,8 @@
 /**
- * The intent taxonomy (shared/spec/intents.md): 37 ids including `none`.
- * Kept here as well as in `intents/*.yaml` so the content check still catches a
- * missing answer when the NLU files are absent or incomplete.
+ * The intent taxonomy (docs/intents.md): 37 ids including `none`. The one definition:
+ * the NLU's training data, the dialogs' content check and the staff console all read it
+ * from here, so the content check still catches a missing answer when the NLU files are
+ * absent or incomplete.
  */
 export const TAXONOMY_INTENTS = [
   'greeting', 'goodbye', 'thanks', 'help', 'book_appointment', 'causes_overview',

@@ -4,7 +4,7 @@
  * bundle served from the bot itself (nothing loads from a CDN), and two small APIs.
  *
  * Fast first open: text files go out compressed (brotli or gzip, by Accept-Encoding; see
- * src/http/compression.ts); the bundle has a content-hashed URL (`/vendor/webchat.<hash>.js`,
+ * src/web/request/compression.ts); the bundle has a content-hashed URL (`/vendor/webchat.<hash>.js`,
  * cached for a year, immutable) and is only loaded by the chat page, which the widget
  * frames on the first click. The chat page carries its settings and the welcome text, so
  * the welcome shows while the bundle is still arriving.
@@ -18,13 +18,13 @@ import path from 'node:path';
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { sendError, sendJson } from '../http/respond';
-import { securityHeaders, widgetPagePolicy, type PagePolicy } from '../http/securityHeaders';
-import { contentTypeOf, type StaticFile } from '../http/staticFiles';
-import { addBrotli, compressFile, contentHash, sendCompressed, type CompressedFile } from '../http/compression';
+import { sendError, sendJson } from './request/respond';
+import { securityHeaders, widgetPagePolicy, type PagePolicy } from './securityHeaders';
+import { contentTypeOf, type StaticFile } from './staticFiles';
+import { addBrotli, compressFile, contentHash, sendCompressed, type CompressedFile } from './request/compression';
 import { renderChatPage, renderDemoPage, welcomeParagraphs } from './widgetPages';
-import { randomId } from './tokens';
-import { DIRECT_LINE_BASE } from './directLineRoutes';
+import { randomId } from '../channels/tokens';
+import { DIRECT_LINE_BASE } from './directLine';
 
 export const SITE_DIR = path.resolve(__dirname, '..', '..', 'public', 'site');
 // The package's "exports" hide dist/, so the file is addressed directly (UMD bundle, Adaptive Cards included).

@@ -12,10 +12,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompress, constants, gzipSync } from 'node:zlib';
 import type { Request, Response } from 'restify';
-import type { Logger } from '../logger';
-import type { StaticFile } from './staticFiles';
+import type { Logger } from '../../logger';
+import type { StaticFile } from '../staticFiles';
 
-export const COMPRESSION_CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'calfbot');
+export const COMPRESSION_CACHE_DIR = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.cache', 'calfbot');
 
 /** Files smaller than this are sent as they are (compression would not pay). */
 const MIN_SIZE = 1024;

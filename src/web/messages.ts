@@ -4,25 +4,24 @@
  *   1. authenticate  — the Bot Framework JWT in `Authorization` (when MicrosoftAppId is set;
  *                      without it the bot runs in Emulator mode and every caller is anonymous).
  *                      Any failure → 401 JSON. Nothing about the body is revealed before this.
- *   2. validate      — validateActivity (src/http/activitySchema.ts) → 400 JSON naming the field.
+ *   2. validate      — validateActivity (src/web/request/activitySchema.ts) → 400 JSON naming the field.
  *                      In Emulator mode, replies may only go to a loopback serviceUrl (or come
  *                      back in the response with deliveryMode expectReplies): the bot will not
  *                      POST to arbitrary URLs for an anonymous caller.
  *   2b. limits      — per address (anonymous mode only) and per conversation: 429 + Retry-After
- *                      (src/http/limits.ts, shared between instances on PostgreSQL).
+ *                      (src/web/request/limits.ts, shared between instances on PostgreSQL).
  *   3. run the turn  — CloudAdapter's processActivity with the authentication result; the
  *                      invoke/expectReplies response is sent as JSON, otherwise 200 with no body.
  *                      A failure inside the turn is handled by onTurnError (apology); anything
  *                      that still escapes is logged (no message text) and answered with a JSON 500.
  */
-import { validateAndFixActivity } from 'botbuilder/lib/activityValidator';
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Request, Response } from 'restify';
 import type { CalfAdapter, AuthenticatedRequest } from '../adapter';
 import type { Logger } from '../logger';
-import { sendError, sendJson } from './respond';
-import { validateActivity } from './activitySchema';
-import { addressOf, sendLimited, type RateLimiter } from './limits';
+import { sendError, sendJson } from './request/respond';
+import { validateActivity, withDateFields } from './request/activitySchema';
+import { addressOf, sendLimited, type RateLimiter } from './request/limits';
 
 export interface MessageLimits {
   /** Per client address; applied only when the bot runs without MicrosoftAppId (anonymous callers). */
@@ -114,7 +113,7 @@ export async function handleMessages(req: Request, res: Response, deps: Messages
 
   // 3. Run the turn.
   try {
-    const response = await adapter.runAuthenticated(auth, validateAndFixActivity(activity), deps.logic);
+    const response = await adapter.runAuthenticated(auth, withDateFields(activity), deps.logic);
     if (res.headersSent) return;
     if (response?.body !== undefined) sendJson(res, response.status ?? 200, response.body);
     else if (response?.status === 501) {

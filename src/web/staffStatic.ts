@@ -1,15 +1,15 @@
 /**
  * Serves the console (public/staff/) with the strict staff policy of
- * src/http/securityHeaders.ts: everything from this origin, no inline scripts or
+ * src/web/securityHeaders.ts: everything from this origin, no inline scripts or
  * styles, no framing, no caching. Nothing loads from outside.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, Response } from 'restify';
 import type { Logger } from '../logger';
-import { sendError } from '../http/respond';
-import { apiPolicy, applySecurityHeaders, staffPagePolicy } from '../http/securityHeaders';
-import { contentTypeOf, sendFile } from '../http/staticFiles';
+import { sendError } from './request/respond';
+import { apiPolicy, applySecurityHeaders, staffPagePolicy } from './securityHeaders';
+import { contentTypeOf, sendFile } from './staticFiles';
 
 /** Console file names: no directories, no dots but the extension's, only extensions contentTypeOf knows. */
 const FILE_PATTERN = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|png|ico)$/;

@@ -9,7 +9,7 @@
  *   `conversation.id` and `from.id` (non-empty strings);
  * - JSON fields a client controls (`value`, `channelData`, `attachments`, `entities`,
  *   `suggestedActions`) nest at most 32 levels and hold at most 64 KB each, and the body
- *   as a whole at most 40 levels, checked without recursion (src/http/jsonLimits.ts), so
+ *   as a whole at most 40 levels, checked without recursion (src/web/request/jsonLimits.ts), so
  *   nothing accepted can later break a poll, a transcript view or an export; the fields the bot and botbuilder read have the
  *   right types; other fields pass through untouched;
  * - text and ids never contain NUL, other C0/C1 control characters (tab, CR and LF are
@@ -17,22 +17,19 @@
  *   (U+202A–U+202E, U+2066–U+2069): 400 naming the field;
  * - invisible characters that are harmless but could hide a red flag from triage
  *   (zero-width space/non-joiner, word joiner, BOM, soft hyphen, LRM/RLM, and a
- *   zero-width joiner outside an emoji sequence) are removed from `text`, so that
- *   "cl\u200Bot" is triaged as "clot";
- * - text over MAX_TEXT_CHARS is NOT rejected: the activity goes through the pipeline
- *   with its full text (so triage sees every word) and is flagged `oversized`; the
- *   input guard after triage (src/middleware/rateLimit.ts) replies politely instead
- *   of the dialogs. A message with attachments and no text is flagged `attachmentsOnly`
- *   the same way.
- *
- * The flags live on the activity object under a Symbol (`inputFlags(activity)`): they
- * are not serialised, so a client cannot forge them and transcripts do not store them.
+ *   zero-width joiner outside an emoji sequence) are removed from `text` with the one
+ *   clean-up of src/domain/text.ts, so that "cl\u200Bot" is stored and triaged as "clot"
+ *   (the pipeline's first step cleans again, for entry points without HTTP);
+ * - text over MAX_TEXT_CHARS is NOT rejected here: the activity goes through the pipeline
+ *   with its full text (so triage sees every word), and the input guard after triage
+ *   (src/turn/4-inputGuard.ts) decides from the message itself that it is too long, or
+ *   attachments only, and replies politely instead of the dialogs.
  */
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
+import { stripInvisible } from '../../domain/text';
 import { boundedJson, jsonBoundsProblem, MAX_BODY_DEPTH } from './jsonLimits';
 
-export const MAX_TEXT_CHARS = 4000;
 const MAX_ID_CHARS = 1024;
 const MAX_NAME_CHARS = 256;
 const MAX_LIST = 100;
@@ -53,18 +50,8 @@ export const ACCEPTED_ACTIVITY_TYPES = [
   'messageReaction',
 ] as const;
 
-export interface InputFlags {
-  /** Text was longer than MAX_TEXT_CHARS; `originalLength` is its length. */
-  oversized: boolean;
-  originalLength: number;
-  /** A message with attachments and no text (after card values are considered). */
-  attachmentsOnly: boolean;
-  /** Invisible characters were removed from the text. */
-  stripped: boolean;
-}
-
 export type ValidationResult =
-  | { ok: true; activity: Activity; flags: InputFlags }
+  | { ok: true; activity: Activity }
   | { ok: false; status: 400; field: string; message: string };
 
 // --- character rules -------------------------------------------------------------
@@ -78,11 +65,6 @@ const CONTROL_ANY = /[\u0000-\u001F\u007F-\u009F]/;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NONCHARACTER = /[\uFFFE\uFFFF]/;
-// Invisible characters removed from text before triage.
-const INVISIBLE = /[\u00AD\u200B\u200C\u200E\u200F\u2060\uFEFF]/g;
-// A ZWJ is kept only inside an emoji sequence (👨‍👩‍👧); elsewhere it is removed.
-// eslint-disable-next-line no-misleading-character-class -- VS16 and skin-tone modifiers are listed on purpose
-const STRAY_ZWJ = /(?<![\p{Extended_Pictographic}\uFE0F\u{1F3FB}-\u{1F3FF}])\u200D|\u200D(?!\p{Extended_Pictographic})/gu;
 
 function characterProblem(value: string, allowWhitespaceControls: boolean): string | undefined {
   if (value.includes('\u0000')) return 'must not contain NUL characters';
@@ -91,11 +73,6 @@ function characterProblem(value: string, allowWhitespaceControls: boolean): stri
   if (BIDI_CONTROL.test(value)) return 'must not contain bidirectional override characters';
   if (NONCHARACTER.test(value)) return 'must not contain Unicode noncharacters';
   return undefined;
-}
-
-/** Remove invisible formatting characters (keeps emoji ZWJ sequences intact). */
-export function stripInvisible(text: string): string {
-  return text.replace(INVISIBLE, '').replace(STRAY_ZWJ, '');
 }
 
 const cleanString = (max: number, allowWhitespaceControls = false) =>
@@ -175,24 +152,6 @@ const activitySchema = z.looseObject({
   if (a.type === 'invoke' && !a.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required for an invoke activity' });
 });
 
-// --- flags -------------------------------------------------------------------------
-
-const INPUT_FLAGS = Symbol.for('calfbot.inputFlags');
-type Flagged = Activity & { [INPUT_FLAGS]?: InputFlags };
-
-const NO_FLAGS: InputFlags = { oversized: false, originalLength: 0, attachmentsOnly: false, stripped: false };
-
-/** The validation flags of an activity that went through validateActivity (defaults otherwise). */
-export function inputFlags(activity: Partial<Activity>): InputFlags {
-  return (activity as Flagged)[INPUT_FLAGS] ?? NO_FLAGS;
-}
-
-/** Set flags explicitly (tests, or a channel that builds activities itself). */
-export function setInputFlags(activity: Partial<Activity>, flags: InputFlags): void {
-  // Enumerable so that `{ ...activity }` copies keep it; JSON.stringify skips symbol keys.
-  Object.defineProperty(activity, INPUT_FLAGS, { value: flags, enumerable: true, configurable: true, writable: true });
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -213,7 +172,7 @@ function fieldName(path: readonly PropertyKey[]): string {
 /**
  * Check one incoming activity. On success the returned `activity` is the same object
  * as `body` (unknown fields kept, never copied through a schema), with `text` cleaned
- * of invisible characters and the flags attached.
+ * of invisible characters.
  */
 export function validateActivity(body: unknown): ValidationResult {
   if (!isPlainObject(body)) {
@@ -236,21 +195,29 @@ export function validateActivity(body: unknown): ValidationResult {
   }
 
   const activity = body as unknown as Activity;
-  let stripped = false;
-  let originalLength = 0;
-  if (typeof activity.text === 'string') {
-    const clean = stripInvisible(activity.text);
-    stripped = clean !== activity.text;
-    activity.text = clean;
-    originalLength = clean.length;
+  if (typeof activity.text === 'string') activity.text = stripInvisible(activity.text);
+  return { ok: true, activity };
+}
+
+type DateField = 'timestamp' | 'localTimestamp' | 'expiration';
+const RAW_FIELD = { timestamp: 'rawTimestamp', localTimestamp: 'rawLocalTimestamp', expiration: 'rawExpiration' } as const;
+
+/**
+ * What botbuilder's CloudAdapter does to an incoming activity before the turn (its
+ * `validateAndFixActivity`, which is not part of botbuilder's public API): each date sent
+ * as a string (`timestamp`, `localTimestamp`, `expiration`) becomes a `Date`, and the
+ * string as sent is kept in `rawTimestamp`, `rawLocalTimestamp`, `rawExpiration` (the
+ * local one keeps the sender's UTC offset, which a Date loses). A string that is not a
+ * date becomes an invalid Date, as in botbuilder; the transcript store then records the
+ * time it received the message instead. Changes and returns the same object.
+ */
+export function withDateFields(activity: Activity): Activity {
+  const fields = activity as unknown as Record<string, unknown>;
+  for (const field of Object.keys(RAW_FIELD) as DateField[]) {
+    const value = fields[field];
+    if (typeof value !== 'string') continue;
+    fields[RAW_FIELD[field]] = value;
+    fields[field] = new Date(value);
   }
-  const hasText = typeof activity.text === 'string' && activity.text.trim().length > 0;
-  const flags: InputFlags = {
-    oversized: originalLength > MAX_TEXT_CHARS,
-    originalLength,
-    attachmentsOnly: activity.type === 'message' && !hasText && activity.value === undefined && (activity.attachments?.length ?? 0) > 0,
-    stripped,
-  };
-  setInputFlags(activity, flags);
-  return { ok: true, activity, flags };
+  return activity;
 }

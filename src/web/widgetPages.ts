@@ -10,15 +10,19 @@ import type { Config } from '../config';
 import { SYSTEM_FILE, systemFileSchema } from '../content/schema';
 import { fill } from '../dialogs/runtime';
 
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 /** Replaces each `{{name}}`; `raw` values are inserted as they are (already HTML), the others escaped. */
 export function fillTemplate(template: string, values: Record<string, string>, raw: Record<string, string> = {}): string {
   return template.replace(/\{\{(\w+)\}\}/g, (m, key: string) => {
-    if (key in raw) return raw[key]!;
-    if (key in values) return escapeHtml(values[key]!);
+    const rawValue = Object.hasOwn(raw, key) ? raw[key] : undefined;
+    if (rawValue !== undefined) return rawValue;
+    const value = Object.hasOwn(values, key) ? values[key] : undefined;
+    if (value !== undefined) return escapeHtml(value);
     throw new Error(`page template: no value for ${m}`);
   });
 }

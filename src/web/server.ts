@@ -4,12 +4,12 @@
  * Tracks turns in flight so shutdown can let them finish.
  */
 import restify, { type Request, type Response, type Server } from 'restify';
-import type { Logger } from './logger';
-import type { CalfBot } from './turn/6-dialogs';
-import type { CalfAdapter } from './adapter';
-import { sendJson } from './http/respond';
-import { handleMessages, errorBody, rejectMultipart, type MessageLimits } from './http/messages';
-import { rejectContentEncoding } from './http/contentEncoding';
+import type { Logger } from '../logger';
+import type { CalfBot } from '../turn/6-dialogs';
+import type { CalfAdapter } from '../adapter';
+import { sendJson } from './request/respond';
+import { handleMessages, errorBody, rejectMultipart, type MessageLimits } from './messages';
+import { rejectContentEncoding } from './request/contentEncoding';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -50,7 +50,7 @@ export function createServer(deps: ServerDeps): BotServer {
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: false }));
 
   // Authenticate (Bot Framework JWT when MicrosoftAppId is set) → validate (400 naming the
-  // field) → run the turn. See src/http/messages.ts and docs/security.md.
+  // field) → run the turn. See src/web/messages.ts and docs/security.md.
   server.post('/api/messages', async (req: Request, res: Response) => {
     inFlight++;
     try {

@@ -18,14 +18,14 @@
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Activity, TurnContext } from 'botbuilder';
-import { sendError, sendJson } from '../http/respond';
-import { validateActivity } from '../http/activitySchema';
-import { boundedJson } from '../http/jsonLimits';
-import { addressOf, sendLimited, type ServiceLimits } from '../http/limits';
+import { sendError, sendJson } from './request/respond';
+import { validateActivity } from './request/activitySchema';
+import { boundedJson } from './request/jsonLimits';
+import { addressOf, sendLimited, type ServiceLimits } from './request/limits';
 import type { Logger } from '../logger';
-import { TokenIssuer, randomId, type DirectLineClaims } from './tokens';
-import type { ConversationStore } from './conversationStore';
-import { DIRECT_LINE_CHANNEL_ID, type DirectLineAdapter } from './directLineAdapter';
+import { TokenIssuer, randomId, type DirectLineClaims } from '../channels/tokens';
+import type { ConversationStore, StoredConversation } from '../channels/conversationStore';
+import { DIRECT_LINE_CHANNEL_ID, type DirectLineAdapter } from '../channels/directLineAdapter';
 
 export const DIRECT_LINE_BASE = '/v3/directline';
 
@@ -54,7 +54,7 @@ export const postedActivity = z.looseObject({
   textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
   locale: z.string().max(35).optional(),
   name: z.string().max(256).optional(),
-  // Depth ≤ 32 and ≤ 64 KB, checked without recursion (src/http/jsonLimits.ts).
+  // Depth ≤ 32 and ≤ 64 KB, checked without recursion (src/web/request/jsonLimits.ts).
   value: boundedJson(z.unknown()).optional(),
   from: account,
   channelData: boundedJson(z.record(z.string(), z.unknown())).optional(),
@@ -78,14 +78,14 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
   const { adapter, store, tokens, logger, logic } = deps;
 
   /** The token's claims, or an error response already sent. */
-  function authorize(req: Request, res: Response, conversationId?: string): DirectLineClaims | undefined {
+  async function authorize(req: Request, res: Response, conversationId?: string): Promise<DirectLineClaims | undefined> {
     const token = bearer(req);
     if (!token) {
       res.header('www-authenticate', 'Bearer');
       sendError(res, 401, 'MissingToken', 'An Authorization: Bearer token is required');
       return undefined;
     }
-    const result = tokens.verify(token);
+    const result = await tokens.verify(token);
     if (!result.ok) {
       sendError(res, 403, result.reason === 'expired' ? 'TokenExpired' : 'BadToken', result.reason === 'expired' ? 'The token has expired' : 'The token is not valid');
       return undefined;
@@ -97,8 +97,20 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
     return result.claims;
   }
 
-  function conversationBody(claims: DirectLineClaims) {
-    const { token, expiresIn } = tokens.issue(claims.conv, claims.user);
+  /** The token's claims and its open conversation (the one in the URL), or an error response already sent. */
+  async function openConversation(req: Request, res: Response): Promise<{ claims: DirectLineClaims; conv: StoredConversation } | undefined> {
+    const claims = await authorize(req, res, String(req.params.conversationId));
+    if (!claims) return undefined;
+    const conv = store.get(claims.conv);
+    if (!conv) {
+      sendError(res, 404, 'BadArgument', 'Conversation not found');
+      return undefined;
+    }
+    return { claims, conv };
+  }
+
+  async function conversationBody(claims: DirectLineClaims) {
+    const { token, expiresIn } = await tokens.issue(claims.conv, claims.user);
     return { conversationId: claims.conv, token, expires_in: expiresIn };
   }
 
@@ -120,18 +132,18 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
       // The user id is always ours (dl_ prefix, as Azure does for trusted ids): a page cannot pick someone else's.
       const userId = randomId('dl_');
       const conversationId = randomId('', 18);
-      const { token, expiresIn } = tokens.issue(conversationId, userId);
+      const { token, expiresIn } = await tokens.issue(conversationId, userId);
       sendJson(res, 200, { conversationId, token, expires_in: expiresIn, userId });
     });
 
     server.post(`${DIRECT_LINE_BASE}/tokens/refresh`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res);
+      const claims = await authorize(req, res);
       if (!claims) return;
-      sendJson(res, 200, conversationBody(claims));
+      sendJson(res, 200, await conversationBody(claims));
     });
 
     server.post(`${DIRECT_LINE_BASE}/conversations`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res);
+      const claims = await authorize(req, res);
       if (!claims) return;
       const body = startBody.safeParse(req.body);
       if (!body.success) return badRequest(res, body.error);
@@ -140,21 +152,18 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
         logger.info({ conversationId: claims.conv, channel: 'webchat' }, 'direct line conversation started');
         await welcome(claims.conv, claims.user, body.data?.user?.name);
       }
-      sendJson(res, created ? 201 : 200, conversationBody(claims));
+      sendJson(res, created ? 201 : 200, await conversationBody(claims));
     });
 
     server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res, String(req.params.conversationId));
+      const { claims } = (await openConversation(req, res)) ?? {};
       if (!claims) return;
-      if (!store.get(claims.conv)) return sendError(res, 404, 'BadArgument', 'Conversation not found');
-      sendJson(res, 200, conversationBody(claims));
+      sendJson(res, 200, await conversationBody(claims));
     });
 
     server.get(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res, String(req.params.conversationId));
-      if (!claims) return;
-      const conv = store.get(claims.conv);
-      if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
+      const { conv } = (await openConversation(req, res)) ?? {};
+      if (!conv) return;
       const raw = (req.query as Record<string, unknown> | undefined)?.watermark;
       const parsed = z.union([z.literal(''), z.coerce.number().int().min(0)]).optional().safeParse(raw);
       if (!parsed.success) return sendError(res, 400, 'BadArgument', 'watermark must be a whole number', 'watermark');
@@ -163,10 +172,8 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
     });
 
     server.post(`${DIRECT_LINE_BASE}/conversations/:conversationId/activities`, async (req: Request, res: Response) => {
-      const claims = authorize(req, res, String(req.params.conversationId));
-      if (!claims) return;
-      const conv = store.get(claims.conv);
-      if (!conv) return sendError(res, 404, 'BadArgument', 'Conversation not found');
+      const { claims, conv } = (await openConversation(req, res)) ?? {};
+      if (!claims || !conv) return;
       const parsed = postedActivity.safeParse(req.body);
       if (!parsed.success) return badRequest(res, parsed.error);
       const posted = parsed.data;
@@ -180,8 +187,8 @@ export function directLineRoutes(deps: DirectLineRouteDeps): (server: Server) =>
           return sendLimited(res, byConversation, 'Too many messages. Please wait a moment and try again.');
         }
       }
-      // The same checks as /api/messages (control characters, invisible characters stripped
-      // before triage, oversized text flagged), on the activity as the bot will see it.
+      // The same checks as /api/messages (control characters refused, invisible characters
+      // stripped), on the activity as the bot will see it.
       const checked = validateActivity({
         ...posted,
         id: undefined,

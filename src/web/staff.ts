@@ -27,9 +27,9 @@ import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { RouteModule } from '../server';
+import type { RouteModule } from './server';
 import type { ConversationFilter, ConversationPage, Database } from '../storage/types';
-import { sendError, sendJson } from '../http/respond';
+import { sendError, sendJson } from './request/respond';
 import {
   accountForToken,
   authenticate,
@@ -41,21 +41,22 @@ import {
   isSecureRequest,
   sessionCookie,
   type StaffCaller,
-} from './auth';
-import { activityView, conversationKey, parseConversationKey, safeFileName, summaryView, toCsv, toTranscript } from './export';
-import { LoginGuard } from './loginGuard';
-import { auditQuery, exportQuery, firstIssue, inboxQuery, labelBody, listQuery, loginBody, reviewBody, statsQuery, weeklyQuery } from './schemas';
-import { createStaticHandler, setApiHeaders } from './static';
-import { createStaffStore, createTeachingStore } from './store';
-import type { NewAuditEntry, StaffStore } from './store/types';
-import type { Label, TeachingStore } from './store/teachingTypes';
-import { intentLabel, INTENT_LABELS } from '../content/taxonomy';
+} from '../staff/auth';
+import { activityView, conversationKey, parseConversationKey, safeFileName, summaryView, toCsv, toTranscript } from '../staff/export';
+import { LoginGuard } from '../staff/loginGuard';
+import { auditQuery, exportQuery, firstIssue, inboxQuery, labelBody, listQuery, loginBody, reviewBody, statsQuery, weeklyQuery } from '../staff/schemas';
+import { createStaticHandler, setApiHeaders } from './staffStatic';
+import { createStaffStore, createTeachingStore } from '../staff/store';
+import type { NewAuditEntry, StaffStore } from '../staff/store/types';
+import type { Label, TeachingStore } from '../staff/store/teachingTypes';
+import { intentLabel, INTENT_LABELS } from '../domain/taxonomy';
 import { loadSourceTitles, type SourceTitles } from '../domain/sources';
-import { CONDITION_LABELS } from './teaching/conditions';
-import { groupMessages, inboxMessages } from './teaching/inbox';
-import { weeklyReport } from './teaching/weekly';
-import { exportLabelFiles } from './teaching/exportLabels';
-import { hashSecret, newSessionId } from './tokens';
+import { ESCALATION_LEVELS } from '../domain/urgency';
+import { CONDITION_LABELS } from '../staff/teaching/conditions';
+import { groupMessages, inboxMessages } from '../staff/teaching/inbox';
+import { weeklyReport } from '../staff/teaching/weekly';
+import { exportLabelFiles } from '../staff/teaching/exportLabels';
+import { hashSecret, newSessionId } from '../staff/tokens';
 
 export interface StaffRouteDeps {
   config: Config;
@@ -118,12 +119,12 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
   /** Authentication, CSRF check for cookie callers, and the admin role where needed. */
   const authed = (options: { admin?: boolean }, fn: AuthedHandler): Handler => safe(async (req, res) => {
     const key = callerKey(req, config);
-    const wait = guard.blocked(key);
+    const wait = await guard.blocked(key);
     if (wait > 0 && req.headers.authorization !== undefined) return tooMany(res, wait);
     const auth = await authenticate(store, req, now());
     if (!auth.ok) {
       if (auth.badToken) {
-        const blockFor = guard.fail(key);
+        const blockFor = await guard.fail(key);
         // A wrong or revoked API token is a failed sign-in, audited like one (never the token itself).
         await audit(null, req, { action: 'auth.failed', detail: { via: 'bearer', method: req.method ?? '', path: req.path() } });
         if (blockFor > 0) return tooMany(res, blockFor);
@@ -176,7 +177,7 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
 
   server.post('/staff/api/login', safe(async (req, res) => {
     const key = callerKey(req, config);
-    const wait = guard.blocked(key);
+    const wait = await guard.blocked(key);
     if (wait > 0) return tooMany(res, wait);
     if (req.headers[CSRF_HEADER] !== CSRF_VALUE) {
       return sendError(res, 403, 'csrf', `Sign-in requests need the header X-Requested-With: ${CSRF_VALUE}.`);
@@ -185,7 +186,7 @@ export function installStaffRoutes(server: Server, deps: StaffRouteDeps): void {
     if (!body) return;
     const account = await accountForToken(store, body.token);
     if (!account) {
-      const blockFor = guard.fail(key);
+      const blockFor = await guard.fail(key);
       await audit(null, req, { action: 'login.failed' });
       if (blockFor > 0) return tooMany(res, blockFor);
       return sendError(res, 401, 'invalid_token', 'That staff token is not valid (or has been revoked).', 'token');
@@ -462,7 +463,7 @@ const MAX_ESCALATED = 5000;
  */
 async function escalationsPerDay(db: Database, since: string): Promise<{ date: string; urgent: number; emergency: number }[]> {
   const days = new Map<string, { date: string; urgent: number; emergency: number }>();
-  for (const urgency of ['urgent', 'emergency'] as const) {
+  for (const urgency of ESCALATION_LEVELS) {
     let cursor: string | null = null;
     let seen = 0;
     do {

@@ -1,0 +1,44 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDetector, type Detector } from '../src/triage/detector';
+import { loadLexicon } from '../src/triage/lexicon';
+import { parse } from 'yaml';
+
+/** The red-flag detector's trained model is cached so a start need not train; it must never change a verdict. */
+describe('red-flag detector cache', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'calfbot-detector-cache-'));
+  const triage = join(tmp, 'triage');
+  const cache = join(tmp, 'cache');
+  cpSync('triage', triage, { recursive: true });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const lexicon = loadLexicon(triage);
+  const load = (): Detector => loadDetector(lexicon, triage, cache);
+  const table = parse(readFileSync('tests/data/triage-cases.yaml', 'utf8')) as { red_flags: { text: string }[]; benign: { text: string }[] };
+  const texts = [...table.red_flags, ...table.benign].map((c) => c.text).concat(['', 'x'.repeat(3000), 'my calf is swollen and hot after the flight']);
+  const verdicts = (d: Detector): string[] => texts.map((t) => JSON.stringify(d.detect(t)));
+  const cacheFiles = (): string[] => readdirSync(cache).filter((f) => f.endsWith('.json'));
+
+  it('trains once, then loads from the cache and gives exactly the verdicts of a freshly trained detector', () => {
+    const trained = loadDetector(lexicon, triage);
+    expect(load().fromCache).toBe(false);
+    const cached = load();
+    expect(cached.fromCache).toBe(true);
+    expect(verdicts(cached)).toEqual(verdicts(trained));
+  });
+
+  it('ignores a corrupt cache file and trains again', () => {
+    const file = join(cache, cacheFiles()[0] ?? 'missing');
+    writeFileSync(file, 'not a cache');
+    expect(load().fromCache).toBe(false);
+    expect(load().fromCache).toBe(true);
+  });
+
+  it('trains again when the training data changes', () => {
+    appendFileSync(join(triage, 'detector', 'train.yaml'), '  - text: "my calf went numb and blue out of nowhere"\n    condition: acute_limb_ischaemia\n    level: emergency\n');
+    expect(load().fromCache).toBe(false);
+    expect(cacheFiles()).toHaveLength(2);
+  });
+});
