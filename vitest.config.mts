@@ -12,10 +12,16 @@ const integration = files.filter((f) => NEEDS_OUTSIDE.test(readFileSync(`tests/$
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Limits for a hung test, not a speed check: on a shared 2-core machine a spawned process,
+    // a server start or a browser page can take tens of seconds, and that must not fail a test.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Server and browser tests start real processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
+    // A worker runs its test files in one module graph: botbuilder, natural and the trained
+    // models load once per worker, not once per file (that was most of the run time). So a
+    // test file must leave global state as it found it (nock, the network, timers, env).
+    isolate: false,
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration } },
       { extends: true, test: { name: 'integration', include: integration } },

@@ -4,6 +4,7 @@ import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
+import { useNock } from './helpers/nock';
 import { triageMiddleware } from './helpers/turn';
 
 import { createEscalationAlert, EscalationAlert } from '../src/triage/alert';
@@ -17,6 +18,7 @@ function alert(overrides: Partial<ConstructorParameters<typeof EscalationAlert>[
 
 interface Card { attachments: { contentType: string; content: { body: { type: string; text?: string; facts?: { title: string; value: string }[] }[]; actions: { url: string }[] } }[] }
 
+useNock();
 beforeAll(() => {
   nock.disableNetConnect();
 });

@@ -9,6 +9,7 @@ import jwt from 'jsonwebtoken';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './securityHarness';
+import { useNock } from './helpers/nock';
 
 const APP_ID = '00000000-1111-2222-3333-444444444444';
 const SERVICE_URL = 'https://smba.trafficmanager.net/emea/';
@@ -57,6 +58,8 @@ function activity(extra: Record<string, unknown> = {}): Record<string, unknown> 
   };
 }
 
+useNock();
+
 describe('Bot Framework channel authentication (MicrosoftAppId set)', () => {
   let h: Harness;
 
@@ -76,7 +79,6 @@ describe('Bot Framework channel authentication (MicrosoftAppId set)', () => {
     await h?.stop();
     nock.cleanAll();
     nock.enableNetConnect();
-    nock.restore();
   });
 
   async function post(body: unknown, authorization?: string): Promise<{ status: number; body: unknown }> {

@@ -60,7 +60,7 @@ describe('configuration', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
       env: { ...process.env, PORT: 'abc', DATABASE_URL: 'memory:' },
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 120_000,
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('calfbot: Invalid configuration: PORT="abc" must be a whole number');

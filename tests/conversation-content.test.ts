@@ -42,8 +42,9 @@ describe('out of scope', () => {
 });
 
 describe('small talk stays short', () => {
-  it.each(['hi', 'thanks', 'bye'])('"%s" gets a reply under 200 characters', async (said) => {
+  it.each([['hi', 'greeting'], ['thanks', 'thanks'], ['bye', 'goodbye']])('"%s" gets its %s answer, under 200 characters', async (said, intent) => {
     const r = await harness(nlu).turn(said);
+    expect((r[0]!.channelData as { intent?: string }).intent).toBe(intent);
     expect(r[0]!.text!.split('\n\n')[0]!.length).toBeLessThan(200);
   });
 });

@@ -123,7 +123,7 @@ function deleteSuite(name: string, setup: () => Promise<{ env: Record<string, st
       const again = await postActivity(service.url, messageActivity('yes', conv));
       expect(again.status).toBe(200);
       expect(lastIntent(again.replies), JSON.stringify(again.replies.map((r) => r.text))).not.toBe(promptIntent);
-    }, 60_000);
+    });
 
     it('a retention purge removes a purged conversation\'s bot state too', async () => {
       const conv = `purge-${name}-${Date.now()}`;
@@ -133,7 +133,7 @@ function deleteSuite(name: string, setup: () => Promise<{ env: Record<string, st
       const result = await service.db.purgeOlderThan(1);
       expect(result.conversations).toBeGreaterThanOrEqual(1);
       for (const table of CONVERSATION_TABLES) expect((await backend.rows(table)).filter((r) => r.includes(conv)), table).toEqual([]);
-    }, 60_000);
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 /** A fault inside a tree names the dialog and the step, in the botbuilder-dialogs style. */
-import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
-import type { DialogState } from 'botbuilder-dialogs';
+import { ConversationState, MemoryStorage } from 'botbuilder';
+import { DialogTestClient } from 'botbuilder-testing';
 import { expect, it } from 'vitest';
 import { dialogFileSchema, type Content } from '../src/content/schema';
 import { dialogRuntime } from './helpers/turn';
@@ -19,7 +19,6 @@ it('an error in a step names the dialog, the node and its kind', async () => {
   const faulty: Content = { ...content, dialogs: [...content.dialogs, broken], intentDialog: { ...content.intentDialog, selftest: 'faulty' } };
   const state = new ConversationState(new MemoryStorage());
   const main = new MainDialog(dialogRuntime(fakeRecognizer({ go: 'selftest' }), faulty, state, config));
-  const accessor = state.createProperty<DialogState>('DialogState');
-  const adapter = new TestAdapter(async (ctx) => main.run(ctx, accessor));
-  await expect(adapter.receiveActivity('go')).rejects.toThrow(/TreeDialog faulty step 'check' \(branch\): no answer saved in 'count'/);
+  const client = new DialogTestClient('test', main, undefined, [], state);
+  await expect(client.sendActivity('go')).rejects.toThrow(/TreeDialog faulty step 'check' \(branch\): no answer saved in 'count'/);
 });

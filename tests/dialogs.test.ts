@@ -3,6 +3,7 @@
  * Expected replies come from the YAML by key (node(...)), never retyped.
  */
 import type { Activity } from 'botbuilder';
+import { DialogTurnStatus } from 'botbuilder-dialogs';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
 import { content, f, harness, node, texts } from './dialogsHarness';
@@ -56,7 +57,9 @@ describe('wall ankle-mobility test', () => {
     const r = await h.turn('no');
     expect(texts(r)).toContain(node('selftest_ankle_wall', 'result_good', 'message').text[0]);
     expect(texts(r)).not.toContain(node('selftest_ankle_wall', 'result_difference', 'message').text[0]);
+    expect(h.client.dialogTurnResult.status).toBe(DialogTurnStatus.waiting);
     expect(texts(await h.turn("That's all, thanks"))).toContain(node('selftest_ankle_wall', 'done', 'end').text);
+    expect(h.client.dialogTurnResult.status).toBe(DialogTurnStatus.complete);
   });
 });
 
@@ -89,6 +92,7 @@ describe("what's causing my calf pain", () => {
     expect(r.some((x) => meta(x).urgency === 'urgent')).toBe(true);
     expect(texts(r)).not.toContain(node('causes_overview', 'where_middle', 'message').text[0]);
     // The tree has ended: the next message is routed afresh.
+    expect(h.client.dialogTurnResult.status).toBe(DialogTurnStatus.complete);
     expect(texts(await h.turn('knee to wall test'))).toContain(node('selftest_ankle_wall', 'setup', 'message').text[1]);
   });
 
@@ -229,6 +233,7 @@ describe('single-leg heel-raise test', () => {
       expect(urgencyOf(r), rule).toBe('urgent');
       expect(flagsOf(r), rule).toEqual([rule]);
       expect(texts(r)).not.toContain(node('strengthening', 'answer', 'message').text[0]);
+      expect(h.client.dialogTurnResult.status, rule).toBe(DialogTurnStatus.complete);
     }
   });
 
@@ -285,6 +290,7 @@ describe('home programme for tight calves', () => {
     await h.turn('yes, show me the steps');
     const r = await h.turn('done');
     expect(texts(r)).toContain(node('calf_tightness', 'done', 'end').text);
+    expect(h.client.dialogTurnResult.status).toBe(DialogTurnStatus.complete);
     expect(texts(r)).not.toContain(node('calf_tightness', 'step_2', 'message').text[0]);
   });
 });

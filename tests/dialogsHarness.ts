@@ -1,11 +1,11 @@
 /**
- * Test harness for the dialog tests: the MainDialog on a TestAdapter with
- * MemoryStorage + ConversationState, the reply-metadata middleware, and a fake
- * recognizer (a map from message text to intent scores). Expected texts are read
- * from the YAML by key, never retyped.
+ * Test harness for the dialog tests: the MainDialog in botbuilder-testing's
+ * DialogTestClient (a TestAdapter with MemoryStorage, ConversationState saved after each
+ * turn) with the reply-metadata middleware, and a fake recognizer (a map from message
+ * text to intent scores). Expected texts are read from the YAML by key, never retyped.
  */
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
-import type { DialogState } from 'botbuilder-dialogs';
+import { DialogTestClient } from 'botbuilder-testing';
 import { testConfig, type Config } from '../src/config';
 import { loadContent } from '../src/content/loader';
 import type { Content, DialogNode, NodeOf, NodeKind } from '../src/content/schema';
@@ -53,7 +53,11 @@ export function f(text: string, extra: Record<string, unknown> = {}): string {
 }
 
 export interface Harness {
+  /** The DialogTestClient running the MainDialog (sendActivity, getNextReply, dialogTurnResult). */
+  client: DialogTestClient;
+  /** Sends one message; all the message replies of that turn, in order. */
   turn(text: string): Promise<Partial<Activity>[]>;
+  /** The welcome the bot sends when the user joins. */
   welcome(): Promise<Partial<Activity>[]>;
   nlu: ReturnType<typeof fakeRecognizer>;
 }
@@ -63,25 +67,24 @@ export function harness(map: FakeNlu = {}, opts: { config?: Config; channelId?: 
   const state = new ConversationState(new MemoryStorage());
   const main = new MainDialog(dialogRuntime(nlu, content, state, opts.config ?? config));
   const channelId = opts.channelId ?? 'test';
-  const accessor = state.createProperty<DialogState>('DialogState');
-  const adapter = new TestAdapter(async (context) => {
-    if (context.activity.type === ActivityTypes.Message) await main.run(context, accessor);
-    if (context.activity.type === ActivityTypes.ConversationUpdate) await main.sendWelcome(context);
-    await state.saveChanges(context, false);
-  }, { channelId, conversation: { id: 'c1', isGroup: false, conversationType: 'personal', name: '' } });
-  adapter.use(new ReplyMetadataMiddleware());
-  const drain = (): Partial<Activity>[] => adapter.activeQueue.splice(0).filter((a) => a.type === ActivityTypes.Message);
+  const client = new DialogTestClient(channelId, main, undefined, [new ReplyMetadataMiddleware()], state);
+  /** `first` and every reply after it that the turn sent. */
+  const rest = (first: Partial<Activity> | undefined): Partial<Activity>[] => {
+    const all: Partial<Activity>[] = [];
+    for (let reply = first; reply; reply = client.getNextReply()) if (reply.type === ActivityTypes.Message) all.push(reply);
+    return all;
+  };
   return {
+    client,
     nlu,
-    async turn(text) {
-      drain();
-      await adapter.receiveActivity(text);
-      return drain();
-    },
+    turn: async (text) => rest(await client.sendActivity(text)),
     async welcome() {
-      drain();
+      // The welcome answers the user joining (a conversationUpdate, handled by the bot, not by a
+      // dialog turn), so it runs on an adapter of its own, on the same channel.
+      const adapter = new TestAdapter((context) => main.sendWelcome(context), { channelId });
+      adapter.use(new ReplyMetadataMiddleware());
       await adapter.receiveActivity({ type: ActivityTypes.ConversationUpdate, membersAdded: [{ id: 'user1', name: 'User' }] });
-      return drain();
+      return adapter.activeQueue.splice(0).filter((a) => a.type === ActivityTypes.Message);
     },
   };
 }

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import type { TurnContext } from 'botbuilder';
 import { startTestService } from './helpers/service';
+import { useNock } from './helpers/nock';
 import type { Service } from '../src/service';
 import type { ConversationDialog } from '../src/turn/6-dialogs';
 import type { IntentRecognizer } from '../src/nlu/types';
@@ -41,6 +42,8 @@ const fakeRecognizer: IntentRecognizer = {
     return { text: '', intents: { None: { score: 1 } }, entities: {} };
   },
 };
+
+useNock();
 
 let service: Service;
 let base: string;

@@ -241,7 +241,7 @@ describe('intent recognition', () => {
 
 describe('classify CLI', () => {
   function run(input: string): { lines: Record<string, unknown>[]; raw: string; status: number | null } {
-    const res = spawnSync('npx', ['tsx', 'src/cli/classify.ts'], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/classify.ts'], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
     const raw = res.stdout;
     const lines = raw.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
     return { lines, raw, status: res.status };

@@ -141,7 +141,7 @@ describePg('escalations during a PostgreSQL outage', () => {
       const after = await postActivity(service.url, messageActivity('yes', conv));
       expect(after.status).toBe(200);
       expect(lastIntent(after.replies), JSON.stringify(after.replies.map((r) => r.text))).not.toBe(promptIntent);
-    }, 60_000);
+    });
   }
 
   it('an escalation on an instance that never saw the conversation still clears its dialog everywhere', async () => {
@@ -166,5 +166,5 @@ describePg('escalations during a PostgreSQL outage', () => {
     } finally {
       await other.stop();
     }
-  }, 60_000);
+  });
 });

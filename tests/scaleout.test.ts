@@ -34,7 +34,7 @@ describePg('scale-out: two instances on one PostgreSQL', () => {
   afterAll(async () => {
     await Promise.all([stopServer(a), stopServer(b)]);
     await pg?.drop();
-  }, 30_000);
+  });
 
   it('a dialog started on A continues on B', async () => {
     const first = await say(a!, 'walk-1', 'wall test');
@@ -50,7 +50,7 @@ describePg('scale-out: two instances on one PostgreSQL', () => {
     // Control: the same answer in a fresh conversation is not part of that dialog.
     const control = await say(b!, 'walk-control', 'yes');
     expect(lastIntent(control.activities)).not.toBe(intent);
-  }, 60_000);
+  });
 
   it('concurrent turns of one conversation across both instances are all answered and all logged', async () => {
     const n = 12;
@@ -72,5 +72,5 @@ describePg('scale-out: two instances on one PostgreSQL', () => {
     expect(conv?.turn_count).toBe(n);
     expect(a!.proc.exitCode).toBeNull();
     expect(b!.proc.exitCode).toBeNull();
-  }, 60_000);
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * `npm run staff:add` / `staff:revoke` (src/cli/staff.ts) as a process, on a SQLite file:
- * the token is shown once and only its hash is stored; flags are validated by name;
- * revocation is immediate.
+ * `npm run staff:add` / `staff:revoke` (src/cli/staff.ts) on a SQLite file: the token is
+ * shown once and only its hash is stored; flags are validated by name; revocation is
+ * immediate. `add` runs as a process, as an operator runs it; the other commands call the
+ * same `main` in this process (starting a process per command was most of this file's time).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/staff';
 import { hashSecret } from '../src/staff/tokens';
 
 const run = promisify(execFile);
@@ -17,12 +19,12 @@ const root = path.resolve(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-staff-cli-'));
 const dbFile = path.join(dir, 'staff.db');
 
-async function staff(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** `npm run staff:add -- …` as a process. */
+async function staffProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/staff.ts', ...args], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'silent' },
-      timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -31,11 +33,19 @@ async function staff(...args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
+/** The same command in this process: its exit code and what it wrote. */
+async function staff(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'silent' }, { out: (line) => (stdout += line + '\n'), err: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
 describe('staff CLI', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('adds an account, prints the token once and stores only its hash', async () => {
-    const res = await staff('add', '--name', 'Dr Rivera', '--role', 'admin');
+    const res = await staffProcess('add', '--name', 'Dr Rivera', '--role', 'admin');
     expect(res.code).toBe(0);
     const token = /Token: (cb_[A-Za-z0-9_-]{43})/.exec(res.stdout)?.[1];
     expect(token).toBeDefined();

@@ -25,6 +25,7 @@ import {
 import { AuthenticationConstants, ClaimsIdentity, type AuthenticateRequestResult } from 'botframework-connector';
 import { APP_PACKAGE_DIR, PackageError, buildTeamsPackage, fillManifest } from '../scripts/teams-package';
 import { startTestService } from './helpers/service';
+import { useNock } from './helpers/nock';
 import type { Service } from '../src/service';
 import type { ConversationDialog } from '../src/turn/6-dialogs';
 import type { IntentRecognizer } from '../src/nlu/types';
@@ -42,6 +43,8 @@ function pngSize(file: Buffer): { width: number; height: number; colorType: numb
   expect(file.subarray(12, 16).toString('ascii')).toBe('IHDR');
   return { width: file.readUInt32BE(16), height: file.readUInt32BE(20), colorType: file[25]! };
 }
+
+useNock();
 
 describe('Teams app package', () => {
   const template = readFileSync(path.join(APP_PACKAGE_DIR, 'manifest.json'), 'utf8');

@@ -9,18 +9,18 @@
  * effect at once: the token stops working and the account's console sessions end.
  * Uses DATABASE_URL from the environment / .env, like the server.
  */
-import '../env';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '../config';
 import { createLogger } from '../logger';
-import { openDatabase } from '../storage';
+import { openDatabase, StorageStartupError } from '../storage';
 import type { Database } from '../storage/types';
 import { recordSystemAudit } from '../staff/audit';
 import { createStaffStore } from '../staff/store';
 import { DuplicateAccountError } from '../staff/store/types';
 import { hashSecret, newAccountId, newToken } from '../staff/tokens';
+import { runMain } from './databaseCommand';
 
 const USAGE = `Usage:
   npm run staff:add -- --name NAME --role reviewer|admin
@@ -78,9 +78,19 @@ function parseCommandLine(argv: string[]): { command: string; values: Record<str
   return { command, values };
 }
 
-async function run(db: Database, command: string, values: Record<string, unknown>): Promise<void> {
+/** Where the command writes: its output lines, and its error text (stdout and stderr for the process). */
+export interface StaffIo {
+  out(line: string): void;
+  err(text: string): void;
+}
+
+const processIo: StaffIo = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (text) => process.stderr.write(text),
+};
+
+async function run(db: Database, command: string, values: Record<string, unknown>, out: (line: string) => void): Promise<void> {
   const store = createStaffStore(db);
-  const out = (line: string) => process.stdout.write(line + '\n');
 
   if (command === 'add') {
     const args = validate(addArgs, values);
@@ -124,41 +134,38 @@ async function run(db: Database, command: string, values: Record<string, unknown
   throw new UsageError(`unknown command "${command}" (use add, revoke or list)`);
 }
 
-async function main(): Promise<number> {
+/** The command on `argv` (without node and the script) and `env`; resolves to the exit code. */
+export async function main(argv: string[], env: Record<string, string | undefined>, io: StaffIo = processIo): Promise<number> {
   let command: string;
   let values: Record<string, unknown>;
   try {
-    ({ command, values } = parseCommandLine(process.argv.slice(2)));
+    ({ command, values } = parseCommandLine(argv));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(message ? `staff: ${message}\n${USAGE}\n` : `${USAGE}\n`);
+    io.err(message ? `staff: ${message}\n${USAGE}\n` : `${USAGE}\n`);
     return message ? 2 : 0;
   }
-  const config = parseConfig(process.env);
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
-  const db = await openDatabase(config.DATABASE_URL, { logger });
   try {
-    await run(db, command, values);
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof DuplicateAccountError) {
-      process.stderr.write(`staff: ${err.message}\n`);
-      return 2;
+    const config = parseConfig(env);
+    const logger = createLogger(env.LOG_LEVEL ?? 'warn', pino.destination(2));
+    const db = await openDatabase(config.DATABASE_URL, { logger });
+    try {
+      await run(db, command, values, io.out);
+      return 0;
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof DuplicateAccountError) {
+        io.err(`staff: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    } finally {
+      await db.close();
     }
-    throw err;
-  } finally {
-    await db.close();
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StorageStartupError) io.err(`staff: ${error.message}\n`);
+    else io.err(`staff: failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    return 1;
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof ConfigError || (error instanceof Error && error.name === 'StorageStartupError')) {
-      process.stderr.write(`staff: ${error.message}\n`);
-    } else {
-      process.stderr.write(`staff: failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    }
-    process.exit(1);
-  },
-);
+runMain(module, main);

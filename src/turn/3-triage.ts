@@ -37,8 +37,8 @@ export class TriageMiddleware implements Middleware {
   /**
    * After an escalation, signs add up across turns: a red, hot leg escalated as urgent,
    * then "now I've got the shivers and a temperature of 39" is an emergency (sepsis). Only
-   * a HIGHER level than the one remembered counts, so the earlier signs alone never send
-   * the same card again.
+   * a level HIGHER than both the one remembered and this message's own counts, so the
+   * earlier signs alone never send the same card again.
    */
   private async withEarlierSigns(context: TurnContext, text: string, result: TriageResult): Promise<TriageResult> {
     const { triage, memory } = this.options;
@@ -51,7 +51,8 @@ export class TriageMiddleware implements Middleware {
     }
     if (!record?.signs?.length) return result;
     const combined = triage.assessWithEarlier(text, record.signs);
-    return urgencyRank(combined.level) > urgencyRank(record.level) ? combined : result;
+    const higher = urgencyRank(combined.level) > Math.max(urgencyRank(record.level), urgencyRank(result.level));
+    return higher ? combined : result;
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -67,7 +68,7 @@ export class TriageMiddleware implements Middleware {
       logger.error({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'triage failed');
       return next();
     }
-    if (!isEscalation(result.level)) result = await this.withEarlierSigns(context, text, result);
+    result = await this.withEarlierSigns(context, text, result);
     const meta = turnMeta(context);
     if (!isEscalation(result.level)) {
       meta.screen = result.screen;

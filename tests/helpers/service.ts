@@ -2,9 +2,14 @@
 import { testConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
 import { startService, type Service, type ServiceOptions } from '../../src/service';
+import { realTriage } from './turn';
 
+/**
+ * The real triage (rules, wording and trained detector) is shared by every service a test
+ * worker starts: it holds no state, and training its detector is the slowest part of a start.
+ */
 export async function startTestService(env: Record<string, string> = {}, options: ServiceOptions = {}): Promise<Service> {
-  return startService(testConfig({ PORT: '0', HOST: '127.0.0.1', ...env }), silentLogger, options);
+  return startService(testConfig({ PORT: '0', HOST: '127.0.0.1', ...env }), silentLogger, { ...options, overrides: { triage: realTriage(), ...options.overrides } });
 }
 
 let seq = 0;

@@ -3,6 +3,7 @@
  * botbuilder's TestAdapter: the triage step and a dialog runtime wired as
  * src/turn/pipeline.ts wires them.
  */
+import path from 'node:path';
 import type { ConversationState, StatePropertyAccessor } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { testConfig, type Config } from '../../src/config';
@@ -17,9 +18,9 @@ import { EscalationMemory } from '../../src/turn/escalationMemory';
 import { Escalator } from '../../src/turn/escalator';
 
 let shared: LoadedTriage | undefined;
-/** The real triage (rules, wording and detector), loaded once per test file. */
+/** The real triage (rules, wording and detector, from the model cache as the bot loads it), once per test worker. */
 export function realTriage(): LoadedTriage {
-  shared ??= loadTriage('triage');
+  shared ??= loadTriage('triage', { cacheDir: path.join('data', 'cache') });
   return shared;
 }
 
