@@ -14,7 +14,7 @@ import {
   type ResourceResponse,
   type TurnContext,
 } from 'botbuilder';
-import type { ConnectorClient, ConnectorFactory } from 'botframework-connector';
+import { AuthenticationConstants, type ClaimsIdentity, type ConnectorClient, type ConnectorFactory, type UserTokenClient } from 'botframework-connector';
 import type { Config } from './config';
 import type { Logger } from './logger';
 
@@ -87,6 +87,27 @@ class CachingConnectorFactory implements ConnectorFactory {
   }
 }
 
+/**
+ * Builds the UserTokenClient (OAuth token service client) once per bot app id instead of
+ * on every turn, as CloudAdapter does even when the bot never signs anyone in: building
+ * its HTTP pipeline cost ~5% of a turn. Its credentials refresh their token themselves.
+ */
+function cacheUserTokenClients(auth: ConfigurationBotFrameworkAuthentication): void {
+  const create = auth.createUserTokenClient.bind(auth);
+  const cache = new Map<string, Promise<UserTokenClient>>();
+  auth.createUserTokenClient = (identity: ClaimsIdentity): Promise<UserTokenClient> => {
+    // the app id the inner factory builds the client for (audience, or the Emulator's appid claim)
+    const key = identity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? identity.getClaimValue(AuthenticationConstants.AppIdClaim) ?? '';
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const client = create(identity);
+    client.catch(() => cache.delete(key));
+    if (cache.size >= MAX_CONNECTORS) cache.delete(cache.keys().next().value as string);
+    cache.set(key, client);
+    return client;
+  };
+}
+
 function withoutCardText(activity: Partial<Activity>): Partial<Activity> {
   const hasCard = activity.attachments?.some((a) => a.contentType === CardFactory.contentTypes.adaptiveCard);
   if (activity.type !== 'message' || !hasCard || !activity.text) return activity;
@@ -100,6 +121,7 @@ export function createAdapter(config: Config, logger: Logger): CalfAdapter {
     MicrosoftAppType: config.MicrosoftAppType,
     MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
   } as ConfigurationBotFrameworkAuthenticationOptions);
+  cacheUserTokenClients(auth);
   const adapter = new CalfAdapter(auth, Boolean(config.MicrosoftAppId));
   adapter.onTurnError = onTurnError(logger);
   return adapter;

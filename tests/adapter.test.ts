@@ -36,4 +36,15 @@ describe('CalfAdapter', () => {
     expect(turns).toBe(4);
     expect(factory.created).toEqual(['https://a.example/', 'https://b.example/']);
   });
+
+  it('builds the user token client once and gives every turn the same one', async () => {
+    const adapter = createAdapter(testConfig(), silentLogger);
+    const auth = (): AuthenticatedRequest => ({ audience: 'https://api.botframework.com', claimsIdentity: new ClaimsIdentity([], true), callerId: undefined, connectorFactory: countingFactory() } as unknown as AuthenticatedRequest);
+    const seen = new Set<unknown>();
+    for (let i = 0; i < 3; i++) {
+      await adapter.runAuthenticated(auth(), activity('https://a.example/'), async (context) => void seen.add(context.turnState.get(adapter.UserTokenClientKey)));
+    }
+    expect(seen.size).toBe(1);
+    expect([...seen][0]).toBeTruthy();
+  });
 });

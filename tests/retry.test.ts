@@ -11,6 +11,7 @@ import { ConversationState, TestAdapter, type Activity, type TurnContext } from 
 import { openDatabase, type Database } from '../src/storage';
 import { TranscriptMiddleware } from '../src/turn/2-transcript';
 import { runTurnWithRetry } from '../src/turn/retry';
+import { CalfConversationState } from '../src/turn/conversationState';
 import { outsideTurnScope } from '../src/storage/concurrency';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 
@@ -23,8 +24,12 @@ interface Harness {
   state: ConversationState;
 }
 
+type MakeState = (db: Database) => ConversationState;
+/** botbuilder's ConversationState (its eTag scope comes from an AsyncLocalStorage) or the bot's own (from the context). */
+let makeState: MakeState = (db) => new ConversationState(db.storage);
+
 function harness(db: Database, conv: string, logic: (context: TurnContext, h: Harness) => Promise<void>): Harness {
-  const state = new ConversationState(db.storage);
+  const state = makeState(db);
   const h = { db, state } as Harness;
   h.adapter = new TestAdapter((ctx) => logic(ctx, h), { channelId: 'test', conversation: { id: conv } as Activity['conversation'] });
   h.adapter.use(new TranscriptMiddleware(db.transcripts));
@@ -42,7 +47,17 @@ function barrier(n: number): () => Promise<void> {
   };
 }
 
-function retrySuite(open: () => Promise<Database>): void {
+function retrySuite(open: () => Promise<Database>, stateOf?: MakeState): void {
+  if (stateOf) {
+    let before: MakeState;
+    beforeAll(() => {
+      before = makeState;
+      makeState = stateOf;
+    });
+    afterAll(() => {
+      makeState = before;
+    });
+  }
   it('re-runs the turn on fresh state after a concurrent write; only the final replies are sent and logged', async () => {
     const db = await open();
     const attempts: number[] = [];
@@ -177,6 +192,8 @@ function retrySuite(open: () => Promise<Database>): void {
 
 describe('runTurnWithRetry on memory', () => retrySuite(() => openDatabase('memory:')));
 describe('runTurnWithRetry on SQLite', () => retrySuite(() => openDatabase(`sqlite:${path.join(dir, `retry-${Date.now()}-${Math.random()}.db`)}`)));
+describe('runTurnWithRetry on SQLite, with the bot\'s own ConversationState (eTag scope on the context)', () =>
+  retrySuite(() => openDatabase(`sqlite:${path.join(dir, `retry-own-${Date.now()}-${Math.random()}.db`)}`), (db) => new CalfConversationState(db.storage)));
 describePg('runTurnWithRetry on PostgreSQL', () => {
   let pg: PgSchema;
   beforeAll(async () => {

@@ -24,6 +24,8 @@ export interface LoadOptions {
   timeoutSeconds?: number;
   /** Print a progress line every second. */
   progress?: boolean;
+  /** Fixed offered load, turns per second over all connections (default: as fast as answered). */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -100,6 +102,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     connections: opts.connections,
     duration: opts.seconds,
     amount: opts.amount,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
     timeout: opts.timeoutSeconds ?? 10,
     headers: { 'content-type': 'application/json' },
     requests,

@@ -22,6 +22,38 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** Event-loop delay and GC pauses of a server started with the loop probe (loop-probe.mjs), in ms. */
+export interface ProbeReport {
+  loop: { p50: number; p99: number; max: number; mean: number };
+  gc: { count: number; totalMs: number; maxMs: number; majorCount: number; majorMaxMs: number };
+}
+
+/** Starts a new measuring window in the server's loop probe (no-op without one). */
+export function probeReset(server: Server): void {
+  if (server.child.connected) server.child.send('probe:reset');
+}
+
+/** The server's loop probe report since the last reset, or null (no probe, no answer within 2 s). */
+export function probeReport(server: Server): Promise<ProbeReport | null> {
+  const child = server.child;
+  if (!child.connected) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(null);
+    }, 2000);
+    const onMessage = (m: unknown): void => {
+      const probe = (m as { probe?: ProbeReport } | null)?.probe;
+      if (!probe) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(probe);
+    };
+    child.on('message', onMessage);
+    child.send('probe:report');
+  });
+}
+
 const live = new Set<ChildProcess>();
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -85,6 +117,8 @@ export interface StartOptions {
   cwd: string;
   /** Give up after this long. */
   timeoutMs?: number;
+  /** Open an IPC channel (for the loop probe). */
+  ipc?: boolean;
 }
 
 /**
@@ -98,7 +132,7 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   const child = spawn(opts.command, opts.args, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     // own process group: `npm start` and `tsx` are wrappers around the node process
     detached: true,
   });

@@ -2,6 +2,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import type { LoadResult } from './load';
+import type { ProbeReport } from './proc';
 import type { StartupPhase } from './startup-profile';
 
 export interface Machine {
@@ -42,6 +43,23 @@ export interface ServerRun extends LoadResult {
   peakRssMB: number;
   /** Server CPU time (user + system, all threads) per turn: robust to other load on the machine. */
   cpuMsPerTurn: number;
+  /** Event-loop delay in the server during the measured run (loop-probe.mjs). */
+  loop?: ProbeReport['loop'];
+  /** GC pauses in the server during the measured run. */
+  gc?: ProbeReport['gc'];
+}
+
+/** One server under the tail phase's fixed offered load. */
+export interface TailRun {
+  label: string;
+  server: string;
+  /** Offered turns/s. */
+  rate: number;
+  turnsPerSec: number;
+  latencyMs: LoadResult['latencyMs'];
+  errors: number;
+  loop: ProbeReport['loop'] | null;
+  gc: ProbeReport['gc'] | null;
 }
 
 export interface Target {
@@ -72,7 +90,11 @@ export interface Results {
   startup: StartupVariant[];
   /** One CPU-profiled start of `node dist/index.js`: main-thread time per phase (scripts/bench/startup-profile.ts). */
   startupProfile: { startupMs: number; phases: StartupPhase[] } | { error: string } | null;
-  memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; peakRssMB: number; turnsPerSec: number; afterFullGc: { rssMB: number; heapUsedMB: number } | null } | null;
+  /** Every baseline and the full bot (SQLite) at the same fixed offered load. */
+  tail?: { rate: number; runs: TailRun[] } | null;
+  memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; peakRssMB: number; turnsPerSec: number; afterFullGc: { rssMB: number; heapUsedMB: number } | null;
+    /** Then self-hosted Direct Line conversations as the widget makes them (scripts/bench/directline.ts). */
+    widget?: { conversations: number; failed: number; target: number; capped: boolean; rssMB: number; peakRssMB: number } } | null;
   /** Widget cold open: bytes on the wire for the chat page, its script, Web Chat and the favicon (scripts/bench/widget.ts). */
   widget?: { totalBytes: number; files: { path: string; bytes: number; encoding: string | null }[] } | { error: string } | null;
   targets: Target[];
@@ -88,16 +110,32 @@ export function markdown(r: Results): string {
   lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} × ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node} (${m.platform}), commit ${m.commit}; load average ${m.loadAverageAtStart} at start.`);
   lines.push(`Load: autocannon, ${String(r.settings.connections)} connections, ${String(r.settings.seconds)} s after ${String(r.settings.warmupSeconds)} s warm-up, multi-turn scripts (${(r.settings.scripts as string[]).join(', ')}), a new conversation id per replay, \`deliveryMode: expectReplies\`.`);
   lines.push('');
-  lines.push('| Server | Turns/s | vs echo | p50 ms | p97.5 ms | p99 ms | p99 vs echo | CPU ms/turn | Bytes/turn | Peak RSS MB | Errors |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const echo = r.runs.find((x) => x.server === 'echo');
-  for (const run of r.runs) {
-    const ratio = echo ? `${f0((100 * run.turnsPerSec) / echo.turnsPerSec)}%` : '';
-    const p99r = echo && echo.latencyMs.p99 > 0 ? `${(run.latencyMs.p99 / echo.latencyMs.p99).toFixed(2)}×` : '';
-    lines.push(`| ${run.label} | ${f0(run.turnsPerSec)} | ${run.server === 'echo' ? '—' : ratio} | ${run.latencyMs.p50} | ${run.latencyMs.p97_5} | ${run.latencyMs.p99} | ${run.server === 'echo' ? '—' : p99r} | ${run.cpuMsPerTurn.toFixed(2)} | ${f0(run.bytesPerTurn)} | ${f0(run.peakRssMB)} | ${run.errors.total} |`);
-  }
-  if (r.postgres && 'skipped' in r.postgres) lines.push(`| full bot, PostgreSQL | skipped: ${r.postgres.skipped} | | | | | | | | | |`);
+  lines.push('As fast as each server answers (closed loop: every connection sends its next turn when the last is answered), so latency here is mostly queueing.');
   lines.push('');
+  lines.push('| Server | Turns/s | vs echo | vs peer | p50 ms | p99 ms | CPU ms/turn | Loop delay p50 / p99 / max ms | GC pauses (longest ms) | Bytes/turn | Peak RSS MB | Errors |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const echo = r.runs.find((x) => x.server === 'echo');
+  const peer = r.runs.find((x) => x.server === 'peer');
+  const loop = (l: ProbeReport['loop'] | null | undefined): string => (l ? `${l.p50} / ${l.p99} / ${l.max}` : '');
+  const gc = (g: ProbeReport['gc'] | null | undefined): string => (g ? `${g.count} (${g.maxMs})` : '');
+  for (const run of r.runs) {
+    const ratio = (base: ServerRun | undefined): string => (!base || base === run ? '—' : `${(run.turnsPerSec / base.turnsPerSec).toFixed(2)}×`);
+    lines.push(`| ${run.label} | ${f0(run.turnsPerSec)} | ${ratio(echo)} | ${ratio(peer)} | ${run.latencyMs.p50} | ${run.latencyMs.p99} | ${run.cpuMsPerTurn.toFixed(2)} | ${loop(run.loop)} | ${gc(run.gc)} | ${f0(run.bytesPerTurn)} | ${f0(run.peakRssMB)} | ${run.errors.total} |`);
+  }
+  if (r.postgres && 'skipped' in r.postgres) lines.push(`| full bot, PostgreSQL | skipped: ${r.postgres.skipped} | | | | | | | | | | |`);
+  lines.push('');
+  if (r.tail) {
+    lines.push(`Tail: the same offered load, ${f0(r.tail.rate)} turns/s (half the full bot's throughput above), for every server; latency without queueing, and the event-loop delay and GC pauses behind its tail.`);
+    lines.push('');
+    lines.push('| Server | Turns/s | p50 ms | p97.5 ms | p99 ms | max ms | p99 vs echo | Loop delay p50 / p99 / max ms | GC pauses, total ms, longest (major) ms | Errors |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const tailEcho = r.tail.runs.find((x) => x.server === 'echo');
+    for (const t of r.tail.runs) {
+      const p99r = tailEcho && t !== tailEcho && tailEcho.latencyMs.p99 > 0 ? `${(t.latencyMs.p99 / tailEcho.latencyMs.p99).toFixed(2)}×` : '—';
+      lines.push(`| ${t.label} | ${f0(t.turnsPerSec)} | ${t.latencyMs.p50} | ${t.latencyMs.p97_5} | ${t.latencyMs.p99} | ${t.latencyMs.max} | ${p99r} | ${loop(t.loop)} | ${t.gc ? `${t.gc.count}, ${t.gc.totalMs}, ${t.gc.maxMs} (${t.gc.majorMaxMs})` : ''} | ${t.errors} |`);
+    }
+    lines.push('');
+  }
   lines.push('| Measure | Result |');
   lines.push('|---|---|');
   if (r.widget && 'totalBytes' in r.widget) lines.push(`| Widget cold open: bytes transferred (chat page, script, Web Chat, favicon; br/gzip) | ${f0(r.widget.totalBytes)} |`);
@@ -111,6 +149,8 @@ export function markdown(r: Results): string {
     lines.push(`| Start-up breakdown, ms of main-thread CPU (\`node dist/index.js\`, one start under the CPU profiler: ${f0(r.startupProfile.startupMs)} ms) | ${parts.join('; ')} |`);
   }
   if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite)${r.memory.capped ? ` (time cap hit before ${f0(r.memory.target)})` : ''} | ${f0(r.memory.rssMB)} MB (${f0(r.memory.rssBeforeMB)} MB before them, peak ${f0(r.memory.peakRssMB)} MB${r.memory.afterFullGc ? `; after a forced full GC: ${f0(r.memory.afterFullGc.rssMB)} MB, live JS heap ${f0(r.memory.afterFullGc.heapUsedMB)} MB` : ''}) |`);
+  const w = r.memory?.widget;
+  if (w) lines.push(`| RSS after ${f0(w.conversations)} more Direct Line conversations as the widget makes them (token, start, message, polling)${w.capped ? ` (time cap hit before ${f0(w.target)})` : ''}${w.failed ? `, ${f0(w.failed)} failed` : ''} | ${f0(w.rssMB)} MB (peak ${f0(w.peakRssMB)} MB) |`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Result |');
   lines.push('|---|---|---|---|');

@@ -21,7 +21,7 @@ export interface StoredConversation {
   id: string;
   userId: string;
   /** Activities with their sequence number; the watermark is the last sequence number read. */
-  activities: { seq: number; activity: Partial<Activity>; bytes: number }[];
+  activities: { seq: number; activity: Partial<Activity>; bytes: number; held?: boolean }[];
   /** Approximate JSON size of the activities kept. */
   bytes: number;
   nextSeq: number;
@@ -115,12 +115,16 @@ export class ConversationStore {
     return { conversation, created: true };
   }
 
-  /** Append an activity; gives it an id if it has none. Returns the id. */
-  append(conv: StoredConversation, activity: Partial<Activity>): string {
+  /**
+   * Append an activity; gives it an id if it has none. Returns the id. A `held` activity
+   * is not delivered (nor anything after it) until `release`: a reply waits until its
+   * turn has been committed to the database.
+   */
+  append(conv: StoredConversation, activity: Partial<Activity>, held = false): string {
     const seq = conv.nextSeq++;
     activity.id ??= `${conv.id}|${String(seq).padStart(7, '0')}`;
     const bytes = sizeOf(activity);
-    conv.activities.push({ seq, activity, bytes });
+    conv.activities.push(held ? { seq, activity, bytes, held } : { seq, activity, bytes });
     conv.bytes += bytes;
     if (this.conversations.get(conv.id) === conv) this.totalBytes += bytes;
     while (conv.activities.length > 1 && (conv.activities.length > this.maxActivities || conv.bytes > this.maxConversationBytes)) {
@@ -132,7 +136,12 @@ export class ConversationStore {
     return activity.id;
   }
 
-  /** Activities after the watermark (all kept ones without a watermark) and the new watermark. */
+  /** Makes the conversation's held activities deliverable. */
+  release(conv: StoredConversation): void {
+    for (const a of conv.activities) if (a.held) delete a.held;
+  }
+
+  /** Activities after the watermark (all kept ones without a watermark, up to the first held one) and the new watermark. */
   since(conv: StoredConversation, watermark: number | undefined): { activities: Partial<Activity>[]; watermark: string } {
     const after = watermark ?? 0;
     const activities: Partial<Activity>[] = [];
@@ -140,6 +149,7 @@ export class ConversationStore {
     let last = after;
     for (const a of conv.activities) {
       if (a.seq <= after) continue;
+      if (a.held) return { activities, watermark: String(last) };
       if (activities.length > 0 && bytes + a.bytes > this.maxPollBytes) {
         // The rest on the next poll, from this watermark.
         return { activities, watermark: String(last) };

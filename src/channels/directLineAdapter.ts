@@ -17,6 +17,9 @@ import type { ConversationStore, StoredConversation } from './conversationStore'
 
 export const DIRECT_LINE_CHANNEL_ID = 'webchat';
 
+/** Marks a turn of `processActivity`: its replies are held until the turn (and its commit) is done. */
+const HOLD_REPLIES = Symbol('calfbot.directLineHold');
+
 export interface DirectLineAdapterOptions {
   store: ConversationStore;
   bot: ChannelAccount;
@@ -40,6 +43,9 @@ export class DirectLineAdapter extends BotAdapter {
    * Process one activity from the user: echo it into the conversation (Web Chat needs the
    * echo to mark the message as sent), then run the pipeline and the bot. Turns of one
    * conversation run one at a time. Resolves when the turn has finished.
+   *
+   * Replies become visible to polling only when the turn is over, i.e. after its state and
+   * transcript were committed: a reply Web Chat has shown is never lost to a crash.
    */
   async processActivity(conv: StoredConversation, activity: Partial<Activity>, logic: (context: TurnContext) => Promise<void>, echo = true): Promise<string | undefined> {
     // The same object is kept: the validated activity, with the channel's fields set.
@@ -54,7 +60,12 @@ export class DirectLineAdapter extends BotAdapter {
     if (id) incoming.id = id;
     const turn = conv.queue.then(async () => {
       const context = new TurnContext(this, incoming);
-      await this.runMiddleware(context, logic);
+      context.turnState.set(HOLD_REPLIES, true);
+      try {
+        await this.runMiddleware(context, logic);
+      } finally {
+        this.store.release(conv);
+      }
     });
     conv.queue = turn.catch(() => undefined);
     await turn;
@@ -86,7 +97,7 @@ export class DirectLineAdapter extends BotAdapter {
         timestamp: new Date(),
         replyToId: activity.replyToId ?? context.activity.id,
       };
-      responses.push({ id: this.store.append(conv, reply) });
+      responses.push({ id: this.store.append(conv, reply, context.turnState.get(HOLD_REPLIES) === true) });
     }
     return responses;
   }

@@ -18,7 +18,7 @@ const CARD_CHANNELS = new Set<string>([Channels.Msteams, Channels.Slack]);
 /**
  * How to show choices on this channel: suggested actions where the channel has them
  * (long titles allowed), hero-card buttons on Teams and Slack, a numbered list on
- * channels without buttons. Typing the number or the words works everywhere.
+ * channels without buttons. Typing the words works everywhere, the number where a list is shown.
  */
 export function choiceStyle(context: TurnContext): ListStyle {
   const channel = context.activity.channelId;
@@ -56,12 +56,30 @@ export function isProbePrompt(d: unknown): d is ProbePrompt {
   return typeof d === 'object' && d !== null && typeof (d as ProbePrompt).accepts === 'function';
 }
 
+/**
+ * True when the choices were shown with numbers (a numbered list, on channels without
+ * buttons), so "2" or "the second one" can mean a choice. With buttons nothing is
+ * numbered, and a message that is not a choice's words is no answer: it then skips the
+ * number and ordinal recognizers (recognizers-text), the costliest part of a prompt.
+ */
+function offersNumbers(style: ListStyle | undefined): boolean {
+  return style !== ListStyle.suggestedAction && style !== ListStyle.heroCard && style !== ListStyle.none;
+}
+
 export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
   constructor(id: string, readonly open = false, validator?: PromptValidator<FoundChoice>) {
     super(id, validator, 'en-us');
     // Callers pass `style: choiceStyle(context)` in the prompt options.
     this.style = ListStyle.list;
     this.recognizerOptions = { recognizeNumbers: true, recognizeOrdinals: true, allowPartialMatches: false };
+  }
+
+  /** A choice's words always; its number or ordinal only where the choices were numbered. */
+  protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<FoundChoice>> {
+    const numbered = offersNumbers(options.style ?? this.style);
+    // ChoicePrompt reads these synchronously, before its first await, so turns cannot mix them up.
+    this.recognizerOptions = { recognizeNumbers: numbered, recognizeOrdinals: numbered, allowPartialMatches: false };
+    return super.onRecognize(context, state, options);
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {
@@ -89,10 +107,23 @@ export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
     this.style = ListStyle.auto;
   }
 
+  /** A plain yes or no (isPlainYesOrNo); "1"/"2" only where the two choices were shown as a numbered list. */
   protected override async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
-    const result = await super.onRecognize(context, state, options);
+    const result = await this.recognizeYesNo(context, state, options);
     if (result.succeeded && !isPlainYesOrNo(context.activity.text ?? '')) return { succeeded: false };
     return result;
+  }
+
+  private recognizeYesNo(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
+    if (choiceStyle(context) === ListStyle.list) return super.onRecognize(context, state, options);
+    // ConfirmPrompt reads this synchronously, before its first await; put back at once.
+    const saved = this.choiceOptions;
+    this.choiceOptions = { ...saved, includeNumbers: false };
+    try {
+      return super.onRecognize(context, state, options);
+    } finally {
+      this.choiceOptions = saved;
+    }
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {

@@ -9,9 +9,17 @@
  * (or eTag-less) write of that key becomes a conditional write against the remembered
  * eTag. If someone else wrote in between, the write fails with an eTag conflict and the
  * turn can be retried on fresh state. Outside a turn scope it is a plain pass-through.
+ *
+ * The scope is found in one of two ways. The bot's own ConversationState
+ * (src/turn/conversationState.ts) passes it explicitly (`readIn`/`writeIn`/`deleteIn`,
+ * the scope kept on the TurnContext by `runTurnWithRetry`). Any other caller inside
+ * `runInTurnScope` gets it from an AsyncLocalStorage. The bot avoids the latter on purpose:
+ * while an AsyncLocalStorage is active, Node 20 runs hooks on every promise, which made
+ * each await about three times as expensive (botbuilder awaits a lot).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Storage, StoreItems } from 'botbuilder';
+import { attachWriteJson, takeWriteJson } from './itemJson';
 
 /** eTag used for "write only if the item still does not exist". Never a real eTag. */
 export const ABSENT_ETAG = 'calfbot:absent';
@@ -25,8 +33,13 @@ function reportsEtags(storage: Storage): storage is EtagReportingStorage {
   return typeof (storage as Partial<EtagReportingStorage>).writeReportingEtags === 'function';
 }
 
-interface TurnScope {
+export interface TurnScope {
   etags: Map<string, string>;
+}
+
+/** A fresh scope for one attempt of a turn. */
+export function newTurnScope(): TurnScope {
+  return { etags: new Map() };
 }
 
 const scopes = new AsyncLocalStorage<TurnScope>();
@@ -43,9 +56,20 @@ export function inTurnScope(): boolean {
 export class OptimisticStorage implements Storage {
   constructor(readonly inner: Storage) {}
 
-  async read(keys: string[]): Promise<StoreItems> {
+  read(keys: string[]): Promise<StoreItems> {
+    return this.readIn(scopes.getStore(), keys);
+  }
+
+  write(changes: StoreItems): Promise<void> {
+    return this.writeIn(scopes.getStore(), changes);
+  }
+
+  delete(keys: string[]): Promise<void> {
+    return this.deleteIn(scopes.getStore(), keys);
+  }
+
+  async readIn(scope: TurnScope | undefined, keys: string[]): Promise<StoreItems> {
     const items = await this.inner.read(keys);
-    const scope = scopes.getStore();
     if (scope) {
       for (const key of keys) {
         const item = items[key] as { eTag?: unknown } | undefined;
@@ -55,14 +79,19 @@ export class OptimisticStorage implements Storage {
     return items;
   }
 
-  async write(changes: StoreItems): Promise<void> {
-    const scope = scopes.getStore();
+  async writeIn(scope: TurnScope | undefined, changes: StoreItems): Promise<void> {
     if (!scope) return this.inner.write(changes);
     const effective: StoreItems = {};
     for (const [key, item] of Object.entries(changes)) {
       const known = scope.etags.get(key);
       const etag = (item as { eTag?: unknown } | null)?.eTag;
-      effective[key] = known !== undefined && item && (etag === '*' || etag === undefined) ? { ...item, eTag: known } : item;
+      if (known !== undefined && item && (etag === '*' || etag === undefined)) {
+        // the JSON serialised for this write goes on with the copy (see itemJson.ts)
+        const json = takeWriteJson(item as object);
+        effective[key] = json === undefined ? { ...item, eTag: known } : attachWriteJson({ ...item, eTag: known }, json);
+      } else {
+        effective[key] = item;
+      }
     }
     if (reportsEtags(this.inner)) {
       const etags = await this.inner.writeReportingEtags(effective);
@@ -73,9 +102,8 @@ export class OptimisticStorage implements Storage {
     }
   }
 
-  async delete(keys: string[]): Promise<void> {
+  async deleteIn(scope: TurnScope | undefined, keys: string[]): Promise<void> {
     await this.inner.delete(keys);
-    const scope = scopes.getStore();
     if (scope) for (const key of keys) if (scope.etags.has(key)) scope.etags.set(key, ABSENT_ETAG);
   }
 }

@@ -30,7 +30,8 @@ import type { Logger } from '../logger';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError, isEtagConflict } from './errors';
 import { conversationStateKey, type Outbox, type StateEntry } from './outbox';
-import { prepareActivity } from './transcriptCommon';
+import { prepareActivities } from './transcriptCommon';
+import { attachWriteJson, itemJson, peekReadJson, writeJsonOf } from './itemJson';
 import type { BatchTranscriptStore } from './types';
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message || err.name : String(err));
@@ -67,29 +68,38 @@ export class StorageHealth {
 /**
  * A small LRU of the last state item each key had here (read or written), for reads during
  * an outage. Kept as JSON: botbuilder changes the objects it read in place during a turn,
- * and unsaved changes must not leak into what a later read sees.
+ * and unsaved changes must not leak into what a later read sees. The JSON is the one the
+ * backend read or wrote (itemJson.ts), not serialised again.
  */
 class RecentItems {
-  private readonly map = new Map<string, string>();
+  private readonly map = new Map<string, { json: string; eTag: string | undefined }>();
   constructor(private readonly max = 5_000) {}
   get(key: string): Record<string, unknown> | undefined {
-    const json = this.map.get(key);
-    return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
+    const known = this.map.get(key);
+    if (known === undefined) return undefined;
+    const item = JSON.parse(known.json) as Record<string, unknown>;
+    return known.eTag === undefined ? item : { ...item, eTag: known.eTag };
   }
-  set(key: string, item: Record<string, unknown>): void {
+  set(key: string, json: string, eTag: string | undefined): void {
     this.map.delete(key);
-    this.map.set(key, JSON.stringify(item));
+    this.map.set(key, { json, eTag });
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+  setItem(key: string, item: Record<string, unknown>): void {
+    const eTag = item.eTag;
+    this.set(key, peekReadJson(item) ?? itemJson(item), typeof eTag === 'string' ? eTag : undefined);
   }
   delete(key: string): void {
     this.map.delete(key);
   }
 }
 
-function stripEtag(item: unknown): { data: Record<string, unknown>; eTag: string | undefined } {
+/** An item to write: its JSON without the eTag (serialised once), a shallow copy, and its eTag. */
+function splitItem(item: unknown): { json: string; rest: Record<string, unknown>; eTag: string | undefined } {
   if (item === null || typeof item !== 'object') throw new TypeError('Storage: items must be objects');
-  const { eTag, ...data } = item as { eTag?: unknown };
-  return { data: JSON.parse(JSON.stringify(data)) as Record<string, unknown>, eTag: typeof eTag === 'string' && eTag !== '' ? eTag : undefined };
+  const json = writeJsonOf(item);
+  const { eTag, ...rest } = item as { eTag?: unknown };
+  return { json, rest, eTag: typeof eTag === 'string' && eTag !== '' ? eTag : undefined };
 }
 
 /** Shared by the two wrappers: the outbox, health and the replay. */
@@ -190,7 +200,7 @@ export class DurableStorage implements EtagReportingStorage {
     private readonly inner: EtagReportingStorage,
     private readonly replayer: OutboxReplayer,
   ) {
-    replayer.onStateReplayed = (key, item) => this.recent.set(key, item);
+    replayer.onStateReplayed = (key, item) => this.recent.setItem(key, item);
   }
 
   private get outbox(): Outbox {
@@ -204,7 +214,7 @@ export class DurableStorage implements EtagReportingStorage {
     if (!this.replayer.health.down) {
       try {
         items = await this.inner.read(keys);
-        for (const key of keys) if (items[key]) this.recent.set(key, items[key] as Record<string, unknown>);
+        for (const key of keys) if (items[key]) this.recent.setItem(key, items[key] as Record<string, unknown>);
       } catch (err) {
         this.replayer.health.markDown(err);
         failure = err;
@@ -234,16 +244,20 @@ export class DurableStorage implements EtagReportingStorage {
   async writeReportingEtags(changes: StoreItems): Promise<Record<string, string>> {
     if (!changes) throw new ReferenceError('Changes are required when writing.');
     const translated: StoreItems = {};
+    const split = new Map<string, { json: string; eTag: string | undefined }>();
     for (const [key, item] of Object.entries(changes)) {
-      const { data, eTag } = stripEtag(item);
-      translated[key] = { ...data, ...(eTag ? { eTag: this.replayer.replayedEtags.get(eTag) ?? eTag } : {}) };
+      const { json, rest, eTag } = splitItem(item);
+      const effective = eTag ? (this.replayer.replayedEtags.get(eTag) ?? eTag) : undefined;
+      split.set(key, { json, eTag: effective });
+      // the backend writes the JSON serialised above (itemJson.ts)
+      translated[key] = attachWriteJson(effective ? { ...rest, eTag: effective } : rest, json);
     }
     const keys = Object.keys(translated);
     const queued = keys.some((k) => this.outbox.latestState(k));
     if (!this.replayer.health.down && !queued) {
       try {
         const etags = await this.inner.writeReportingEtags(translated);
-        for (const key of keys) if (etags[key]) this.recent.set(key, { ...stripEtag(translated[key]).data, eTag: etags[key] });
+        for (const key of keys) if (etags[key]) this.recent.set(key, split.get(key)!.json, etags[key]);
         return etags;
       } catch (err) {
         if (isEtagConflict(err) || err instanceof TypeError || err instanceof ReferenceError) throw err;
@@ -252,14 +266,15 @@ export class DurableStorage implements EtagReportingStorage {
     }
     const etags: Record<string, string> = {};
     for (const key of keys) {
-      const { data, eTag } = stripEtag(translated[key]);
+      const { json, eTag } = split.get(key)!;
+      const data = JSON.parse(json) as Record<string, unknown>;
       const latest = this.outbox.latestState(key);
       // Based on something other than the version waiting in the outbox: a conflict, now.
       if (latest && eTag && eTag !== '*' && eTag !== latest.etag) throw new EtagConflictError(key);
       const id = randomUUID();
       const entry: StateEntry = { kind: 'state', id, at: new Date().toISOString(), key, data, baseEtag: eTag ?? '*', etag: `outbox:${id}` };
       this.outbox.add(entry);
-      this.recent.set(key, { ...data, eTag: entry.etag });
+      this.recent.set(key, json, entry.etag);
       etags[key] = entry.etag;
     }
     if (queued && !this.replayer.health.down) await this.replayer.run();
@@ -307,7 +322,7 @@ export class DurableTranscripts implements BatchTranscriptStore {
       }
     }
     // Redacted (and checked) before it reaches the disk, as in the database.
-    const redacted = activities.map((a) => JSON.parse(prepareActivity(a).json) as Partial<Activity>);
+    const redacted = prepareActivities(activities).map((row) => JSON.parse(row.json) as Partial<Activity>);
     outbox.add({ kind: 'transcript', id: randomUUID(), at: new Date().toISOString(), conversations, activities: redacted });
     if (queued && !health.down) await this.replayer.run();
   }

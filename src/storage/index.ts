@@ -19,11 +19,11 @@ import { DurableStorage, DurableTranscripts, OutboxReplayer, StorageHealth } fro
 import { redactSecrets, StorageStartupError } from './errors';
 import { EtagMemoryStorage } from './memory';
 import { migratePostgres, MIGRATIONS_ROOT } from './migrate';
-import { PostgresStorage, PostgresTranscripts } from './postgres';
+import { PostgresStorage, PostgresTranscripts, PostgresWriter } from './postgres';
 import { conversationStateKeys, Outbox } from './outbox';
 import { startRetentionJob, type RetentionJob } from './retention';
 import { recordSystemAudit } from '../staff/audit';
-import { openSqliteFile, SqliteStorage, SqliteTranscripts } from './sqlite';
+import { openSqliteFile, SqliteStorage, SqliteTranscripts, SqliteWriter } from './sqlite';
 import type { BatchTranscriptStore, ConversationIndex, ConversationRef, Database, RawHandle } from './types';
 
 export * from './types';
@@ -72,6 +72,8 @@ interface Backend {
   transcripts: BatchTranscriptStore & ConversationIndex;
   raw: RawHandle;
   ping: () => Promise<void>;
+  /** Resolves when every queued write has been committed (or has failed into the outbox). */
+  flush: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -137,7 +139,10 @@ function makeDatabase(backend: Backend, outboxFile: string | null, opts: OpenDat
     close: () =>
       (closed ??= (async () => {
         clearInterval(timer);
+        // Turns still waiting for their commit get it before the database closes.
+        await backend.flush();
         await replayer.run();
+        await backend.flush();
         outbox.close();
         await backend.close();
       })()),
@@ -152,12 +157,15 @@ function openSqliteDatabase(kind: 'sqlite' | 'memory', file: string, migrationsR
     const what = kind === 'memory' ? 'cannot create the in-memory database' : `cannot open SQLite database at ${file}`;
     throw new StorageStartupError(`DATABASE_URL: ${what} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
+  // one writer: state and transcripts written at the same time share a transaction
+  const writer = new SqliteWriter(db);
   return makeDatabase(
     {
       kind,
-      storage: kind === 'memory' ? new EtagMemoryStorage() : new SqliteStorage(db),
-      transcripts: new SqliteTranscripts(db),
+      storage: kind === 'memory' ? new EtagMemoryStorage() : new SqliteStorage(db, writer),
+      transcripts: new SqliteTranscripts(db, writer),
       raw: { kind: 'sqlite', db },
+      flush: () => writer.queue.flush(),
       ping: async () => {
         db.prepare('SELECT 1').get();
       },
@@ -224,12 +232,15 @@ async function openPostgresDatabase(url: string, opts: OpenDatabaseOptions, migr
     await pool.end().catch(() => undefined);
     throw new StorageStartupError(`DATABASE_URL: PostgreSQL at ${where}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`, { cause: err });
   }
+  // one writer: state and transcripts written at the same time share a transaction
+  const writer = new PostgresWriter(pool);
   return makeDatabase(
     {
       kind: 'postgres',
-      storage: new PostgresStorage(pool),
-      transcripts: new PostgresTranscripts(pool),
+      storage: new PostgresStorage(pool, writer),
+      transcripts: new PostgresTranscripts(pool, writer),
       raw: { kind: 'postgres', pool, schema },
+      flush: () => writer.queue.flush(),
       ping: async () => {
         await pool.query('SELECT 1');
       },

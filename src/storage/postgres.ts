@@ -1,17 +1,18 @@
 /**
  * PostgreSQL backend (pg Pool): several bot instances can share one database.
- * State writes are conditional on the eTag inside one transaction per batch; the
+ * State writes are conditional on the eTag and group-committed with transcripts; the
  * conversation index is updated with atomic upserts, so concurrent turns on different
  * instances never lose counts or intents.
  */
-import { randomUUID } from 'node:crypto';
 import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuilder';
 import type { Pool, PoolClient } from 'pg';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
+import { attachReadJson } from './itemJson';
+import { GroupCommit, stateWrites, submitState, submitTranscript, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
 import { safeId } from './redact';
 import {
-  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
+  type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivities, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import { conversationStateKeys } from './outbox';
@@ -39,15 +40,143 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
   return result;
 }
 
+/** SQLSTATE classes that belong to one write's data (or to lock order), not to the database. */
+function ownError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|40)[0-9A-Z]{3}$/.test(code);
+}
+
+const UPSERT_CONVERSATION = `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::text[])
+  ON CONFLICT (channel_id, conversation_id) DO UPDATE SET
+    first_at = LEAST(c.first_at, EXCLUDED.first_at),
+    last_at = GREATEST(c.last_at, EXCLUDED.last_at),
+    turn_count = c.turn_count + EXCLUDED.turn_count,
+    urgency_rank = GREATEST(c.urgency_rank, EXCLUDED.urgency_rank),
+    intents = c.intents || ARRAY(SELECT x FROM unnest(EXCLUDED.intents) WITH ORDINALITY AS t(x, o) WHERE NOT (x = ANY(c.intents)) ORDER BY o)`;
+
+/** Rows per multi-row INSERT (11 parameters each; PostgreSQL allows 65,535). */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * The writer of one pool: state writes and transcript batches queued by `GroupCommit`
+ * share one transaction per group, on one connection; the next group starts when the
+ * previous one has committed (see groupCommit.ts). Lock order is fixed, so two instances
+ * (or a delete or purge) cannot deadlock on it: conversation index rows by key, then
+ * state items by key. A failed eTag condition changes nothing and fails only its write.
+ */
+export class PostgresWriter {
+  readonly queue: GroupCommit<WriteOp>;
+
+  constructor(private readonly pool: Pool) {
+    this.queue = new GroupCommit<WriteOp>((ops) => this.commit(ops));
+  }
+
+  private async commit(ops: WriteOp[]): Promise<void> {
+    let outcomes: (Record<string, string> | Error | null)[];
+    try {
+      outcomes = await withTransaction(this.pool, (client) => this.apply(client, ops));
+    } catch (err) {
+      if (ops.length > 1 && ownError(err)) {
+        for (const op of ops) await this.commit([op]).catch((e: unknown) => op.reject(e));
+        return;
+      }
+      throw err;
+    }
+    ops.forEach((op, i) => {
+      const outcome = outcomes[i];
+      if (outcome instanceof Error) op.reject(outcome);
+      else if (op.kind === 'state') op.resolve(outcome ?? {});
+      else op.resolve();
+    });
+  }
+
+  private async apply(client: PoolClient, ops: WriteOp[]): Promise<(Record<string, string> | Error | null)[]> {
+    const rows: ActivityRow[] = [];
+    for (const op of ops) {
+      if (op.kind !== 'transcript') continue;
+      if (op.batchId) {
+        const fresh = await client.query('INSERT INTO replayed_batches (batch_id) VALUES ($1) ON CONFLICT (batch_id) DO NOTHING', [op.batchId]);
+        if (fresh.rowCount === 0) continue; // stored by an earlier replay
+      }
+      for (const r of op.rows) rows.push(r);
+    }
+    for (const d of deltasOf(rows)) {
+      await client.query(UPSERT_CONVERSATION, [d.channel, d.conversationId, d.firstAt, d.lastAt, d.userMessages, d.urgencyRank, d.intents]);
+    }
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      const values: string[] = [];
+      const params: Params = [];
+      chunk.forEach((r, i) => {
+        const b = i * 11;
+        values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`);
+        params.push(r.channel, r.conversationId, r.activityId, r.replyToId, r.ts, r.role, r.type, r.text, r.intent, r.urgency, r.json);
+      });
+      await client.query(`INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES ${values.join(', ')}`, params);
+    }
+
+    const writeOne = async (w: StateWrite): Promise<boolean> => {
+      if (w.ifEtag === undefined) {
+        await client.query(
+          'INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO UPDATE SET etag = EXCLUDED.etag, data = EXCLUDED.data, updated_at = now()',
+          [w.key, w.etag, w.json],
+        );
+        return true;
+      }
+      const updated = await client.query('UPDATE state_items SET etag = $2, data = $3, updated_at = now() WHERE key = $1 AND etag = $4', [w.key, w.etag, w.json, w.ifEtag]);
+      if ((updated.rowCount ?? 0) > 0) return true;
+      const inserted = await client.query('INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO NOTHING', [w.key, w.etag, w.json]);
+      return (inserted.rowCount ?? 0) > 0;
+    };
+    const outcomes: (Record<string, string> | Error | null)[] = ops.map(() => null);
+    // State in key order (lock order); writes of one key keep the order they came in (a stable sort).
+    const states = ops.map((op, i) => ({ op, i })).filter((x): x is { op: StateOp; i: number } => x.op.kind === 'state');
+    const firstKey = (op: StateOp): string => op.writes[0]?.key ?? '';
+    states.sort((a, b) => (firstKey(a.op) < firstKey(b.op) ? -1 : firstKey(a.op) > firstKey(b.op) ? 1 : 0));
+    for (const { op, i } of states) {
+      const etags: Record<string, string> = {};
+      if (op.writes.length === 1) {
+        const w = op.writes[0]!;
+        if (await writeOne(w)) etags[w.key] = w.etag;
+        else outcomes[i] = new EtagConflictError(w.key);
+        if (!outcomes[i]) outcomes[i] = etags;
+        continue;
+      }
+      // several keys: all or none
+      await client.query('SAVEPOINT state_write');
+      let conflict: string | null = null;
+      for (const w of op.writes) {
+        if (!(await writeOne(w))) {
+          conflict = w.key;
+          break;
+        }
+        etags[w.key] = w.etag;
+      }
+      if (conflict !== null) {
+        await client.query('ROLLBACK TO SAVEPOINT state_write');
+        outcomes[i] = new EtagConflictError(conflict);
+      } else {
+        await client.query('RELEASE SAVEPOINT state_write');
+        outcomes[i] = etags;
+      }
+    }
+    return outcomes;
+  }
+}
+
 export class PostgresStorage implements EtagReportingStorage {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly writer = new PostgresWriter(pool),
+  ) {}
 
   async read(keys: string[]): Promise<StoreItems> {
     if (!keys) throw new ReferenceError('Keys are required when reading.');
     const items: StoreItems = {};
     if (keys.length === 0) return items;
     const { rows } = await this.pool.query<{ key: string; etag: string; data: string }>('SELECT key, etag, data FROM state_items WHERE key = ANY($1::text[])', [keys]);
-    for (const row of rows) items[row.key] = { ...(JSON.parse(row.data) as object), eTag: row.etag };
+    for (const row of rows) items[row.key] = attachReadJson({ ...(JSON.parse(row.data) as object), eTag: row.etag }, row.data);
     return items;
   }
 
@@ -55,40 +184,18 @@ export class PostgresStorage implements EtagReportingStorage {
     await this.writeReportingEtags(changes);
   }
 
+  /** Committed with the other writes queued at the same time (one transaction, see PostgresWriter). */
   async writeReportingEtags(changes: StoreItems): Promise<Record<string, string>> {
     if (!changes) throw new ReferenceError('Changes are required when writing.');
-    const entries = Object.entries(changes);
-    if (entries.length === 0) return {};
-    // Sorted keys: two batches touching the same keys lock them in the same order (no deadlock).
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return withTransaction(this.pool, async (client) => {
-      const etags: Record<string, string> = {};
-      for (const [key, item] of entries) {
-        if (item === null || typeof item !== 'object') throw new TypeError(`Storage: item "${key}" must be an object`);
-        const { eTag, ...rest } = item as { eTag?: unknown };
-        const data = JSON.stringify(rest);
-        const etag = randomUUID();
-        if (typeof eTag !== 'string' || eTag === '' || eTag === '*') {
-          await client.query(
-            'INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO UPDATE SET etag = EXCLUDED.etag, data = EXCLUDED.data, updated_at = now()',
-            [key, etag, data],
-          );
-        } else {
-          const updated = await client.query('UPDATE state_items SET etag = $2, data = $3, updated_at = now() WHERE key = $1 AND etag = $4', [key, etag, data, eTag]);
-          if (updated.rowCount === 0) {
-            const inserted = await client.query('INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO NOTHING', [key, etag, data]);
-            if (inserted.rowCount === 0) throw new EtagConflictError(key);
-          }
-        }
-        etags[key] = etag;
-      }
-      return etags;
-    });
+    // Sorted keys: two writes touching the same keys lock them in the same order (no deadlock).
+    const writes = stateWrites(changes).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return submitState(this.writer.queue, writes);
   }
 
   async delete(keys: string[]): Promise<void> {
     if (!keys) throw new ReferenceError('Keys are required when deleting.');
     if (keys.length === 0) return;
+    await this.writer.queue.flush();
     await this.pool.query('DELETE FROM state_items WHERE key = ANY($1::text[])', [keys]);
   }
 }
@@ -133,52 +240,22 @@ function summaryOf(r: ConversationRow): ConversationSummary {
 }
 
 export class PostgresTranscripts implements BatchTranscriptStore, ConversationIndex {
-  /** Single-activity writes (botbuilder's TranscriptLoggerMiddleware fires them without awaiting) go one at a time, in order. */
-  private queue: Promise<void> = Promise.resolve();
-
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly writer = new PostgresWriter(pool),
+  ) {}
 
   logActivity(activity: Activity): Promise<void> {
-    const next = this.queue.then(() => this.logActivities([activity]));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.logActivities([activity]);
   }
 
-  /** One transaction for the whole batch (a turn). Redaction happens before any SQL runs. */
+  /**
+   * One turn's activities, in the transaction of the writes queued with them (see
+   * PostgresWriter); resolves once committed. Redaction happens before anything is queued.
+   */
   async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
     if (activities.length === 0) return;
-    const rows = activities.map(prepareActivity);
-    const deltas = deltasOf(rows);
-    await withTransaction(this.pool, async (client) => {
-      if (options.batchId) {
-        const fresh = await client.query('INSERT INTO replayed_batches (batch_id) VALUES ($1) ON CONFLICT (batch_id) DO NOTHING', [options.batchId]);
-        if (fresh.rowCount === 0) return; // stored by an earlier replay
-      }
-      for (const d of deltas) {
-        await client.query(
-          `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::text[])
-           ON CONFLICT (channel_id, conversation_id) DO UPDATE SET
-             first_at = LEAST(c.first_at, EXCLUDED.first_at),
-             last_at = GREATEST(c.last_at, EXCLUDED.last_at),
-             turn_count = c.turn_count + EXCLUDED.turn_count,
-             urgency_rank = GREATEST(c.urgency_rank, EXCLUDED.urgency_rank),
-             intents = c.intents || ARRAY(SELECT x FROM unnest(EXCLUDED.intents) WITH ORDINALITY AS t(x, o) WHERE NOT (x = ANY(c.intents)) ORDER BY o)`,
-          [d.channel, d.conversationId, d.firstAt, d.lastAt, d.userMessages, d.urgencyRank, d.intents],
-        );
-      }
-      const cols = 11;
-      const values: string[] = [];
-      const params: Params = [];
-      rows.forEach((r, i) => {
-        values.push(`(${Array.from({ length: cols }, (_, j) => `$${i * cols + j + 1}`).join(', ')})`);
-        params.push(r.channel, r.conversationId, r.activityId, r.replyToId, r.ts, r.role, r.type, r.text, r.intent, r.urgency, r.json);
-      });
-      await client.query(
-        `INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES ${values.join(', ')}`,
-        params,
-      );
-    });
+    await submitTranscript(this.writer.queue, prepareActivities(activities), options.batchId);
   }
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
@@ -274,6 +351,8 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
 
   /** The conversation's index row (review status, tags, note), its activities (cascade) and its bot state, in one transaction. */
   async deleteConversation(ref: ConversationRef): Promise<boolean> {
+    // writes of this conversation still queued land first, then go with the rest
+    await this.writer.queue.flush();
     return withTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM staff_labels WHERE channel = $1 AND conversation_id = $2', [ref.channel, ref.id]);
       const r = await client.query('DELETE FROM conversations WHERE channel_id = $1 AND conversation_id = $2', [ref.channel, ref.id]);
@@ -320,6 +399,7 @@ export class PostgresTranscripts implements BatchTranscriptStore, ConversationIn
 
   async purgeOlderThan(days: number): Promise<PurgeResult> {
     validateDays(days);
+    await this.writer.queue.flush();
     const cutoff = new Date(Date.now() - days * 86_400_000);
     return withTransaction(this.pool, async (client) => {
       const activities = (await client.query('DELETE FROM activities WHERE ts < $1', [cutoff])).rowCount ?? 0;

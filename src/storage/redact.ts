@@ -222,26 +222,55 @@ function redactOnce(text: string): string {
 /**
  * Redacts every string inside a JSON-like value (objects, arrays), object keys included;
  * other values are returned as they are. Two keys that redact to the same text are kept
- * apart with a numbered suffix.
+ * apart with a numbered suffix. `redactText` is `redact` or a memo's `redact`.
  */
-export function redactDeep<T>(value: T): T {
-  return walk(value) as T;
+export function redactDeep<T>(value: T, redactText: (text: string) => string = redact): T {
+  return walk(value, redactText) as T;
 }
 
-function walk(value: unknown): unknown {
-  if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map(walk);
+function walk(value: unknown, r: (text: string) => string): unknown {
+  if (typeof value === 'string') return r(value);
+  if (Array.isArray(value)) return value.map((v) => walk(v, r));
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      let key = redact(k);
-      for (let n = 2; Object.prototype.hasOwnProperty.call(out, key); n += 1) key = `${redact(k)} ${n}`;
+      const redactedKey = r(k);
+      let key = redactedKey;
+      for (let n = 2; Object.prototype.hasOwnProperty.call(out, key); n += 1) key = `${redactedKey} ${n}`;
       // defineProperty: a "__proto__" key stays an ordinary key.
-      Object.defineProperty(out, key, { value: walk(v), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, { value: walk(v, r), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
   return value;
+}
+
+/**
+ * `redact` through a bounded cache, for the bot's own replies: they come from the content
+ * files, so the same few hundred texts (and card and button keys) are redacted on every
+ * turn. Never used for what a user wrote (their text would then stay in memory). Texts
+ * longer than `maxLength` are redacted every time; the oldest entry goes when it is full.
+ */
+export class RedactionMemo {
+  private readonly cache = new Map<string, string>();
+  constructor(
+    private readonly maxEntries = 2_000,
+    private readonly maxLength = 4_096,
+  ) {}
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  readonly redact = (text: string): string => {
+    if (text.length > this.maxLength) return redact(text);
+    const hit = this.cache.get(text);
+    if (hit !== undefined) return hit;
+    const out = redact(text);
+    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(text, out);
+    return out;
+  };
 }
 
 /** Letters a–p for the hex digits of a hash, so the suffix can never look like a number, date or postcode. */

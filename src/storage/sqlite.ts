@@ -1,21 +1,22 @@
 /**
- * SQLite backend (better-sqlite3, WAL). All calls are synchronous under the hood, so a
- * write has reached the database file by the time its promise is created — even when a
- * caller (botbuilder's TranscriptLoggerMiddleware) does not await it.
+ * SQLite backend (better-sqlite3, WAL). Reads are synchronous under the hood. State
+ * writes and transcript batches are group-committed (SqliteWriter): a write's promise
+ * resolves once the transaction holding it has committed, so callers must await it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuilder';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
+import { attachReadJson } from './itemJson';
+import { GroupCommit, stateWrites, submitState, submitTranscript, type StateWrite, type WriteOp } from './groupCommit';
 import { migrateSqlite } from './migrate';
 import { safeId } from './redact';
 import { conversationStateKeys } from './outbox';
 import {
-  type ActivityRow, type ConversationDelta,
-  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivity, storedActivity, transcriptActivity,
+  type ActivityRow,
+  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivities, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import type {
@@ -46,20 +47,134 @@ export function openSqliteFile(file: string, migrationsDir?: string, busyTimeout
   return db;
 }
 
-export class SqliteStorage implements EtagReportingStorage {
-  private readonly selectOne: BetterSqlite3.Statement<[string], { etag: string; data: string }>;
-  private readonly upsert: BetterSqlite3.Statement<[string, string, string, string]>;
-  private readonly update: BetterSqlite3.Statement<[string, string, string, string, string]>;
-  private readonly insertNew: BetterSqlite3.Statement<[string, string, string, string]>;
-  private readonly remove: BetterSqlite3.Statement<[string]>;
+/** Error codes that belong to one write (its data), not to the database: the others of a group still commit. */
+const OWN_ERRORS = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+
+function ownError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && OWN_ERRORS.test(code);
+}
+
+/**
+ * The one writer of a SQLite database: state writes and transcript batches queued by
+ * `GroupCommit` go into one IMMEDIATE transaction per group (see groupCommit.ts). A state
+ * write whose eTag condition fails gets an eTag conflict and changes nothing; the others
+ * still commit. If the group fails because of one write's data, each write is retried in
+ * a transaction of its own, so only that one fails.
+ */
+export class SqliteWriter {
+  readonly queue: GroupCommit<WriteOp>;
+  private statements: ReturnType<SqliteWriter['prepare']> | null = null;
+  private groupTx: BetterSqlite3.Transaction<(ops: WriteOp[]) => (Record<string, string> | Error | null)[]> | null = null;
 
   constructor(private readonly db: BetterSqlite3.Database) {
+    this.queue = new GroupCommit<WriteOp>((ops) => this.commit(ops));
+  }
+
+  /** Prepared once, lazily (the tables exist once migrations ran). */
+  private prepare() {
+    const db = this.db;
+    return {
+      upsertState: db.prepare<[string, string, string, string]>(
+        'INSERT INTO state_items (key, etag, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, data = excluded.data, updated_at = excluded.updated_at',
+      ),
+      updateState: db.prepare<[string, string, string, string, string]>('UPDATE state_items SET etag = ?, data = ?, updated_at = ? WHERE key = ? AND etag = ?'),
+      insertState: db.prepare<[string, string, string, string]>('INSERT INTO state_items (key, etag, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING'),
+      replayed: db.prepare<[string, string]>('INSERT INTO replayed_batches (batch_id, applied_at) VALUES (?, ?) ON CONFLICT (batch_id) DO NOTHING'),
+      getIntents: db.prepare<[string, string], { intents: string }>('SELECT intents FROM conversations WHERE channel_id = ? AND conversation_id = ?'),
+      upsertConversation: db.prepare<[string, string, string, string, number, number, string]>(
+        `INSERT INTO conversations (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (channel_id, conversation_id) DO UPDATE SET
+           first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at),
+           turn_count = turn_count + excluded.turn_count, urgency_rank = max(urgency_rank, excluded.urgency_rank), intents = excluded.intents`,
+      ),
+      insertActivity: db.prepare<[string, string, string | null, string | null, string, string, string, string | null, string | null, string | null, string]>(
+        'INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+    };
+  }
+
+  private commit(ops: WriteOp[]): void {
+    this.groupTx ??= this.db.transaction((group: WriteOp[]) => this.apply(group));
+    let outcomes: (Record<string, string> | Error | null)[];
+    try {
+      outcomes = this.groupTx.immediate(ops);
+    } catch (err) {
+      if (ops.length > 1 && ownError(err)) {
+        for (const op of ops) this.commit([op]);
+        return;
+      }
+      throw err;
+    }
+    ops.forEach((op, i) => {
+      const outcome = outcomes[i];
+      if (outcome instanceof Error) op.reject(outcome);
+      else if (op.kind === 'state') op.resolve(outcome ?? {});
+      else op.resolve();
+    });
+  }
+
+  /** Inside the group's transaction. Returns each op's eTags, its eTag conflict, or null (transcripts). */
+  private apply(ops: WriteOp[]): (Record<string, string> | Error | null)[] {
+    const st = (this.statements ??= this.prepare());
+    const now = new Date().toISOString();
+    const rows: ActivityRow[] = [];
+    for (const op of ops) {
+      if (op.kind !== 'transcript') continue;
+      // an outbox batch an earlier replay already stored
+      if (op.batchId && st.replayed.run(op.batchId, now).changes === 0) continue;
+      for (const r of op.rows) rows.push(r);
+    }
+    for (const d of deltasOf(rows)) {
+      const existing = st.getIntents.get(d.channel, d.conversationId);
+      const intents = existing ? (JSON.parse(existing.intents) as string[]) : [];
+      for (const i of d.intents) if (!intents.includes(i)) intents.push(i);
+      st.upsertConversation.run(d.channel, d.conversationId, d.firstAt.toISOString(), d.lastAt.toISOString(), d.userMessages, d.urgencyRank, JSON.stringify(intents));
+    }
+    for (const r of rows) st.insertActivity.run(r.channel, r.conversationId, r.activityId, r.replyToId, r.ts.toISOString(), r.role, r.type, r.text, r.intent, r.urgency, r.json);
+
+    const writeOne = (w: StateWrite): boolean => {
+      if (w.ifEtag === undefined) {
+        st.upsertState.run(w.key, w.etag, w.json, now);
+        return true;
+      }
+      return st.updateState.run(w.etag, w.json, now, w.key, w.ifEtag).changes > 0 || st.insertState.run(w.key, w.etag, w.json, now).changes > 0;
+    };
+    return ops.map((op) => {
+      if (op.kind !== 'state') return null;
+      const etags: Record<string, string> = {};
+      if (op.writes.length === 1) {
+        const w = op.writes[0]!;
+        if (!writeOne(w)) return new EtagConflictError(w.key);
+        etags[w.key] = w.etag;
+        return etags;
+      }
+      try {
+        // several keys: all or none (a savepoint inside the group's transaction)
+        this.db.transaction(() => {
+          for (const w of op.writes) {
+            if (!writeOne(w)) throw new EtagConflictError(w.key);
+            etags[w.key] = w.etag;
+          }
+        })();
+        return etags;
+      } catch (err) {
+        if (err instanceof EtagConflictError) return err;
+        throw err;
+      }
+    });
+  }
+}
+
+export class SqliteStorage implements EtagReportingStorage {
+  private readonly selectOne: BetterSqlite3.Statement<[string], { etag: string; data: string }>;
+  private readonly remove: BetterSqlite3.Statement<[string]>;
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly writer = new SqliteWriter(db),
+  ) {
     this.selectOne = db.prepare('SELECT etag, data FROM state_items WHERE key = ?');
-    this.upsert = db.prepare(
-      'INSERT INTO state_items (key, etag, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, data = excluded.data, updated_at = excluded.updated_at',
-    );
-    this.update = db.prepare('UPDATE state_items SET etag = ?, data = ?, updated_at = ? WHERE key = ? AND etag = ?');
-    this.insertNew = db.prepare('INSERT INTO state_items (key, etag, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING');
     this.remove = db.prepare('DELETE FROM state_items WHERE key = ?');
   }
 
@@ -68,7 +183,7 @@ export class SqliteStorage implements EtagReportingStorage {
     const items: StoreItems = {};
     for (const key of keys) {
       const row = this.selectOne.get(key);
-      if (row) items[key] = { ...(JSON.parse(row.data) as object), eTag: row.etag };
+      if (row) items[key] = attachReadJson({ ...(JSON.parse(row.data) as object), eTag: row.etag }, row.data);
     }
     return items;
   }
@@ -77,30 +192,15 @@ export class SqliteStorage implements EtagReportingStorage {
     await this.writeReportingEtags(changes);
   }
 
+  /** Committed with the other writes queued at the same time (one transaction, see SqliteWriter). */
   async writeReportingEtags(changes: StoreItems): Promise<Record<string, string>> {
     if (!changes) throw new ReferenceError('Changes are required when writing.');
-    const tx = this.db.transaction((): Record<string, string> => {
-      const now = new Date().toISOString();
-      const etags: Record<string, string> = {};
-      for (const [key, item] of Object.entries(changes)) {
-        if (item === null || typeof item !== 'object') throw new TypeError(`Storage: item "${key}" must be an object`);
-        const { eTag, ...rest } = item as { eTag?: unknown };
-        const data = JSON.stringify(rest);
-        const etag = randomUUID();
-        if (typeof eTag !== 'string' || eTag === '' || eTag === '*') {
-          this.upsert.run(key, etag, data, now);
-        } else if (this.update.run(etag, data, now, key, eTag).changes === 0 && this.insertNew.run(key, etag, data, now).changes === 0) {
-          throw new EtagConflictError(key);
-        }
-        etags[key] = etag;
-      }
-      return etags;
-    });
-    return tx.immediate();
+    return submitState(this.writer.queue, stateWrites(changes));
   }
 
   async delete(keys: string[]): Promise<void> {
     if (!keys) throw new ReferenceError('Keys are required when deleting.');
+    await this.writer.queue.flush();
     this.db.transaction(() => {
       for (const key of keys) this.remove.run(key);
     })();
@@ -148,61 +248,22 @@ function summaryOf(r: ConversationRow): ConversationSummary {
 
 /** Transcript store + conversation index on SQLite. */
 export class SqliteTranscripts implements BatchTranscriptStore, ConversationIndex {
-  private batchWriter: BetterSqlite3.Transaction<(rows: ActivityRow[], deltas: ConversationDelta[]) => void> | null = null;
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly writer = new SqliteWriter(db),
+  ) {}
 
-  constructor(private readonly db: BetterSqlite3.Database) {}
-
-  async logActivity(activity: Activity): Promise<void> {
-    this.logActivitiesSync([activity]);
-  }
-
-  async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
-    this.logActivitiesSync(activities, options.batchId);
-  }
-
-  /** One transaction for the whole batch (a turn). Redaction happens before any SQL runs. */
-  logActivitiesSync(activities: Partial<Activity>[], batchId?: string): void {
-    if (activities.length === 0) return;
-    const rows = activities.map(prepareActivity);
-    if (batchId) {
-      this.db.transaction(() => {
-        const fresh = this.db.prepare('INSERT INTO replayed_batches (batch_id, applied_at) VALUES (?, ?) ON CONFLICT (batch_id) DO NOTHING').run(batchId, new Date().toISOString());
-        if (fresh.changes > 0) this.writeBatch()(rows, deltasOf(rows)); // nested: a savepoint in the same transaction
-      }).immediate();
-      return;
-    }
-    this.writeBatch().immediate(rows, deltasOf(rows));
+  logActivity(activity: Activity): Promise<void> {
+    return this.logActivities([activity]);
   }
 
   /**
-   * The batch write, with its statements prepared once (lazily: the tables exist once
-   * migrations ran). Preparing three statements on every turn cost more than running them.
+   * One turn's activities, in the transaction of the writes queued with them (see
+   * SqliteWriter); resolves once committed. Redaction happens before anything is queued.
    */
-  private writeBatch(): BetterSqlite3.Transaction<(rows: ActivityRow[], deltas: ConversationDelta[]) => void> {
-    if (this.batchWriter) return this.batchWriter;
-    const db = this.db;
-    const getIntents = db.prepare<[string, string], { intents: string }>('SELECT intents FROM conversations WHERE channel_id = ? AND conversation_id = ?');
-    const upsert = db.prepare(
-      `INSERT INTO conversations (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (channel_id, conversation_id) DO UPDATE SET
-         first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at),
-         turn_count = turn_count + excluded.turn_count, urgency_rank = max(urgency_rank, excluded.urgency_rank), intents = excluded.intents`,
-    );
-    const insert = db.prepare(
-      'INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.batchWriter = db.transaction((rows: ActivityRow[], deltas: ConversationDelta[]) => {
-      for (const d of deltas) {
-        const existing = getIntents.get(d.channel, d.conversationId);
-        const intents = existing ? (JSON.parse(existing.intents) as string[]) : [];
-        for (const i of d.intents) if (!intents.includes(i)) intents.push(i);
-        upsert.run(d.channel, d.conversationId, d.firstAt.toISOString(), d.lastAt.toISOString(), d.userMessages, d.urgencyRank, JSON.stringify(intents));
-      }
-      for (const r of rows) {
-        insert.run(r.channel, r.conversationId, r.activityId, r.replyToId, r.ts.toISOString(), r.role, r.type, r.text, r.intent, r.urgency, r.json);
-      }
-    });
-    return this.batchWriter;
+  async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
+    if (activities.length === 0) return;
+    await submitTranscript(this.writer.queue, prepareActivities(activities), options.batchId);
   }
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
@@ -241,6 +302,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
   }
 
   async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
+    await this.writer.queue.flush();
     this.deleteSync({ channel: channelId, id: safeId(conversationId) });
   }
 
@@ -305,6 +367,8 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
   }
 
   async deleteConversation(ref: ConversationRef): Promise<boolean> {
+    // writes of this conversation still queued land first, then go with the rest
+    await this.writer.queue.flush();
     return this.deleteSync(ref);
   }
 
@@ -345,6 +409,7 @@ export class SqliteTranscripts implements BatchTranscriptStore, ConversationInde
 
   async purgeOlderThan(days: number): Promise<PurgeResult> {
     validateDays(days);
+    await this.writer.queue.flush();
     const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
     return this.db.transaction((): PurgeResult => {
       const activities = this.db.prepare('DELETE FROM activities WHERE ts < ?').run(cutoff).changes;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { URGENCY_LEVELS, urgencyRank, type Urgency } from '../domain/urgency';
-import { redact, redactDeep, safeId } from './redact';
+import { redact, redactDeep, RedactionMemo, safeId } from './redact';
 import { REVIEW_STATUSES, type ConversationFilter, type ConversationPage, type ConversationSummary, type ReviewPatch, type StoredActivity } from './types';
 
 export const TRANSCRIPT_PAGE_SIZE = 20;
@@ -58,31 +58,57 @@ function roleOf(a: Partial<Activity>): 'user' | 'bot' {
   return a.replyToId ? 'bot' : 'user';
 }
 
+/** The bot's own texts, redacted once (see RedactionMemo; user text never goes in). */
+const botTexts = new RedactionMemo();
+
+/**
+ * Redacts and normalises a turn's activities (see `prepareActivity`). Each distinct id
+ * (conversation, user, bot, the message replied to) is checked once per batch, not once
+ * per field of every activity.
+ */
+export function prepareActivities(activities: Partial<Activity>[]): ActivityRow[] {
+  const ids = new Map<string, string>();
+  const safe = (id: string): string => {
+    let s = ids.get(id);
+    if (s === undefined) {
+      s = safeId(id);
+      ids.set(id, s);
+    }
+    return s;
+  };
+  return activities.map((a) => prepareActivity(a, safe));
+}
+
 /**
  * Redacts and normalises one activity. The original text never leaves this function:
  * text, speak, summary, value, attachments, entities (and a user's channelData) are
  * redacted, display names are dropped, and ids (conversation, activity, reply-to, user
  * and bot) are stored as `safeId` makes them (unchanged unless they hold personal details).
+ * Each text is redacted once; the bot's own replies through a bounded memo.
  */
-export function prepareActivity(activity: Partial<Activity>): ActivityRow {
+export function prepareActivity(activity: Partial<Activity>, safe: (id: string) => string = safeId): ActivityRow {
   const channel = activity.channelId;
   const rawConversationId = activity.conversation?.id;
   if (!channel || !rawConversationId) throw new Error('Transcript: activity has no channelId or conversation.id');
-  const conversationId = safeId(rawConversationId);
+  const conversationId = safe(rawConversationId);
   const role = roleOf(activity);
+  const r = role === 'bot' ? botTexts.redact : redact;
   const ts = toDate(activity.timestamp);
   const copy = JSON.parse(JSON.stringify(activity)) as Record<string, unknown>;
   copy.timestamp = ts.toISOString();
-  for (const field of ['text', 'speak', 'summary']) if (typeof copy[field] === 'string') copy[field] = redact(copy[field] as string);
-  for (const field of ['value', 'attachments', 'entities', 'suggestedActions']) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field]);
+  for (const field of ['text', 'speak', 'summary']) if (typeof copy[field] === 'string') copy[field] = r(copy[field] as string);
+  for (const field of ['value', 'attachments', 'entities', 'suggestedActions']) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field], r);
   if (role === 'user' && copy.channelData !== undefined) copy.channelData = redactDeep(copy.channelData);
   for (const party of ['from', 'recipient', 'conversation']) {
     const p = copy[party] as Record<string, unknown> | undefined;
     if (!p || typeof p !== 'object') continue;
     delete p.name;
-    if (typeof p.id === 'string') p.id = safeId(p.id);
+    if (typeof p.id === 'string') p.id = party === 'conversation' && p.id === rawConversationId ? conversationId : safe(p.id);
   }
-  for (const field of ['id', 'replyToId']) if (typeof copy[field] === 'string') copy[field] = safeId(copy[field] as string);
+  const activityId = typeof copy.id === 'string' && copy.id ? safe(copy.id) : null;
+  const replyToId = typeof copy.replyToId === 'string' && copy.replyToId ? safe(copy.replyToId) : null;
+  if (typeof copy.id === 'string') copy.id = activityId ?? copy.id;
+  if (typeof copy.replyToId === 'string') copy.replyToId = replyToId ?? copy.replyToId;
   if (copy.from && typeof copy.from === 'object') (copy.from as Record<string, unknown>).role = role;
   const cd = (activity.channelData ?? {}) as Record<string, unknown>;
   const intent = role === 'bot' && typeof cd.intent === 'string' ? cd.intent : null;
@@ -90,8 +116,8 @@ export function prepareActivity(activity: Partial<Activity>): ActivityRow {
   return {
     channel,
     conversationId,
-    activityId: typeof activity.id === 'string' && activity.id ? safeId(activity.id) : null,
-    replyToId: typeof activity.replyToId === 'string' && activity.replyToId ? safeId(activity.replyToId) : null,
+    activityId,
+    replyToId,
     ts,
     role,
     type: activity.type ?? 'message',

@@ -116,7 +116,7 @@ export interface LogActivitiesOptions {
   batchId?: string;
 }
 
-/** A TranscriptStore that also accepts a whole turn at once (one transaction). */
+/** A TranscriptStore that also accepts a whole turn at once (all of it or none, in one transaction). */
 export interface BatchTranscriptStore extends TranscriptStore {
   logActivities(activities: Partial<Activity>[], options?: LogActivitiesOptions): Promise<void>;
 }

@@ -4,8 +4,9 @@
  * turns):
  *
  *  - the incoming activity and every reply actually sent are written at the end of the
- *    turn as ONE batch (one transaction) and the turn waits for it, so the transcript is
- *    stored before the HTTP response goes out — on PostgreSQL as well as SQLite;
+ *    turn as ONE batch (committed with the batches of other turns arriving at the same
+ *    time, src/storage/groupCommit.ts) and the turn waits for the commit, so the
+ *    transcript is stored before the HTTP response goes out — on PostgreSQL as well as SQLite;
  *  - replies of an attempt that `runTurnWithRetry` threw away are not logged;
  *  - text is redacted by the store before anything is written.
  *

@@ -12,7 +12,7 @@
  * limited or too long to answer.
  */
 import path from 'node:path';
-import { ConversationState, type BotAdapter, type Middleware } from 'botbuilder';
+import type { BotAdapter, ConversationState, Middleware } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Database } from '../storage/types';
@@ -28,6 +28,7 @@ import { TriageMiddleware } from './3-triage';
 import { InputGuardMiddleware } from './4-inputGuard';
 import { AfterEscalationMiddleware } from './5-afterEscalation';
 import { CalfBot, type ConversationDialog } from './6-dialogs';
+import { CalfConversationState } from './conversationState';
 import { ReplyMetadataMiddleware } from './7-replyMetadata';
 import { EscalationMemory } from './escalationMemory';
 import { Escalator } from './escalator';
@@ -53,7 +54,7 @@ export interface BotApp {
 
 export function createBotApp(deps: BotAppDeps): BotApp {
   const { config, db, logger } = deps;
-  const conversationState = new ConversationState(db.storage);
+  const conversationState = new CalfConversationState(db.storage);
   const triage = deps.triage ?? loadTriage('triage', { cacheDir: path.join('data', 'cache') });
   const memory = new EscalationMemory(conversationState);
   const escalator = new Escalator({ triage, config, memory, logger, alert: createEscalationAlert(config, logger) });

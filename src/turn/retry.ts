@@ -14,7 +14,8 @@
  * an escalation webhook): do those after `runTurnWithRetry` returns, or make them idempotent.
  */
 import type { BotState, ResourceResponse, TurnContext } from 'botbuilder';
-import { runInTurnScope } from '../storage/concurrency';
+import { newTurnScope, runInTurnScope } from '../storage/concurrency';
+import { isScopeAware, setTurnScope } from './turnScope';
 import { isEtagConflict } from '../storage/errors';
 
 export interface TurnRetryOptions {
@@ -34,6 +35,20 @@ interface AttemptInfo {
 }
 
 const ATTEMPT_KEY = Symbol('calfbot.turnAttempt');
+/**
+ * Runs one attempt in a fresh eTag scope. The bot's states (CalfConversationState) take
+ * the scope from the context; other states only see one through an AsyncLocalStorage,
+ * which costs every promise of the process while it is active, so it is used only then.
+ */
+async function inScope(context: TurnContext, states: BotState[], fn: () => Promise<void>): Promise<void> {
+  if (!states.every(isScopeAware)) return runInTurnScope(fn);
+  setTurnScope(context, newTurnScope());
+  try {
+    await fn();
+  } finally {
+    setTurnScope(context, undefined);
+  }
+}
 
 function attemptInfo(context: TurnContext): AttemptInfo {
   let info = context.turnState.get(ATTEMPT_KEY) as AttemptInfo | undefined;
@@ -77,7 +92,7 @@ export async function runTurnWithRetry(context: TurnContext, fn: (attempt: numbe
     const sends: (() => Promise<ResourceResponse[]>)[] = [];
     held = sends;
     try {
-      await runInTurnScope(async () => {
+      await inScope(context, states, async () => {
         for (const state of states) await state.load(context, true);
         await fn(attempt);
       });

@@ -1,0 +1,147 @@
+/**
+ * Group commit (src/storage/groupCommit.ts): writes that arrive together share one
+ * transaction, yet each keeps its own outcome — an eTag conflict or a refused write
+ * fails only its own caller — and nothing queued is lost when the database closes.
+ * Direct Line replies are delivered only once their turn is over (committed).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Activity } from 'botbuilder';
+import { isEtagConflict, openDatabase, type Database } from '../src/storage';
+import { GroupCommit } from '../src/storage/groupCommit';
+import { ConversationStore } from '../src/channels/conversationStore';
+import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-group-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function message(conv: string, text: string): Partial<Activity> {
+  return { type: 'message', id: `m-${conv}-${text}`, text, channelId: 'test', conversation: { id: conv } as Activity['conversation'], from: { id: 'u1', name: 'Patient', role: 'user' } };
+}
+
+function contract(name: string, open: () => Promise<{ db: Database; reopen: () => Promise<Database> }>): void {
+  describe(name, () => {
+    it('writes arriving together each get their own outcome: the stale one conflicts, the others are stored', async () => {
+      const { db } = await open();
+      try {
+        await db.storage.write({ k1: { v: 1 } });
+        const { k1 } = await db.storage.read(['k1']);
+        const base = (k1 as { eTag: string }).eTag;
+        const results = await Promise.allSettled([
+          db.storage.write({ k1: { v: 2, eTag: base } }),
+          db.storage.write({ k1: { v: 3, eTag: base } }),
+          db.storage.write({ k2: { v: 1 } }),
+          db.transcripts.logActivities([message('g1', 'hello')]),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect(isEtagConflict((results[1] as PromiseRejectedResult).reason)).toBe(true);
+        const after = await db.storage.read(['k1', 'k2']);
+        expect(after.k1).toMatchObject({ v: 2 });
+        expect(after.k2).toMatchObject({ v: 1 });
+        expect((await db.getConversationActivities({ channel: 'test', id: 'g1' })).map((a) => a.text)).toEqual(['hello']);
+        expect(db.outboxPending()).toBe(0);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('a multi-key write with one stale key writes none of its keys, and does not hold back its neighbours', async () => {
+      const { db } = await open();
+      try {
+        await db.storage.write({ a: { v: 1 }, b: { v: 1 } });
+        const results = await Promise.allSettled([
+          db.storage.write({ a: { v: 2 }, b: { v: 2, eTag: 'not-the-stored-one' } }),
+          db.storage.write({ c: { v: 1 } }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+        const after = await db.storage.read(['a', 'b', 'c']);
+        expect(after.a).toMatchObject({ v: 1 });
+        expect(after.b).toMatchObject({ v: 1 });
+        expect(after.c).toMatchObject({ v: 1 });
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('close() commits what is still queued: nothing a caller was waiting for is lost', async () => {
+      const { db, reopen } = await open();
+      const pending = [
+        db.storage.write({ queued: { v: 'kept' } }),
+        db.transcripts.logActivities([message('q1', 'still queued')]),
+      ];
+      await db.close();
+      await Promise.all(pending);
+      const again = await reopen();
+      try {
+        expect((await again.storage.read(['queued'])).queued).toMatchObject({ v: 'kept' });
+        expect((await again.getConversationActivities({ channel: 'test', id: 'q1' })).map((a) => a.text)).toEqual(['still queued']);
+      } finally {
+        await again.close();
+      }
+    });
+  });
+}
+
+let n = 0;
+contract('group commit on SQLite', async () => {
+  const url = `sqlite:${path.join(dir, `g${n++}.db`)}`;
+  return { db: await openDatabase(url), reopen: () => openDatabase(url) };
+});
+
+describePg('group commit on PostgreSQL', () => {
+  let pg: PgSchema;
+  beforeAll(async () => {
+    pg = await createPgSchema();
+  });
+  afterAll(async () => {
+    await pg.drop();
+  });
+  contract('PostgreSQL', async () => ({ db: await openDatabase(pg.url), reopen: () => openDatabase(pg.url) }));
+});
+
+describe('GroupCommit', () => {
+  it('when the database fails, the group and everything queued behind it fail at once (to the outbox), not one timeout each', async () => {
+    let commits = 0;
+    const queue = new GroupCommit<{ reject(e: unknown): void; resolve(): void }>(async () => {
+      commits++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error('connection lost');
+    });
+    const submit = (): Promise<void> => new Promise((resolve, reject) => queue.submit({ resolve, reject }));
+    const first = submit();
+    await new Promise((resolve) => setImmediate(resolve)); // the first group is running
+    const queued = [submit(), submit()];
+    const results = await Promise.allSettled([first, ...queued]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(commits).toBe(1);
+    await queue.flush();
+  });
+
+  it('commits what arrives in the same turn of the event loop as one group', async () => {
+    const groups: number[] = [];
+    const queue = new GroupCommit<{ reject(e: unknown): void; resolve(): void }>((ops) => {
+      groups.push(ops.length);
+      for (const op of ops) op.resolve();
+    });
+    const submit = (): Promise<void> => new Promise((resolve, reject) => queue.submit({ resolve, reject }));
+    await Promise.all([submit(), submit(), submit()]);
+    await submit();
+    expect(groups).toEqual([3, 1]);
+  });
+});
+
+describe('Direct Line delivery waits for the turn', () => {
+  it('a held reply (and what follows it) is not polled until released', () => {
+    const store = new ConversationStore();
+    const { conversation } = store.open('c1', 'u1');
+    store.append(conversation, { type: 'message', text: 'my question' });
+    store.append(conversation, { type: 'message', text: 'the answer' }, true);
+    const before = store.since(conversation, undefined);
+    expect(before.activities.map((a) => a.text)).toEqual(['my question']);
+    expect(store.since(conversation, Number(before.watermark)).activities).toEqual([]);
+    store.release(conversation);
+    expect(store.since(conversation, Number(before.watermark)).activities.map((a) => a.text)).toEqual(['the answer']);
+  });
+});

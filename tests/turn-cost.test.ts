@@ -1,0 +1,86 @@
+/**
+ * The per-turn savings keep behaviour: the state is written when (and only when) it
+ * changed, with what changed; the bot's replies are redacted as before through a bounded
+ * memo.
+ */
+import { describe, expect, it } from 'vitest';
+import { TestAdapter, TurnContext, type Activity, type StoreItems } from 'botbuilder';
+import { EtagMemoryStorage } from '../src/storage/memory';
+import { redact, RedactionMemo } from '../src/storage/redact';
+import { CalfConversationState } from '../src/turn/conversationState';
+
+class CountingStorage extends EtagMemoryStorage {
+  writes: StoreItems[] = [];
+  override write(changes: StoreItems): Promise<void> {
+    this.writes.push(JSON.parse(JSON.stringify(changes)) as StoreItems);
+    return super.write(changes);
+  }
+}
+
+function context(): TurnContext {
+  const activity: Partial<Activity> = { type: 'message', text: 'hi', channelId: 'test', conversation: { id: 'c1' } as Activity['conversation'], from: { id: 'u1', name: 'u' }, recipient: { id: 'bot', name: 'bot' } };
+  return new TurnContext(new TestAdapter(), activity as Activity);
+}
+
+describe('ConversationState change check', () => {
+  it('writes a changed state once, and an unchanged one never', async () => {
+    const storage = new CountingStorage();
+    const state = new CalfConversationState(storage);
+    const count = state.createProperty<number>('count');
+
+    const t1 = context();
+    await count.set(t1, 1);
+    await state.saveChanges(t1);
+    await state.saveChanges(t1); // nothing changed since the save
+    expect(storage.writes).toHaveLength(1);
+
+    const t2 = context();
+    expect(await count.get(t2)).toBe(1);
+    await state.saveChanges(t2); // read, not changed
+    expect(storage.writes).toHaveLength(1);
+
+    const t3 = context();
+    await count.set(t3, 2);
+    await state.saveChanges(t3);
+    expect(storage.writes).toHaveLength(2);
+    expect(Object.values(storage.writes[1]!)[0]).toMatchObject({ count: 2 });
+
+    const t4 = context();
+    await state.load(t4);
+    await state.clear(t4);
+    await state.saveChanges(t4); // cleared: written as empty
+    expect(storage.writes).toHaveLength(3);
+    expect(await count.get(context())).toBeUndefined();
+  });
+
+  it('force writes even an unchanged state', async () => {
+    const storage = new CountingStorage();
+    const state = new CalfConversationState(storage);
+    const t = context();
+    await state.load(t);
+    await state.saveChanges(t, true);
+    expect(storage.writes).toHaveLength(1);
+  });
+});
+
+describe('RedactionMemo', () => {
+  it('redacts exactly as redact() does, and stays within its bound', () => {
+    const memo = new RedactionMemo(3);
+    const texts = ['Call us on 020 7946 0000', 'Write to jane@example.com', 'Rest, ice and elevation', 'Born 12/03/1980', 'Call us on 020 7946 0000'];
+    for (const t of texts) expect(memo.redact(t)).toBe(redact(t));
+    expect(memo.size).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('prompts on a channel with buttons', () => {
+  it('a choice is answered by its words (what its button sends), a confirm by yes/no', async () => {
+    const { harness } = await import('./dialogsHarness');
+    const h = harness({}, { channelId: 'webchat' });
+    const prompt = (await h.turn('knee to wall test')).at(-1)!;
+    const titles = prompt.suggestedActions?.actions.map((a) => String(a.value)) ?? [];
+    expect(titles.length).toBeGreaterThan(1);
+    const answered = await h.turn(titles[1]!);
+    // the answer moved the dialog on: the same question is not asked again
+    expect(answered.map((a) => a.text)).not.toContain(prompt.text);
+  });
+});
