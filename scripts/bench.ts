@@ -542,7 +542,7 @@ async function main(): Promise<void> {
   if (want('widget')) {
     try {
       widget = await widgetColdOpenBytes();
-      log(`widget cold open: ${widget.totalBytes.toLocaleString('en-US')} bytes transferred (${widget.files.map((f) => `${f.path} ${f.bytes.toLocaleString('en-US')}${f.encoding ? ` ${f.encoding}` : ''}`).join(', ')})`);
+      log(`widget cold open: welcome after ${widget.welcomeMs ?? '(no Chromium)'} ms; ${widget.totalBytes.toLocaleString('en-US')} bytes transferred (${widget.files.map((f) => `${f.path} ${f.bytes.toLocaleString('en-US')}${f.encoding ? ` ${f.encoding}` : ''}`).join(', ')})`);
     } catch (e) {
       widget = { error: e instanceof Error ? e.message : String(e) };
     }
@@ -621,6 +621,7 @@ function targets(r: Results): Target[] {
     const w = r.memory.widget;
     if (w) t.push({ name: `RSS after ${w.target.toLocaleString('en-US')} more Direct Line (widget) conversations`, target: '< 300 MB', measured: `${Math.round(w.rssMB)} MB${w.capped ? ` after only ${w.conversations.toLocaleString('en-US')} (time cap)` : ''}`, pass: !w.capped && w.rssMB < 300, informational: true });
   }
+  if (r.widget && 'totalBytes' in r.widget && r.widget.welcomeMs !== null) t.push({ name: 'Widget cold open over Fast 3G: welcome on screen after the click', target: '≤ 2,000 ms', measured: `${r.widget.welcomeMs} ms`, pass: r.widget.welcomeMs <= 2000 });
   const errors = r.runs.reduce((n, x) => n + x.errors.total, 0) + (r.tail?.runs.reduce((n, x) => n + x.errors, 0) ?? 0);
   t.push({ name: 'Errors (non-2xx, socket errors, turns without replies), all runs', target: '0', measured: String(errors), pass: errors === 0 });
   return t;

@@ -96,7 +96,7 @@ export interface Results {
     /** Then self-hosted Direct Line conversations as the widget makes them (scripts/bench/directline.ts). */
     widget?: { conversations: number; failed: number; target: number; capped: boolean; rssMB: number; peakRssMB: number } } | null;
   /** Widget cold open: bytes on the wire for the chat page, its script, Web Chat and the favicon (scripts/bench/widget.ts). */
-  widget?: { totalBytes: number; files: { path: string; bytes: number; encoding: string | null }[] } | { error: string } | null;
+  widget?: { totalBytes: number; files: { path: string; bytes: number; encoding: string | null }[]; welcomeMs: number | null } | { error: string } | null;
   targets: Target[];
   wallSeconds: number;
 }
@@ -139,6 +139,7 @@ export function markdown(r: Results): string {
   lines.push('| Measure | Result |');
   lines.push('|---|---|');
   if (r.widget && 'totalBytes' in r.widget) lines.push(`| Widget cold open: bytes transferred (chat page, script, Web Chat, favicon; br/gzip) | ${f0(r.widget.totalBytes)} |`);
+  if (r.widget && 'totalBytes' in r.widget && r.widget.welcomeMs !== null) lines.push(`| Widget cold open over Fast 3G: welcome painted after the click | ${f0(r.widget.welcomeMs)} ms |`);
   if ('perSec' in r.classifier) lines.push(`| Classifier (one core, held-out texts repeated) | ${f0(r.classifier.perSec)} utterances/s (model load ${f0(r.classifier.loadMs)} ms) |`);
   else lines.push(`| Classifier | not measured: ${r.classifier.error} |`);
   for (const s of r.startup) if (s.error) lines.push(`| Start-up: \`${s.command}\` | failed: ${s.error} |`); else lines.push(`| Start-up to first answered turn: \`${s.command}\` | ${f0(s.medianMs)} ms (median of ${s.runsMs.length}; ${f0(s.medianCpuMs)} ms CPU) |`);

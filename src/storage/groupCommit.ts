@@ -53,6 +53,19 @@ export interface TranscriptOp {
 
 export type WriteOp = StateOp | TranscriptOp;
 
+/** What a transaction made of each op: a state write's new eTags, an op's own error, or nothing. */
+export type WriteOutcome = Record<string, string> | Error | null;
+
+/** Settles each op of a committed group with its own outcome (a stale eTag fails only its own write). */
+export function settle(ops: readonly WriteOp[], outcomes: readonly WriteOutcome[]): void {
+  ops.forEach((op, i) => {
+    const outcome = outcomes[i];
+    if (outcome instanceof Error) op.reject(outcome);
+    else if (op.kind === 'state') op.resolve(outcome ?? {});
+    else op.resolve();
+  });
+}
+
 /** Validates and serialises a botbuilder `StoreItems` write (throws TypeError for a non-object item). */
 export function stateWrites(changes: StoreItems): StateWrite[] {
   const writes: StateWrite[] = [];

@@ -9,7 +9,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { attachReadJson } from './itemJson';
-import { GroupCommit, stateWrites, submitState, submitTranscript, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
+import { GroupCommit, settle, stateWrites, submitState, submitTranscript, type WriteOutcome, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
 import { safeId } from './redact';
 import {
   type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivities, storedActivity, transcriptActivity,
@@ -73,7 +73,7 @@ export class PostgresWriter {
   }
 
   private async commit(ops: WriteOp[]): Promise<void> {
-    let outcomes: (Record<string, string> | Error | null)[];
+    let outcomes: WriteOutcome[];
     try {
       outcomes = await withTransaction(this.pool, (client) => this.apply(client, ops));
     } catch (err) {
@@ -83,12 +83,7 @@ export class PostgresWriter {
       }
       throw err;
     }
-    ops.forEach((op, i) => {
-      const outcome = outcomes[i];
-      if (outcome instanceof Error) op.reject(outcome);
-      else if (op.kind === 'state') op.resolve(outcome ?? {});
-      else op.resolve();
-    });
+    settle(ops, outcomes);
   }
 
   private async apply(client: PoolClient, ops: WriteOp[]): Promise<(Record<string, string> | Error | null)[]> {
@@ -129,7 +124,7 @@ export class PostgresWriter {
       const inserted = await client.query('INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO NOTHING', [w.key, w.etag, w.json]);
       return (inserted.rowCount ?? 0) > 0;
     };
-    const outcomes: (Record<string, string> | Error | null)[] = ops.map(() => null);
+    const outcomes: WriteOutcome[] = ops.map(() => null);
     // State in key order (lock order); writes of one key keep the order they came in (a stable sort).
     const states = ops.map((op, i) => ({ op, i })).filter((x): x is { op: StateOp; i: number } => x.op.kind === 'state');
     const firstKey = (op: StateOp): string => op.writes[0]?.key ?? '';

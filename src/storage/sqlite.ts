@@ -10,7 +10,7 @@ import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuild
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { attachReadJson } from './itemJson';
-import { GroupCommit, stateWrites, submitState, submitTranscript, type StateWrite, type WriteOp } from './groupCommit';
+import { GroupCommit, settle, stateWrites, submitState, submitTranscript, type WriteOutcome, type StateWrite, type WriteOp } from './groupCommit';
 import { migrateSqlite } from './migrate';
 import { safeId } from './redact';
 import { conversationStateKeys } from './outbox';
@@ -96,7 +96,7 @@ export class SqliteWriter {
 
   private commit(ops: WriteOp[]): void {
     this.groupTx ??= this.db.transaction((group: WriteOp[]) => this.apply(group));
-    let outcomes: (Record<string, string> | Error | null)[];
+    let outcomes: WriteOutcome[];
     try {
       outcomes = this.groupTx.immediate(ops);
     } catch (err) {
@@ -106,12 +106,7 @@ export class SqliteWriter {
       }
       throw err;
     }
-    ops.forEach((op, i) => {
-      const outcome = outcomes[i];
-      if (outcome instanceof Error) op.reject(outcome);
-      else if (op.kind === 'state') op.resolve(outcome ?? {});
-      else op.resolve();
-    });
+    settle(ops, outcomes);
   }
 
   /** Inside the group's transaction. Returns each op's eTags, its eTag conflict, or null (transcripts). */
