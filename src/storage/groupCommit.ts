@@ -18,9 +18,10 @@
  * those operations and every one still queued fail with that error at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { StoreItems } from 'botbuilder';
+import type { Activity, StoreItems } from 'botbuilder';
 import { writeJsonOf } from './itemJson';
-import type { ActivityRow } from './transcriptCommon';
+import { prepareActivities, type ActivityRow } from './transcriptCommon';
+import type { LogActivitiesOptions } from './types';
 
 /** One key of a state write, serialised before it is queued. */
 export interface StateWrite {
@@ -152,5 +153,23 @@ export class GroupCommit<Op extends { reject(error: unknown): void }> {
     const waiting = this.idle;
     this.idle = [];
     for (const resolve of waiting) resolve();
+  }
+}
+
+/**
+ * The write side of a transcript store on a group-committed database: a turn's activities
+ * are redacted, then queued with the writes that arrive with them; each call resolves once
+ * its transaction has committed. The SQLite and PostgreSQL stores differ only in reading.
+ */
+export abstract class QueuedTranscriptWriter {
+  protected abstract readonly queue: GroupCommit<WriteOp>;
+
+  logActivity(activity: Activity): Promise<void> {
+    return this.logActivities([activity]);
+  }
+
+  async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
+    if (activities.length === 0) return;
+    await submitTranscript(this.queue, prepareActivities(activities), options.batchId);
   }
 }

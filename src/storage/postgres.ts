@@ -9,15 +9,15 @@ import type { Pool, PoolClient } from 'pg';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { attachReadJson } from './itemJson';
-import { GroupCommit, settle, stateWrites, submitState, submitTranscript, type WriteOutcome, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
+import { GroupCommit, QueuedTranscriptWriter, settle, stateWrites, submitState, type WriteOutcome, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
 import { safeId } from './redact';
 import {
-  type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivities, storedActivity, transcriptActivity,
+  type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import { conversationStateKeys } from './outbox';
 import type {
-  BatchTranscriptStore, LogActivitiesOptions, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
+  BatchTranscriptStore, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
   ConversationSummary, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
 } from './types';
 
@@ -234,23 +234,16 @@ function summaryOf(r: ConversationRow): ConversationSummary {
   };
 }
 
-export class PostgresTranscripts implements BatchTranscriptStore, ConversationIndex {
+export class PostgresTranscripts extends QueuedTranscriptWriter implements BatchTranscriptStore, ConversationIndex {
   constructor(
     private readonly pool: Pool,
     private readonly writer = new PostgresWriter(pool),
-  ) {}
-
-  logActivity(activity: Activity): Promise<void> {
-    return this.logActivities([activity]);
+  ) {
+    super();
   }
 
-  /**
-   * One turn's activities, in the transaction of the writes queued with them (see
-   * PostgresWriter); resolves once committed. Redaction happens before anything is queued.
-   */
-  async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
-    if (activities.length === 0) return;
-    await submitTranscript(this.writer.queue, prepareActivities(activities), options.batchId);
+  protected get queue(): GroupCommit<WriteOp> {
+    return this.writer.queue;
   }
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {

@@ -10,18 +10,18 @@ import type { Activity, PagedResult, StoreItems, TranscriptInfo } from 'botbuild
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { attachReadJson } from './itemJson';
-import { GroupCommit, settle, stateWrites, submitState, submitTranscript, type WriteOutcome, type StateWrite, type WriteOp } from './groupCommit';
+import { GroupCommit, QueuedTranscriptWriter, settle, stateWrites, submitState, type WriteOutcome, type StateWrite, type WriteOp } from './groupCommit';
 import { migrateSqlite } from './migrate';
 import { safeId } from './redact';
 import { conversationStateKeys } from './outbox';
 import {
   type ActivityRow,
-  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, prepareActivities, storedActivity, transcriptActivity,
+  clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import type {
   BatchTranscriptStore, ConversationFilter, ConversationIndex, ConversationPage, ConversationRef, ConversationStats,
-  ConversationSummary, LogActivitiesOptions, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
+  ConversationSummary, PurgeResult, ReviewPatch, ReviewStatus, StoredActivity,
 } from './types';
 
 type Params = (string | number | null)[];
@@ -242,23 +242,16 @@ function summaryOf(r: ConversationRow): ConversationSummary {
 }
 
 /** Transcript store + conversation index on SQLite. */
-export class SqliteTranscripts implements BatchTranscriptStore, ConversationIndex {
+export class SqliteTranscripts extends QueuedTranscriptWriter implements BatchTranscriptStore, ConversationIndex {
   constructor(
     private readonly db: BetterSqlite3.Database,
     private readonly writer = new SqliteWriter(db),
-  ) {}
-
-  logActivity(activity: Activity): Promise<void> {
-    return this.logActivities([activity]);
+  ) {
+    super();
   }
 
-  /**
-   * One turn's activities, in the transaction of the writes queued with them (see
-   * SqliteWriter); resolves once committed. Redaction happens before anything is queued.
-   */
-  async logActivities(activities: Partial<Activity>[], options: LogActivitiesOptions = {}): Promise<void> {
-    if (activities.length === 0) return;
-    await submitTranscript(this.writer.queue, prepareActivities(activities), options.batchId);
+  protected get queue(): GroupCommit<WriteOp> {
+    return this.writer.queue;
   }
 
   async getTranscriptActivities(channelId: string, conversationId: string, continuationToken?: string, startDate?: Date): Promise<PagedResult<Activity>> {
