@@ -139,7 +139,7 @@ async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: 
 
   const recallOk = total.escalated === total.n;
   const emergencyOk = total.emergencyOk === total.emergencyN;
-  const falseOk = falseEscalations / benign.length <= 0.05;
+  const falseOk = benign.length === 0 || falseEscalations / benign.length <= 0.05;
   const out: string[] = [`## ${title}`, '', '| measure | result | target | |', '|---|---|---|---|'];
   out.push(`| red flags escalated (urgent or emergency) | ${pct(total.escalated, total.n)} (${total.escalated}/${total.n}) | 100% | ${verdict(recallOk)} |`);
   out.push(`| emergencies answered as emergency | ${pct(total.emergencyOk, total.emergencyN)} (${total.emergencyOk}/${total.emergencyN}) | 100% | ${verdict(emergencyOk)} |`);
@@ -172,6 +172,7 @@ async function main(): Promise<number> {
   const dev = await measureSet(bot, 'tests/data/dev', 'Development set (tuned on: not evidence of generalisation)', true);
   const dev2 = await measureSet(bot, 'tests/data/dev2', 'Second development set (tuned on: not evidence of generalisation)', true);
   const dev3 = await measureSet(bot, 'tests/data/dev3', 'Third development set: infection, arteries, rupture (tuned on: not evidence of generalisation)', true);
+  const dev4 = await measureSet(bot, 'tests/data/dev4', 'Fourth development set: conversations (tuned on: not evidence of generalisation)', true);
 
   // --- regression table, through the bot
   const table = read('tests/data/triage-cases.yaml', regressionFile);
@@ -193,9 +194,9 @@ async function main(): Promise<number> {
   out.push(`- red flags: ${table.red_flags.length - tableMisses.length}/${table.red_flags.length} escalated at the right level ${verdict(tableMisses.length === 0)}`);
   out.push(`- false escalations: ${pct(tableFalse, table.benign.length)} (${tableFalse}/${table.benign.length}) ${verdict(tableFalse / table.benign.length <= 0.05)}`);
   out.push(...tableMisses.map((m) => `  - missed: ${m}`), '');
-  out.push(...dev.lines, ...dev2.lines, ...dev3.lines);
+  out.push(...dev.lines, ...dev2.lines, ...dev3.lines, ...dev4.lines);
   writeFileSync('reports/triage-eval.md', out.join('\n'));
-  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n${dev2.summary}\n${dev3.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
+  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n${dev2.summary}\n${dev3.summary}\n${dev4.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
   return tableMisses.length === 0 && tableFalse / table.benign.length <= 0.05 ? 0 : 1;
 }
 
