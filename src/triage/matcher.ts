@@ -108,7 +108,7 @@ export function stem(word: string): string {
 
 // ---------------------------------------------------------------- negation vocabulary
 
-const PRE_TRIGGERS = new Set(['no', 'not', 'never', 'without', 'nor', 'neither', 'none', 'nothing', 'denies', 'deny', 'denied', 'non', 'zero', 'absent']);
+const PRE_TRIGGERS = new Set(['no', 'nae', 'not', 'never', 'without', 'nor', 'neither', 'none', 'nothing', 'denies', 'deny', 'denied', 'non', 'zero', 'absent']);
 /** Words after which "free"/"absence"/"lack" act as a trigger when followed by "of". */
 const OF_TRIGGERS = new Set(['free', 'absence', 'lack', 'lacking']);
 const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsided', 'cleared', 'vanished']);
