@@ -178,6 +178,15 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(textOf(next)).not.toMatch(/Not until you have been checked/);
     expect(urgencyOf(next)).toBe('none');
   });
+  it('after an all-clear, new signs escalate again, and the earlier check does not end the new escalation', async () => {
+    const c = await escalated();
+    expect(textOf(await c.say('the doctor examined me today and ruled out a clot'))).toMatch(/glad you have been checked/);
+    expect(urgencyOf(await c.say('now I am suddenly short of breath'))).toBe('emergency');
+    const replies = await c.say('but the doctor already said it was not a clot');
+    expect(textOf(replies)).toMatch(/cannot rule them out/);
+    expect(urgencyOf(replies)).toBe('emergency');
+    expect(urgencyOf(await c.say('ok'))).toBe('emergency');
+  });
   it('the escalation is remembered in conversation state, for staff to see', async () => {
     const c = await escalated();
     await c.say('ok');

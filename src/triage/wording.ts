@@ -44,7 +44,7 @@ const afterSchema = z.strictObject({
   unsafe_request: z.strictObject({ words: z.array(z.string().regex(/^[a-z]+$/)).min(1), reply: perLevel }),
   waiting: z.strictObject({ phrases: z.array(regexSource).min(1), reply: perLevel }),
   driving: z.strictObject({ phrases: z.array(regexSource).min(1), reply: perLevel }),
-  cleared: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text }),
+  cleared: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text, after_new_signs: perLevel }),
   reminder: perLevel,
 });
 

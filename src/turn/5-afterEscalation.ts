@@ -7,7 +7,8 @@
  *    today (emergency: call now);
  *  - "can I drive myself?" → don't drive yourself;
  *  - "the doctor examined me and ruled it out" → the escalation is cleared, with a
- *    reminder of the warning signs;
+ *    reminder of the warning signs; but not when this escalation came after such an
+ *    all-clear (new signs after a check are not covered by it);
  *  - anything else is answered, followed by a one-line reminder.
  * Every reply while escalated carries `channelData.urgency` at the escalated level.
  */
@@ -82,6 +83,14 @@ export class AfterEscalationMiddleware implements Middleware {
     const text = context.activity.text ?? '';
     const kind = this.after.classify(text);
 
+    if (kind === 'cleared' && record.afterAllClear) {
+      // New signs came after an earlier all-clear: a check before them cannot rule them out.
+      meta.urgency = maxUrgency(meta.urgency, record.level);
+      const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
+      await context.sendActivity(cardMessage({ paragraphs: [fill(wording.after_escalation.cleared.after_new_signs[record.level])], buttons: spec.buttons, style: record.level, suggest: false }));
+      await this.options.conversationState.saveChanges(context);
+      return;
+    }
     if (kind === 'cleared') {
       await this.options.memory.clear(context);
       await context.sendActivity(fill(wording.after_escalation.cleared.reply));

@@ -13,15 +13,24 @@ export interface EscalationRecord {
   redFlags: string[];
   /** The signs named in the escalating messages (concept ids, never text): later signs add to them. */
   signs?: string[];
+  /**
+   * This escalation came after a clinician's all-clear in the same conversation: that
+   * earlier check does not cover the new signs, so a second "they ruled it out" does not
+   * end it (src/turn/5-afterEscalation.ts).
+   */
+  afterAllClear?: boolean;
   /** ISO time of the first escalation in this conversation. */
   at: string;
 }
 
 export class EscalationMemory {
   private readonly property: StatePropertyAccessor<EscalationRecord | null>;
+  /** Set when a clinician's all-clear ended an escalation in this conversation. */
+  private readonly allClear: StatePropertyAccessor<boolean>;
 
   constructor(conversationState: ConversationState) {
     this.property = conversationState.createProperty<EscalationRecord | null>('escalation');
+    this.allClear = conversationState.createProperty<boolean>('escalationAllClear');
   }
 
   async get(context: TurnContext): Promise<EscalationRecord | null> {
@@ -36,6 +45,7 @@ export class EscalationMemory {
       conditions: [...new Set([...(prior?.conditions ?? []), ...conditions])],
       redFlags: [...new Set([...(prior?.redFlags ?? []), ...redFlags])],
       signs: [...new Set([...(prior?.signs ?? []), ...signs])],
+      afterAllClear: prior?.afterAllClear ?? ((await this.allClear.get(context, false)) === true),
       at: prior?.at ?? new Date().toISOString(),
     });
   }
@@ -45,7 +55,9 @@ export class EscalationMemory {
     await this.property.set(context, { level, conditions, redFlags, signs, at: new Date().toISOString() });
   }
 
+  /** A clinician's all-clear: the escalation ends, and the conversation remembers that it was given. */
   async clear(context: TurnContext): Promise<void> {
     await this.property.set(context, null);
+    await this.allClear.set(context, true);
   }
 }
