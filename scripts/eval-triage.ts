@@ -174,6 +174,7 @@ async function main(): Promise<number> {
   const dev3 = await measureSet(bot, 'tests/data/dev3', 'Third development set: infection, arteries, rupture (tuned on: not evidence of generalisation)', true);
   const dev4 = await measureSet(bot, 'tests/data/dev4', 'Fourth development set: conversations (tuned on: not evidence of generalisation)', true);
   const dev5 = await measureSet(bot, 'tests/data/dev5', 'Fifth development set: terse, jargon, dialects, relatives (tuned on: not evidence of generalisation)', true);
+  const dev6 = await measureSet(bot, 'tests/data/dev6', 'Sixth development set: subtle nerve, artery and tendon signs (tuned on: not evidence of generalisation)', true);
 
   // --- regression table, through the bot
   const table = read('tests/data/triage-cases.yaml', regressionFile);
@@ -195,9 +196,9 @@ async function main(): Promise<number> {
   out.push(`- red flags: ${table.red_flags.length - tableMisses.length}/${table.red_flags.length} escalated at the right level ${verdict(tableMisses.length === 0)}`);
   out.push(`- false escalations: ${pct(tableFalse, table.benign.length)} (${tableFalse}/${table.benign.length}) ${verdict(tableFalse / table.benign.length <= 0.05)}`);
   out.push(...tableMisses.map((m) => `  - missed: ${m}`), '');
-  out.push(...dev.lines, ...dev2.lines, ...dev3.lines, ...dev4.lines, ...dev5.lines);
+  out.push(...dev.lines, ...dev2.lines, ...dev3.lines, ...dev4.lines, ...dev5.lines, ...dev6.lines);
   writeFileSync('reports/triage-eval.md', out.join('\n'));
-  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n${dev2.summary}\n${dev3.summary}\n${dev4.summary}\n${dev5.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
+  process.stdout.write(out.join('\n') + `\n${independent.summary}\n${dev.summary}\n${dev2.summary}\n${dev3.summary}\n${dev4.summary}\n${dev5.summary}\n${dev6.summary}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);
   return tableMisses.length === 0 && tableFalse / table.benign.length <= 0.05 ? 0 : 1;
 }
 
