@@ -83,15 +83,7 @@ export class AfterEscalationMiddleware implements Middleware {
     const text = context.activity.text ?? '';
     const kind = this.after.classify(text);
 
-    if (kind === 'cleared' && record.afterAllClear) {
-      // New signs came after an earlier all-clear: a check before them cannot rule them out.
-      meta.urgency = maxUrgency(meta.urgency, record.level);
-      const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
-      await context.sendActivity(cardMessage({ paragraphs: [fill(wording.after_escalation.cleared.after_new_signs[record.level])], buttons: spec.buttons, style: record.level, suggest: false }));
-      await this.options.conversationState.saveChanges(context);
-      return;
-    }
-    if (kind === 'cleared') {
+    if (kind === 'cleared' && !record.afterAllClear) {
       await this.options.memory.clear(context);
       await context.sendActivity(fill(wording.after_escalation.cleared.reply));
       // Saved now: the dialogs' turn may load state afresh (src/turn/retry.ts) and must see it cleared.
@@ -106,8 +98,10 @@ export class AfterEscalationMiddleware implements Middleware {
       await context.sendActivity(fill(wording.after_escalation.reminder[record.level]));
       return;
     }
+    // An all-clear claimed after new signs came up: the check before them cannot rule them out.
+    const reply = kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level] : this.after.reply(kind, record.level);
     const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
-    await context.sendActivity(cardMessage({ paragraphs: [fill(this.after.reply(kind, record.level))], buttons: spec.buttons, style: record.level, suggest: false }));
+    await context.sendActivity(cardMessage({ paragraphs: [fill(reply)], buttons: spec.buttons, style: record.level, suggest: false }));
     await this.options.conversationState.saveChanges(context);
   }
 }
