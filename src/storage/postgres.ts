@@ -12,7 +12,7 @@ import { attachReadJson } from './itemJson';
 import { GroupCommit, QueuedTranscriptWriter, settle, stateWrites, submitState, type WriteOutcome, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
 import { safeId } from './redact';
 import {
-  type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, storedActivity, transcriptActivity,
+  type ActivityReadRow, type ActivityRow, clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
 } from './transcriptCommon';
 import { conversationStateKeys } from './outbox';
@@ -208,16 +208,7 @@ interface ConversationRow {
   note: string;
 }
 
-interface ActivityDbRow {
-  seq: string;
-  ts: Date;
-  role: string;
-  type: string;
-  text: string | null;
-  intent: string | null;
-  urgency: string | null;
-  json: string;
-}
+type ActivityDbRow = ActivityReadRow<string, Date>;
 
 function summaryOf(r: ConversationRow): ConversationSummary {
   return {

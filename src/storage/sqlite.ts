@@ -15,6 +15,7 @@ import { migrateSqlite } from './migrate';
 import { safeId } from './redact';
 import { conversationStateKeys } from './outbox';
 import {
+  type ActivityReadRow,
   type ActivityRow,
   clampLimit, conversationPage, decodeCursor, deltasOf, encodeCursor, normalizeFilter, storedActivity, transcriptActivity,
   TRANSCRIPT_PAGE_SIZE, urgencyFromRank, validateDays, validatePatch,
@@ -215,16 +216,7 @@ interface ConversationRow {
   note: string;
 }
 
-interface ActivityDbRow {
-  seq: number;
-  ts: string;
-  role: string;
-  type: string;
-  text: string | null;
-  intent: string | null;
-  urgency: string | null;
-  json: string;
-}
+type ActivityDbRow = ActivityReadRow<number, string>;
 
 function summaryOf(r: ConversationRow): ConversationSummary {
   return {

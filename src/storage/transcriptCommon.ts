@@ -26,6 +26,28 @@ export interface ActivityRow {
   json: string;
 }
 
+/**
+ * A row of the `activities` table as a driver returns it: `seq` is a number (SQLite) or a
+ * bigint's text (PostgreSQL), `ts` ISO text (SQLite) or a Date (PostgreSQL).
+ */
+export interface ActivityTableRow<Seq, Time> {
+  seq: Seq;
+  channel_id: string;
+  conversation_id: string;
+  activity_id: string | null;
+  reply_to_id: string | null;
+  ts: Time;
+  role: string;
+  type: string;
+  text: string | null;
+  intent: string | null;
+  urgency: string | null;
+  json: string;
+}
+
+/** The columns a conversation's read (console, transcript pages) selects. */
+export type ActivityReadRow<Seq, Time> = Pick<ActivityTableRow<Seq, Time>, 'seq' | 'ts' | 'role' | 'type' | 'text' | 'intent' | 'urgency' | 'json'>;
+
 export interface ConversationDelta {
   channel: string;
   conversationId: string;

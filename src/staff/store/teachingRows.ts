@@ -1,23 +1,12 @@
 /** Row mapping shared by the SQLite and PostgreSQL teaching stores. */
 import { URGENCY_LEVELS, type Urgency } from '../../domain/urgency';
+import type { ActivityTableRow } from '../../storage/transcriptCommon';
 import type { Label, LabelKind, TranscriptRow } from './teachingTypes';
 
 export const TRANSCRIPT_COLUMNS = 'seq, channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json';
 
-export interface TranscriptDbRow<Time> {
-  seq: number | string;
-  channel_id: string;
-  conversation_id: string;
-  activity_id: string | null;
-  reply_to_id: string | null;
-  ts: Time;
-  role: string;
-  type: string;
-  text: string | null;
-  intent: string | null;
-  urgency: string | null;
-  json: string;
-}
+/** A transcript row as the teaching stores read it (every column of `activities`). */
+export type TranscriptDbRow<Time> = ActivityTableRow<number | string, Time>;
 
 const asRecord = (v: unknown): Record<string, unknown> | null =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
