@@ -26,34 +26,45 @@ const PREFIX = 'nlu-model-';
 /** Cache files kept per kind (e.g. one for src/ under tsx and one for dist/). */
 const KEEP = 4;
 
-const codeHashes = new Map<string, string>();
+const folderHashes = new Map<string, string>();
+let naturalVersion: string | null = null;
+
+/** Hash of the files in one code folder (relative to src/, or dist/ when built); read once per process. */
+function folderHash(folder: string): string {
+  const known = folderHashes.get(folder);
+  if (known) return known;
+  const h = createHash('sha256');
+  const dir = path.join(__dirname, '..', folder);
+  for (const f of fs.readdirSync(dir).sort()) {
+    const full = path.join(dir, f);
+    if (!fs.statSync(full).isFile()) continue;
+    h.update(`${f}\0`).update(fs.readFileSync(full)).update('\0');
+  }
+  const digest = h.digest('hex');
+  folderHashes.set(folder, digest);
+  return digest;
+}
+
+function naturalPackageVersion(): string {
+  if (naturalVersion !== null) return naturalVersion;
+  try {
+    const pkg = createRequire(__filename).resolve('natural/package.json');
+    naturalVersion = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? '?';
+  } catch {
+    naturalVersion = '?';
+  }
+  return naturalVersion;
+}
 
 /**
  * Hash of the code in the given folders (relative to src/, or dist/ when built) and of
- * natural's version; computed once per process. A model trained by other code is never reused.
+ * natural's version. Each folder is read once per process, however many models (the intent
+ * recognizer, the red-flag detector) ask. A model trained by other code is never reused.
  */
 export function codeHash(folders: readonly string[]): string {
-  const id = folders.join('\0');
-  const known = codeHashes.get(id);
-  if (known) return known;
   const h = createHash('sha256');
-  for (const folder of folders) {
-    const dir = path.join(__dirname, '..', folder);
-    for (const f of fs.readdirSync(dir).sort()) {
-      const full = path.join(dir, f);
-      if (!fs.statSync(full).isFile()) continue;
-      h.update(`${folder}/${f}\0`).update(fs.readFileSync(full)).update('\0');
-    }
-  }
-  try {
-    const pkg = createRequire(__filename).resolve('natural/package.json');
-    h.update((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? '?');
-  } catch {
-    h.update('natural ?');
-  }
-  const digest = h.digest('hex');
-  codeHashes.set(id, digest);
-  return digest;
+  for (const folder of folders) h.update(`${folder}\0${folderHash(folder)}\0`);
+  return h.update(`natural ${naturalPackageVersion()}`).digest('hex');
 }
 
 /** Hash of the files `files` (names and bytes), in the given order. */
