@@ -196,8 +196,12 @@ async function main(): Promise<number> {
     if (t.urgency === 'none' || (c.expect === 'emergency' && t.urgency !== 'emergency')) tableMisses.push(`${c.text} → ${t.urgency}`);
     progress('table red flags', ++i, table.red_flags.length);
   }
-  let tableFalse = 0;
-  for (const c of table.benign) if ((await firstTurn(bot, c.text)).urgency !== 'none') tableFalse++;
+  const falseAlarms: string[] = [];
+  for (const c of table.benign) {
+    const t = await firstTurn(bot, c.text);
+    if (t.urgency !== 'none') falseAlarms.push(`${c.text} → ${t.urgency}`);
+  }
+  const tableFalse = falseAlarms.length;
   await bot.close();
 
   // --- report
@@ -205,7 +209,7 @@ async function main(): Promise<number> {
   out.push('## Regression table (tests/data/triage-cases.yaml), through the bot', '');
   out.push(`- red flags: ${table.red_flags.length - tableMisses.length}/${table.red_flags.length} escalated at the right level ${verdict(tableMisses.length === 0)}`);
   out.push(`- false escalations: ${pct(tableFalse, table.benign.length)} (${tableFalse}/${table.benign.length}) ${verdict(tableFalse / table.benign.length <= 0.05)}`);
-  out.push(...tableMisses.map((m) => `  - missed: ${m}`), '');
+  out.push(...tableMisses.map((m) => `  - missed: ${m}`), ...falseAlarms.map((m) => `  - false escalation: ${m}`), '');
   out.push(...devSets.flatMap((d) => d.lines));
   writeFileSync('reports/triage-eval.md', out.join('\n'));
   process.stdout.write(out.join('\n') + `\n${[independent, ...devSets].map((d) => d.summary).join('\n')}\n(${((Date.now() - started) / 1000).toFixed(1)} s; written to reports/triage-eval.md)\n`);

@@ -156,6 +156,46 @@ describe('a past clot or a clear scan (judgement call, docs/triage.md)', () => {
   it.each(['I had a DVT in 2015 and now my calf is swollen', 'the scan last week was clear but the calf is hot and red today', 'had a clot years ago, my calf hurts since yesterday'])('%s: a current sign escalates', (text) => {
     expect(triage.assess(text).level).not.toBe('none');
   });
+  it.each([
+    'my GP examined my sore calf after the flight and said no signs of a clot, what stretches can I do?',
+    'they scanned it, all clear, still a bit tight though, heat or ice?',
+    'my calf was swollen after a flight so I went to A&E, they scanned it and said no clot, it is a strain',
+  ])('%s: a clinician checked this leg and found no clot → the signs named with it were checked: safety net', (text) => {
+    const r = triage.assess(text);
+    expect(r.level).toBe('none');
+    expect(r.safetyNet).toBe(true);
+  });
+  it.each([
+    'ultrasound on monday showed no clot, since then the calf has got more swollen',
+    'they ruled out a DVT, now my leg is hotter and bigger than before',
+  ])('%s: a sign new or worse since the check escalates', (text) => {
+    expect(triage.assess(text).level).toBe('urgent');
+  });
+  it('a clear scan for a clot does not cover other conditions: breathlessness is still an emergency', () => {
+    expect(triage.assess('the scan showed no clot but now I am short of breath').level).toBe('emergency');
+  });
+});
+
+describe('nerve signs described by what people notice', () => {
+  it.each([
+    'I keep tripping over my own toes lately and my calf aches',
+    "since my back went I can't seem to get up on my toes on the left, the right is fine",
+    "Cannae push aff on ma left foot, back's been bad for weeks",
+    'the top of my foot has felt asleep for weeks and I keep going over on that ankle',
+    'my foot kind of flops when I walk since sitting cross legged all evening',
+  ])('%s → urgent', (text) => {
+    expect(triage.assess(text).level).not.toBe('none');
+  });
+  it.each(["my physio says I have poor dorsiflexion, what does that mean?", 'I tripped on a step once last week, just a bruise on my shin'])('%s → none', (text) => {
+    expect(triage.assess(text).level).toBe('none');
+  });
+});
+
+describe('a difference someone has always had', () => {
+  it('one calf bigger since childhood is not a sign; the same calf newly swollen and hot is', () => {
+    expect(triage.assess('one calf has always been bigger than the other, since I was a kid').level).toBe('none');
+    expect(triage.assess('my left calf has always been a bit bigger but now it is swollen and hot').level).toBe('urgent');
+  });
 });
 
 describe('levels', () => {

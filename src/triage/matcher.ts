@@ -66,6 +66,10 @@ const RULE_RANK: Record<Rule['level'], number> = { safety_net: 0, screen: 1, urg
 const CONTRACTIONS: [RegExp, string][] = [
   [/\b(can)'?t\b/g, 'can not'],
   [/\bcannot\b/g, 'can not'],
+  // Scots: "cannae", "couldnae", "dinnae" ("nae" alone is a negation trigger); "push aff"
+  [/\b(can|could|did|does|would|should|will|is|was|has|have)nae\b/g, '$1 not'],
+  [/\bdinnae\b/g, 'do not'],
+  [/\baff\b/g, 'off'],
   [/\bwon'?t\b/g, 'will not'],
   [/\bshan'?t\b/g, 'shall not'],
   [/\bain'?t\b/g, 'is not'],
