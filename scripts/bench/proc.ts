@@ -246,3 +246,25 @@ export function sampleRss(pid: number, intervalMs = 200): { stop(): { peak: numb
     },
   };
 }
+
+/**
+ * RSS once the process is left idle: V8 keeps the heap it grew under load committed and
+ * gives the free pages back only when allocation has stopped for a while (its memory
+ * reducer, typically 30–40 s after the last burst here). Samples every 2 s until the RSS
+ * has fallen by at least 10% and then stays within 2 MB for three samples, or until
+ * `maxSeconds` pass; returns the last sample and how long it took.
+ */
+export async function rssAtRest(pid: number, maxSeconds: number): Promise<{ rss: number; seconds: number; released: boolean }> {
+  const first = treeRss(pid);
+  const samples: number[] = [];
+  const started = Date.now();
+  while ((Date.now() - started) / 1000 < maxSeconds) {
+    await new Promise((r) => setTimeout(r, 2000));
+    samples.push(treeRss(pid));
+    const last3 = samples.slice(-3);
+    const released = Math.min(...samples) <= first * 0.9;
+    if (released && last3.length === 3 && Math.max(...last3) - Math.min(...last3) <= 2 * 1024 * 1024) break;
+  }
+  const rss = samples.at(-1) ?? first;
+  return { rss, seconds: Math.round((Date.now() - started) / 1000), released: rss <= first * 0.9 };
+}

@@ -92,9 +92,9 @@ export interface Results {
   startupProfile: { startupMs: number; phases: StartupPhase[] } | { error: string } | null;
   /** Every baseline and the full bot (SQLite) at the same fixed offered load. */
   tail?: { rate: number; runs: TailRun[] } | null;
-  memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; peakRssMB: number; turnsPerSec: number; afterFullGc: { rssMB: number; heapUsedMB: number } | null;
+  memory: { conversations: number; target: number; capped: boolean; rssBeforeMB: number; rssMB: number; restRssMB: number; restSeconds: number; peakRssMB: number; turnsPerSec: number; afterFullGc: { rssMB: number; heapUsedMB: number } | null;
     /** Then self-hosted Direct Line conversations as the widget makes them (scripts/bench/directline.ts). */
-    widget?: { conversations: number; failed: number; target: number; capped: boolean; rssMB: number; peakRssMB: number } } | null;
+    widget?: { conversations: number; failed: number; target: number; capped: boolean; rssMB: number; restRssMB: number; restSeconds: number; peakRssMB: number } } | null;
   /** Widget cold open: bytes on the wire for the chat page, its script, Web Chat and the favicon (scripts/bench/widget.ts). */
   widget?: { totalBytes: number; files: { path: string; bytes: number; encoding: string | null }[]; welcomeMs: number | null } | { error: string } | null;
   targets: Target[];
@@ -149,9 +149,9 @@ export function markdown(r: Results): string {
     const parts = [...shown.map((p) => `${p.phase} ${p.ms}`), ...(rest > 0 ? [`smaller parts ${rest}`] : [])];
     lines.push(`| Start-up breakdown, ms of main-thread CPU (\`node dist/index.js\`, one start under the CPU profiler: ${f0(r.startupProfile.startupMs)} ms) | ${parts.join('; ')} |`);
   }
-  if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite)${r.memory.capped ? ` (time cap hit before ${f0(r.memory.target)})` : ''} | ${f0(r.memory.rssMB)} MB (${f0(r.memory.rssBeforeMB)} MB before them, peak ${f0(r.memory.peakRssMB)} MB${r.memory.afterFullGc ? `; after a forced full GC: ${f0(r.memory.afterFullGc.rssMB)} MB, live JS heap ${f0(r.memory.afterFullGc.heapUsedMB)} MB` : ''}) |`);
+  if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite)${r.memory.capped ? ` (time cap hit before ${f0(r.memory.target)})` : ''} | ${f0(r.memory.restRssMB)} MB at rest, ${r.memory.restSeconds} s after them (${f0(r.memory.rssBeforeMB)} MB before them, ${f0(r.memory.rssMB)} MB right after, peak ${f0(r.memory.peakRssMB)} MB${r.memory.afterFullGc ? `; after a forced full GC: ${f0(r.memory.afterFullGc.rssMB)} MB, live JS heap ${f0(r.memory.afterFullGc.heapUsedMB)} MB` : ''}) |`);
   const w = r.memory?.widget;
-  if (w) lines.push(`| RSS after ${f0(w.conversations)} more Direct Line conversations as the widget makes them (token, start, message, polling)${w.capped ? ` (time cap hit before ${f0(w.target)})` : ''}${w.failed ? `, ${f0(w.failed)} failed` : ''} | ${f0(w.rssMB)} MB (peak ${f0(w.peakRssMB)} MB) |`);
+  if (w) lines.push(`| RSS after ${f0(w.conversations)} more Direct Line conversations as the widget makes them (token, start, message, polling)${w.capped ? ` (time cap hit before ${f0(w.target)})` : ''}${w.failed ? `, ${f0(w.failed)} failed` : ''} | ${f0(w.restRssMB)} MB at rest, ${w.restSeconds} s after them (${f0(w.rssMB)} MB right after, peak ${f0(w.peakRssMB)} MB) |`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Result |');
   lines.push('|---|---|---|---|');
