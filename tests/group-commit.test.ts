@@ -99,6 +99,43 @@ describePg('group commit on PostgreSQL', () => {
     await pg.drop();
   });
   contract('PostgreSQL', async () => ({ db: await openDatabase(pg.url), reopen: () => openDatabase(pg.url) }));
+
+  it('two instances writing one key on the same eTag at once: exactly one is stored, the other conflicts', async () => {
+    const a = await openDatabase(pg.url);
+    const b = await openDatabase(pg.url);
+    try {
+      for (let round = 0; round < 5; round++) {
+        const key = `race-${round}`;
+        await a.storage.write({ [key]: { v: 0 } });
+        const base = ((await a.storage.read([key]))[key] as { eTag: string }).eTag;
+        const results = await Promise.allSettled([a.storage.write({ [key]: { v: 'a', eTag: base } }), b.storage.write({ [key]: { v: 'b', eTag: base } })]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const loser = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(isEtagConflict(loser?.reason)).toBe(true);
+        const stored = (await b.storage.read([key]))[key] as { v: string };
+        expect(stored.v).toBe(results[0]?.status === 'fulfilled' ? 'a' : 'b');
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a conditional write to a row deleted meanwhile is stored as new, and one write of the same key in its group still applies in order', async () => {
+    const db = await openDatabase(pg.url);
+    try {
+      await db.storage.write({ gone: { v: 0 } });
+      const base = ((await db.storage.read(['gone']))['gone'] as { eTag: string }).eTag;
+      await db.storage.delete(['gone']);
+      const results = await Promise.allSettled([db.storage.write({ gone: { v: 1, eTag: base } }), db.storage.write({ other: { v: 1 } })]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      const after = await db.storage.read(['gone', 'other']);
+      expect((after['gone'] as { v: number }).v).toBe(1);
+      expect((after['other'] as { v: number }).v).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
 });
 
 describe('GroupCommit', () => {

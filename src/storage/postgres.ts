@@ -46,14 +46,23 @@ function ownError(err: unknown): boolean {
   return typeof code === 'string' && /^(22|23|40)[0-9A-Z]{3}$/.test(code);
 }
 
-const UPSERT_CONVERSATION = `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::text[])
+/** The conversation index of a whole group in one statement: one row per conversation (unnest keeps the order: key order, the lock order). */
+const UPSERT_CONVERSATIONS = `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
+  SELECT v.channel_id, v.conversation_id, v.first_at, v.last_at, v.turn_count, v.urgency_rank, ARRAY(SELECT jsonb_array_elements_text(v.intents::jsonb))
+  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::text[]) WITH ORDINALITY
+    AS v(channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents, n)
+  ORDER BY v.n
   ON CONFLICT (channel_id, conversation_id) DO UPDATE SET
     first_at = LEAST(c.first_at, EXCLUDED.first_at),
     last_at = GREATEST(c.last_at, EXCLUDED.last_at),
     turn_count = c.turn_count + EXCLUDED.turn_count,
     urgency_rank = GREATEST(c.urgency_rank, EXCLUDED.urgency_rank),
     intents = c.intents || ARRAY(SELECT x FROM unnest(EXCLUDED.intents) WITH ORDINALITY AS t(x, o) WHERE NOT (x = ANY(c.intents)) ORDER BY o)`;
+
+/** State rows, one per key, stored whatever is there (the callers decided the eTag conditions on locked rows). */
+const UPSERT_STATE = `INSERT INTO state_items (key, etag, data, updated_at)
+  SELECT k, e, d, now() FROM unnest($1::text[], $2::text[], $3::text[]) AS v(k, e, d)
+  ON CONFLICT (key) DO UPDATE SET etag = EXCLUDED.etag, data = EXCLUDED.data, updated_at = now()`;
 
 /** Rows per multi-row INSERT (11 parameters each; PostgreSQL allows 65,535). */
 const ROWS_PER_INSERT = 500;
@@ -86,7 +95,14 @@ export class PostgresWriter {
     settle(ops, outcomes);
   }
 
-  private async apply(client: PoolClient, ops: WriteOp[]): Promise<(Record<string, string> | Error | null)[]> {
+  /**
+   * One group in few statements, however many turns it holds: the conversation index in one
+   * upsert, the transcript rows in multi-row INSERTs, the state rows locked in key order with
+   * one SELECT … FOR UPDATE, each write's eTag condition decided on the locked rows, and the
+   * writes that hold stored with one upsert. (Per write and per conversation this was 5 round
+   * trips a turn; PostgreSQL's share of the CPU went with them.)
+   */
+  private async apply(client: PoolClient, ops: WriteOp[]): Promise<WriteOutcome[]> {
     const rows: ActivityRow[] = [];
     for (const op of ops) {
       if (op.kind !== 'transcript') continue;
@@ -96,8 +112,17 @@ export class PostgresWriter {
       }
       for (const r of op.rows) rows.push(r);
     }
-    for (const d of deltasOf(rows)) {
-      await client.query(UPSERT_CONVERSATION, [d.channel, d.conversationId, d.firstAt, d.lastAt, d.userMessages, d.urgencyRank, d.intents]);
+    const deltas = deltasOf(rows);
+    if (deltas.length > 0) {
+      await client.query(UPSERT_CONVERSATIONS, [
+        deltas.map((d) => d.channel),
+        deltas.map((d) => d.conversationId),
+        deltas.map((d) => d.firstAt),
+        deltas.map((d) => d.lastAt),
+        deltas.map((d) => d.userMessages),
+        deltas.map((d) => d.urgencyRank),
+        deltas.map((d) => JSON.stringify(d.intents)),
+      ]);
     }
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const chunk = rows.slice(start, start + ROWS_PER_INSERT);
@@ -110,13 +135,60 @@ export class PostgresWriter {
       });
       await client.query(`INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES ${values.join(', ')}`, params);
     }
+    return this.applyState(client, ops);
+  }
 
+  private async applyState(client: PoolClient, ops: WriteOp[]): Promise<WriteOutcome[]> {
+    const outcomes: WriteOutcome[] = ops.map(() => null);
+    // State in key order (lock order); writes of one key keep the order they came in (a stable sort).
+    const states = ops.map((op, i) => ({ op, i })).filter((x): x is { op: StateOp; i: number } => x.op.kind === 'state');
+    if (states.length === 0) return outcomes;
+    const firstKey = (op: StateOp): string => op.writes[0]?.key ?? '';
+    states.sort((a, b) => (firstKey(a.op) < firstKey(b.op) ? -1 : firstKey(a.op) > firstKey(b.op) ? 1 : 0));
+    const keys = [...new Set(states.flatMap(({ op }) => op.writes.map((w) => w.key)))].sort();
+    const locked = await client.query<{ key: string; etag: string }>('SELECT key, etag FROM state_items WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE', [keys]);
+    /** Each key's eTag as the writes so far leave it (absent: no row). */
+    const current = new Map(locked.rows.map((r) => [r.key, r.etag]));
+    /** The last write of each key decided here, stored by one upsert. */
+    let pending = new Map<string, StateWrite>();
+    const flush = async (): Promise<void> => {
+      if (pending.size === 0) return;
+      const ws = [...pending.values()];
+      pending = new Map();
+      await client.query(UPSERT_STATE, [ws.map((w) => w.key), ws.map((w) => w.etag), ws.map((w) => w.json)]);
+    };
+    for (const { op, i } of states) {
+      // A conditional write to a row that did not exist when the rows were locked: another
+      // instance may be creating it now, so it is written on its own, as an insert that
+      // does nothing on a conflict (the earlier writes of this group go first).
+      if (op.writes.some((w) => w.ifEtag !== undefined && !current.has(w.key))) {
+        await flush();
+        outcomes[i] = await this.writeAlone(client, op);
+        if (!(outcomes[i] instanceof Error)) for (const w of op.writes) current.set(w.key, w.etag);
+        continue;
+      }
+      const stale = op.writes.find((w) => w.ifEtag !== undefined && current.get(w.key) !== w.ifEtag);
+      if (stale) {
+        outcomes[i] = new EtagConflictError(stale.key); // all or none: nothing of this op is written
+        continue;
+      }
+      const etags: Record<string, string> = {};
+      for (const w of op.writes) {
+        current.set(w.key, w.etag);
+        pending.set(w.key, w);
+        etags[w.key] = w.etag;
+      }
+      outcomes[i] = etags;
+    }
+    await flush();
+    return outcomes;
+  }
+
+  /** One state op's writes, each conditional in SQL, all or none (a savepoint when several). */
+  private async writeAlone(client: PoolClient, op: StateOp): Promise<WriteOutcome> {
     const writeOne = async (w: StateWrite): Promise<boolean> => {
       if (w.ifEtag === undefined) {
-        await client.query(
-          'INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO UPDATE SET etag = EXCLUDED.etag, data = EXCLUDED.data, updated_at = now()',
-          [w.key, w.etag, w.json],
-        );
+        await client.query(UPSERT_STATE, [[w.key], [w.etag], [w.json]]);
         return true;
       }
       const updated = await client.query('UPDATE state_items SET etag = $2, data = $3, updated_at = now() WHERE key = $1 AND etag = $4', [w.key, w.etag, w.json, w.ifEtag]);
@@ -124,39 +196,18 @@ export class PostgresWriter {
       const inserted = await client.query('INSERT INTO state_items (key, etag, data, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (key) DO NOTHING', [w.key, w.etag, w.json]);
       return (inserted.rowCount ?? 0) > 0;
     };
-    const outcomes: WriteOutcome[] = ops.map(() => null);
-    // State in key order (lock order); writes of one key keep the order they came in (a stable sort).
-    const states = ops.map((op, i) => ({ op, i })).filter((x): x is { op: StateOp; i: number } => x.op.kind === 'state');
-    const firstKey = (op: StateOp): string => op.writes[0]?.key ?? '';
-    states.sort((a, b) => (firstKey(a.op) < firstKey(b.op) ? -1 : firstKey(a.op) > firstKey(b.op) ? 1 : 0));
-    for (const { op, i } of states) {
-      const etags: Record<string, string> = {};
-      if (op.writes.length === 1) {
-        const w = op.writes[0]!;
-        if (await writeOne(w)) etags[w.key] = w.etag;
-        else outcomes[i] = new EtagConflictError(w.key);
-        if (!outcomes[i]) outcomes[i] = etags;
-        continue;
+    const several = op.writes.length > 1;
+    if (several) await client.query('SAVEPOINT state_write');
+    const etags: Record<string, string> = {};
+    for (const w of op.writes) {
+      if (!(await writeOne(w))) {
+        if (several) await client.query('ROLLBACK TO SAVEPOINT state_write');
+        return new EtagConflictError(w.key);
       }
-      // several keys: all or none
-      await client.query('SAVEPOINT state_write');
-      let conflict: string | null = null;
-      for (const w of op.writes) {
-        if (!(await writeOne(w))) {
-          conflict = w.key;
-          break;
-        }
-        etags[w.key] = w.etag;
-      }
-      if (conflict !== null) {
-        await client.query('ROLLBACK TO SAVEPOINT state_write');
-        outcomes[i] = new EtagConflictError(conflict);
-      } else {
-        await client.query('RELEASE SAVEPOINT state_write');
-        outcomes[i] = etags;
-      }
+      etags[w.key] = w.etag;
     }
-    return outcomes;
+    if (several) await client.query('RELEASE SAVEPOINT state_write');
+    return etags;
   }
 }
 
