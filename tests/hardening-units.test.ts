@@ -4,11 +4,12 @@
  * keys whose channel holds a ':', audit entries for failed tokens, forbidden deletes and
  * retention purges, and rate limits shared between instances through PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Activity } from 'botbuilder';
 import { ConversationStore } from '../src/channels/conversationStore';
 import { csvCell, toCsv } from '../src/staff/export';
 import { createRateLimiter } from '../src/web/request/limits';
+import { sharedCounters } from '../src/web/request/sharedCounters';
 import { measureJson, jsonBoundsProblem } from '../src/web/request/jsonLimits';
 import { openDatabase } from '../src/storage';
 import { startRetentionJob } from '../src/storage/retention';
@@ -198,6 +199,30 @@ describePg('rate limits shared between instances through PostgreSQL', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('counts asked for together go to the database as one statement, each with its own place in the count; a window that has passed starts again', async () => {
+    const db = await openDatabase(pg.url);
+    try {
+      if (db.raw.kind !== 'postgres') throw new Error('expected PostgreSQL');
+      const counters = await sharedCounters(db.raw);
+      const pool = db.raw.pool;
+      const sent: string[] = [];
+      const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+      const spy = vi.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
+        if (typeof args[0] === 'string' && args[0].includes('rate_limits')) sent.push(args[0]);
+        return query(...args);
+      }) as typeof pool.query);
+      const counts = await Promise.all([counters.count('batch:a', 0.3), counters.count('batch:a', 0.3), counters.count('batch:b', 0.3), counters.count('batch:a', 0.3)]);
+      spy.mockRestore();
+      expect(sent).toHaveLength(1);
+      expect(counts.map((c) => c.points)).toEqual([1, 2, 1, 3]);
+      expect(counts.every((c) => c.msBeforeNext > 0 && c.msBeforeNext <= 300)).toBe(true);
+      await new Promise((r) => setTimeout(r, 350));
+      expect((await counters.count('batch:a', 0.3)).points).toBe(1);
+    } finally {
+      await db.close();
     }
   });
 });

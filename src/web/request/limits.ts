@@ -5,20 +5,21 @@
  *   const { allowed, retryAfterSec } = await limiter.consume(key);
  *
  * With a PostgreSQL database (DATABASE_URL=postgres://…) the counters live in the table
- * `rate_limits` (rate-limiter-flexible's RateLimiterPostgres on the service's own pool),
- * so a client that is spread over several instances by the load balancer still meets
- * one limit. Otherwise (SQLite, memory: — one process anyway) they are kept in memory.
+ * `rate_limits`, counted in batches on the service's own pool (./sharedCounters.ts: one
+ * statement for all the counts asked for at the same moment), so a client that is spread
+ * over several instances by the load balancer still meets one limit. Otherwise (SQLite,
+ * memory: — one process anyway) they are kept in memory by rate-limiter-flexible.
  *
- * A database that does not answer never blocks a patient: the Postgres limiter falls
- * back to an in-memory one (its "insurance"), and any other error allows the request
- * and is logged.
+ * A database that does not answer never blocks a patient: a shared count that fails or
+ * is late falls back to the in-memory limiter, and the error is logged.
  */
 import { createHash } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Request, RequestHandler, Response } from 'restify';
 import { silentLogger, type Logger } from '../../logger';
 import type { RawHandle } from '../../storage/types';
 import { addressKey, clientAddress } from './clientAddress';
+import { sharedCounters, type SharedCounters } from './sharedCounters';
 import { sendError } from './respond';
 
 export interface LimitDecision {
@@ -46,8 +47,6 @@ export interface RateLimiterOptions {
   logger?: Logger;
 }
 
-export const RATE_LIMIT_TABLE = 'rate_limits';
-
 /** Keys longer than this are hashed (the shared table's key column holds 255 characters). */
 const MAX_KEY_CHARS = 160;
 
@@ -55,63 +54,51 @@ function storedKey(key: string): string {
   return key.length > MAX_KEY_CHARS ? `sha256:${createHash('sha256').update(key).digest('hex')}` : key;
 }
 
-type Pool = Extract<RawHandle, { kind: 'postgres' }>['pool'];
-const tables = new WeakMap<Pool, Promise<void>>();
-
-/** Creates the shared table once per pool (several limiters creating it at once would race). */
-function ensureTable(raw: Extract<RawHandle, { kind: 'postgres' }>): Promise<void> {
-  let created = tables.get(raw.pool);
-  if (!created) {
-    const table = raw.schema ? `"${raw.schema.replace(/"/g, '""')}"."${RATE_LIMIT_TABLE}"` : `"${RATE_LIMIT_TABLE}"`;
-    created = raw.pool
-      .query(`CREATE TABLE IF NOT EXISTS ${table} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`)
-      .then(() => undefined);
-    tables.set(raw.pool, created);
-    created.catch(() => tables.delete(raw.pool));
-  }
-  return created;
-}
-
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { ready: Promise<void> } {
   const { name, points, durationSec } = options;
   const logger = options.logger ?? silentLogger;
   const memory = new RateLimiterMemory({ keyPrefix: name, points, duration: durationSec });
+  const inMemory = async (key: string): Promise<LimitDecision> => {
+    try {
+      await memory.consume(key, 1);
+      return { allowed: true, retryAfterSec: 0 };
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+      throw res;
+    }
+  };
   // In memory until the shared table is there (a few milliseconds after start-up).
-  let backend: RateLimiterAbstract = memory;
+  let shared: SharedCounters | null = null;
   let ready = Promise.resolve();
   const raw = options.raw;
   if (raw?.kind === 'postgres') {
-    ready = ensureTable(raw).then(
-      () => {
-        backend = new RateLimiterPostgres({
-          storeClient: raw.pool,
-          tableName: RATE_LIMIT_TABLE,
-          ...(raw.schema ? { schemaName: raw.schema } : {}),
-          tableCreated: true,
-          keyPrefix: name,
-          points,
-          duration: durationSec,
-          insuranceLimiter: memory,
-        });
+    ready = sharedCounters(raw).then(
+      (counters) => {
+        shared = counters;
       },
       (err: unknown) => {
         logger.warn({ limiter: name, err: err instanceof Error ? err.message : String(err) }, 'rate limits: shared table unavailable, counting in memory');
       },
     );
   }
+  const sharedDecision = async (counters: SharedCounters, key: string): Promise<LimitDecision> => {
+    const count = await counters.count(`${name}:${key}`, durationSec);
+    return count.points <= points ? { allowed: true, retryAfterSec: 0 } : { allowed: false, retryAfterSec: Math.max(1, Math.ceil(count.msBeforeNext / 1000)) };
+  };
   return {
     name,
     points,
     durationSec,
     ready,
     async consume(key: string): Promise<LimitDecision> {
+      const k = storedKey(key);
       try {
-        await withinDeadline(backend.consume(storedKey(key), 1), () => memory.consume(storedKey(key), 1));
-        return { allowed: true, retryAfterSec: 0 };
-      } catch (res) {
-        if (res instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
-        logger.warn({ limiter: name, err: res instanceof Error ? res.message : String(res) }, 'rate limits: check failed, request allowed');
-        return { allowed: true, retryAfterSec: 0 };
+        if (!shared) return await inMemory(k);
+        const counters = shared;
+        return await withinDeadline(sharedDecision(counters, k), () => inMemory(k));
+      } catch (err) {
+        logger.warn({ limiter: name, err: err instanceof Error ? err.message : String(err) }, 'rate limits: shared count failed, counted in memory');
+        return inMemory(k).catch(() => ({ allowed: true, retryAfterSec: 0 }));
       }
     },
   };
