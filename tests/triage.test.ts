@@ -6,6 +6,7 @@ import { createTriage, loadTriage, NO_FLAG } from '../src/triage';
 import { escalationSpec } from '../src/triage/escalation';
 import { cardText } from '../src/cards';
 import { LexiconError, parseLexicon } from '../src/triage/lexicon';
+import { normaliseText } from '../src/triage/matcher';
 
 interface Case { text: string; expect: 'none' | 'urgent' | 'emergency' }
 const base = parse(readFileSync('tests/data/triage-cases.yaml', 'utf8')) as { red_flags: Case[]; benign: Case[] };
@@ -277,5 +278,25 @@ describe('escalation wording', () => {
   it('an emergency card never says "soon" or "today", even when an urgent rule also fired', () => {
     const text = cardText(escalationSpec(triage.wording, 'emergency', reasonOf('chest_pain', 'swollen_calf', 'swelling'), config));
     expect(text).not.toMatch(/\bsoon\b|\btoday\b/i);
+  });
+});
+
+describe('normalisation keeps words that look like contractions', () => {
+  it('"were" stays "were" ("the tests were fine" is a clinician\'s finding, not "the tests we are fine")', () => {
+    expect(normaliseText('the nerve tests were fine')).toContain('tests were fine');
+    expect(normaliseText("we're fine, they're fine")).toContain('we are fine, they are fine');
+  });
+});
+
+describe('a clinician\'s normal finding is not a sign', () => {
+  it.each([
+    'diabetic, my toes feel cold in the evening, the nurse checked my pulses and said they are strong',
+    "I thought I'd torn my Achilles but the squeeze test was normal and the tendon is intact",
+  ])('%s → none', (text) => {
+    expect(triage.assess(text).level).toBe('none');
+  });
+  it('the same words without the finding still escalate', () => {
+    expect(triage.assess("I think I've torn my Achilles, heard it go at squash").level).toBe('urgent');
+    expect(triage.assess('diabetic, my toes are cold and white and I smoke').level).not.toBe('none');
   });
 });

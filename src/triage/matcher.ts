@@ -78,7 +78,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\b(it|that|there|what|he|she|who|where|here|this)'s\b/g, '$1 is'],
   [/\bi'?m\b/g, 'i am'],
   [/\bi'?ve\b/g, 'i have'],
-  [/\b(you|we|they)re\b/g, '$1 are'],
+  // "youre", "theyre" (not "were", a word of its own; "we're" is handled by 're below)
+  [/\b(you|they)re\b/g, '$1 are'],
   [/\bw\/(?=\s|[a-z])/g, 'with '],
   [/\b(n|nd|an)\b/g, 'and'],
   [/\bu\b/g, 'you'],
