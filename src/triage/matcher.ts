@@ -59,6 +59,9 @@ export interface Analysis {
   level: Urgency;
 }
 
+/** Distinct words whose typo correction is remembered (a few hundred KB at most). */
+const MAX_REMEMBERED_CORRECTIONS = 20_000;
+
 const RULE_RANK: Record<Rule['level'], number> = { safety_net: 0, screen: 1, urgent: 2, emergency: 3 };
 
 // ---------------------------------------------------------------- normalisation
@@ -188,10 +191,27 @@ export class Matcher {
     this.fuzzyTargets = [...targets];
   }
 
+  /**
+   * Corrections already worked out: a word's correction depends on the lexicon only, and
+   * people use the same few thousand words, so the edit distances (a third of triage's
+   * time on every message) are computed once per word. Bounded: emptied when full.
+   */
+  private readonly corrections = new Map<string, string>();
+
   /** The closest lexicon word for a typo, or the word itself. */
   correct(word: string): string {
-    const { min_length: minLength, long_length: longLength } = this.lexicon.fuzzy;
+    const { min_length: minLength } = this.lexicon.fuzzy;
     if (word.length < minLength || !/^[a-z]+$/.test(word)) return word;
+    const known = this.corrections.get(word);
+    if (known !== undefined) return known;
+    if (this.corrections.size >= MAX_REMEMBERED_CORRECTIONS) this.corrections.clear();
+    const corrected = this.closest(word);
+    this.corrections.set(word, corrected);
+    return corrected;
+  }
+
+  private closest(word: string): string {
+    const { long_length: longLength } = this.lexicon.fuzzy;
     if (this.known.has(word) || this.knownStems.has(stem(word))) return word;
     let best = word;
     let bestDistance = Number.POSITIVE_INFINITY;
