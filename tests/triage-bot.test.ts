@@ -143,6 +143,45 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(textOf(wait)).toMatch(/Call 999 now/);
     expect(urgencyOf(wait)).toBe('emergency');
   });
+  it.each([
+    ['the ambulance is on its way', /Stay where help can reach you/],
+    ["I'm at A&E now", /Stay where help can reach you/],
+    ['should I take an aspirin?', /don't take anything for this unless/i],
+    ["I'm really scared", /understandable to be frightened/],
+  ])('after an emergency, "%s" gets a reply about the emergency, not the usual answer', async (text, expected) => {
+    const c = await escalated('my calf is swollen and now I am short of breath with chest pain');
+    const replies = await c.say(text);
+    expect(textOf(replies)).toMatch(expected);
+    expect(urgencyOf(replies)).toBe('emergency');
+    expect(intentsOf(replies)).toEqual([]);
+  });
+  it('after an emergency, an unrelated question is not answered as usual', async () => {
+    const c = await escalated('my foot is cold and white and numb');
+    const replies = await c.say('which shoes do you recommend?');
+    expect(textOf(replies)).toMatch(/call 999 now if you haven't/i);
+    expect(intentsOf(replies)).toEqual([]);
+    expect(urgencyOf(replies)).toBe('emergency');
+  });
+  it('a new, lesser sign after an emergency gets the emergency card again, never the urgent one', async () => {
+    const c = await escalated('my calf is swollen and now I am short of breath with chest pain');
+    const replies = await c.say('could it be a clot?');
+    expect(urgencyOf(replies)).toBe('emergency');
+    expect(textOf(replies)).not.toMatch(/Please get medical advice today/);
+  });
+  it('a clot ruled out earlier in the conversation, then an emergency: repeating that check does not end it', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('a doctor ruled out a DVT last week, which stretches help a tight calf?'))).toBe('none');
+    expect(urgencyOf(await c.say("now I'm coughing up blood and breathless"))).toBe('emergency');
+    const replies = await c.say('the doctor said it was not a clot');
+    expect(urgencyOf(replies)).toBe('emergency');
+    expect(textOf(replies)).toMatch(/before these new signs/);
+  });
+  it('after an urgent escalation, a question about painkillers is sent to the clinician who sees them today', async () => {
+    const c = await escalated();
+    const replies = await c.say('can I take ibuprofen for it?');
+    expect(textOf(replies)).toMatch(/before taking anything for this/);
+    expect(urgencyOf(replies)).toBe('urgent');
+  });
   it('an unrelated question is answered, with a reminder, at the escalated level', async () => {
     const c = await escalated();
     const replies = await c.say('hello');

@@ -40,12 +40,22 @@ const screeningSchema = z.strictObject({
   retry: text,
 });
 
+/** A follow-up recognised by phrases (regular expressions over the normalised text), with its reply per level. */
+const byPhrases = z.strictObject({ phrases: z.array(regexSource).min(1), reply: perLevel });
+/** A follow-up recognised by single words, with its reply per level. */
+const byWords = z.strictObject({ words: z.array(z.string().regex(/^[a-z]+$/)).min(1), reply: perLevel });
+
 const afterSchema = z.strictObject({
-  unsafe_request: z.strictObject({ words: z.array(z.string().regex(/^[a-z]+$/)).min(1), reply: perLevel }),
-  waiting: z.strictObject({ phrases: z.array(regexSource).min(1), reply: perLevel }),
-  driving: z.strictObject({ phrases: z.array(regexSource).min(1), reply: perLevel }),
+  unsafe_request: byWords,
+  waiting: byPhrases,
+  driving: byPhrases,
+  help_coming: byPhrases,
+  medicine: byWords,
+  worried: byPhrases,
   cleared: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text, after_new_signs: perLevel }),
   reminder: perLevel,
+  /** Anything else while an emergency is open: not answered as usual. */
+  during_emergency: text,
 });
 
 export const wordingSchema = z.strictObject({

@@ -22,6 +22,9 @@ import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
 import { turnMeta } from './turnMeta';
 
+/** Rules that fire on a clot ruled out or a past clot with no sign now (triage/red-flags.yaml). */
+const ALL_CLEAR_REASONS = new Set(['dvt/history_without_current_sign']);
+
 export interface TriageMiddlewareOptions {
   triage: Triage;
   escalator: Escalator;
@@ -49,10 +52,23 @@ export class TriageMiddleware implements Middleware {
     } catch {
       return result; // state unreadable: this message was triaged on its own
     }
-    if (!record?.signs?.length) return result;
-    const combined = triage.assessWithEarlier(text, record.signs);
+    if (!record) return result;
+    const combined = record.signs?.length ? triage.assessWithEarlier(text, record.signs) : result;
     const higher = urgencyRank(combined.level) > Math.max(urgencyRank(record.level), urgencyRank(result.level));
-    return higher ? combined : result;
+    if (higher) return combined;
+    // A new sign after an emergency never gets a lower card than the one already sent
+    // ("they checked me for clots last week" after "call 999" stays at "call 999").
+    if (isEscalation(result.level) && urgencyRank(record.level) > urgencyRank(result.level)) return { ...result, level: record.level };
+    return result;
+  }
+
+  private async noteAllClear(context: TurnContext): Promise<void> {
+    try {
+      await this.options.memory.noteAllClear(context);
+      await this.options.conversationState.saveChanges(context);
+    } catch (err) {
+      this.options.logger.warn({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'could not note the all-clear');
+    }
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -74,6 +90,10 @@ export class TriageMiddleware implements Middleware {
       meta.screen = result.screen;
       meta.safetyNet = result.safetyNet;
       meta.redFlags = result.reasons;
+      // "A doctor ruled out a clot last week": that check is an all-clear given in this
+      // conversation, so repeating it after a later escalation does not end that one.
+      // Saved now: the dialogs' turn may load state afresh (src/turn/retry.ts).
+      if (result.reasons.some((r) => ALL_CLEAR_REASONS.has(r))) await this.noteAllClear(context);
       return next();
     }
 

@@ -6,10 +6,15 @@
  *  - "they can't see me until Thursday", "I'll wait and see" → don't wait, get seen
  *    today (emergency: call now);
  *  - "can I drive myself?" → don't drive yourself;
+ *  - "the ambulance is on its way", "I'm at A&E" → stay where help can reach you;
+ *  - "can I take aspirin / ibuprofen?" → nothing new unless a clinician says so;
+ *  - "I'm scared" → reassurance, and the call to action again;
  *  - "the doctor examined me and ruled it out" → the escalation is cleared, with a
  *    reminder of the warning signs; but not when this escalation came after such an
  *    all-clear (new signs after a check are not covered by it);
- *  - anything else is answered, followed by a one-line reminder.
+ *  - anything else is answered, followed by a one-line reminder; during an emergency it
+ *    is not answered as usual: call now, and calf questions once seen.
+ * The words and replies are data: triage/escalation.yaml, `after_escalation`.
  * Every reply while escalated carries `channelData.urgency` at the escalated level.
  */
 import { ActivityTypes, type ConversationState, type Middleware, type TurnContext } from 'botbuilder';
@@ -23,13 +28,16 @@ import type { Wording } from '../triage/wording';
 import type { EscalationMemory } from './escalationMemory';
 import { turnMeta } from './turnMeta';
 
-export type FollowUp = 'cleared' | 'waiting' | 'driving' | 'unsafe_request' | 'other';
+export type FollowUp = 'cleared' | 'waiting' | 'driving' | 'help_coming' | 'unsafe_request' | 'medicine' | 'worried' | 'other';
 
 export class AfterEscalation {
   private readonly waiting: RegExp[];
   private readonly driving: RegExp[];
   private readonly cleared: RegExp[];
+  private readonly helpComing: RegExp[];
+  private readonly worried: RegExp[];
   private readonly unsafe: Set<string>;
+  private readonly medicine: Set<string>;
 
   constructor(private readonly wording: Wording) {
     const after = wording.after_escalation;
@@ -37,7 +45,10 @@ export class AfterEscalation {
     this.waiting = compile(after.waiting.phrases);
     this.driving = compile(after.driving.phrases);
     this.cleared = compile(after.cleared.phrases);
+    this.helpComing = compile(after.help_coming.phrases);
+    this.worried = compile(after.worried.phrases);
     this.unsafe = new Set(after.unsafe_request.words);
+    this.medicine = new Set(after.medicine.words);
   }
 
   /** What kind of follow-up a message is (exported for tests). */
@@ -46,7 +57,11 @@ export class AfterEscalation {
     if (this.cleared.some((re) => re.test(normalised))) return 'cleared';
     if (this.driving.some((re) => re.test(normalised))) return 'driving';
     if (this.waiting.some((re) => re.test(normalised))) return 'waiting';
-    if (tokenize(text).some((w) => this.unsafe.has(w))) return 'unsafe_request';
+    if (this.helpComing.some((re) => re.test(normalised))) return 'help_coming';
+    const words = tokenize(text);
+    if (words.some((w) => this.unsafe.has(w))) return 'unsafe_request';
+    if (words.some((w) => this.medicine.has(w))) return 'medicine';
+    if (this.worried.some((re) => re.test(normalised))) return 'worried';
     return 'other';
   }
 
@@ -93,13 +108,16 @@ export class AfterEscalationMiddleware implements Middleware {
     }
 
     meta.urgency = maxUrgency(meta.urgency, record.level);
-    if (kind === 'other') {
+    if (kind === 'other' && record.level === 'urgent') {
       await next();
       await context.sendActivity(fill(wording.after_escalation.reminder[record.level]));
       return;
     }
     // An all-clear claimed after new signs came up: the check before them cannot rule them out.
-    const reply = kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level] : this.after.reply(kind, record.level);
+    const reply =
+      kind === 'other' ? wording.after_escalation.during_emergency
+      : kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level]
+      : this.after.reply(kind, record.level);
     const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
     await context.sendActivity(cardMessage({ paragraphs: [fill(reply)], buttons: spec.buttons, style: record.level, suggest: false }));
     await this.options.conversationState.saveChanges(context);

@@ -55,6 +55,11 @@ export class EscalationMemory {
     await this.property.set(context, { level, conditions, redFlags, signs, at: new Date().toISOString() });
   }
 
+  /** A clinician's check reported with no escalation open ("they ruled out a clot last week"). */
+  async noteAllClear(context: TurnContext): Promise<void> {
+    await this.allClear.set(context, true);
+  }
+
   /** A clinician's all-clear: the escalation ends, and the conversation remembers that it was given. */
   async clear(context: TurnContext): Promise<void> {
     await this.property.set(context, null);
