@@ -300,3 +300,19 @@ describe('a clinician\'s normal finding is not a sign', () => {
     expect(triage.assess('diabetic, my toes are cold and white and I smoke').level).not.toBe('none');
   });
 });
+
+describe('other people, tired legs and questions are not signs; the same words as a sign still are', () => {
+  it.each([
+    'my mate got a blood clot from gaming all night, my legs are fine, any stretches between games?',
+    'legs feel dead after a 12 hour shift, what helps?',
+    'fell last week and hit my calf, the purple mark is more yellow now and smaller, can I go to the gym?',
+  ])('%s → none', (text) => {
+    expect(triage.assess(text).level).toBe('none');
+  });
+  it.each([
+    ['my leg suddenly went dead and I cannot move it', 'emergency'],
+    ['cast off on monday and the calf is warm, tight and hurts, is that normal after a cast?', 'urgent'],
+  ])('%s → %s', (text, level) => {
+    expect(triage.assess(text).level).toBe(level);
+  });
+});
