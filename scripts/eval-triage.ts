@@ -6,7 +6,7 @@
  *    the detector's training data; never tuned on): red-flag recall, emergency recall
  *    and false escalations, per condition, plus the multi-turn scripts;
  *  - the regression table (tests/data/triage-cases.yaml) the same way;
- *  - the development sets (tests/data/dev … dev9: written apart from the rules too, but tuned
+ *  - the development sets (tests/data/dev … dev10: written apart from the rules too, but tuned
  *    on: their misses are named so they can be fixed, and they are not evidence).
  * Prints progress and a summary, writes reports/triage-eval.md. Exits 1 when the
  * regression table misses (a known case must never regress); the independent set's
@@ -178,6 +178,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev7', 'Seventh development set: subtle signs, follow-ups after an escalation'],
   ['dev8', 'Eighth development set: arteries, ruptures, follow-ups'],
   ['dev9', 'Ninth development set: styles (rambling, voice-to-text, non-native English, carers, slang)'],
+  ['dev10', 'Tenth development set: a fresh probe across every condition'],
 ];
 
 async function main(): Promise<number> {
