@@ -27,6 +27,7 @@
 import { editDistance, foldAccents, squeezeRepeats, stem as porterStem } from '../domain/text';
 import { maxUrgency, type Urgency } from '../domain/urgency';
 import type { Concept, Lexicon, Rule } from './lexicon';
+import { hints } from './phraseHints';
 
 export interface Token {
   /** Normalised (and possibly typo-corrected) text. */
@@ -143,11 +144,22 @@ const NEGATION_WINDOW = 6;
 
 // ---------------------------------------------------------------- compiled lexicon
 
+interface CompiledPhrase {
+  re: RegExp;
+  /** Strings every match contains one of (src/triage/phraseHints.ts); null: always run. */
+  hints: string[] | null;
+}
+
+export interface MatcherOptions {
+  /** Skip a phrase whose required strings are all absent (default true; off only to test that it changes nothing). */
+  hints?: boolean;
+}
+
 interface CompiledConcept {
   concept: Concept;
   words: Set<string>;
   stems: Set<string>;
-  phrases: RegExp[];
+  phrases: CompiledPhrase[];
   raw: Set<string>;
   notBefore?: RegExp;
   notAfter?: RegExp;
@@ -162,7 +174,11 @@ export class Matcher {
   private readonly fuzzyTargets: string[];
   private readonly explicit = new Set<string>();
 
-  constructor(private readonly lexicon: Lexicon) {
+  constructor(
+    private readonly lexicon: Lexicon,
+    options: MatcherOptions = {},
+  ) {
+    const useHints = options.hints ?? true;
     this.ignore = new Set(lexicon.fuzzy.ignore);
     const targets = new Set<string>(lexicon.fuzzy.vocabulary);
     this.concepts = lexicon.concepts.map((c) => {
@@ -176,7 +192,7 @@ export class Matcher {
         concept: c,
         words: new Set(c.words),
         stems: new Set(c.words.map(stem)),
-        phrases: c.phrases.map((p) => new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g')),
+        phrases: c.phrases.map((p) => ({ re: new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g'), hints: useHints ? hints(p) : null })),
         raw: new Set(c.raw),
         notBefore: c.not_before !== undefined ? new RegExp(c.not_before) : undefined,
         notAfter: c.not_after !== undefined ? new RegExp(c.not_after) : undefined,
@@ -267,7 +283,8 @@ export class Matcher {
           found.push({ concept: c.concept.id, start: i, end: i + 1, negated: false });
         }
       });
-      for (const re of c.phrases) {
+      for (const { re, hints: needed } of c.phrases) {
+        if (needed && !needed.some((h) => normalised.includes(h))) continue;
         re.lastIndex = 0;
         let m: RegExpExecArray | null;
         while ((m = re.exec(normalised)) !== null) {

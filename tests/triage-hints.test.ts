@@ -1,0 +1,69 @@
+/**
+ * The phrase hints (src/triage/phraseHints.ts) only skip regular expressions that could
+ * not have matched: with and without them, triage must find exactly the same concepts,
+ * negations and rules on every message the project has, and on random messages built
+ * from the lexicon's own words.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import fc from 'fast-check';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { cleanText } from '../src/domain/text';
+import { loadLexicon } from '../src/triage/lexicon';
+import { Matcher } from '../src/triage/matcher';
+import { hints } from '../src/triage/phraseHints';
+
+const lexicon = loadLexicon('triage');
+const withHints = new Matcher(lexicon);
+const withoutHints = new Matcher(lexicon, { hints: false });
+
+function view(m: Matcher, text: string): string {
+  const a = m.analyse(cleanText(text));
+  return JSON.stringify({ occurrences: a.occurrences, fired: a.fired.map((r) => r.id), level: a.level });
+}
+
+/** Every message in the project's data: evaluation and development sets, the regression table, the detector's training data. */
+function allTexts(): string[] {
+  const texts: string[] = [];
+  for (const dir of readdirSync('tests/data', { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const file of ['redflags.yaml', 'benign.yaml']) {
+      const path = `tests/data/${dir.name}/${file}`;
+      if (existsSync(path)) texts.push(...(parse(readFileSync(path, 'utf8')) as { cases: { text: string }[] }).cases.map((c) => c.text));
+    }
+    const scripts = `tests/data/${dir.name}/scripts.yaml`;
+    if (existsSync(scripts)) texts.push(...(parse(readFileSync(scripts, 'utf8')) as { scripts: { turns: { user: string }[] }[] }).scripts.flatMap((s) => s.turns.map((t) => t.user)));
+  }
+  const table = parse(readFileSync('tests/data/triage-cases.yaml', 'utf8')) as { red_flags: { text: string }[]; benign: { text: string }[] };
+  texts.push(...table.red_flags.map((c) => c.text), ...table.benign.map((c) => c.text));
+  texts.push(...(parse(readFileSync('triage/detector/train.yaml', 'utf8')) as { examples: { text: string }[] }).examples.map((e) => e.text));
+  return texts;
+}
+
+describe('phrase hints', () => {
+  it('are the fixed text a phrase cannot match without', () => {
+    expect(hints('deep vein(s)?( thrombosis)?')).toEqual(['deep vein']);
+    expect(hints('(keep|keeps) (tripping|stumbling)')).toEqual(['tripping', 'stumbling']);
+    expect(hints('(can not|could not) push off')).toEqual([' push off']);
+    expect(hints('[0-9]+ ?(km|k)')).toBeNull(); // nothing long enough to be worth a check
+  });
+
+  it('change nothing that triage finds, on every message the project has (thousands)', () => {
+    const texts = allTexts();
+    expect(texts.length).toBeGreaterThan(3000);
+    const differ = texts.filter((t) => view(withHints, t) !== view(withoutHints, t));
+    expect(differ).toEqual([]);
+  });
+
+  it('change nothing on random messages made of the lexicon\'s own words and phrases', () => {
+    const words = [...new Set(lexicon.concepts.flatMap((c) => c.words))];
+    const glue = ['my', 'calf', 'leg', 'is', 'not', 'no', 'and', 'but', 'since', 'can not', 'after', 'the', 'a', 'very', 'so', ',', '.', 'really', 'up', 'down'];
+    const token = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...glue));
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 25 }), (parts) => {
+        const text = parts.join(' ');
+        expect(view(withHints, text)).toBe(view(withoutHints, text));
+      }),
+      { numRuns: 400, seed: 13 },
+    );
+  });
+});
