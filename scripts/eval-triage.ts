@@ -179,6 +179,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev8', 'Eighth development set: arteries, ruptures, follow-ups'],
   ['dev9', 'Ninth development set: styles (rambling, voice-to-text, non-native English, carers, slang)'],
   ['dev10', 'Tenth development set: a fresh probe across every condition'],
+  ['dev11', 'Eleventh development set: who writes, and how the sign is framed'],
   ['dev12', 'Twelfth development set: a second fresh probe'],
 ];
 
