@@ -6,7 +6,7 @@
  *    the detector's training data; never tuned on): red-flag recall, emergency recall
  *    and false escalations, per condition, plus the multi-turn scripts;
  *  - the regression table (tests/data/triage-cases.yaml) the same way;
- *  - the development sets (tests/data/dev … dev15: written apart from the rules too, but tuned
+ *  - the development sets (tests/data/dev … dev16: written apart from the rules too, but tuned
  *    on: their misses are named so they can be fixed, and they are not evidence).
  * Prints progress and a summary, writes reports/triage-eval.md. Exits 1 when the
  * regression table misses (a known case must never regress); the independent set's
@@ -184,6 +184,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev13', 'Thirteenth development set: a third fresh probe, after the round\'s tuning'],
   ['dev14', 'Fourteenth development set: emergencies told indirectly'],
   ['dev15', 'Fifteenth development set: a fourth fresh probe, after all of the round\'s tuning'],
+  ['dev16', 'Sixteenth development set: a fifth fresh probe, written after all of the round\'s tuning'],
 ];
 
 async function main(): Promise<number> {
