@@ -192,10 +192,10 @@ function decode(payload: string): DetectorModel | null {
 /**
  * The detector for the data in `dir`. With `cacheDir`, its trained model is kept there
  * and reused while nothing it depends on has changed (about 2 s of start-up saved);
- * an unreadable or corrupt file is ignored and the model trained again.
+ * an unreadable or corrupt file is ignored and the model trained again. `matcher`: the
+ * lexicon's compiled matcher when the caller has one already (loadTriage shares it).
  */
-export function loadDetector(lexicon: Lexicon, dir = 'triage', cacheDir?: string): Detector {
-  const matcher = new Matcher(lexicon);
+export function loadDetector(lexicon: Lexicon, dir = 'triage', cacheDir?: string, matcher = new Matcher(lexicon)): Detector {
   const settings = loadDetectorSettings(dir);
   if (!cacheDir) return new Detector(matcher, loadTrainingExamples(dir), settings);
   const key = detectorCacheKey(dir);

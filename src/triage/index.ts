@@ -103,10 +103,12 @@ function merge(a: TriageResult, b: TriageResult): TriageResult {
 export interface TriageOptions {
   /** The second, independent detector (omit to use the rules alone, e.g. in rule tests). */
   detector?: RedFlagDetector;
+  /** The lexicon's compiled matcher, when the detector already built it (built here otherwise). */
+  matcher?: Matcher;
 }
 
 export function createTriage(lexicon: Lexicon, wording: Wording, options: TriageOptions = {}): LoadedTriage {
-  const matcher = new Matcher(lexicon);
+  const matcher = options.matcher ?? new Matcher(lexicon);
   const labels = new Map(lexicon.conditions.map((c) => [c.id, c.label]));
   return {
     lexicon,
@@ -180,7 +182,11 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
  */
 export function loadTriage(dir = 'triage', options: { detector?: boolean; cacheDir?: string } = {}): LoadedTriage {
   const lexicon = loadLexicon(dir);
-  return createTriage(lexicon, loadWording(dir), { detector: options.detector === false ? undefined : loadDetector(lexicon, dir, options.cacheDir) });
+  // One compiled matcher for the rules and the detector: compiling the lexicon (its
+  // expressions and their hints) is the larger part of loading triage.
+  const matcher = new Matcher(lexicon);
+  const detector = options.detector === false ? undefined : loadDetector(lexicon, dir, options.cacheDir, matcher);
+  return createTriage(lexicon, loadWording(dir), { detector, matcher });
 }
 
 export type { EscalationLevel };
