@@ -54,6 +54,11 @@ function storedKey(key: string): string {
   return key.length > MAX_KEY_CHARS ? `sha256:${createHash('sha256').update(key).digest('hex')}` : key;
 }
 
+/** A refusal, with the whole seconds until the window ends (at least 1). */
+function denied(msBeforeNext: number): LimitDecision {
+  return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
+}
+
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { ready: Promise<void> } {
   const { name, points, durationSec } = options;
   const logger = options.logger ?? silentLogger;
@@ -63,7 +68,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { 
       await memory.consume(key, 1);
       return { allowed: true, retryAfterSec: 0 };
     } catch (res) {
-      if (res instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+      if (res instanceof RateLimiterRes) return denied(res.msBeforeNext);
       throw res;
     }
   };
@@ -83,7 +88,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { 
   }
   const sharedDecision = async (counters: SharedCounters, key: string): Promise<LimitDecision> => {
     const count = await counters.count(`${name}:${key}`, durationSec);
-    return count.points <= points ? { allowed: true, retryAfterSec: 0 } : { allowed: false, retryAfterSec: Math.max(1, Math.ceil(count.msBeforeNext / 1000)) };
+    return count.points <= points ? { allowed: true, retryAfterSec: 0 } : denied(count.msBeforeNext);
   };
   return {
     name,

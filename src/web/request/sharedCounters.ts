@@ -1,7 +1,8 @@
 /**
  * Rate-limit counters shared by every instance through PostgreSQL, counted in batches:
  * every count asked for while the previous batch is on its way to the database goes in the
- * next one, and a batch is ONE statement however many keys and limiters it holds. (One
+ * next one (the storage's GroupCommit queue), and a batch is ONE statement however many
+ * keys and limiters it holds. (One
  * query per limiter per message, as a per-request shared limiter does, was two round trips
  * and two commits on every message.) Fixed windows, like rate-limiter-flexible's: a key's
  * count starts when the key is first seen and resets when its window has passed.
@@ -11,6 +12,7 @@
  *
  * Rows whose window ended more than an hour ago are deleted now and then, after a batch.
  */
+import { GroupCommit } from '../../storage/groupCommit';
 import type { RawHandle } from '../../storage/types';
 
 type PostgresRaw = Extract<RawHandle, { kind: 'postgres' }>;
@@ -40,8 +42,7 @@ export function rateLimitTable(raw: PostgresRaw): string {
 }
 
 export class SharedCounters {
-  private waiting: Waiting[] = [];
-  private busy = false;
+  private readonly queue = new GroupCommit<Waiting>((batch) => this.send(batch));
   private lastCleaned = Date.now();
   private readonly upsert: string;
 
@@ -59,24 +60,10 @@ export class SharedCounters {
   }
 
   count(key: string, durationSec: number): Promise<Count> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ key, durationMs: Math.round(durationSec * 1000), resolve, reject });
-      if (!this.busy) {
-        this.busy = true;
-        setImmediate(() => void this.run());
-      }
-    });
+    return new Promise((resolve, reject) => this.queue.submit({ key, durationMs: Math.round(durationSec * 1000), resolve, reject }));
   }
 
-  private async run(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting;
-      this.waiting = [];
-      await this.send(batch);
-    }
-    this.busy = false;
-  }
-
+  /** Settles every count of the batch; a failed statement fails only this batch (counted in memory by the caller). */
   private async send(batch: Waiting[]): Promise<void> {
     const byKey = new Map<string, Waiting[]>();
     for (const w of batch) {
