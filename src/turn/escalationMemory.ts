@@ -63,6 +63,6 @@ export class EscalationMemory {
   /** A clinician's all-clear: the escalation ends, and the conversation remembers that it was given. */
   async clear(context: TurnContext): Promise<void> {
     await this.property.set(context, null);
-    await this.allClear.set(context, true);
+    await this.noteAllClear(context);
   }
 }
