@@ -185,6 +185,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev14', 'Fourteenth development set: emergencies told indirectly'],
   ['dev15', 'Fifteenth development set: a fourth fresh probe, after all of the round\'s tuning'],
   ['dev16', 'Sixteenth development set: a fifth fresh probe, written after all of the round\'s tuning'],
+  ['dev17', 'Seventeenth development set: leg arteries and ruptures told indirectly'],
   ['dev18', 'Eighteenth development set: a sixth fresh probe'],
 ];
 
