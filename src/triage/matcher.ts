@@ -27,7 +27,7 @@
 import { editDistance, foldAccents, squeezeRepeats, stem as porterStem } from '../domain/text';
 import { maxUrgency, type Urgency } from '../domain/urgency';
 import type { Concept, Lexicon, Rule } from './lexicon';
-import { hints } from './phraseHints';
+import { HintFilter, hints } from './phraseHints';
 
 export interface Token {
   /** Normalised (and possibly typo-corrected) text. */
@@ -147,7 +147,8 @@ const NEGATION_WINDOW = 6;
 interface CompiledPhrase {
   re: RegExp;
   /** Strings every match contains one of (src/triage/phraseHints.ts); null: always run. */
-  hints: string[] | null;
+  /** Its index among all the lexicon's phrases (for the hint filter). */
+  id: number;
 }
 
 export interface MatcherOptions {
@@ -157,8 +158,6 @@ export interface MatcherOptions {
 
 interface CompiledConcept {
   concept: Concept;
-  words: Set<string>;
-  stems: Set<string>;
   phrases: CompiledPhrase[];
   raw: Set<string>;
   notBefore?: RegExp;
@@ -173,6 +172,12 @@ export class Matcher {
   private readonly ignore: Set<string>;
   private readonly fuzzyTargets: string[];
   private readonly explicit = new Set<string>();
+  /** Concept indices by word and by stem: each token is looked up once, not once per concept. */
+  private readonly byWord = new Map<string, number[]>();
+  private readonly byStem = new Map<string, number[]>();
+  private readonly hintFilter: HintFilter;
+  /** Every concept's phrases, by id. */
+  private readonly phrases: CompiledPhrase[];
 
   constructor(
     private readonly lexicon: Lexicon,
@@ -181,18 +186,27 @@ export class Matcher {
     const useHints = options.hints ?? true;
     this.ignore = new Set(lexicon.fuzzy.ignore);
     const targets = new Set<string>(lexicon.fuzzy.vocabulary);
-    this.concepts = lexicon.concepts.map((c) => {
+    const phraseHints: (string[] | null)[] = [];
+    const index = (map: Map<string, number[]>, key: string, concept: number): void => {
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [concept]);
+      else if (list[list.length - 1] !== concept) list.push(concept);
+    };
+    this.concepts = lexicon.concepts.map((c, ci) => {
       if (c.explicit) this.explicit.add(c.id);
       for (const w of c.words) {
         this.known.add(w);
         this.knownStems.add(stem(w));
         if (c.fuzzy && w.length >= lexicon.fuzzy.min_length) targets.add(w);
+        index(this.byWord, w, ci);
+        index(this.byStem, stem(w), ci);
       }
       return {
         concept: c,
-        words: new Set(c.words),
-        stems: new Set(c.words.map(stem)),
-        phrases: c.phrases.map((p) => ({ re: new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g'), hints: useHints ? hints(p) : null })),
+        phrases: c.phrases.map((p) => {
+          phraseHints.push(useHints ? hints(p) : null);
+          return { re: new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g'), id: phraseHints.length - 1 };
+        }),
         raw: new Set(c.raw),
         notBefore: c.not_before !== undefined ? new RegExp(c.not_before) : undefined,
         notAfter: c.not_after !== undefined ? new RegExp(c.not_after) : undefined,
@@ -203,8 +217,17 @@ export class Matcher {
       this.known.add(w);
       this.knownStems.add(stem(w));
     }
-    for (const w of this.ignore) this.known.add(w);
+    // Everyday words, and the words the lexicon's phrases spell out, are words, not typos:
+    // "breather" must not become "breathe" before "a breather" is looked for, nor "smells"
+    // (like "smelled") become "swells". Their other forms are kept too, by stem.
+    const words = [...this.ignore, ...lexicon.concepts.flatMap((c) => c.phrases.flatMap(literalWords))];
+    for (const w of words) {
+      this.known.add(w);
+      this.knownStems.add(stem(w));
+    }
     this.fuzzyTargets = [...targets];
+    this.hintFilter = new HintFilter(phraseHints);
+    this.phrases = this.concepts.flatMap((c) => c.phrases);
   }
 
   /**
@@ -259,7 +282,8 @@ export class Matcher {
     const occurrences = this.findOccurrences(text, normalised, tokens);
     applyNegation(tokens, occurrences, this.explicit);
 
-    const fired = this.lexicon.rules.filter((r) => ruleFires(r, occurrences, tokens));
+    const findings = findingsOf(occurrences, tokens);
+    const fired = this.lexicon.rules.filter((r) => ruleFires(r, findings));
     let level: Urgency = 'none';
     for (const r of fired) if (r.level === 'urgent' || r.level === 'emergency') level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
@@ -276,15 +300,28 @@ export class Matcher {
       return true;
     };
     const originalTokens = original.split(/[^A-Za-z0-9]+/).filter(Boolean);
-    for (const c of this.concepts) {
-      tokens.forEach((t, i) => {
-        if (!t.word) return;
-        if ((c.words.has(t.text) || c.stems.has(t.stem)) && accept(c, t.start, t.end, i)) {
-          found.push({ concept: c.concept.id, start: i, end: i + 1, negated: false });
-        }
-      });
-      for (const { re, hints: needed } of c.phrases) {
-        if (needed && !needed.some((h) => normalised.includes(h))) continue;
+    // which tokens name each concept as a word, in token order
+    const wordHits = new Map<number, number[]>();
+    tokens.forEach((t, i) => {
+      if (!t.word) return;
+      const concepts = new Set([...(this.byWord.get(t.text) ?? []), ...(this.byStem.get(t.stem) ?? [])]);
+      for (const ci of concepts) {
+        const list = wordHits.get(ci);
+        if (list === undefined) wordHits.set(ci, [i]);
+        else list.push(i);
+      }
+    });
+    // phrase ids follow the concepts' order, so one pointer walks the candidates alongside
+    const candidates = this.hintFilter.candidates(normalised);
+    let next = 0;
+    this.concepts.forEach((c, ci) => {
+      for (const i of wordHits.get(ci) ?? []) {
+        const t = tokens[i] as Token;
+        if (accept(c, t.start, t.end, i)) found.push({ concept: c.concept.id, start: i, end: i + 1, negated: false });
+      }
+      const last = c.phrases.length > 0 ? (c.phrases[c.phrases.length - 1] as CompiledPhrase).id : -1;
+      for (; next < candidates.length && (candidates[next] as number) <= last; next++) {
+        const { re } = this.phrases[candidates[next] as number] as CompiledPhrase;
         re.lastIndex = 0;
         let m: RegExpExecArray | null;
         while ((m = re.exec(normalised)) !== null) {
@@ -310,9 +347,14 @@ export class Matcher {
           found.push({ concept: c.concept.id, start: at, end: at + 1, negated: false });
         }
       }
-    }
+    });
     return found;
   }
+}
+
+/** The plain words written in a phrase's expression (escapes and character classes left out). */
+function literalWords(source: string): string[] {
+  return source.replace(/\\./g, ' ').replace(/\[[^\]]*\]/g, ' ').match(/[a-z]+/g) ?? [];
 }
 
 // ---------------------------------------------------------------- clauses and negation
@@ -434,32 +476,47 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
  * I've got the shivers").
  */
 export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
-  const live = analysis.occurrences.filter((o) => !o.negated);
-  const present = [...live, ...earlier.map((concept): Occurrence => ({ concept, start: -1, end: -1, negated: false }))];
-  return rules.filter((rule) => {
-    if (rule.exclude.some((c) => live.some((o) => o.concept === c))) return false;
-    return groupsSatisfied(rule, present);
-  });
+  const live = new Set(analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept));
+  const present = new Set([...live, ...earlier]);
+  return rules.filter((rule) => !rule.exclude.some((c) => live.has(c)) && groupsSatisfied(rule, present));
 }
 
-function ruleFires(rule: Rule, occurrences: Occurrence[], tokens: Token[]): boolean {
-  const live = occurrences.filter((o) => !o.negated);
-  if (rule.exclude.some((c) => live.some((o) => o.concept === c))) return false;
+/** What every rule is tested against, worked out once per message. */
+interface Findings {
+  /** Concepts named and not denied. */
+  live: Set<string>;
+  /** Concepts named at all, denied or not. */
+  named: Set<string>;
+  /** The live concepts of each clause. */
+  clauses: Set<string>[];
+}
+
+function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
+  const live = new Set<string>();
+  const named = new Set<string>();
+  const byClause = new Map<number, Set<string>>();
+  for (const o of occurrences) {
+    named.add(o.concept);
+    if (o.negated) continue;
+    live.add(o.concept);
+    const clause = tokens[o.start]?.clause ?? 0;
+    const set = byClause.get(clause);
+    if (set === undefined) byClause.set(clause, new Set([o.concept]));
+    else set.add(o.concept);
+  }
+  return { live, named, clauses: [...byClause.values()] };
+}
+
+function ruleFires(rule: Rule, f: Findings): boolean {
+  if (rule.exclude.some((c) => f.live.has(c))) return false;
   // "Could it be a clot? No swelling, not red": every sign named is denied.
-  if (rule.unless_negated.length > 0) {
-    const named = occurrences.filter((o) => rule.unless_negated.includes(o.concept));
-    if (named.length > 0 && named.every((o) => o.negated)) return false;
-  }
-  if (rule.scope === 'message') return groupsSatisfied(rule, live);
-  const clauses = new Set(live.map((o) => tokens[o.start]?.clause ?? 0));
-  for (const clause of clauses) {
-    if (groupsSatisfied(rule, live.filter((o) => (tokens[o.start]?.clause ?? 0) === clause))) return true;
-  }
-  return false;
+  if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => f.live.has(c))) return false;
+  // a rule that the whole message does not satisfy cannot be satisfied by one clause of it
+  if (!groupsSatisfied(rule, f.live)) return false;
+  return rule.scope === 'message' || f.clauses.some((clause) => groupsSatisfied(rule, clause));
 }
 
-function groupsSatisfied(rule: Rule, live: Occurrence[]): boolean {
-  const present = new Set(live.map((o) => o.concept));
+function groupsSatisfied(rule: Rule, present: ReadonlySet<string>): boolean {
   if (!rule.distinct) return rule.require.every((g) => g.some((c) => present.has(c)));
   const choose = (g: number, used: Set<string>): boolean => {
     const group = rule.require[g];

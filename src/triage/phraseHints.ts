@@ -145,3 +145,70 @@ function exact(node: Node): Exact {
       return null;
   }
 }
+
+/**
+ * Which phrases a message may match, found in one pass over the message instead of a
+ * search for every hint of every phrase: each hint is filed under its first three
+ * characters, so each position of the message is looked up once. The answer is exactly
+ * "some hint of the phrase occurs in the text" (tests/triage-hints.test.ts).
+ */
+export class HintFilter {
+  /** Hint ids by the key of their first three characters. */
+  private readonly byPrefix = new Map<number, number[]>();
+  private readonly hintText: string[] = [];
+  /** For each hint id, the phrases it unlocks. */
+  private readonly unlocks: number[][] = [];
+  /** Phrases without a hint: always run. */
+  private readonly always: number[] = [];
+
+  /** `perPhrase[i]`: phrase i's hints (any one present lets it run), or null to always run it. */
+  constructor(private readonly perPhrase: readonly (readonly string[] | null)[]) {
+    const ids = new Map<string, number>();
+    perPhrase.forEach((needed, phrase) => {
+      if (needed === null) {
+        this.always.push(phrase);
+        return;
+      }
+      for (const h of needed) {
+        let id = ids.get(h);
+        if (id === undefined) {
+          id = this.hintText.length;
+          ids.set(h, id);
+          this.hintText.push(h);
+          this.unlocks.push([]);
+          const key = prefixKey(h, 0);
+          const list = this.byPrefix.get(key);
+          if (list) list.push(id);
+          else this.byPrefix.set(key, [id]);
+        }
+        this.unlocks[id]?.push(phrase);
+      }
+    });
+  }
+
+  /** The phrases that may match `text`, in ascending order. */
+  candidates(text: string): number[] {
+    const flags = new Uint8Array(this.perPhrase.length);
+    for (const p of this.always) flags[p] = 1;
+    const seen = new Uint8Array(this.hintText.length);
+    for (let i = 0; i + MIN_HINT_LENGTH <= text.length; i++) {
+      const list = this.byPrefix.get(prefixKey(text, i));
+      if (list === undefined) continue;
+      for (const id of list) {
+        if (seen[id] === 1 || !text.startsWith(this.hintText[id] as string, i)) continue;
+        seen[id] = 1;
+        for (const p of this.unlocks[id] as number[]) flags[p] = 1;
+      }
+    }
+    const out: number[] = [];
+    flags.forEach((flag, p) => {
+      if (flag === 1) out.push(p);
+    });
+    return out;
+  }
+}
+
+/** The first three UTF-16 units of `s` at `i` as one number (hints are at least three long). */
+function prefixKey(s: string, i: number): number {
+  return s.charCodeAt(i) * 0x100000000 + s.charCodeAt(i + 1) * 0x10000 + s.charCodeAt(i + 2);
+}
