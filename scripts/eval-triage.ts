@@ -187,6 +187,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev16', 'Sixteenth development set: a fifth fresh probe, written after all of the round\'s tuning'],
   ['dev17', 'Seventeenth development set: leg arteries and ruptures told indirectly'],
   ['dev18', 'Eighteenth development set: a sixth fresh probe'],
+  ['dev20', 'Twentieth development set: leg arteries and ruptures, other angles'],
 ];
 
 /** `--set <dir>`: measure one folder of tests/data only (a new set's first, unseen measurement), print it, write nothing. */
