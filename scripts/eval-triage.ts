@@ -188,6 +188,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev17', 'Seventeenth development set: leg arteries and ruptures told indirectly'],
   ['dev18', 'Eighteenth development set: a sixth fresh probe'],
   ['dev20', 'Twentieth development set: leg arteries and ruptures, other angles'],
+  ['dev21', 'Twenty-first development set: short messages and everyday words'],
 ];
 
 /** `--set <dir>`: measure one folder of tests/data only (a new set's first, unseen measurement), print it, write nothing. */
