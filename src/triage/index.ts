@@ -11,7 +11,8 @@
 import { cleanText } from '../domain/text';
 import { isEscalation, maxUrgency, type EscalationLevel, type Urgency } from '../domain/urgency';
 import { DETECTOR_CHARS, loadDetector, type RedFlagDetector } from './detector';
-import { loadLexicon, type Lexicon, type Rule } from './lexicon';
+import { type Lexicon, type Rule } from './lexicon';
+import { loadCompiledLexicon } from './lexiconCache';
 import { Matcher, rulesWithEarlierSigns, type Analysis } from './matcher';
 import { loadWording, type Wording } from './wording';
 
@@ -178,13 +179,14 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
 
 /**
  * Rules and wording from `dir`; the detector too unless `detector: false`. With `cacheDir`
- * the detector's trained model is reused from there (src/triage/detector.ts).
+ * the parsed lexicon with its phrase hints (src/triage/lexiconCache.ts) and the detector's
+ * trained model (src/triage/detector.ts) are reused from there.
  */
 export function loadTriage(dir = 'triage', options: { detector?: boolean; cacheDir?: string } = {}): LoadedTriage {
-  const lexicon = loadLexicon(dir);
-  // One compiled matcher for the rules and the detector: compiling the lexicon (its
-  // expressions and their hints) is the larger part of loading triage.
-  const matcher = new Matcher(lexicon);
+  // With a cache folder, the parsed lexicon and its phrase hints come from there (lexiconCache.ts).
+  const { lexicon, hints } = loadCompiledLexicon(dir, options.cacheDir);
+  // One compiled matcher for the rules and the detector.
+  const matcher = new Matcher(lexicon, { phraseHints: hints });
   const detector = options.detector === false ? undefined : loadDetector(lexicon, dir, options.cacheDir, matcher);
   return createTriage(lexicon, loadWording(dir), { detector, matcher });
 }

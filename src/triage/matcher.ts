@@ -154,6 +154,8 @@ interface CompiledPhrase {
 export interface MatcherOptions {
   /** Skip a phrase whose required strings are all absent (default true; off only to test that it changes nothing). */
   hints?: boolean;
+  /** Each phrase's hints, in the lexicon's order, worked out before (the lexicon cache); computed here otherwise. */
+  phraseHints?: readonly (readonly string[] | null)[];
 }
 
 interface CompiledConcept {
@@ -178,15 +180,19 @@ export class Matcher {
   private readonly hintFilter: HintFilter;
   /** Every concept's phrases, by id. */
   private readonly phrases: CompiledPhrase[];
+  /** Each phrase's hints, in the lexicon's order (what the lexicon cache keeps). */
+  readonly phraseHints: readonly (readonly string[] | null)[];
 
   constructor(
     private readonly lexicon: Lexicon,
     options: MatcherOptions = {},
   ) {
     const useHints = options.hints ?? true;
+    const known = options.phraseHints;
+    if (known && known.length !== lexicon.concepts.reduce((n, c) => n + c.phrases.length, 0)) throw new Error('Matcher: phraseHints do not match the lexicon\'s phrases');
     this.ignore = new Set(lexicon.fuzzy.ignore);
     const targets = new Set<string>(lexicon.fuzzy.vocabulary);
-    const phraseHints: (string[] | null)[] = [];
+    const phraseHints: (readonly string[] | null)[] = [];
     const index = (map: Map<string, number[]>, key: string, concept: number): void => {
       const list = map.get(key);
       if (list === undefined) map.set(key, [concept]);
@@ -204,7 +210,7 @@ export class Matcher {
       return {
         concept: c,
         phrases: c.phrases.map((p) => {
-          phraseHints.push(useHints ? hints(p) : null);
+          phraseHints.push(!useHints ? null : known ? (known[phraseHints.length] ?? null) : hints(p));
           return { re: new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g'), id: phraseHints.length - 1 };
         }),
         raw: new Set(c.raw),
@@ -227,6 +233,7 @@ export class Matcher {
     }
     this.fuzzyTargets = [...targets];
     this.hintFilter = new HintFilter(phraseHints);
+    this.phraseHints = phraseHints;
     this.phrases = this.concepts.flatMap((c) => c.phrases);
   }
 
