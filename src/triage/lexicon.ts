@@ -26,6 +26,8 @@ export const regexSource = z.string().min(1).refine((s) => {
 const conceptSchema = z.strictObject({
   id,
   explicit: z.boolean().default(false),
+  /** A denial ("no swelling or pain", "no pain walking"): the negation words in its phrases still deny what they name. */
+  denial: z.boolean().default(false),
   fuzzy: z.boolean().default(true),
   words: z.array(word).default([]),
   phrases: z.array(regexSource).default([]),

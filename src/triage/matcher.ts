@@ -174,6 +174,7 @@ export class Matcher {
   private readonly ignore: Set<string>;
   private readonly fuzzyTargets: string[];
   private readonly explicit = new Set<string>();
+  private readonly denials = new Set<string>();
   /** Concept indices by word and by stem: each token is looked up once, not once per concept. */
   private readonly byWord = new Map<string, number[]>();
   private readonly byStem = new Map<string, number[]>();
@@ -200,6 +201,7 @@ export class Matcher {
     };
     this.concepts = lexicon.concepts.map((c, ci) => {
       if (c.explicit) this.explicit.add(c.id);
+      if (c.denial) this.denials.add(c.id);
       for (const w of c.words) {
         this.known.add(w);
         this.knownStems.add(stem(w));
@@ -287,7 +289,7 @@ export class Matcher {
     assignClauses(tokens);
 
     const occurrences = this.findOccurrences(text, normalised, tokens);
-    applyNegation(tokens, occurrences, this.explicit);
+    applyNegation(tokens, occurrences, this.explicit, this.denials);
 
     const findings = findingsOf(occurrences, tokens);
     const fired = this.lexicon.rules.filter((r) => ruleFires(r, findings));
@@ -405,14 +407,15 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
   return i + 1;
 }
 
-function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set<string>): void {
+function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set<string>, denials: Set<string>): void {
   const covered = new Set<number>();
   const conceptTokens = new Set<number>();
   for (const o of occurrences) {
     for (let k = o.start; k < o.end; k++) {
       conceptTokens.add(k);
-      // negation words inside a matched phrase ("can not walk", "no feeling in") are part of it
-      if (o.end - o.start > 1) covered.add(k);
+      // negation words inside a matched phrase ("can not walk", "no feeling in") are part of
+      // it, unless the phrase is a denial ("no swelling or pain": the swelling is denied)
+      if (o.end - o.start > 1 && !denials.has(o.concept)) covered.add(k);
     }
   }
   const negated = new Array<boolean>(tokens.length).fill(false);
