@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestAdapter, type Activity } from 'botbuilder';
 import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, type Database } from '../src/storage';
+import { prepareActivity } from '../src/storage/transcriptCommon';
 import { TranscriptMiddleware } from '../src/turn/2-transcript';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 
@@ -78,4 +79,24 @@ describePg('PostgreSQL: no raw personal details in any table', () => {
     expect(all).toContain('[phone]');
     for (const secret of SECRETS) expect(all, secret).not.toContain(secret);
   });
+});
+
+it('redacts a copy: the activity the bot goes on using keeps its text, names and card untouched', () => {
+  const activity: Partial<Activity> = {
+    type: 'message',
+    channelId: 'test',
+    id: 'a1',
+    conversation: { id: 'c1', name: 'Jane Doe' } as Activity['conversation'],
+    from: { id: 'u1', name: 'Jane Doe', role: 'user' } as Activity['from'],
+    recipient: { id: 'bot', name: 'calfbot' } as Activity['recipient'],
+    text: 'email jane.doe@example.com',
+    value: { contact: '555-123-4567', nested: [{ phone: '07700 900123' }] },
+    channelData: { note: 'my name is Jane Doe' },
+    timestamp: new Date('2026-01-02T03:04:05Z'),
+  };
+  const before = structuredClone(activity);
+  const row = prepareActivity(activity);
+  expect(activity).toEqual(before);
+  for (const secret of SECRETS) expect(row.json, secret).not.toContain(secret);
+  expect(JSON.parse(row.json)).toMatchObject({ text: 'email [email]', timestamp: '2026-01-02T03:04:05.000Z', from: { id: 'u1', role: 'user' } });
 });

@@ -116,14 +116,18 @@ export function prepareActivity(activity: Partial<Activity>, safe: (id: string) 
   const role = roleOf(activity);
   const r = role === 'bot' ? botTexts.redact : redact;
   const ts = toDate(activity.timestamp);
-  const copy = JSON.parse(JSON.stringify(activity)) as Record<string, unknown>;
+  // A shallow copy: the fields changed below are replaced (redactDeep builds new values, the
+  // parties are copied before their names go), never changed in the activity itself.
+  const copy: Record<string, unknown> = { ...activity };
   copy.timestamp = ts.toISOString();
   for (const field of ['text', 'speak', 'summary']) if (typeof copy[field] === 'string') copy[field] = r(copy[field] as string);
   for (const field of ['value', 'attachments', 'entities', 'suggestedActions']) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field], r);
   if (role === 'user' && copy.channelData !== undefined) copy.channelData = redactDeep(copy.channelData);
   for (const party of ['from', 'recipient', 'conversation']) {
-    const p = copy[party] as Record<string, unknown> | undefined;
-    if (!p || typeof p !== 'object') continue;
+    const original = copy[party] as Record<string, unknown> | undefined;
+    if (!original || typeof original !== 'object') continue;
+    const p: Record<string, unknown> = { ...original };
+    copy[party] = p;
     delete p.name;
     if (typeof p.id === 'string') p.id = party === 'conversation' && p.id === rawConversationId ? conversationId : safe(p.id);
   }
