@@ -4,7 +4,8 @@
  * for new questions, the fallback menu and "Did you mean…?", numbers and words.
  */
 import type { Activity } from 'botbuilder';
-import { describe, expect, it } from 'vitest';
+import { NumberPrompt } from 'botbuilder-dialogs';
+import { describe, expect, it, vi } from 'vitest';
 import { content, dialogTitle, f, harness, node, texts } from './dialogsHarness';
 
 const nlu = {
@@ -124,6 +125,18 @@ describe('a new question in the middle of a tree', () => {
     expect(texts(r)).toContain(node('recovery_time', 'answer', 'message').text[0]);
     expect(texts(r)).toContain(resumePrompt);
     expect(texts(await h.turn('yes'))).toContain(wallLeft);
+  });
+
+  it('a prompt recognises the message once per turn: the interruption check and the answer share it', async () => {
+    const h = harness(nlu);
+    await h.turn('heel raise test');
+    const calls = vi.spyOn(NumberPrompt.prototype as unknown as { onRecognize: () => unknown }, 'onRecognize');
+    try {
+      expect(texts(await h.turn('12'))).toContain(node('selftest_calf_raise', 'right_count', 'number').prompt);
+      expect(calls).toHaveBeenCalledTimes(1);
+    } finally {
+      calls.mockRestore();
+    }
   });
 
   it('answers the active prompt recognises are never taken for new questions', async () => {

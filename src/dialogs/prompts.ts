@@ -52,6 +52,27 @@ export interface ProbePrompt {
   readonly open: boolean;
 }
 
+/**
+ * A prompt's recognition of this turn's message, worked out once: the interruption check
+ * (`accepts`) and the prompt's own turn ask the same question of the same message, and the
+ * number and choice recognizers are the costliest part of a prompt. Kept per prompt
+ * instance (its state object) for the turn only.
+ */
+const RECOGNISED = Symbol('recognisedThisTurn');
+
+function recogniseOnce<T>(context: TurnContext, state: object, recognise: () => Promise<PromptRecognizerResult<T>>): Promise<PromptRecognizerResult<T>> {
+  let memo = context.turnState.get(RECOGNISED) as WeakMap<object, Promise<PromptRecognizerResult<unknown>>> | undefined;
+  if (memo === undefined) {
+    memo = new WeakMap();
+    context.turnState.set(RECOGNISED, memo);
+  }
+  const known = memo.get(state);
+  if (known !== undefined) return known as Promise<PromptRecognizerResult<T>>;
+  const result = recognise();
+  memo.set(state, result);
+  return result;
+}
+
 export function isProbePrompt(d: unknown): d is ProbePrompt {
   return typeof d === 'object' && d !== null && typeof (d as ProbePrompt).accepts === 'function';
 }
@@ -76,10 +97,12 @@ export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
 
   /** A choice's words always; its number or ordinal only where the choices were numbered. */
   protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<FoundChoice>> {
-    const numbered = offersNumbers(options.style ?? this.style);
-    // ChoicePrompt reads these synchronously, before its first await, so turns cannot mix them up.
-    this.recognizerOptions = { recognizeNumbers: numbered, recognizeOrdinals: numbered, allowPartialMatches: false };
-    return super.onRecognize(context, state, options);
+    return recogniseOnce(context, state, () => {
+      const numbered = offersNumbers(options.style ?? this.style);
+      // ChoicePrompt reads these synchronously, before its first await, so turns cannot mix them up.
+      this.recognizerOptions = { recognizeNumbers: numbered, recognizeOrdinals: numbered, allowPartialMatches: false };
+      return super.onRecognize(context, state, options);
+    });
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {
@@ -108,10 +131,12 @@ export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
   }
 
   /** A plain yes or no (isPlainYesOrNo); "1"/"2" only where the two choices were shown as a numbered list. */
-  protected override async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
-    const result = await this.recognizeYesNo(context, state, options);
-    if (result.succeeded && !isPlainYesOrNo(context.activity.text ?? '')) return { succeeded: false };
-    return result;
+  protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
+    return recogniseOnce(context, state, async () => {
+      const result = await this.recognizeYesNo(context, state, options);
+      if (result.succeeded && !isPlainYesOrNo(context.activity.text ?? '')) return { succeeded: false };
+      return result;
+    });
   }
 
   private recognizeYesNo(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
@@ -149,6 +174,10 @@ export class TreeNumberPrompt extends NumberPrompt implements ProbePrompt {
   readonly open = false;
   constructor(id: string) {
     super(id, inRange, 'en-us');
+  }
+
+  protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<number>> {
+    return recogniseOnce(context, state, () => super.onRecognize(context, state, options));
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {
