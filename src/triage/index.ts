@@ -159,7 +159,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
         // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
         result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
-      } else if (d.verdict === 'escalate' && d.enoughAlone && !isEscalation(result.level)) {
+      } else if (d.verdict === 'escalate' && d.enoughAlone && !isEscalation(result.level) && !analyses.some((a) => a.discounted.includes(d.condition))) {
         result = merge(result, {
           ...NO_FLAG,
           level: d.level,

@@ -28,6 +28,12 @@ const conceptSchema = z.strictObject({
   explicit: z.boolean().default(false),
   /** A denial ("no swelling or pain", "no pain walking"): the negation words in its phrases still deny what they name. */
   denial: z.boolean().default(false),
+  /**
+   * A check that rules a condition out ("scanned, no clot", "can go up on tiptoes", "pulses
+   * normal"): where it sets aside a rule, the detector may ask about that condition but not
+   * escalate on it alone (it cannot read the reason).
+   */
+  rules_out: z.boolean().default(false),
   fuzzy: z.boolean().default(true),
   words: z.array(word).default([]),
   phrases: z.array(regexSource).default([]),

@@ -58,6 +58,12 @@ export interface Analysis {
   fired: Rule[];
   /** The highest escalation level among the fired rules. */
   level: Urgency;
+  /**
+   * Conditions whose escalating rule saw its signs but was set aside by a check the message
+   * reports (a `rules_out` concept: a clear scan, "can go on tiptoes"): the detector, which
+   * cannot read such reasons, may ask about these but not escalate on them alone.
+   */
+  discounted: string[];
 }
 
 /** Distinct words whose typo correction is remembered (a few hundred KB at most). */
@@ -80,12 +86,17 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\b([a-z]+)n't\b/g, '$1 not'],
   [/\b(is|was|are|were|do|does|did|has|have|had|could|would|should|must|need|might)nt\b/g, '$1 not'],
   [/\b(it|that|there|what|he|she|who|where|here|this)'s\b/g, '$1 is'],
+  // "the swelling's going down", "my calf's gone hard": a noun's 's before a state is "is"
+  [/\b([a-z]+)'s (?=(going|gone|getting|got|been|coming|looking|feeling|started|starting|still|not|now|very|really|quite|much|more|less|worse|better|bigger|smaller|swollen|red|hot|warm|cold|sore|fine|ok|okay|all|totally|completely)\b)/g, '$1 is '],
   [/\bi'?m\b/g, 'i am'],
   [/\bi'?ve\b/g, 'i have'],
   // "youre", "theyre" (not "were", a word of its own; "we're" is handled by 're below)
   [/\b(you|they)re\b/g, '$1 are'],
   [/\bw\/(?=\s|[a-z])/g, 'with '],
-  [/\b(n|nd|an)\b/g, 'and'],
+  // "n", "nd" and "an" before a consonant are "and" ("hot an red"); "an" before a vowel or
+  // an h is the article ("had an ultrasound", "an hour")
+  [/\b(n|nd)\b/g, 'and'],
+  [/\ban(?= (?![aeiouh])[a-z])/g, 'and'],
   [/\bu\b/g, 'you'],
   [/\bur\b/g, 'your'],
   [/'re\b/g, ' are'],
@@ -175,6 +186,7 @@ export class Matcher {
   private readonly fuzzyTargets: string[];
   private readonly explicit = new Set<string>();
   private readonly denials = new Set<string>();
+  private readonly rulesOut = new Set<string>();
   /** Concept indices by word and by stem: each token is looked up once, not once per concept. */
   private readonly byWord = new Map<string, number[]>();
   private readonly byStem = new Map<string, number[]>();
@@ -202,6 +214,7 @@ export class Matcher {
     this.concepts = lexicon.concepts.map((c, ci) => {
       if (c.explicit) this.explicit.add(c.id);
       if (c.denial) this.denials.add(c.id);
+      if (c.rules_out) this.rulesOut.add(c.id);
       for (const w of c.words) {
         this.known.add(w);
         this.knownStems.add(stem(w));
@@ -293,10 +306,11 @@ export class Matcher {
 
     const findings = findingsOf(occurrences, tokens);
     const fired = this.lexicon.rules.filter((r) => ruleFires(r, findings));
+    const discounted = [...new Set(this.lexicon.rules.filter((r) => isEscalating(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c)) && groupsSatisfied(r, findings.live)).map((r) => r.condition))];
     let level: Urgency = 'none';
     for (const r of fired) if (r.level === 'urgent' || r.level === 'emergency') level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
-    return { normalised, tokens, occurrences, fired, level };
+    return { normalised, tokens, occurrences, fired, level, discounted };
   }
 
   private findOccurrences(original: string, normalised: string, tokens: Token[]): Occurrence[] {
@@ -515,6 +529,10 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
     else set.add(o.concept);
   }
   return { live, named, clauses: [...byClause.values()] };
+}
+
+function isEscalating(rule: Rule): boolean {
+  return rule.level === 'urgent' || rule.level === 'emergency';
 }
 
 function ruleFires(rule: Rule, f: Findings): boolean {
