@@ -191,6 +191,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev21', 'Twenty-first development set: short messages and everyday words'],
   ['dev22', 'Twenty-second development set: leg arteries and ruptures told by people who don\'t know the words'],
   ['dev23', 'Twenty-third development set: a seventh fresh probe'],
+  ['dev24', 'Twenty-fourth development set: urgent signs mentioned in passing'],
 ];
 
 /** `--set <dir>`: measure one folder of tests/data only (a new set's first, unseen measurement), print it, write nothing. */
