@@ -192,6 +192,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev22', 'Twenty-second development set: leg arteries and ruptures told by people who don\'t know the words'],
   ['dev23', 'Twenty-third development set: a seventh fresh probe'],
   ['dev24', 'Twenty-fourth development set: urgent signs mentioned in passing'],
+  ['dev25', 'Twenty-fifth development set: what people can no longer do, and signs that add up over turns'],
 ];
 
 /** `--set <dir>`: measure one folder of tests/data only (a new set's first, unseen measurement), print it, write nothing. */
