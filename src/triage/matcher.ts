@@ -184,6 +184,8 @@ export class Matcher {
   private readonly knownStems = new Set<string>();
   private readonly ignore: Set<string>;
   private readonly fuzzyTargets: string[];
+  /** Each fuzzy target's letter counts (letterCounts), in the same order. */
+  private readonly targetCounts: Uint8Array[];
   private readonly explicit = new Set<string>();
   private readonly denials = new Set<string>();
   private readonly rulesOut = new Set<string>();
@@ -247,6 +249,7 @@ export class Matcher {
       this.knownStems.add(stem(w));
     }
     this.fuzzyTargets = [...targets];
+    this.targetCounts = this.fuzzyTargets.map(letterCounts);
     this.hintFilter = new HintFilter(phraseHints);
     this.phraseHints = phraseHints;
     this.phrases = this.concepts.flatMap((c) => c.phrases);
@@ -276,15 +279,18 @@ export class Matcher {
     if (this.known.has(word) || this.knownStems.has(stem(word))) return word;
     let best = word;
     let bestDistance = Number.POSITIVE_INFINITY;
-    for (const target of this.fuzzyTargets) {
-      if (target[0] !== word[0] || Math.abs(target.length - word.length) > 2) continue;
+    const counts = letterCounts(word);
+    this.fuzzyTargets.forEach((target, t) => {
+      if (target[0] !== word[0] || Math.abs(target.length - word.length) > 2) return;
       const max = word.length >= longLength && target.length >= longLength ? 2 : 1;
+      // one edit changes the letter counts by at most 2: a cheap bound before the distance
+      if (countsApart(counts, this.targetCounts[t] as Uint8Array) > 2 * max) return;
       const d = editDistance(word, target);
       if (d <= max && d < bestDistance) {
         best = target;
         bestDistance = d;
       }
-    }
+    });
     return best;
   }
 
@@ -373,6 +379,23 @@ export class Matcher {
     });
     return found;
   }
+}
+
+/** How often each letter a-z occurs in a word. */
+function letterCounts(word: string): Uint8Array {
+  const counts = new Uint8Array(26);
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i) - 97;
+    if (c >= 0 && c < 26) counts[c] = (counts[c] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The sum of the differences of two words' letter counts: at most 2 per edit. */
+function countsApart(a: Uint8Array, b: Uint8Array): number {
+  let d = 0;
+  for (let i = 0; i < 26; i++) d += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
+  return d;
 }
 
 /** The plain words written in a phrase's expression (escapes and character classes left out). */
