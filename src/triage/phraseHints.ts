@@ -186,11 +186,19 @@ export class HintFilter {
     });
   }
 
+  /**
+   * Scratch flags, reused by every call (analysis is synchronous): a typed array per
+   * message is memory outside the JS heap, and allocating two per message left the
+   * process's memory fragmented and high after a load.
+   */
+  private flags: Uint8Array | null = null;
+  private seen: Uint8Array | null = null;
+
   /** The phrases that may match `text`, in ascending order. */
   candidates(text: string): number[] {
-    const flags = new Uint8Array(this.perPhrase.length);
+    const flags = (this.flags ??= new Uint8Array(this.perPhrase.length)).fill(0);
     for (const p of this.always) flags[p] = 1;
-    const seen = new Uint8Array(this.hintText.length);
+    const seen = (this.seen ??= new Uint8Array(this.hintText.length)).fill(0);
     for (let i = 0; i + MIN_HINT_LENGTH <= text.length; i++) {
       const list = this.byPrefix.get(prefixKey(text, i));
       if (list === undefined) continue;
