@@ -187,6 +187,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev16', 'Sixteenth development set: a fifth fresh probe, written after all of the round\'s tuning'],
   ['dev17', 'Seventeenth development set: leg arteries and ruptures told indirectly'],
   ['dev18', 'Eighteenth development set: a sixth fresh probe'],
+  ['dev19', 'Nineteenth development set: the final probe of round 5, measured after all its tuning'],
   ['dev20', 'Twentieth development set: leg arteries and ruptures, other angles'],
   ['dev21', 'Twenty-first development set: short messages and everyday words'],
   ['dev22', 'Twenty-second development set: leg arteries and ruptures told by people who don\'t know the words'],
