@@ -79,6 +79,7 @@ const CONTRACTIONS: [RegExp, string][] = [
   // Scots: "cannae", "couldnae", "dinnae" ("nae" alone is a negation trigger); "push aff"
   [/\b(can|could|did|does|would|should|will|is|was|has|have)nae\b/g, '$1 not'],
   [/\bdinnae\b/g, 'do not'],
+  [/\bcanny (?=(walk|get|go|move|feel|lift|stand|breathe|put|bend|sleep|do|manage|push|climb|reach)\b)/g, 'can not '],
   [/\baff\b/g, 'off'],
   [/\bwi\b/g, 'with'],
   [/\boot\b/g, 'out'],
@@ -440,6 +441,8 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
   if (PSEUDO_AFTER.has(a0) || (HEDGE_FILLER.has(a0) && PSEUDO_AFTER.has(a1))) return -1;
   if (t.text === 'no' && (NOT_AFTER_NO.has(nextText) || nextText === '' || (next !== undefined && isBreak(next)))) return -1;
   if (t.text === 'no' && nextText === 'longer') return i + 2;
+  // "can't walk to the shop without my calf seizing up": not ... without X says X happens
+  if (t.text === 'without' && tokens.slice(Math.max(0, i - 8), i).some((x) => x.clause === t.clause && (x.text === 'not' || x.text === 'never'))) return -1;
   if (t.text === 'never') {
     // "never had swelling like this before" describes a new symptom, it does not deny it
     const clause = tokens.filter((x) => x.clause === t.clause).map((x) => x.text).join(' ');
