@@ -7,6 +7,7 @@ import { cleanText } from '../src/domain/text';
 import { loadLexicon } from '../src/triage/lexicon';
 import { loadCompiledLexicon, type CompiledLexicon } from '../src/triage/lexiconCache';
 import { Matcher } from '../src/triage/matcher';
+import { phraseHintsOf } from '../src/triage/phraseHints';
 
 /** Start-up reads the parsed lexicon and its phrase hints from the cache; triage must find exactly what it finds from the YAML. */
 describe('red-flag lexicon cache', () => {
@@ -25,7 +26,10 @@ describe('red-flag lexicon cache', () => {
       return JSON.stringify({ occurrences: a.occurrences, fired: a.fired.map((r) => r.id) });
     });
   };
-  const fromYaml = (): string[] => findings({ lexicon: loadLexicon(triage), hints: new Matcher(loadLexicon(triage)).phraseHints.slice(), fromCache: false });
+  const fromYaml = (): string[] => {
+    const lexicon = loadLexicon(triage);
+    return findings({ lexicon, hints: phraseHintsOf(lexicon), fromCache: false });
+  };
 
   it('reads the YAML once, then the cache, and finds exactly the same concepts and rules', () => {
     const first = loadCompiledLexicon(triage, cache);

@@ -11,7 +11,7 @@
 import { cleanText } from '../domain/text';
 import { isEscalation, maxUrgency, type EscalationLevel, type Urgency } from '../domain/urgency';
 import { DETECTOR_CHARS, loadDetector, type RedFlagDetector } from './detector';
-import { type Lexicon, type Rule } from './lexicon';
+import { isEscalatingRule, type Lexicon, type Rule } from './lexicon';
 import { loadCompiledLexicon } from './lexiconCache';
 import { Matcher, rulesWithEarlierSigns, type Analysis } from './matcher';
 import { loadWording, type Wording } from './wording';
@@ -76,8 +76,8 @@ function signsOf(a: Analysis): string[] {
 
 function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
   let level: Urgency = 'none';
-  for (const r of fired) if (r.level === 'urgent' || r.level === 'emergency') level = maxUrgency(level, r.level);
-  const escalating = fired.filter((r) => r.level === 'urgent' || r.level === 'emergency');
+  const escalating = fired.filter(isEscalatingRule);
+  for (const r of escalating) level = maxUrgency(level, r.level);
   return {
     level,
     reasons: fired.map((r) => `${r.condition}/${r.id}`),

@@ -95,6 +95,16 @@ export interface Lexicon extends ParsedLexicon {
   rules: Rule[];
 }
 
+/** Does the rule escalate (urgent or emergency), rather than ask or add a safety-net line? */
+export function isEscalatingRule(rule: Rule): rule is Rule & { level: 'urgent' | 'emergency' } {
+  return rule.level === 'urgent' || rule.level === 'emergency';
+}
+
+/** Every concept's phrases, in the lexicon's order: the order phrase ids and hints follow. */
+export function lexiconPhrases(lexicon: Pick<Lexicon, 'concepts'>): string[] {
+  return lexicon.concepts.flatMap((c) => c.phrases);
+}
+
 export class LexiconError extends Error {}
 
 /** Describe a zod issue path with the concept/rule id it belongs to, e.g. `rules[chest_pain].require`. */

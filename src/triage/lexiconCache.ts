@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { codeHash, filesHash, readCacheFile, writeCacheFile } from '../nlu/modelCache';
-import { LEXICON_FILE, loadLexicon, parseLexicon, type Lexicon } from './lexicon';
-import { hints } from './phraseHints';
+import { LEXICON_FILE, lexiconPhrases, loadLexicon, parseLexicon, type Lexicon } from './lexicon';
+import { phraseHintsOf } from './phraseHints';
 
 export interface CompiledLexicon {
   lexicon: Lexicon;
@@ -35,7 +35,7 @@ export function loadCompiledLexicon(dir = 'triage', cacheDir?: string): Compiled
 }
 
 function compile(lexicon: Lexicon): CompiledLexicon {
-  return { lexicon, hints: lexicon.concepts.flatMap((c) => c.phrases.map(hints)), fromCache: false };
+  return { lexicon, hints: phraseHintsOf(lexicon), fromCache: false };
 }
 
 /** The cached lexicon, validated again, or null when the payload is not what this code writes. */
@@ -43,8 +43,7 @@ function decode(payload: string, file: string): CompiledLexicon | null {
   try {
     const p = JSON.parse(payload) as { lexicon?: unknown; hints?: unknown };
     const lexicon = parseLexicon(p.lexicon, file);
-    const phrases = lexicon.concepts.reduce((n, c) => n + c.phrases.length, 0);
-    if (!Array.isArray(p.hints) || p.hints.length !== phrases) return null;
+    if (!Array.isArray(p.hints) || p.hints.length !== lexiconPhrases(lexicon).length) return null;
     const ok = p.hints.every((h) => h === null || (Array.isArray(h) && h.length > 0 && h.every((s) => typeof s === 'string' && s.length > 0)));
     return ok ? { lexicon, hints: p.hints as (string[] | null)[], fromCache: true } : null;
   } catch {

@@ -26,8 +26,8 @@
  */
 import { editDistance, foldAccents, squeezeRepeats, stem as porterStem } from '../domain/text';
 import { maxUrgency, type Urgency } from '../domain/urgency';
-import type { Concept, Lexicon, Rule } from './lexicon';
-import { HintFilter, hints } from './phraseHints';
+import { isEscalatingRule, lexiconPhrases, type Concept, type Lexicon, type Rule } from './lexicon';
+import { HintFilter, phraseHintsOf } from './phraseHints';
 
 export interface Token {
   /** Normalised (and possibly typo-corrected) text. */
@@ -162,7 +162,6 @@ const NEGATION_WINDOW = 6;
 
 interface CompiledPhrase {
   re: RegExp;
-  /** Strings every match contains one of (src/triage/phraseHints.ts); null: always run. */
   /** Its index among all the lexicon's phrases (for the hint filter). */
   id: number;
 }
@@ -200,19 +199,17 @@ export class Matcher {
   private readonly hintFilter: HintFilter;
   /** Every concept's phrases, by id. */
   private readonly phrases: CompiledPhrase[];
-  /** Each phrase's hints, in the lexicon's order (what the lexicon cache keeps). */
-  readonly phraseHints: readonly (readonly string[] | null)[];
 
   constructor(
     private readonly lexicon: Lexicon,
     options: MatcherOptions = {},
   ) {
-    const useHints = options.hints ?? true;
-    const known = options.phraseHints;
-    if (known && known.length !== lexicon.concepts.reduce((n, c) => n + c.phrases.length, 0)) throw new Error('Matcher: phraseHints do not match the lexicon\'s phrases');
+    const phraseCount = lexiconPhrases(lexicon).length;
+    const phraseHints = options.hints === false ? new Array<null>(phraseCount).fill(null) : (options.phraseHints ?? phraseHintsOf(lexicon));
+    if (phraseHints.length !== phraseCount) throw new Error('Matcher: phraseHints do not match the lexicon\'s phrases');
     this.ignore = new Set(lexicon.fuzzy.ignore);
     const targets = new Set<string>(lexicon.fuzzy.vocabulary);
-    const phraseHints: (readonly string[] | null)[] = [];
+    let phraseId = 0;
     const index = (map: Map<string, number[]>, key: string, concept: number): void => {
       const list = map.get(key);
       if (list === undefined) map.set(key, [concept]);
@@ -231,10 +228,7 @@ export class Matcher {
       }
       return {
         concept: c,
-        phrases: c.phrases.map((p) => {
-          phraseHints.push(!useHints ? null : known ? (known[phraseHints.length] ?? null) : hints(p));
-          return { re: new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g'), id: phraseHints.length - 1 };
-        }),
+        phrases: c.phrases.map((p) => ({ re: new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g'), id: phraseId++ })),
         raw: new Set(c.raw),
         notBefore: c.not_before !== undefined ? new RegExp(c.not_before) : undefined,
         notAfter: c.not_after !== undefined ? new RegExp(c.not_after) : undefined,
@@ -256,7 +250,6 @@ export class Matcher {
     this.fuzzyTargets = [...targets];
     this.targetCounts = this.fuzzyTargets.map(letterCounts);
     this.hintFilter = new HintFilter(phraseHints);
-    this.phraseHints = phraseHints;
     this.phrases = this.concepts.flatMap((c) => c.phrases);
   }
 
@@ -317,9 +310,9 @@ export class Matcher {
 
     const findings = findingsOf(occurrences, tokens);
     const fired = this.lexicon.rules.filter((r) => ruleFires(r, findings));
-    const discounted = [...new Set(this.lexicon.rules.filter((r) => isEscalating(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c)) && groupsSatisfied(r, findings.live)).map((r) => r.condition))];
+    const discounted = [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c)) && groupsSatisfied(r, findings.live)).map((r) => r.condition))];
     let level: Urgency = 'none';
-    for (const r of fired) if (r.level === 'urgent' || r.level === 'emergency') level = maxUrgency(level, r.level);
+    for (const r of fired) if (isEscalatingRule(r)) level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
     return { normalised, tokens, occurrences, fired, level, discounted };
   }
@@ -559,10 +552,6 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
     else set.add(o.concept);
   }
   return { live, named, clauses: [...byClause.values()] };
-}
-
-function isEscalating(rule: Rule): boolean {
-  return rule.level === 'urgent' || rule.level === 'emergency';
 }
 
 function ruleFires(rule: Rule, f: Findings): boolean {

@@ -11,6 +11,7 @@
  * with the hints finds exactly what analysing without them finds.
  */
 import { RegExpParser, type AST } from '@eslint-community/regexpp';
+import { lexiconPhrases, type Lexicon } from './lexicon';
 
 /** Shorter required strings than this filter too little to pay for the check. */
 const MIN_HINT_LENGTH = 3;
@@ -22,6 +23,11 @@ type Node = AST.Node;
 type Exact = string[] | null;
 
 const parser = new RegExpParser({ ecmaVersion: 2024 });
+
+/** Each phrase's hints, in the lexicon's order (what the Matcher filters with, and the lexicon cache keeps). */
+export function phraseHintsOf(lexicon: Pick<Lexicon, 'concepts'>): (readonly string[] | null)[] {
+  return lexiconPhrases(lexicon).map(hints);
+}
 
 export function hints(source: string): string[] | null {
   let pattern: AST.Pattern;
@@ -161,8 +167,16 @@ export class HintFilter {
   /** Phrases without a hint: always run. */
   private readonly always: number[] = [];
 
+  /**
+   * Scratch flags, reused by every call (analysis is synchronous): a typed array per
+   * message is memory outside the JS heap, and allocating two per message left the
+   * process's memory fragmented and high after a load.
+   */
+  private readonly flags: Uint8Array;
+  private readonly seen: Uint8Array;
+
   /** `perPhrase[i]`: phrase i's hints (any one present lets it run), or null to always run it. */
-  constructor(private readonly perPhrase: readonly (readonly string[] | null)[]) {
+  constructor(perPhrase: readonly (readonly string[] | null)[]) {
     const ids = new Map<string, number>();
     perPhrase.forEach((needed, phrase) => {
       if (needed === null) {
@@ -184,21 +198,15 @@ export class HintFilter {
         this.unlocks[id]?.push(phrase);
       }
     });
+    this.flags = new Uint8Array(perPhrase.length);
+    this.seen = new Uint8Array(this.hintText.length);
   }
-
-  /**
-   * Scratch flags, reused by every call (analysis is synchronous): a typed array per
-   * message is memory outside the JS heap, and allocating two per message left the
-   * process's memory fragmented and high after a load.
-   */
-  private flags: Uint8Array | null = null;
-  private seen: Uint8Array | null = null;
 
   /** The phrases that may match `text`, in ascending order. */
   candidates(text: string): number[] {
-    const flags = (this.flags ??= new Uint8Array(this.perPhrase.length)).fill(0);
+    const flags = this.flags.fill(0);
     for (const p of this.always) flags[p] = 1;
-    const seen = (this.seen ??= new Uint8Array(this.hintText.length)).fill(0);
+    const seen = this.seen.fill(0);
     for (let i = 0; i + MIN_HINT_LENGTH <= text.length; i++) {
       const list = this.byPrefix.get(prefixKey(text, i));
       if (list === undefined) continue;
