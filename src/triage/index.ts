@@ -26,6 +26,8 @@ export interface TriageResult {
   screen: boolean;
   /** A past clot or clear scan with no current sign: answer with the safety-net line. */
   safetyNet: boolean;
+  /** A clinician's check that ruled a clot out is reported (a rule marked `all_clear`). */
+  allClear: boolean;
   /** The rules' one-line explanations, for the card. */
   whys: string[];
   /** The concepts this message names (not denied): what an escalation remembers. */
@@ -51,7 +53,7 @@ export interface LoadedTriage extends Triage {
   analyse(text: string): Analysis;
 }
 
-export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, safetyNet: false, whys: [], signs: [] };
+export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, safetyNet: false, allClear: false, whys: [], signs: [] };
 
 /**
  * Long messages are analysed in overlapping windows, so the work stays linear in the
@@ -84,6 +86,7 @@ function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
     conditions: [...new Set(escalating.map((r) => r.condition))],
     screen: fired.some((r) => r.level === 'screen'),
     safetyNet: fired.some((r) => r.level === 'safety_net'),
+    allClear: fired.some((r) => r.all_clear),
     whys: escalating.map((r) => r.why),
     signs,
   };
@@ -96,6 +99,7 @@ function merge(a: TriageResult, b: TriageResult): TriageResult {
     conditions: [...new Set([...a.conditions, ...b.conditions])],
     screen: a.screen || b.screen,
     safetyNet: a.safetyNet || b.safetyNet,
+    allClear: a.allClear || b.allClear,
     whys: [...new Set([...a.whys, ...b.whys])],
     signs: [...new Set([...a.signs, ...b.signs])],
   };

@@ -58,6 +58,11 @@ const ruleSchema = z.strictObject({
   /** The rule does not fire when one of these is mentioned only negated ("no swelling, not red"). */
   unless_negated: z.array(id).default([]),
   distinct: z.boolean().default(false),
+  /**
+   * The rule reports a clinician's check of the leg (a clot ruled out): the conversation
+   * notes it as an all-clear already given (src/turn/3-triage.ts).
+   */
+  all_clear: z.boolean().default(false),
   why: z.string().min(1),
 });
 

@@ -22,9 +22,6 @@ import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
 import { turnMeta } from './turnMeta';
 
-/** Rules that fire on a clot ruled out or a past clot with no sign now (triage/red-flags.yaml). */
-const ALL_CLEAR_REASONS = new Set(['dvt/history_without_current_sign']);
-
 export interface TriageMiddlewareOptions {
   triage: Triage;
   escalator: Escalator;
@@ -93,7 +90,7 @@ export class TriageMiddleware implements Middleware {
       // "A doctor ruled out a clot last week": that check is an all-clear given in this
       // conversation, so repeating it after a later escalation does not end that one.
       // Saved now: the dialogs' turn may load state afresh (src/turn/retry.ts).
-      if (result.reasons.some((r) => ALL_CLEAR_REASONS.has(r))) await this.noteAllClear(context);
+      if (result.allClear) await this.noteAllClear(context);
       return next();
     }
 
