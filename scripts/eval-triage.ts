@@ -197,6 +197,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev26', 'Twenty-sixth development set: an eighth fresh probe'],
   ['dev27', 'Twenty-seventh development set: leg arteries and ruptures, thirty ways each'],
   ['dev28', 'Twenty-eighth development set: a last fresh probe, written after all of round 5\'s tuning'],
+  ['dev29', 'Twenty-ninth development set: leg arteries and ruptures told in everyday words'],
   ['dev30', 'Thirtieth development set: a ninth fresh probe'],
 ];
 
