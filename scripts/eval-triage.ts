@@ -199,6 +199,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev28', 'Twenty-eighth development set: a last fresh probe, written after all of round 5\'s tuning'],
   ['dev29', 'Twenty-ninth development set: leg arteries and ruptures told in everyday words'],
   ['dev30', 'Thirtieth development set: a ninth fresh probe'],
+  ['dev31', 'Thirty-first development set: leg arteries and ruptures told by unusual voices'],
   ['dev32', 'Thirty-second development set: a tenth fresh probe'],
 ];
 
