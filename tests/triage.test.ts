@@ -144,6 +144,13 @@ describe('negation', () => {
     expect(triage.assess("I don't have chest pain, my calf is red and swollen").level).toBe('urgent');
   });
 
+  it('"unable to … without X" says X happens, however long the sentence in between', () => {
+    const text = 'former smoker, I am unable to walk the length of the high street without a gripping pain in my calf';
+    expect(triage.analyse(text).occurrences.filter((o) => o.concept === 'pain').every((o) => !o.negated)).toBe(true);
+    // the plain denial still denies: "I walk without any pain"
+    expect(triage.analyse('I walk to the shops without any pain').occurrences.filter((o) => o.concept === 'pain').every((o) => o.negated)).toBe(true);
+  });
+
   it('post-negation "gone" does not swallow colour changes ("gone white")', () => {
     expect(triage.assess('my foot has gone white').level).toBe('emergency');
   });
@@ -299,6 +306,30 @@ describe('a clinician\'s normal finding is not a sign', () => {
   it('the same words without the finding still escalate', () => {
     expect(triage.assess("I think I've torn my Achilles, heard it go at squash").level).toBe('urgent');
     expect(triage.assess('diabetic, my toes are cold and white and I smoke').level).not.toBe('none');
+  });
+});
+
+describe('a check the message reports keeps the classifier from escalating that condition alone', () => {
+  it('a snap that was a lace, with hopping and tiptoe fine, is set aside for the detector', () => {
+    const text = 'somebody heard a snap when I jumped but it was my shoelace breaking, I can hop and tiptoe fine';
+    expect(triage.analyse(text).discounted).toContain('rupture');
+    expect(triage.assess(text).level).toBe('none');
+  });
+  it('the same snap with tiptoe gone still escalates', () => {
+    expect(triage.assess('heard a snap at the back of my heel when I jumped and now I cannot go up on my toes').level).toBe('urgent');
+  });
+});
+
+describe('sepsis, Raynaud\'s and bruised toenails', () => {
+  it('a red, swollen leg with new confusion is an emergency', () => {
+    expect(triage.assess("grandad's leg is red and swollen and today he's gone all muddled, not making sense").level).toBe('emergency');
+  });
+  it('known Raynaud\'s in the cold, as always, is not a leg losing its blood; a white foot without it is', () => {
+    expect(triage.assess("Raynaud's for years, my toes go white in the cold and then red as they warm up, same as always").level).toBe('none');
+    expect(triage.assess('my toes have gone white and cold this morning').level).toBe('emergency');
+  });
+  it('a black toenail with blood under the nail is a bruise', () => {
+    expect(triage.assess('toenail went black after the marathon, blood under the nail, no pain').level).toBe('none');
   });
 });
 

@@ -59,9 +59,9 @@ export interface Analysis {
   /** The highest escalation level among the fired rules. */
   level: Urgency;
   /**
-   * Conditions whose escalating rule saw its signs but was set aside by a check the message
-   * reports (a `rules_out` concept: a clear scan, "can go on tiptoes"): the detector, which
-   * cannot read such reasons, may ask about these but not escalate on them alone.
+   * Conditions that a check the message reports rules out (a `rules_out` concept that one of
+   * the condition's escalating rules excludes: a clear scan, "can go on tiptoes"): the
+   * detector, which cannot read such reasons, may ask about these but not escalate on them alone.
    */
   discounted: string[];
 }
@@ -133,6 +133,8 @@ export function stem(word: string): string {
 
 // ---------------------------------------------------------------- negation vocabulary
 
+/** Words that say something can't be done: "not … without X" then says X happens. */
+const CANNOT_WORDS = new Set(['not', 'never', 'unable', 'impossible']);
 const PRE_TRIGGERS = new Set(['no', 'nae', 'not', 'never', 'without', 'nor', 'neither', 'none', 'nothing', 'denies', 'deny', 'denied', 'non', 'zero', 'absent']);
 /** Words after which "free"/"absence"/"lack" act as a trigger when followed by "of". */
 const OF_TRIGGERS = new Set(['free', 'absence', 'lack', 'lacking']);
@@ -310,7 +312,10 @@ export class Matcher {
 
     const findings = findingsOf(occurrences, tokens);
     const fired = this.lexicon.rules.filter((r) => ruleFires(r, findings));
-    const discounted = [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c)) && groupsSatisfied(r, findings.live)).map((r) => r.condition))];
+    // A check the message reports (a rules_out concept that an escalating rule of the condition
+    // names as an exclusion) sets that condition aside for the detector, whether or not the
+    // rule's own signs were named: "heard a snap but it was my lace, I can hop and tiptoe fine".
+    const discounted = [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c))).map((r) => r.condition))];
     let level: Urgency = 'none';
     for (const r of fired) if (isEscalatingRule(r)) level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
@@ -435,7 +440,8 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
   if (t.text === 'no' && (NOT_AFTER_NO.has(nextText) || nextText === '' || (next !== undefined && isBreak(next)))) return -1;
   if (t.text === 'no' && nextText === 'longer') return i + 2;
   // "can't walk to the shop without my calf seizing up": not ... without X says X happens
-  if (t.text === 'without' && tokens.slice(Math.max(0, i - 8), i).some((x) => x.clause === t.clause && (x.text === 'not' || x.text === 'never'))) return -1;
+  // ("unable to walk the length of the high street without a gripping pain" too)
+  if (t.text === 'without' && tokens.slice(Math.max(0, i - 12), i).some((x) => x.clause === t.clause && CANNOT_WORDS.has(x.text))) return -1;
   if (t.text === 'never') {
     // "never had swelling like this before" describes a new symptom, it does not deny it
     const clause = tokens.filter((x) => x.clause === t.clause).map((x) => x.text).join(' ');
