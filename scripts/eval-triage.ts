@@ -201,6 +201,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev30', 'Thirtieth development set: a ninth fresh probe'],
   ['dev31', 'Thirty-first development set: leg arteries and ruptures told by unusual voices'],
   ['dev32', 'Thirty-second development set: a tenth fresh probe'],
+  ['dev34', 'Thirty-fourth development set: an eleventh fresh probe, after the tuning on dev29-dev32'],
 ];
 
 /** `--set <dir>`: measure one folder of tests/data only (a new set's first, unseen measurement), print it, write nothing. */
