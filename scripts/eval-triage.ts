@@ -202,6 +202,7 @@ const DEVELOPMENT_SETS: [dir: string, name: string][] = [
   ['dev31', 'Thirty-first development set: leg arteries and ruptures told by unusual voices'],
   ['dev32', 'Thirty-second development set: a tenth fresh probe'],
   ['dev33', 'Thirty-third development set: narrowed leg arteries, a hundred ways'],
+  ['dev35', 'Thirty-fifth development set: narrowed leg arteries, told sideways'],
   ['dev34', 'Thirty-fourth development set: an eleventh fresh probe, after the tuning on dev29-dev32'],
 ];
 
