@@ -164,47 +164,12 @@ async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: 
 
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
 
-/**
- * The development sets, in the order they were written: each was measured once unseen,
- * then tuned on, so their misses are named (tests/data/<dir>/README.md says what each is).
- */
-const DEVELOPMENT_SETS: [dir: string, name: string][] = [
-  ['dev', 'Development set'],
-  ['dev2', 'Second development set'],
-  ['dev3', 'Third development set: infection, arteries, rupture'],
-  ['dev4', 'Fourth development set: conversations'],
-  ['dev5', 'Fifth development set: terse, jargon, dialects, relatives'],
-  ['dev6', 'Sixth development set: subtle nerve, artery and tendon signs'],
-  ['dev7', 'Seventh development set: subtle signs, follow-ups after an escalation'],
-  ['dev8', 'Eighth development set: arteries, ruptures, follow-ups'],
-  ['dev9', 'Ninth development set: styles (rambling, voice-to-text, non-native English, carers, slang)'],
-  ['dev10', 'Tenth development set: a fresh probe across every condition'],
-  ['dev11', 'Eleventh development set: who writes, and how the sign is framed'],
-  ['dev12', 'Twelfth development set: a second fresh probe'],
-  ['dev13', 'Thirteenth development set: a third fresh probe, after the round\'s tuning'],
-  ['dev14', 'Fourteenth development set: emergencies told indirectly'],
-  ['dev15', 'Fifteenth development set: a fourth fresh probe, after all of the round\'s tuning'],
-  ['dev16', 'Sixteenth development set: a fifth fresh probe, written after all of the round\'s tuning'],
-  ['dev17', 'Seventeenth development set: leg arteries and ruptures told indirectly'],
-  ['dev18', 'Eighteenth development set: a sixth fresh probe'],
-  ['dev19', 'Nineteenth development set: the final probe of round 5, measured after all its tuning'],
-  ['dev20', 'Twentieth development set: leg arteries and ruptures, other angles'],
-  ['dev21', 'Twenty-first development set: short messages and everyday words'],
-  ['dev22', 'Twenty-second development set: leg arteries and ruptures told by people who don\'t know the words'],
-  ['dev23', 'Twenty-third development set: a seventh fresh probe'],
-  ['dev24', 'Twenty-fourth development set: urgent signs mentioned in passing'],
-  ['dev25', 'Twenty-fifth development set: what people can no longer do, and signs that add up over turns'],
-  ['dev26', 'Twenty-sixth development set: an eighth fresh probe'],
-  ['dev27', 'Twenty-seventh development set: leg arteries and ruptures, thirty ways each'],
-  ['dev28', 'Twenty-eighth development set: a last fresh probe, written after all of round 5\'s tuning'],
-  ['dev29', 'Twenty-ninth development set: leg arteries and ruptures told in everyday words'],
-  ['dev30', 'Thirtieth development set: a ninth fresh probe'],
-  ['dev31', 'Thirty-first development set: leg arteries and ruptures told by unusual voices'],
-  ['dev32', 'Thirty-second development set: a tenth fresh probe'],
-  ['dev33', 'Thirty-third development set: narrowed leg arteries, a hundred ways'],
-  ['dev35', 'Thirty-fifth development set: narrowed leg arteries, told sideways'],
-  ['dev34', 'Thirty-fourth development set: an eleventh fresh probe, after the tuning on dev29-dev32'],
-];
+/** The development sets (tests/data/development-sets.yaml): each measured once unseen, then tuned on. */
+const developmentSetsFile = z.object({
+  version: z.literal(1),
+  sets: z.array(z.object({ dir: z.string().regex(/^dev\d*$/), name: z.string().min(1) }).strict()).min(1),
+}).strict();
+const DEVELOPMENT_SETS = read('tests/data/development-sets.yaml', developmentSetsFile).sets;
 
 /** `--set <dir>`: measure one folder of tests/data only (a new set's first, unseen measurement), print it, write nothing. */
 async function measureOne(dir: string): Promise<number> {
@@ -228,7 +193,7 @@ async function main(): Promise<number> {
 
   const independent = await measureSet(bot, 'tests/data/independent', 'Independent set (never tuned on)', false);
   const devSets: SetResult[] = [];
-  for (const [dir, name] of DEVELOPMENT_SETS) devSets.push(await measureSet(bot, `tests/data/${dir}`, `${name} (tuned on: not evidence of generalisation)`, true));
+  for (const { dir, name } of DEVELOPMENT_SETS) devSets.push(await measureSet(bot, `tests/data/${dir}`, `${name} (tuned on: not evidence of generalisation)`, true));
 
   // --- regression table, through the bot
   const table = read('tests/data/triage-cases.yaml', regressionFile);
