@@ -84,3 +84,30 @@ describe('prompts on a channel with buttons', () => {
     expect(answered.map((a) => a.text)).not.toContain(prompt.text);
   });
 });
+
+describe('dialog memory configuration built once', () => {
+  it('every DialogContext of a turn uses the shared configuration, equal to what botbuilder builds itself', async () => {
+    const { DialogSet, DialogStateManager, WaterfallDialog } = await import('botbuilder-dialogs');
+    const { ConversationState, MemoryStorage } = await import('botbuilder');
+    const { DIALOG_STATE_MANAGER_CONFIGURATION, dialogStateConfiguration } = await import('../src/dialogs/mainDialog');
+    const shared = dialogStateConfiguration();
+    expect(dialogStateConfiguration()).toBe(shared);
+
+    const accessor = new ConversationState(new MemoryStorage()).createProperty<import('botbuilder-dialogs').DialogState>('DialogState');
+    const dialogs = new DialogSet(accessor).add(new WaterfallDialog('w', [async (step) => step.endDialog()]));
+
+    // botbuilder reads the configuration from the turn state under this key
+    const withShared = context();
+    withShared.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, shared);
+    const dc = await dialogs.createContext(withShared);
+    expect(dc.state.configuration).toBe(shared);
+    expect(new DialogStateManager(dc).configuration).toBe(shared);
+
+    // and builds the same scopes and resolvers when it is not there
+    const own = (await dialogs.createContext(context())).state.configuration;
+    expect(own).not.toBe(shared);
+    const names = (c: typeof shared) => ({ scopes: c.memoryScopes.map((s) => `${s.constructor.name}:${s.name}`), resolvers: c.pathResolvers.map((r) => r.constructor.name) });
+    expect(names(shared)).toEqual(names(own));
+    expect(names(shared).scopes.length).toBeGreaterThan(5);
+  });
+});
