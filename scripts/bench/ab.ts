@@ -9,7 +9,7 @@
  * A build outside the project finds the project's node_modules through NODE_PATH; both run
  * in the project folder (intents/, dialogs/, triage/, data/cache/) with `npm start`'s flags
  * and the bench's environment, each on its own SQLite file. Prints CPU ms/turn of every
- * slice and the medians. `--peer` adds the core-bot-style peer to the rotation; `--profile
+ * slice and the medians (`--parallel` loads them at the same time instead). `--peer` adds the core-bot-style peer to the rotation; `--profile
  * <dir>` writes a V8 CPU profile of each server (read with profile-top.ts, profile-components.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +30,8 @@ const seconds = Number(opt('seconds', '4'));
 const warmup = Number(opt('warmup', '2'));
 const connections = Number(opt('connections', '50'));
 const withPeer = args.includes('--peer');
+/** `--parallel`: load every server at the same time instead of in turns (for a machine whose load changes by the second). */
+const parallel = args.includes('--parallel');
 /** `--profile <dir>`: a V8 CPU profile of every server, in <dir>/<A|B|peer>/. */
 const profileDir = opt('profile', '');
 const prof = (name: string): string[] => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(profileDir), name)] : []);
@@ -75,19 +77,25 @@ async function main(): Promise<void> {
     }
     for (const s of servers) await runLoad({ url: s.server.url, label: `${s.label} warm-up`, connections, seconds: warmup, idPrefix: `${runId}-${s.server.name}-w` });
     const cpu = servers.map(() => [] as number[]);
+    const slice = async (i: number, r: number): Promise<void> => {
+      const s = servers[i]!;
+      const rss = sampleRss(s.server.pid);
+      const load = await runLoad({ url: s.server.url, label: s.label, connections, seconds, idPrefix: `${runId}-${s.server.name}-${r}` });
+      const { cpuMs } = rss.stop();
+      if (load.errors.total > 0) console.error(`  ${s.label}: ${load.errors.total} errors ${JSON.stringify(load.statusCodes)} ${load.errorSamples[0] ?? ''}`);
+      const perTurn = load.turns > 0 ? cpuMs / load.turns : NaN;
+      cpu[i]!.push(perTurn);
+      console.error(`  round ${r + 1} ${s.label}: ${Math.round(load.turnsPerSec)} turns/s, CPU ${perTurn.toFixed(3)} ms/turn`);
+    };
     for (let r = 0; r < rounds; r++) {
+      if (parallel) {
+        // all at once: whatever else the machine does falls on every server alike
+        await Promise.all(servers.map((_, i) => slice(i, r)));
+        continue;
+      }
       // alternate the order too, so neither side always follows the other
       const order = r % 2 ? [...servers.keys()].reverse() : [...servers.keys()];
-      for (const i of order) {
-        const s = servers[i]!;
-        const rss = sampleRss(s.server.pid);
-        const load = await runLoad({ url: s.server.url, label: s.label, connections, seconds, idPrefix: `${runId}-${s.server.name}-${r}` });
-        const { cpuMs } = rss.stop();
-        if (load.errors.total > 0) console.error(`  ${s.label}: ${load.errors.total} errors ${JSON.stringify(load.statusCodes)} ${load.errorSamples[0] ?? ''}`);
-        const perTurn = load.turns > 0 ? cpuMs / load.turns : NaN;
-        cpu[i]!.push(perTurn);
-        console.error(`  round ${r + 1} ${s.label}: ${Math.round(load.turnsPerSec)} turns/s, CPU ${perTurn.toFixed(3)} ms/turn`);
-      }
+      for (const i of order) await slice(i, r);
     }
     for (const [i, s] of servers.entries()) console.log(`${s.label}: median CPU ${median(cpu[i]!).toFixed(3)} ms/turn (${cpu[i]!.map((x) => x.toFixed(2)).join(' ')})`);
     const [a, b] = [median(cpu[0]!), median(cpu[1]!)];
