@@ -111,3 +111,30 @@ describe('dialog memory configuration built once', () => {
     expect(names(shared).scopes.length).toBeGreaterThan(5);
   });
 });
+
+describe('number prompt recognition with kept models', () => {
+  it('finds what botbuilder\'s NumberPrompt finds, for every locale and message', async () => {
+    const { NumberPrompt } = await import('botbuilder-dialogs');
+    const { TreeNumberPrompt } = await import('../src/dialogs/prompts');
+    type Recognise = { onRecognize(c: TurnContext, s: object, o: object): Promise<unknown> };
+    const ours = new TreeNumberPrompt('n') as unknown as Recognise;
+    const library = new NumberPrompt('n', undefined, 'en-us') as unknown as Recognise;
+    const texts = ['12', 'twelve', 'I can do 10 single leg heel raises', 'about 1,500', '1.500', '3.5', 'minus four', 'none', 'zero', 'ten or eleven', '½', 'twenty-one', 'dix', 'douze', '', 'no idea', '2nd', '١٢', '1e3', '0x10', ' 7 '];
+    // English (the bot's), a language it has models for, two it has not, and nonsense
+    const locales = [undefined, 'en-GB', 'en-us', 'fr-FR', 'de-DE', 'xx-YY', 'q'];
+    for (let round = 0; round < 2; round++) { // the second round from the kept models
+      for (const locale of locales) {
+        for (const text of texts) {
+          const c = context();
+          c.activity.text = text;
+          c.activity.locale = locale;
+          const expected = await library.onRecognize(c, {}, {});
+          const c2 = context();
+          c2.activity.text = text;
+          c2.activity.locale = locale;
+          expect(await ours.onRecognize(c2, {}, {}), `${text} (${locale})`).toEqual(expected);
+        }
+      }
+    }
+  });
+});
