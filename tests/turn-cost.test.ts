@@ -84,3 +84,57 @@ describe('prompts on a channel with buttons', () => {
     expect(answered.map((a) => a.text)).not.toContain(prompt.text);
   });
 });
+
+describe('dialog memory configuration built once', () => {
+  it('every DialogContext of a turn uses the shared configuration, equal to what botbuilder builds itself', async () => {
+    const { DialogSet, DialogStateManager, WaterfallDialog } = await import('botbuilder-dialogs');
+    const { ConversationState, MemoryStorage } = await import('botbuilder');
+    const { DIALOG_STATE_MANAGER_CONFIGURATION, dialogStateConfiguration } = await import('../src/dialogs/mainDialog');
+    const shared = dialogStateConfiguration();
+    expect(dialogStateConfiguration()).toBe(shared);
+
+    const accessor = new ConversationState(new MemoryStorage()).createProperty<import('botbuilder-dialogs').DialogState>('DialogState');
+    const dialogs = new DialogSet(accessor).add(new WaterfallDialog('w', [async (step) => step.endDialog()]));
+
+    // botbuilder reads the configuration from the turn state under this key
+    const withShared = context();
+    withShared.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, shared);
+    const dc = await dialogs.createContext(withShared);
+    expect(dc.state.configuration).toBe(shared);
+    expect(new DialogStateManager(dc).configuration).toBe(shared);
+
+    // and builds the same scopes and resolvers when it is not there
+    const own = (await dialogs.createContext(context())).state.configuration;
+    expect(own).not.toBe(shared);
+    const names = (c: typeof shared) => ({ scopes: c.memoryScopes.map((s) => `${s.constructor.name}:${s.name}`), resolvers: c.pathResolvers.map((r) => r.constructor.name) });
+    expect(names(shared)).toEqual(names(own));
+    expect(names(shared).scopes.length).toBeGreaterThan(5);
+  });
+});
+
+describe('number prompt recognition with kept models', () => {
+  it('finds what botbuilder\'s NumberPrompt finds, for every locale and message', async () => {
+    const { NumberPrompt } = await import('botbuilder-dialogs');
+    const { TreeNumberPrompt } = await import('../src/dialogs/prompts');
+    type Recognise = { onRecognize(c: TurnContext, s: object, o: object): Promise<unknown> };
+    const ours = new TreeNumberPrompt('n') as unknown as Recognise;
+    const library = new NumberPrompt('n', undefined, 'en-us') as unknown as Recognise;
+    const texts = ['12', 'twelve', 'I can do 10 single leg heel raises', 'about 1,500', '1.500', '3.5', 'minus four', 'none', 'zero', 'ten or eleven', '½', 'twenty-one', 'dix', 'douze', '', 'no idea', '2nd', '١٢', '1e3', '0x10', ' 7 '];
+    // English (the bot's), a language it has models for, two it has not, and nonsense
+    const locales = [undefined, 'en-GB', 'en-us', 'fr-FR', 'de-DE', 'xx-YY', 'q'];
+    for (let round = 0; round < 2; round++) { // the second round from the kept models
+      for (const locale of locales) {
+        for (const text of texts) {
+          const c = context();
+          c.activity.text = text;
+          c.activity.locale = locale;
+          const expected = await library.onRecognize(c, {}, {});
+          const c2 = context();
+          c2.activity.text = text;
+          c2.activity.locale = locale;
+          expect(await ours.onRecognize(c2, {}, {}), `${text} (${locale})`).toEqual(expected);
+        }
+      }
+    }
+  });
+});

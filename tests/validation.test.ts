@@ -2,6 +2,8 @@
  * Input validation of incoming activities: validateActivity's rules, and the HTTP answers
  * of /api/messages for bad input (400 JSON naming the field, 413 JSON, never a 500).
  */
+import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TEXT_CHARS } from '../src/domain/text';
 import { inputNotice } from '../src/turn/4-inputGuard';
@@ -131,6 +133,37 @@ describe('/api/messages answers to bad input', () => {
     const res = await raw(JSON.stringify(base({ text: 'x'.repeat(300 * 1024) })));
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+  });
+
+  /** POST with Transfer-Encoding: chunked (no Content-Length), the body in 16 KB pieces. */
+  const chunked = (body: string, headers: Record<string, string> = {}) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${service.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    for (let i = 0; i < body.length; i += 16 * 1024) req.write(body.slice(i, i + 16 * 1024));
+    req.end();
+  });
+
+  it('a chunked body is read whole; over 256 KB it is 413 JSON as with a Content-Length', async () => {
+    const ok = await chunked(JSON.stringify({ ...messageActivity('hello', 'val-chunked'), deliveryMode: 'expectReplies' }));
+    expect(ok.status).toBe(200);
+    expect((JSON.parse(ok.body) as { activities: unknown[] }).activities.length).toBeGreaterThan(0);
+    const big = await chunked(JSON.stringify(base({ text: 'x'.repeat(300 * 1024) })));
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body)).toMatchObject({ error: { code: 'payload_too_large' } });
+  });
+
+  it('a Content-MD5 that does not match the body → 400 JSON; one that matches is accepted', async () => {
+    const body = JSON.stringify({ ...messageActivity('hello', 'val-md5'), deliveryMode: 'expectReplies' });
+    const wrong = await raw(body, { 'content-type': 'application/json', 'content-md5': createHash('md5').update('something else').digest('base64') });
+    expect(wrong.status).toBe(400);
+    expect(wrong.headers.get('content-type')).toMatch(/application\/json/);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+    const right = await raw(body, { 'content-type': 'application/json', 'content-md5': createHash('md5').update(body).digest('base64') });
+    expect(right.status).toBe(200);
   });
 
   it('a missing field → 400 naming it', async () => {

@@ -4,10 +4,10 @@
  * has no idea. Replies answering an intent carry it in channelData.intent; the
  * "Did you mean…?" reply carries intent null and the fallback menu carries 'none'.
  */
-import { type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { TurnContextStateCollection, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
-  ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
-  type Choice, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
+  ComponentDialog, DialogSet, DialogStateManager, DialogTurnStatus, WaterfallDialog,
+  type Choice, type DialogContext, type DialogState, type DialogStateManagerConfiguration, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { FALLBACK_INTENT } from '../domain/taxonomy';
 import { markReplies } from '../nlu/replyMarker';
@@ -41,12 +41,45 @@ interface StepValues {
 const MAIN = 'mainWaterfall';
 const MENU = 'mainMenuPrompt';
 
+/**
+ * Where botbuilder-dialogs looks, in a turn's state, for the memory scopes and path
+ * resolvers of the turn's DialogStateManagers (not exported by the library;
+ * tests/turn-cost.test.ts fails if it stops being read).
+ */
+export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
+
+/**
+ * The memory scopes and path resolvers every DialogStateManager gets, built once. botbuilder
+ * builds them on the first DialogContext of every turn (a dependency graph of service
+ * factories, ~2% of a turn) and shares them within the turn; they keep no state of their
+ * own (what they read and cache is on the TurnContext), so one set serves every turn.
+ */
+let sharedConfiguration: DialogStateManagerConfiguration | undefined;
+export function dialogStateConfiguration(): DialogStateManagerConfiguration {
+  if (!sharedConfiguration) {
+    // the same configuration botbuilder builds for a turn that sets no memory scopes of its own
+    const turnState = new TurnContextStateCollection();
+    sharedConfiguration = new DialogStateManager({ context: { turnState } } as unknown as DialogContext).configuration;
+  }
+  return sharedConfiguration;
+}
+
 export class MainDialog extends ComponentDialog {
   private readonly runtime: Runtime;
+  /** Menu labels and titles, normalised once, to the dialog they open (the first dialog wins). */
+  private readonly byLabel = new Map<string, Offer>();
+  /** The main menu's items (fresh copies are offered on each turn). */
+  private readonly mainItems: readonly Offer[];
 
   constructor(runtime: Runtime) {
     super('mainDialog');
     this.runtime = runtime;
+    const { dialogs, system } = runtime.content;
+    for (const d of dialogs) {
+      const key = normalise(d.menu ?? d.title);
+      if (!this.byLabel.has(key)) this.byLabel.set(key, { dialog: d.id, intent: d.intents[0] });
+    }
+    this.mainItems = system.menu.items.map((id) => ({ dialog: id, intent: dialogs.find((d) => d.id === id)!.intents[0] }));
     for (const file of runtime.content.dialogs) this.addDialog(new TreeDialog(file, this.runtime));
     this.addDialog(new ScreeningDialog(this.runtime));
     // The menu accepts anything: a message that is not one of its choices is answered afresh.
@@ -56,6 +89,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   async run(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void> {
+    if (!context.turnState.has(DIALOG_STATE_MANAGER_CONFIGURATION)) context.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, dialogStateConfiguration());
     const dialogSet = new DialogSet(accessor);
     dialogSet.add(this);
     const dc = await dialogSet.createContext(context);
@@ -81,8 +115,8 @@ export class MainDialog extends ComponentDialog {
   private pick(text: string): Offer | undefined {
     const t = normalise(text);
     const { dialogs, system } = this.runtime.content;
-    const byLabel = dialogs.find((d) => normalise(d.menu ?? d.title) === t);
-    if (byLabel) return { dialog: byLabel.id, intent: byLabel.intents[0] };
+    const byLabel = this.byLabel.get(t);
+    if (byLabel) return { ...byLabel };
     const n = /^\d+$/.test(t) ? Number(t) : NaN;
     const item = system.menu.items[n - 1];
     const d = item ? dialogs.find((f) => f.id === item) : undefined;
@@ -92,9 +126,9 @@ export class MainDialog extends ComponentDialog {
   private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const o = (step.options ?? {}) as MainOptions;
     const { system, intentDialog } = this.runtime.content;
-    const main: Offer[] = system.menu.items.map((id) => ({ dialog: id, intent: this.runtime.content.dialogs.find((d) => d.id === id)!.intents[0] }));
+    const main = (): Offer[] => this.mainItems.map((x) => ({ ...x }));
     if (o.start) return this.startTree(step, o.start, o.intent);
-    if (o.menu) return this.offer(step, fill(system.menu.prompt, this.runtime.config), main, null);
+    if (o.menu) return this.offer(step, fill(system.menu.prompt, this.runtime.config), main(), null);
     if (o.cancelled) return this.cancelled(step);
 
     const text = step.context.activity.text?.trim() ?? '';
@@ -104,7 +138,7 @@ export class MainDialog extends ComponentDialog {
     const command = text ? matchCommand(text, system.commands) : undefined;
     if (command === 'help' && intentDialog.help) return this.startTree(step, intentDialog.help, 'help');
     if (command === 'cancel') return this.cancelled(step);
-    if (command === 'startOver') return this.offer(step, fill(system.menu.prompt, this.runtime.config), main, null);
+    if (command === 'startOver') return this.offer(step, fill(system.menu.prompt, this.runtime.config), main(), null);
     const picked = text ? this.pick(text) : undefined;
     if (picked) return this.startTree(step, picked.dialog, picked.intent);
 
@@ -127,7 +161,7 @@ export class MainDialog extends ComponentDialog {
       }
     }
     mark('fallback');
-    return this.offer(step, system.fallback.map((p) => fill(p, this.runtime.config)).join('\n\n'), main, FALLBACK_INTENT);
+    return this.offer(step, system.fallback.map((p) => fill(p, this.runtime.config)).join('\n\n'), main(), FALLBACK_INTENT);
   }
 
   private async startTree(step: WaterfallStepContext, dialogId: string, intent?: string): Promise<DialogTurnResult> {
@@ -144,9 +178,8 @@ export class MainDialog extends ComponentDialog {
 
   /** Stopped: say so and offer the main menu. */
   private async cancelled(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { system, dialogs } = this.runtime.content;
-    const main: Offer[] = system.menu.items.map((id) => ({ dialog: id, intent: dialogs.find((d) => d.id === id)!.intents[0] }));
-    return this.offer(step, system.cancelled.map((p) => fill(p, this.runtime.config)).join('\n\n'), main, null);
+    const { system } = this.runtime.content;
+    return this.offer(step, system.cancelled.map((p) => fill(p, this.runtime.config)).join('\n\n'), this.mainItems.map((x) => ({ ...x })), null);
   }
 
   private async afterRoute(step: WaterfallStepContext): Promise<DialogTurnResult> {

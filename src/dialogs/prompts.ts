@@ -3,6 +3,7 @@
  * current message ("12" for a count, "left" or "2" for a choice, "yes"). A message
  * the active prompt accepts is an answer, never an interruption.
  */
+import { createRequire } from 'node:module';
 import { Channels, type Activity, type TurnContext } from 'botbuilder';
 import {
   ChoiceFactory, ChoicePrompt, ConfirmPrompt, ListStyle, NumberPrompt,
@@ -170,14 +171,72 @@ async function inRange(prompt: PromptValidatorContext<number>): Promise<boolean>
   return !range || (v >= range.min && v <= range.max);
 }
 
+/**
+ * The two libraries NumberPrompt recognises with, the copies botbuilder-dialogs loads (Globalize
+ * with the locales NumberPrompt put into it).
+ */
+const fromDialogs = createRequire(require.resolve('botbuilder-dialogs'));
+interface NumberModel {
+  parse(query: string): { resolution?: { value?: string } | null }[] | undefined;
+}
+const { NumberRecognizer } = fromDialogs('@microsoft/recognizers-text-number') as { NumberRecognizer: new (culture: string) => { getNumberModel(culture: string, fallbackToDefaultCulture: boolean): NumberModel } };
+const Globalize = fromDialogs('globalize') as (culture: string) => { numberParser(): (value: string) => number };
+
+/** Locales are the client's to choose: at most this many are kept. */
+const MAX_LOCALES = 32;
+const numberModels = new Map<string, NumberModel>();
+const numberParsers = new Map<string, (value: string) => number>();
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size < MAX_LOCALES) cache.set(key, value);
+  return value;
+}
+
+/** `recognizeNumber(text, locale)`'s model: the library builds a recognizer (and looks its model up) on every call. */
+function numberModel(locale: string): NumberModel {
+  return numberModels.get(locale) ?? remember(numberModels, locale, new NumberRecognizer(locale).getNumberModel(locale, true));
+}
+
+/** The Globalize number parser NumberPrompt makes on every recognised number, once per language. */
+function numberParser(locale: string, defaultLocale: string): (value: string) => number {
+  const language = locale.slice(0, 2).toLowerCase();
+  const known = numberParsers.get(language);
+  if (known) return known;
+  const parser = Globalize(language);
+  let parse: (value: string) => number;
+  try {
+    parse = parser.numberParser();
+  } catch {
+    parse = Globalize(defaultLocale.slice(0, 2).toLowerCase()).numberParser();
+  }
+  return remember(numberParsers, language, parse);
+}
+
 export class TreeNumberPrompt extends NumberPrompt implements ProbePrompt {
   readonly open = false;
   constructor(id: string) {
     super(id, inRange, 'en-us');
   }
 
-  protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<number>> {
-    return recogniseOnce(context, state, () => super.onRecognize(context, state, options));
+  /**
+   * NumberPrompt's recognition step for step, with its number model and Globalize parser
+   * kept instead of built on every message (a third of what recognising a number cost).
+   * tests/turn-cost.test.ts checks that it finds what NumberPrompt finds.
+   */
+  protected override onRecognize(context: TurnContext, state: object, _options: PromptOptions): Promise<PromptRecognizerResult<number>> {
+    return recogniseOnce(context, state, async () => {
+      const result: PromptRecognizerResult<number> = { succeeded: false };
+      const utterance = context.activity.text;
+      if (!utterance) return result;
+      const defaultLocale = this.defaultLocale || 'en-us';
+      const locale = context.activity.locale || defaultLocale;
+      const [{ resolution = null } = {}] = numberModel(locale).parse(utterance) || [];
+      if (resolution) {
+        result.succeeded = true;
+        result.value = numberParser(locale, defaultLocale)(resolution.value as string);
+      }
+      return result;
+    });
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {

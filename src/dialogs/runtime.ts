@@ -31,13 +31,30 @@ export function normalise(text: string): string {
   return text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').replace(/\s+/g, ' ').trim();
 }
 
-/** help / cancel / start over, by the words listed in `_system.yaml` (whole message only). */
-export function matchCommand(text: string, commands: Content['system']['commands']): Command | undefined {
-  const t = normalise(text);
-  for (const c of ['help', 'cancel', 'startOver'] as const) {
-    if (commands[c].some((w) => normalise(w) === t)) return c;
+type Commands = Content['system']['commands'];
+
+/** Each content's command words, normalised once (they are asked about on most turns). */
+const commandTables = new WeakMap<Commands, Map<string, Command>>();
+
+function commandTable(commands: Commands): Map<string, Command> {
+  let table = commandTables.get(commands);
+  if (table === undefined) {
+    table = new Map();
+    // the first command listing a word wins, as when they were tested in this order
+    for (const c of ['help', 'cancel', 'startOver'] as const) {
+      for (const w of commands[c]) {
+        const key = normalise(w);
+        if (!table.has(key)) table.set(key, c);
+      }
+    }
+    commandTables.set(commands, table);
   }
-  return undefined;
+  return table;
+}
+
+/** help / cancel / start over, by the words listed in `_system.yaml` (whole message only). */
+export function matchCommand(text: string, commands: Commands): Command | undefined {
+  return commandTable(commands).get(normalise(text));
 }
 
 export async function recognizeAndDecide(runtime: Runtime, context: TurnContext): Promise<Decision> {

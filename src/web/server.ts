@@ -3,13 +3,14 @@
  * and the route modules of the channels and the staff console.
  * Tracks turns in flight so shutdown can let them finish.
  */
-import restify, { type Request, type Response, type Server } from 'restify';
+import restify, { type Request, type RequestHandler, type Response, type Server } from 'restify';
 import type { Logger } from '../logger';
 import type { CalfBot } from '../turn/6-dialogs';
 import type { CalfAdapter } from '../adapter';
 import { sendJson } from './request/respond';
 import { handleMessages, errorBody, rejectMultipart, type MessageLimits } from './messages';
 import { rejectContentEncoding } from './request/contentEncoding';
+import { bodyReader } from './request/bodyReader';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -47,7 +48,11 @@ export function createServer(deps: ServerDeps): BotServer {
   server.use(rejectMultipart);
   // Before the body parser: restify's gunzip has no error handler and limits compressed bytes.
   server.use(rejectContentEncoding);
-  server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: false }));
+  // restify's body parser, reading with bodyReader (restify's reader without its per-request
+  // deprecated `new Buffer(0)`, see ./request/bodyReader.ts), then restify's own parsing.
+  const [, parseBody] = restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: false }) as unknown as [RequestHandler, RequestHandler];
+  server.use(bodyReader({ maxBodySize: MAX_BODY_BYTES }));
+  server.use(parseBody);
 
   // Authenticate (Bot Framework JWT when MicrosoftAppId is set) → validate (400 naming the
   // field) → run the turn. See src/web/messages.ts and docs/security.md.

@@ -1,0 +1,112 @@
+/**
+ * A/B of two builds of the full bot (SQLite), measured in alternating slices on the same
+ * machine at the same time, so a change in the shared machine's load falls on both alike:
+ *
+ *   node scripts/build.mjs && cp -r dist /tmp/ab-base/dist   # the "before" build
+ *   ... change the code ...
+ *   npx tsx scripts/bench/ab.ts --a /tmp/ab-base/dist --b dist [--peer] [--rounds 6] [--seconds 4]
+ *
+ * A build outside the project finds the project's node_modules through NODE_PATH; both run
+ * in the project folder (intents/, dialogs/, triage/, data/cache/) with `npm start`'s flags
+ * and the bench's environment, each on its own SQLite file. Prints CPU ms/turn of every
+ * slice and the medians (`--parallel` loads them at the same time instead). `--peer` adds the core-bot-style peer to the rotation; `--profile
+ * <dir>` writes a V8 CPU profile of each server (read with profile-top.ts, profile-components.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import { runLoad } from './load';
+import { killAll, sampleRss, startServer, type Server } from './proc';
+
+const ROOT = resolve(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const rounds = Number(opt('rounds', '6'));
+const seconds = Number(opt('seconds', '4'));
+const warmup = Number(opt('warmup', '2'));
+const connections = Number(opt('connections', '50'));
+const withPeer = args.includes('--peer');
+/** `--parallel`: load every server at the same time instead of in turns (for a machine whose load changes by the second). */
+const parallel = args.includes('--parallel');
+/** `--profile <dir>`: a V8 CPU profile of every server, in <dir>/<A|B|peer>/. */
+const profileDir = opt('profile', '');
+const prof = (name: string): string[] => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(profileDir), name)] : []);
+
+const env = {
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'production',
+  MicrosoftAppId: '',
+  MicrosoftAppPassword: '',
+  MicrosoftAppTenantId: '',
+  MicrosoftAppType: '',
+  ESCALATION_WEBHOOK_URL: '',
+  DIRECT_LINE_SECRET: '',
+  RATE_LIMIT_MESSAGES: '20',
+  RATE_LIMIT_WINDOW_SECONDS: '10',
+  RATE_LIMIT_ADDRESS_PER_MINUTE: '1000000',
+  RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: '1000000',
+  NODE_PATH: join(ROOT, 'node_modules'),
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'calfbot-ab-'));
+  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  process.once('SIGINT', () => { killAll(); process.exit(130); });
+  const runId = Date.now().toString(36);
+  const servers: { label: string; server: Server }[] = [];
+  try {
+    for (const [label, dir] of [['A', opt('a', '')], ['B', opt('b', 'dist')]] as const) {
+      if (!dir) throw new Error('--a <dist folder> is required');
+      const index = join(resolve(dir), 'index.js');
+      servers.push({ label: `${label} ${dir}`, server: await startServer({ name: label, command: process.execPath, args: [...prof(label), '--disable-warning=DEP0111', index], cwd: ROOT, env: { ...env, DATABASE_URL: `sqlite:${join(tmp, `${label}.db`)}` } }) });
+    }
+    if (withPeer) {
+      const file = join(tmp, 'peer-bot.js');
+      buildSync({ entryPoints: [join(ROOT, 'scripts/bench/peer-bot.ts')], outfile: file, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' });
+      servers.push({ label: 'peer', server: await startServer({ name: 'peer', command: process.execPath, args: [...prof('peer'), file], cwd: ROOT, env: { ...env, NODE_PATH: [env.NODE_PATH, process.env.NODE_PATH].filter(Boolean).join(delimiter) } }) });
+    }
+    for (const s of servers) await runLoad({ url: s.server.url, label: `${s.label} warm-up`, connections, seconds: warmup, idPrefix: `${runId}-${s.server.name}-w` });
+    const cpu = servers.map(() => [] as number[]);
+    const slice = async (i: number, r: number): Promise<void> => {
+      const s = servers[i]!;
+      const rss = sampleRss(s.server.pid);
+      const load = await runLoad({ url: s.server.url, label: s.label, connections, seconds, idPrefix: `${runId}-${s.server.name}-${r}` });
+      const { cpuMs } = rss.stop();
+      if (load.errors.total > 0) console.error(`  ${s.label}: ${load.errors.total} errors ${JSON.stringify(load.statusCodes)} ${load.errorSamples[0] ?? ''}`);
+      const perTurn = load.turns > 0 ? cpuMs / load.turns : NaN;
+      cpu[i]!.push(perTurn);
+      console.error(`  round ${r + 1} ${s.label}: ${Math.round(load.turnsPerSec)} turns/s, CPU ${perTurn.toFixed(3)} ms/turn`);
+    };
+    for (let r = 0; r < rounds; r++) {
+      if (parallel) {
+        // all at once: whatever else the machine does falls on every server alike
+        await Promise.all(servers.map((_, i) => slice(i, r)));
+        continue;
+      }
+      // alternate the order too, so neither side always follows the other
+      const order = r % 2 ? [...servers.keys()].reverse() : [...servers.keys()];
+      for (const i of order) await slice(i, r);
+    }
+    for (const [i, s] of servers.entries()) console.log(`${s.label}: median CPU ${median(cpu[i]!).toFixed(3)} ms/turn (${cpu[i]!.map((x) => x.toFixed(2)).join(' ')})`);
+    const [a, b] = [median(cpu[0]!), median(cpu[1]!)];
+    console.log(`B/A CPU per turn: ${(b / a).toFixed(3)}; per round: ${cpu[0]!.map((x, r) => (cpu[1]![r]! / x).toFixed(3)).join(' ')}`);
+  } finally {
+    for (const s of servers) await s.server.stop();
+  }
+}
+
+main().catch((err) => {
+  killAll();
+  console.error(err);
+  process.exit(1);
+});
