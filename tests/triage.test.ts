@@ -151,6 +151,11 @@ describe('negation', () => {
     expect(triage.analyse('I walk to the shops without any pain').occurrences.filter((o) => o.concept === 'pain').every((o) => o.negated)).toBe(true);
   });
 
+  it('"nil" in clinical shorthand denies what follows ("nil swelling")', () => {
+    expect(triage.analyse('nil swelling, nil redness, calf tight after football').occurrences.filter((o) => o.concept === 'swelling').every((o) => o.negated)).toBe(true);
+    expect(triage.assess('nil swelling, nil redness, calf tight after football').level).toBe('none');
+  });
+
   it('post-negation "gone" does not swallow colour changes ("gone white")', () => {
     expect(triage.assess('my foot has gone white').level).toBe('emergency');
   });

@@ -135,7 +135,7 @@ export function stem(word: string): string {
 
 /** Words that say something can't be done: "not … without X" then says X happens. */
 const CANNOT_WORDS = new Set(['not', 'never', 'unable', 'impossible']);
-const PRE_TRIGGERS = new Set(['no', 'nae', 'not', 'never', 'without', 'nor', 'neither', 'none', 'nothing', 'denies', 'deny', 'denied', 'non', 'zero', 'absent']);
+const PRE_TRIGGERS = new Set(['no', 'nae', 'nil', 'not', 'never', 'without', 'nor', 'neither', 'none', 'nothing', 'denies', 'deny', 'denied', 'non', 'zero', 'absent']);
 /** Words after which "free"/"absence"/"lack" act as a trigger when followed by "of". */
 const OF_TRIGGERS = new Set(['free', 'absence', 'lack', 'lacking']);
 const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsided', 'cleared', 'vanished']);
