@@ -27,7 +27,7 @@
 import { editDistance, foldAccents, squeezeRepeats, stem as porterStem } from '../domain/text';
 import { maxUrgency, type Urgency } from '../domain/urgency';
 import { isEscalatingRule, lexiconPhrases, type Concept, type Lexicon, type Rule } from './lexicon';
-import { HintFilter, phraseHintsOf } from './phraseHints';
+import { HintFilter, phraseHintsOf, type PhraseHint } from './phraseHints';
 
 export interface Token {
   /** Normalised (and possibly typo-corrected) text. */
@@ -172,7 +172,7 @@ export interface MatcherOptions {
   /** Skip a phrase whose required strings are all absent (default true; off only to test that it changes nothing). */
   hints?: boolean;
   /** Each phrase's hints, in the lexicon's order, worked out before (the lexicon cache); computed here otherwise. */
-  phraseHints?: readonly (readonly string[] | null)[];
+  phraseHints?: readonly PhraseHint[];
 }
 
 interface CompiledConcept {
