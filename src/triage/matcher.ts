@@ -262,6 +262,18 @@ export class Matcher {
    */
   private readonly corrections = new Map<string, string>();
 
+  /** Stems already worked out (Porter stemming is pure; people use the same few thousand words). Bounded: emptied when full. */
+  private readonly stems = new Map<string, string>();
+
+  private stemOf(word: string): string {
+    const known = this.stems.get(word);
+    if (known !== undefined) return known;
+    if (this.stems.size >= MAX_REMEMBERED_CORRECTIONS) this.stems.clear();
+    const s = stem(word);
+    this.stems.set(word, s);
+    return s;
+  }
+
   /** The closest lexicon word for a typo, or the word itself. */
   correct(word: string): string {
     const { min_length: minLength } = this.lexicon.fuzzy;
@@ -301,7 +313,7 @@ export class Matcher {
     for (const typed of typedTokens) {
       const word = /^[a-z]/.test(typed);
       const corrected = word ? this.correct(typed) : typed;
-      tokens.push({ text: corrected, typed, word, stem: word ? stem(corrected) : corrected, clause: 0, start: offset, end: offset + corrected.length });
+      tokens.push({ text: corrected, typed, word, stem: word ? this.stemOf(corrected) : corrected, clause: 0, start: offset, end: offset + corrected.length });
       offset += corrected.length + 1;
     }
     const normalised = tokens.map((t) => t.text).join(' ');
@@ -336,7 +348,11 @@ export class Matcher {
     const wordHits = new Map<number, number[]>();
     tokens.forEach((t, i) => {
       if (!t.word) return;
-      const concepts = new Set([...(this.byWord.get(t.text) ?? []), ...(this.byStem.get(t.stem) ?? [])]);
+      const byWord = this.byWord.get(t.text);
+      const byStem = this.byStem.get(t.stem);
+      // most words name no concept; one list alone has no repeats
+      if (byWord === undefined && byStem === undefined) return;
+      const concepts = byWord !== undefined && byStem !== undefined ? new Set([...byWord, ...byStem]) : ((byWord ?? byStem) as number[]);
       for (const ci of concepts) {
         const list = wordHits.get(ci);
         if (list === undefined) wordHits.set(ci, [i]);
