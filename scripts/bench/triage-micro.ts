@@ -3,7 +3,7 @@
  * messages, from a given build, so two builds can be run side by side:
  *
  *   node scripts/build.mjs
- *   npx tsx scripts/bench/triage-micro.ts [dist folder] [seconds per set]
+ *   npx tsx scripts/bench/triage-micro.ts [dist folder] [seconds per set] [set,set…]
  *
  * Sets: `dev` (every dev*\/redflags.yaml and benign.yaml: patient messages, 100-400
  * characters), `chat` (the bench's conversations and the regression table's short
@@ -17,6 +17,7 @@ import { SCRIPTS } from './conversations';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const seconds = Number(process.argv[3] ?? 3);
+const only = process.argv[4]?.split(',');
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { loadTriage } = require(join(dist, 'triage', 'index.js')) as typeof import('../../src/triage');
@@ -49,7 +50,7 @@ const sets: [string, string[]][] = [
 
 const triage = loadTriage('triage', { cacheDir: 'data/cache' });
 const out: string[] = [];
-for (const [name, texts] of sets) {
+for (const [name, texts] of sets.filter(([n]) => !only || only.includes(n))) {
   for (const t of texts) triage.assess(t);
   let n = 0;
   const start = process.cpuUsage();

@@ -252,6 +252,13 @@ export class Matcher {
     this.fuzzyTargets = [...targets];
     this.targetCounts = this.fuzzyTargets.map(letterCounts);
     this.hintFilter = new HintFilter(phraseHints);
+    lexicon.rules.forEach((r, i) => {
+      for (const c of new Set(r.require[0] ?? [])) {
+        const list = this.byFirstGroup.get(c);
+        if (list === undefined) this.byFirstGroup.set(c, [i]);
+        else list.push(i);
+      }
+    });
     this.phrases = this.concepts.flatMap((c) => c.phrases);
   }
 
@@ -261,6 +268,21 @@ export class Matcher {
    * time on every message) are computed once per word. Bounded: emptied when full.
    */
   private readonly corrections = new Map<string, string>();
+
+  /** Rule indices by the concepts of their first `require` group. */
+  private readonly byFirstGroup = new Map<string, number[]>();
+
+  /**
+   * The rules that may fire, in the lexicon's order: a rule needs a live concept of each of its
+   * `require` groups, so of its first (most messages name a few concepts, and there are hundreds of rules).
+   */
+  private rulesNaming(live: ReadonlySet<string>): Rule[] {
+    const { rules } = this.lexicon;
+    if (live.size === 0) return [];
+    const indices = new Set<number>();
+    for (const c of live) for (const i of this.byFirstGroup.get(c) ?? []) indices.add(i);
+    return [...indices].sort((a, b) => a - b).map((i) => rules[i] as Rule);
+  }
 
   /** Stems already worked out (Porter stemming is pure; people use the same few thousand words). Bounded: emptied when full. */
   private readonly stems = new Map<string, string>();
@@ -323,11 +345,11 @@ export class Matcher {
     applyNegation(tokens, occurrences, this.explicit, this.denials);
 
     const findings = findingsOf(occurrences, tokens);
-    const fired = this.lexicon.rules.filter((r) => ruleFires(r, findings));
+    const fired = this.rulesNaming(findings.live).filter((r) => ruleFires(r, findings));
     // A check the message reports (a rules_out concept that an escalating rule of the condition
     // names as an exclusion) sets that condition aside for the detector, whether or not the
     // rule's own signs were named: "heard a snap but it was my lace, I can hop and tiptoe fine".
-    const discounted = [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c))).map((r) => r.condition))];
+    const discounted = findings.live.size === 0 ? [] : [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c))).map((r) => r.condition))];
     let level: Urgency = 'none';
     for (const r of fired) if (isEscalatingRule(r)) level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
