@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanText } from '../src/domain/text';
 import { loadLexicon } from '../src/triage/lexicon';
 import { Matcher } from '../src/triage/matcher';
-import { hints } from '../src/triage/phraseHints';
+import { HintFilter, hints, requirements } from '../src/triage/phraseHints';
 
 const lexicon = loadLexicon('triage');
 const withHints = new Matcher(lexicon);
@@ -47,6 +47,21 @@ describe('phrase hints', () => {
     expect(hints('[0-9]+ ?(km|k)')).toBeNull(); // nothing long enough to be worth a check
   });
 
+  it('are every fixed part a phrase needs, with the spaces its word boundaries stand for', () => {
+    // both parts are needed; the boundaries around every phrase are the spaces of the normalised text
+    // (strings are cut to ten characters; what `hints` finds is kept unless another requirement implies it)
+    expect(requirements('(long|overnight) (flight|drive)')).toEqual([[' long flig', ' long driv', ' overnight'], ['flight', 'drive']]);
+    expect(requirements('(go|goes) back')).toEqual([[' go back ', ' goes back']]);
+    expect(requirements('(keep|keeps) [a-z]+ (tripping|stumbling)')).toEqual([[' tripping ', ' stumbling'], [' keep ', ' keeps ']]);
+    expect(requirements('\\bop\\b')).toEqual([[' op ']]);
+    expect(requirements('[0-9]+ ?(km|k)')).toBeNull();
+    const filter = new HintFilter([requirements('(go|goes) back'), requirements('(keep|keeps) [a-z]+ (tripping|stumbling)'), null]);
+    expect(filter.candidates('it goes back')).toEqual([0, 2]);
+    expect(filter.candidates('i keep on tripping')).toEqual([1, 2]);
+    expect(filter.candidates('tripping all day')).toEqual([2]); // one part is not enough
+    expect(filter.candidates('ego back')).toEqual([2]);
+  });
+
   it('change nothing that triage finds, on every message the project has (thousands)', () => {
     const texts = allTexts();
     expect(texts.length).toBeGreaterThan(3000);
@@ -64,6 +79,19 @@ describe('phrase hints', () => {
         expect(view(withHints, text)).toBe(view(withoutHints, text));
       }),
       { numRuns: 400, seed: 13 },
+    );
+  });
+
+  it('change nothing on random messages made of the words the phrases spell out', () => {
+    const words = [...new Set(lexicon.concepts.flatMap((c) => c.phrases.flatMap((p) => p.replace(/\\./g, ' ').replace(/\[[^\]]*\]/g, ' ').match(/[a-z]+|[0-9]+/g) ?? [])))];
+    const glue = ['my', 'calf', 'not', 'no', 'and', 'but', ',', '.', '12', 'i', 'it'];
+    const token = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...glue));
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 30 }), (parts) => {
+        const text = parts.join(' ');
+        expect(view(withHints, text)).toBe(view(withoutHints, text));
+      }),
+      { numRuns: 2000, seed: 29 },
     );
   });
 });

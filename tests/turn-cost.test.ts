@@ -112,6 +112,39 @@ describe('dialog memory configuration built once', () => {
   });
 });
 
+describe('a component dialog\'s inner context built once per outer context', () => {
+  it('is reused for the same outer context, instance and stack, and built again otherwise', async () => {
+    const { Dialog, DialogSet, WaterfallDialog } = await import('botbuilder-dialogs');
+    const { ConversationState, MemoryStorage } = await import('botbuilder');
+    const { ReusingComponentDialog } = await import('../src/dialogs/componentBase');
+    class Component extends ReusingComponentDialog {
+      constructor() {
+        super('component');
+        this.addDialog(new WaterfallDialog('inner', [async () => Dialog.EndOfTurn, async (step) => step.endDialog('done')]));
+      }
+    }
+    const accessor = new ConversationState(new MemoryStorage()).createProperty<import('botbuilder-dialogs').DialogState>('DialogState');
+    const component = new Component();
+    const dialogs = new DialogSet(accessor).add(component);
+    const c = context();
+    const outer = await dialogs.createContext(c);
+    await outer.beginDialog('component');
+    const first = component.createChildContext(outer);
+    // botbuilder's walk to the innermost dialog (`child`) and the component's own turn share it
+    expect(outer.child).toBe(first);
+    expect(component.createChildContext(outer)).toBe(first);
+    expect(first.parent).toBe(outer);
+    expect(first.activeDialog?.id).toBe('inner');
+    // another outer context of the same turn, or a new instance of the component: a new one
+    const again = await dialogs.createContext(c);
+    expect(component.createChildContext(again)).not.toBe(first);
+    await outer.replaceDialog('component');
+    const replaced = component.createChildContext(outer);
+    expect(replaced).not.toBe(first);
+    expect(replaced.activeDialog?.id).toBe('inner');
+  });
+});
+
 describe('number prompt recognition with kept models', () => {
   it('finds what botbuilder\'s NumberPrompt finds, for every locale and message', async () => {
     const { NumberPrompt } = await import('botbuilder-dialogs');

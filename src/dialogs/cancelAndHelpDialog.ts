@@ -10,9 +10,10 @@
  */
 import { ActivityTypes, MessageFactory } from 'botbuilder';
 import {
-  ComponentDialog, DialogTurnStatus, WaterfallDialog,
+  DialogTurnStatus, WaterfallDialog,
   type DialogContext, type DialogInstance, type DialogTurnResult, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
+import { ReusingComponentDialog } from './componentBase';
 import { turnMeta } from '../turn/turnMeta';
 import { isProbePrompt, TreeConfirmPrompt } from './prompts';
 import { fill, matchCommand, recognizeAndDecide, type Runtime, type TreeResult } from './runtime';
@@ -32,7 +33,7 @@ interface InterludeOptions {
 const INTERLUDE = 'interruption';
 const RESUME_PROMPT = 'resumePrompt';
 
-export abstract class CancelAndHelpDialog extends ComponentDialog {
+export abstract class CancelAndHelpDialog extends ReusingComponentDialog {
   protected constructor(id: string, protected readonly runtime: Runtime) {
     super(id);
     this.addDialog(new WaterfallDialog(INTERLUDE, [

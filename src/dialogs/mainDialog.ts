@@ -6,9 +6,10 @@
  */
 import { TurnContextStateCollection, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
-  ComponentDialog, DialogSet, DialogStateManager, DialogTurnStatus, WaterfallDialog,
+  DialogSet, DialogStateManager, DialogTurnStatus, WaterfallDialog,
   type Choice, type DialogContext, type DialogState, type DialogStateManagerConfiguration, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
+import { ReusingComponentDialog } from './componentBase';
 import { FALLBACK_INTENT } from '../domain/taxonomy';
 import { markReplies } from '../nlu/replyMarker';
 import { turnMeta } from '../turn/turnMeta';
@@ -64,7 +65,7 @@ export function dialogStateConfiguration(): DialogStateManagerConfiguration {
   return sharedConfiguration;
 }
 
-export class MainDialog extends ComponentDialog {
+export class MainDialog extends ReusingComponentDialog {
   private readonly runtime: Runtime;
   /** Menu labels and titles, normalised once, to the dialog they open (the first dialog wins). */
   private readonly byLabel = new Map<string, Offer>();

@@ -6,7 +6,8 @@
  * A red flag typed instead of an answer is caught by triage, which runs first on
  * every message and ends this dialog.
  */
-import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ReusingComponentDialog } from './componentBase';
 import { TreeConfirmPrompt } from './prompts';
 import { fill, type Runtime } from './runtime';
 
@@ -28,7 +29,7 @@ interface ScreeningValues {
   question: string;
 }
 
-export class ScreeningDialog extends ComponentDialog {
+export class ScreeningDialog extends ReusingComponentDialog {
   constructor(runtime: Runtime) {
     super(SCREENING_DIALOG);
     const { questions } = runtime.screening;

@@ -285,20 +285,21 @@ export class Softmax implements ProbModel {
 
   logits(features: readonly string[]): Float64Array {
     const K = this.nClasses;
-    const out = Float64Array.from(this.bias);
+    const out = this.bias.slice();
+    // each feature looked up once (the features are new strings on every message: a look-up hashes them)
+    const known: number[] = [];
     let norm = 0;
     for (const f of features) {
       const i = this.index.get(f);
       const w = i === undefined ? undefined : this.idf[i];
-      if (w !== undefined) norm += w * w;
+      if (i === undefined || w === undefined) continue;
+      norm += w * w;
+      known.push(i);
     }
     if (norm === 0) return out;
     const inv = 1 / Math.sqrt(norm);
-    for (const f of features) {
-      const i = this.index.get(f);
-      const w = i === undefined ? undefined : this.idf[i];
-      if (i === undefined || w === undefined) continue;
-      const x = w * inv;
+    for (const i of known) {
+      const x = (this.idf[i] as number) * inv;
       const base = i * K;
       for (let k = 0; k < K; k++) out[k] = (out[k] ?? 0) + (this.weights[base + k] ?? 0) * x;
     }

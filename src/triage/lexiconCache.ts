@@ -8,12 +8,12 @@
 import { join } from 'node:path';
 import { codeHash, filesHash, readCacheFile, writeCacheFile } from '../nlu/modelCache';
 import { LEXICON_FILE, lexiconPhrases, loadLexicon, parseLexicon, type Lexicon } from './lexicon';
-import { phraseHintsOf } from './phraseHints';
+import { phraseHintsOf, type PhraseHint } from './phraseHints';
 
 export interface CompiledLexicon {
   lexicon: Lexicon;
-  /** Each phrase's hints, in the lexicon's order (concepts, then their phrases). */
-  hints: (readonly string[] | null)[];
+  /** Each phrase's requirements, in the lexicon's order (concepts, then their phrases). */
+  hints: PhraseHint[];
   /** Read from the cache rather than from the YAML in this process. */
   fromCache: boolean;
 }
@@ -44,8 +44,9 @@ function decode(payload: string, file: string): CompiledLexicon | null {
     const p = JSON.parse(payload) as { lexicon?: unknown; hints?: unknown };
     const lexicon = parseLexicon(p.lexicon, file);
     if (!Array.isArray(p.hints) || p.hints.length !== lexiconPhrases(lexicon).length) return null;
-    const ok = p.hints.every((h) => h === null || (Array.isArray(h) && h.length > 0 && h.every((s) => typeof s === 'string' && s.length > 0)));
-    return ok ? { lexicon, hints: p.hints as (string[] | null)[], fromCache: true } : null;
+    const isSet = (set: unknown): boolean => Array.isArray(set) && set.length > 0 && set.every((s) => typeof s === 'string' && s.length > 0);
+    const ok = p.hints.every((h) => h === null || (Array.isArray(h) && h.length > 0 && h.every(isSet)));
+    return ok ? { lexicon, hints: p.hints as PhraseHint[], fromCache: true } : null;
   } catch {
     return null;
   }

@@ -27,7 +27,7 @@
 import { editDistance, foldAccents, squeezeRepeats, stem as porterStem } from '../domain/text';
 import { maxUrgency, type Urgency } from '../domain/urgency';
 import { isEscalatingRule, lexiconPhrases, type Concept, type Lexicon, type Rule } from './lexicon';
-import { HintFilter, phraseHintsOf } from './phraseHints';
+import { HintFilter, phraseHintsOf, type PhraseHint } from './phraseHints';
 
 export interface Token {
   /** Normalised (and possibly typo-corrected) text. */
@@ -172,7 +172,7 @@ export interface MatcherOptions {
   /** Skip a phrase whose required strings are all absent (default true; off only to test that it changes nothing). */
   hints?: boolean;
   /** Each phrase's hints, in the lexicon's order, worked out before (the lexicon cache); computed here otherwise. */
-  phraseHints?: readonly (readonly string[] | null)[];
+  phraseHints?: readonly PhraseHint[];
 }
 
 interface CompiledConcept {
@@ -252,6 +252,13 @@ export class Matcher {
     this.fuzzyTargets = [...targets];
     this.targetCounts = this.fuzzyTargets.map(letterCounts);
     this.hintFilter = new HintFilter(phraseHints);
+    lexicon.rules.forEach((r, i) => {
+      for (const c of new Set(r.require[0] ?? [])) {
+        const list = this.byFirstGroup.get(c);
+        if (list === undefined) this.byFirstGroup.set(c, [i]);
+        else list.push(i);
+      }
+    });
     this.phrases = this.concepts.flatMap((c) => c.phrases);
   }
 
@@ -261,6 +268,33 @@ export class Matcher {
    * time on every message) are computed once per word. Bounded: emptied when full.
    */
   private readonly corrections = new Map<string, string>();
+
+  /** Rule indices by the concepts of their first `require` group. */
+  private readonly byFirstGroup = new Map<string, number[]>();
+
+  /**
+   * The rules that may fire, in the lexicon's order: a rule needs a live concept of each of its
+   * `require` groups, so of its first (most messages name a few concepts, and there are hundreds of rules).
+   */
+  private rulesNaming(live: ReadonlySet<string>): Rule[] {
+    const { rules } = this.lexicon;
+    if (live.size === 0) return [];
+    const indices = new Set<number>();
+    for (const c of live) for (const i of this.byFirstGroup.get(c) ?? []) indices.add(i);
+    return [...indices].sort((a, b) => a - b).map((i) => rules[i] as Rule);
+  }
+
+  /** Stems already worked out (Porter stemming is pure; people use the same few thousand words). Bounded: emptied when full. */
+  private readonly stems = new Map<string, string>();
+
+  private stemOf(word: string): string {
+    const known = this.stems.get(word);
+    if (known !== undefined) return known;
+    if (this.stems.size >= MAX_REMEMBERED_CORRECTIONS) this.stems.clear();
+    const s = stem(word);
+    this.stems.set(word, s);
+    return s;
+  }
 
   /** The closest lexicon word for a typo, or the word itself. */
   correct(word: string): string {
@@ -301,7 +335,7 @@ export class Matcher {
     for (const typed of typedTokens) {
       const word = /^[a-z]/.test(typed);
       const corrected = word ? this.correct(typed) : typed;
-      tokens.push({ text: corrected, typed, word, stem: word ? stem(corrected) : corrected, clause: 0, start: offset, end: offset + corrected.length });
+      tokens.push({ text: corrected, typed, word, stem: word ? this.stemOf(corrected) : corrected, clause: 0, start: offset, end: offset + corrected.length });
       offset += corrected.length + 1;
     }
     const normalised = tokens.map((t) => t.text).join(' ');
@@ -311,11 +345,11 @@ export class Matcher {
     applyNegation(tokens, occurrences, this.explicit, this.denials);
 
     const findings = findingsOf(occurrences, tokens);
-    const fired = this.lexicon.rules.filter((r) => ruleFires(r, findings));
+    const fired = this.rulesNaming(findings.live).filter((r) => ruleFires(r, findings));
     // A check the message reports (a rules_out concept that an escalating rule of the condition
     // names as an exclusion) sets that condition aside for the detector, whether or not the
     // rule's own signs were named: "heard a snap but it was my lace, I can hop and tiptoe fine".
-    const discounted = [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c))).map((r) => r.condition))];
+    const discounted = findings.live.size === 0 ? [] : [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c))).map((r) => r.condition))];
     let level: Urgency = 'none';
     for (const r of fired) if (isEscalatingRule(r)) level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
@@ -336,7 +370,11 @@ export class Matcher {
     const wordHits = new Map<number, number[]>();
     tokens.forEach((t, i) => {
       if (!t.word) return;
-      const concepts = new Set([...(this.byWord.get(t.text) ?? []), ...(this.byStem.get(t.stem) ?? [])]);
+      const byWord = this.byWord.get(t.text);
+      const byStem = this.byStem.get(t.stem);
+      // most words name no concept; one list alone has no repeats
+      if (byWord === undefined && byStem === undefined) return;
+      const concepts = byWord !== undefined && byStem !== undefined ? new Set([...byWord, ...byStem]) : ((byWord ?? byStem) as number[]);
       for (const ci of concepts) {
         const list = wordHits.get(ci);
         if (list === undefined) wordHits.set(ci, [i]);
