@@ -38,6 +38,7 @@ import { createSchema, dropSchema, postgresUrl } from './bench/postgres';
 import { profileStartup } from './bench/startup-profile';
 import { widgetColdOpenBytes } from './bench/widget';
 import { widgetTraffic } from './bench/directline';
+import { QUIET_SERVER_ENV } from './bench/serverEnv';
 
 const ROOT = resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -124,26 +125,7 @@ function buildBaseline(tmp: string, name: 'echo-bot' | 'peer-bot'): { file: stri
 
 /** Every measured server gets the loop probe (event-loop delay, GC pauses; scripts/bench/loop-probe.mjs). */
 const PROBE = ['--import', './scripts/bench/loop-probe.mjs'];
-/**
- * Environment of every server. Set explicitly so a local `.env` (dotenv never overrides
- * what is set) cannot change what is measured: no auth, no staff alerts sent to a real
- * webhook from the red-flag scripts, default rate limits, warn-level logs.
- */
-const quietEnv = {
-  LOG_LEVEL: 'warn',
-  NODE_ENV: 'production',
-  MicrosoftAppId: '',
-  MicrosoftAppPassword: '',
-  MicrosoftAppTenantId: '',
-  MicrosoftAppType: '',
-  ESCALATION_WEBHOOK_URL: '',
-  DIRECT_LINE_SECRET: '',
-  RATE_LIMIT_MESSAGES: '20',
-  RATE_LIMIT_WINDOW_SECONDS: '10',
-  // all load comes from one address (127.0.0.1): the per-address ceiling would answer 429
-  RATE_LIMIT_ADDRESS_PER_MINUTE: '1000000',
-  RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: '1000000',
-};
+const quietEnv = QUIET_SERVER_ENV;
 
 let runId = Date.now().toString(36);
 

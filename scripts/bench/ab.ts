@@ -18,6 +18,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { runLoad } from './load';
 import { killAll, sampleRss, startServer, type Server } from './proc';
+import { QUIET_SERVER_ENV } from './serverEnv';
 
 const ROOT = resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -36,21 +37,7 @@ const parallel = args.includes('--parallel');
 const profileDir = opt('profile', '');
 const prof = (name: string): string[] => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(profileDir), name)] : []);
 
-const env = {
-  LOG_LEVEL: 'warn',
-  NODE_ENV: 'production',
-  MicrosoftAppId: '',
-  MicrosoftAppPassword: '',
-  MicrosoftAppTenantId: '',
-  MicrosoftAppType: '',
-  ESCALATION_WEBHOOK_URL: '',
-  DIRECT_LINE_SECRET: '',
-  RATE_LIMIT_MESSAGES: '20',
-  RATE_LIMIT_WINDOW_SECONDS: '10',
-  RATE_LIMIT_ADDRESS_PER_MINUTE: '1000000',
-  RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: '1000000',
-  NODE_PATH: join(ROOT, 'node_modules'),
-};
+const env = { ...QUIET_SERVER_ENV, NODE_PATH: join(ROOT, 'node_modules') };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
