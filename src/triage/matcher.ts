@@ -260,6 +260,11 @@ export class Matcher {
       }
     });
     this.phrases = this.concepts.flatMap((c) => c.phrases);
+    // worked out once: which checks (rules_out concepts) set which condition aside, in rule order
+    this.discounting = lexicon.rules
+      .filter(isEscalatingRule)
+      .map((r) => ({ condition: r.condition, checks: r.exclude.filter((c) => this.rulesOut.has(c)) }))
+      .filter((d) => d.checks.length > 0);
   }
 
   /**
@@ -268,6 +273,9 @@ export class Matcher {
    * time on every message) are computed once per word. Bounded: emptied when full.
    */
   private readonly corrections = new Map<string, string>();
+
+  /** Each escalating rule that a check excludes: its condition and those checks (`rules_out` concepts). */
+  private readonly discounting: { condition: string; checks: string[] }[];
 
   /** Rule indices by the concepts of their first `require` group. */
   private readonly byFirstGroup = new Map<string, number[]>();
@@ -349,7 +357,7 @@ export class Matcher {
     // A check the message reports (a rules_out concept that an escalating rule of the condition
     // names as an exclusion) sets that condition aside for the detector, whether or not the
     // rule's own signs were named: "heard a snap but it was my lace, I can hop and tiptoe fine".
-    const discounted = findings.live.size === 0 ? [] : [...new Set(this.lexicon.rules.filter((r) => isEscalatingRule(r) && r.exclude.some((c) => this.rulesOut.has(c) && findings.live.has(c))).map((r) => r.condition))];
+    const discounted = [...new Set(this.discounting.filter((d) => d.checks.some((c) => findings.live.has(c))).map((d) => d.condition))];
     let level: Urgency = 'none';
     for (const r of fired) if (isEscalatingRule(r)) level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
