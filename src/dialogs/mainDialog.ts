@@ -127,9 +127,8 @@ export class MainDialog extends ReusingComponentDialog {
   private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const o = (step.options ?? {}) as MainOptions;
     const { system, intentDialog } = this.runtime.content;
-    const main = (): Offer[] => this.mainItems.map((x) => ({ ...x }));
     if (o.start) return this.startTree(step, o.start, o.intent);
-    if (o.menu) return this.offer(step, fill(system.menu.prompt, this.runtime.config), main(), null);
+    if (o.menu) return this.offer(step, fill(system.menu.prompt, this.runtime.config), this.mainOffers(), null);
     if (o.cancelled) return this.cancelled(step);
 
     const text = step.context.activity.text?.trim() ?? '';
@@ -139,7 +138,7 @@ export class MainDialog extends ReusingComponentDialog {
     const command = text ? matchCommand(text, system.commands) : undefined;
     if (command === 'help' && intentDialog.help) return this.startTree(step, intentDialog.help, 'help');
     if (command === 'cancel') return this.cancelled(step);
-    if (command === 'startOver') return this.offer(step, fill(system.menu.prompt, this.runtime.config), main(), null);
+    if (command === 'startOver') return this.offer(step, fill(system.menu.prompt, this.runtime.config), this.mainOffers(), null);
     const picked = text ? this.pick(text) : undefined;
     if (picked) return this.startTree(step, picked.dialog, picked.intent);
 
@@ -162,7 +161,7 @@ export class MainDialog extends ReusingComponentDialog {
       }
     }
     mark('fallback');
-    return this.offer(step, system.fallback.map((p) => fill(p, this.runtime.config)).join('\n\n'), main(), FALLBACK_INTENT);
+    return this.offer(step, system.fallback.map((p) => fill(p, this.runtime.config)).join('\n\n'), this.mainOffers(), FALLBACK_INTENT);
   }
 
   private async startTree(step: WaterfallStepContext, dialogId: string, intent?: string): Promise<DialogTurnResult> {
@@ -177,10 +176,15 @@ export class MainDialog extends ReusingComponentDialog {
     return step.prompt(MENU, { prompt, choices, style: choiceStyle(step.context) });
   }
 
+  /** The main menu's items, fresh copies for this turn's offer. */
+  private mainOffers(): Offer[] {
+    return this.mainItems.map((x) => ({ ...x }));
+  }
+
   /** Stopped: say so and offer the main menu. */
   private async cancelled(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { system } = this.runtime.content;
-    return this.offer(step, system.cancelled.map((p) => fill(p, this.runtime.config)).join('\n\n'), this.mainItems.map((x) => ({ ...x })), null);
+    return this.offer(step, system.cancelled.map((p) => fill(p, this.runtime.config)).join('\n\n'), this.mainOffers(), null);
   }
 
   private async afterRoute(step: WaterfallStepContext): Promise<DialogTurnResult> {

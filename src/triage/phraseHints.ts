@@ -50,7 +50,10 @@ function parse(source: string): AST.Pattern | null {
 /** The one most selective set of strings every match contains one of (no word boundaries), or null. */
 export function hints(source: string): string[] | null {
   const pattern = parse(source);
-  if (!pattern) return null;
+  return pattern ? patternHints(pattern) : null;
+}
+
+function patternHints(pattern: AST.Pattern): string[] | null {
   const need = required(pattern);
   if (!need || need.length === 0 || Math.min(...need.map((s) => s.length)) < MIN_HINT_LENGTH) return null;
   return need;
@@ -206,7 +209,7 @@ export function requirements(source: string): PhraseHint {
   const pattern = parse(source);
   if (!pattern) return null;
   const clauses = alternativesClauses(pattern.alternatives, true, true);
-  const simple = hints(source);
+  const simple = patternHints(pattern);
   if (simple) clauses.push(simple);
   // a requirement that another implies adds nothing (every string of the other contains one of its)
   const kept = clauses.filter((c, i) => !clauses.some((o, j) => j !== i && implies(o, c) && (!implies(c, o) || j < i)));
