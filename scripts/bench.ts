@@ -39,6 +39,7 @@ import { profileStartup } from './bench/startup-profile';
 import { widgetColdOpenBytes } from './bench/widget';
 import { widgetTraffic } from './bench/directline';
 import { QUIET_SERVER_ENV } from './bench/serverEnv';
+import { median } from './bench/stats';
 
 const ROOT = resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -242,11 +243,6 @@ function firstStartFolder(tmp: string, i: number): string {
   mkdirSync(dir, { recursive: true });
   for (const d of ['intents', 'dialogs', 'triage']) symlinkSync(join(ROOT, d), join(dir, d));
   return dir;
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 /**

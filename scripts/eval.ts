@@ -30,6 +30,7 @@ import { CalfRecognizer, DEFAULT_OPTIONS } from '../src/nlu/recognizer';
 import type { Classification, RecognizerOptions } from '../src/nlu/recognizer';
 import { decideClassification, thresholdsFromEnv } from '../src/nlu/thresholds';
 import type { Thresholds } from '../src/nlu/decision';
+import { median } from './bench/stats';
 
 const TARGETS = { accuracy: 0.95, paraphraseAccuracy: 0.95, escalationRecall: 1, emergencyRecall: 1, falseEscalation: 0.05 };
 const INTENTS_DIR = 'intents';
@@ -223,7 +224,6 @@ async function main(): Promise<number> {
   // --- the kept model
   log('Training the recognizer…');
   const runs = [0, 1, 2, 3, 4].map(() => timedTrain(data));
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const recognizer = runs[runs.length - 1]!.r;
   const trainMs = median(runs.map((x) => x.cpu));
   const trainWallMs = median(runs.map((x) => x.wall));

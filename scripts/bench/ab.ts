@@ -19,6 +19,7 @@ import { buildSync } from 'esbuild';
 import { runLoad } from './load';
 import { killAll, sampleRss, startServer, type Server } from './proc';
 import { QUIET_SERVER_ENV } from './serverEnv';
+import { median } from './stats';
 
 const ROOT = resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -38,12 +39,6 @@ const profileDir = opt('profile', '');
 const prof = (name: string): string[] => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(profileDir), name)] : []);
 
 const env = { ...QUIET_SERVER_ENV, NODE_PATH: join(ROOT, 'node_modules') };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'calfbot-ab-'));
