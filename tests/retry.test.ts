@@ -204,3 +204,83 @@ describePg('runTurnWithRetry on PostgreSQL', () => {
   });
   retrySuite(() => openDatabase(pg.url));
 });
+
+/**
+ * The bot's ConversationState keeps what the turn read before its first attempt (the triage
+ * step reads it on every message) when nothing changed it: one read per turn instead of two,
+ * and still no lost update when someone else writes between that read and the save.
+ */
+describe('the first attempt keeps the state read earlier in the turn (CalfConversationState)', () => {
+  async function counting(): Promise<{ db: Database; reads: () => number }> {
+    const db = await openDatabase(`sqlite:${path.join(dir, `adopt-${Date.now()}-${Math.random()}.db`)}`);
+    let reads = 0;
+    const storage = db.storage as unknown as { inner: { read(keys: string[]): Promise<unknown> } };
+    const read = storage.inner.read.bind(storage.inner);
+    storage.inner.read = (keys) => {
+      reads++;
+      return read(keys);
+    };
+    return { db, reads: () => reads };
+  }
+
+  it('reads once when the state was read before the attempt and not changed', async () => {
+    const { db, reads } = await counting();
+    const state = new CalfConversationState(db.storage);
+    const count = state.createProperty<number>('count');
+    const adapter = new TestAdapter(async (ctx) => {
+      await count.get(ctx); // as the triage step reads it (no default: nothing changes)
+      await runTurnWithRetry(ctx, async () => {
+        await count.set(ctx, ((await count.get(ctx)) ?? 0) + 1);
+        await state.saveChanges(ctx);
+      }, { states: [state] });
+    }, { channelId: 'test', conversation: { id: 'adopt' } as Activity['conversation'] });
+    for (const id of ['m1', 'm2', 'm3']) await adapter.processActivity({ type: 'message', text: 'go', id });
+    expect(reads()).toBe(3);
+    const key = 'test/conversations/adopt/';
+    expect((await db.storage.read([key]))[key]).toMatchObject({ count: 3 });
+    await db.close();
+  });
+
+  it('reads afresh when the state was changed (or saved) before the attempt', async () => {
+    const { db, reads } = await counting();
+    const state = new CalfConversationState(db.storage);
+    const count = state.createProperty<number>('count');
+    const seen: (number | undefined)[] = [];
+    const adapter = new TestAdapter(async (ctx) => {
+      await count.set(ctx, 50); // changed, not saved: the attempt starts from the stored state, as always
+      await runTurnWithRetry(ctx, async () => {
+        seen.push(await count.get(ctx));
+        await count.set(ctx, ((await count.get(ctx)) ?? 0) + 1);
+        await state.saveChanges(ctx);
+      }, { states: [state] });
+    }, { channelId: 'test', conversation: { id: 'changed' } as Activity['conversation'] });
+    await adapter.processActivity({ type: 'message', text: 'go', id: 'm1' });
+    await adapter.processActivity({ type: 'message', text: 'go', id: 'm2' });
+    expect(seen).toEqual([undefined, 1]);
+    expect(reads()).toBe(4);
+    await db.close();
+  });
+
+  it('a write made elsewhere after that read is a conflict: the turn runs again on fresh state', async () => {
+    const { db } = await counting();
+    const state = new CalfConversationState(db.storage);
+    const count = state.createProperty<number>('count');
+    const attempts: number[] = [];
+    const key = 'test/conversations/raced/';
+    await db.storage.write({ [key]: { count: 1, eTag: '*' } });
+    const adapter = new TestAdapter(async (ctx) => {
+      await count.get(ctx);
+      // another instance saves this conversation between the triage read and the dialogs' turn
+      await outsideTurnScope(() => db.storage.write({ [key]: { count: 10, eTag: '*' } }));
+      await runTurnWithRetry(ctx, async (attempt) => {
+        attempts.push(attempt);
+        await count.set(ctx, ((await count.get(ctx)) ?? 0) + 1);
+        await state.saveChanges(ctx);
+      }, { states: [state], backoffMs: 1 });
+    }, { channelId: 'test', conversation: { id: 'raced' } as Activity['conversation'] });
+    await adapter.processActivity({ type: 'message', text: 'go', id: 'm1' });
+    expect(attempts).toEqual([1, 2]);
+    expect((await db.storage.read([key]))[key]).toMatchObject({ count: 11 });
+    await db.close();
+  });
+});

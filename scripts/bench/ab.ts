@@ -11,12 +11,15 @@
  * and the bench's environment, each on its own SQLite file. Prints CPU ms/turn of every
  * slice and the medians (`--parallel` loads them at the same time instead). `--peer` adds the core-bot-style peer to the rotation; `--profile
  * <dir>` writes a V8 CPU profile of each server (read with profile-top.ts, profile-components.ts).
+ * `--postgres` runs both builds on PostgreSQL (BENCH_POSTGRES_URL, as the bench), each on a
+ * fresh schema of its own, dropped afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { runLoad } from './load';
+import { createSchema, dropSchema, postgresUrl } from './postgres';
 import { killAll, sampleRss, startServer, type Server } from './proc';
 import { QUIET_SERVER_ENV } from './serverEnv';
 import { median } from './stats';
@@ -36,6 +39,8 @@ const withPeer = args.includes('--peer');
 const parallel = args.includes('--parallel');
 /** `--profile <dir>`: a V8 CPU profile of every server, in <dir>/<A|B|peer>/. */
 const profileDir = opt('profile', '');
+/** `--postgres`: both builds on PostgreSQL instead of SQLite. */
+const postgres = args.includes('--postgres');
 const prof = (name: string): string[] => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(profileDir), name)] : []);
 
 const env = { ...QUIET_SERVER_ENV, NODE_PATH: join(ROOT, 'node_modules') };
@@ -46,11 +51,22 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => { killAll(); process.exit(130); });
   const runId = Date.now().toString(36);
   const servers: { label: string; server: Server }[] = [];
+  const schemas: string[] = [];
+  const databaseUrl = async (label: string): Promise<string> => {
+    if (!postgres) return `sqlite:${join(tmp, `${label}.db`)}`;
+    const schema = `ab_${runId}_${label.toLowerCase()}`;
+    const created = await createSchema(postgresUrl(), schema);
+    if (created !== true) throw new Error(created);
+    schemas.push(schema);
+    const url = new URL(postgresUrl());
+    url.searchParams.set('schema', schema);
+    return url.toString();
+  };
   try {
     for (const [label, dir] of [['A', opt('a', '')], ['B', opt('b', 'dist')]] as const) {
       if (!dir) throw new Error('--a <dist folder> is required');
       const index = join(resolve(dir), 'index.js');
-      servers.push({ label: `${label} ${dir}`, server: await startServer({ name: label, command: process.execPath, args: [...prof(label), '--disable-warning=DEP0111', index], cwd: ROOT, env: { ...env, DATABASE_URL: `sqlite:${join(tmp, `${label}.db`)}` } }) });
+      servers.push({ label: `${label} ${dir}`, server: await startServer({ name: label, command: process.execPath, args: [...prof(label), '--disable-warning=DEP0111', index], cwd: ROOT, env: { ...env, DATABASE_URL: await databaseUrl(label) } }) });
     }
     if (withPeer) {
       const file = join(tmp, 'peer-bot.js');
@@ -84,6 +100,7 @@ async function main(): Promise<void> {
     console.log(`B/A CPU per turn: ${(b / a).toFixed(3)}; per round: ${cpu[0]!.map((x, r) => (cpu[1]![r]! / x).toFixed(3)).join(' ')}`);
   } finally {
     for (const s of servers) await s.server.stop();
+    for (const schema of schemas) await dropSchema(postgresUrl(), schema);
   }
 }
 

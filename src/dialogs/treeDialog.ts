@@ -1,12 +1,14 @@
 /**
- * Compiles one dialog file into a ComponentDialog. Each node becomes a small
- * WaterfallDialog (`node:<id>`); moving on is a replaceDialog to the next node, so
- * loops never grow the stack. Saved answers travel in the step options (`vars`).
+ * Compiles one dialog file into a ComponentDialog. Each question (choice, number, confirm)
+ * is a small WaterfallDialog (`node:<id>`); moving on runs the nodes that do not wait
+ * (message, branch, goto, end, escalate) inline and then replaces the waterfall with the
+ * next question's, so loops never grow the stack. Saved answers travel in the step options (`vars`).
  * Nothing here knows about any topic: the YAML decides everything.
  */
 import type { Choice, DialogInstance, DialogTurnResult, FoundChoice, WaterfallStep, WaterfallStepContext } from 'botbuilder-dialogs';
-import { DialogContext, WaterfallDialog } from 'botbuilder-dialogs';
-import { after, type Target } from '../content/graph';
+import type { TurnContext } from 'botbuilder';
+import { DialogContext, DialogTurnStatus, WaterfallDialog } from 'botbuilder-dialogs';
+import { after, isInteractive, type Target } from '../content/graph';
 import { startNodeId, type Condition, type DialogFile, type DialogNode } from '../content/schema';
 import { turnMeta } from '../turn/turnMeta';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
@@ -49,8 +51,11 @@ function test(c: Condition, vars: Record<string, Value>, where: string): boolean
 }
 
 export class TreeDialog extends CancelAndHelpDialog {
+  private readonly nodes: ReadonlyMap<string, DialogNode>;
+
   constructor(readonly file: DialogFile, runtime: Runtime) {
     super(file.id, runtime);
+    this.nodes = new Map(file.nodes.map((n) => [n.id, n]));
     for (const node of file.nodes) this.addDialog(new WaterfallDialog(NODE + node.id, this.steps(node)));
     this.addDialog(new TreeChoicePrompt(CHOICE));
     this.addDialog(new TreeChoicePrompt(MENU, true));
@@ -82,7 +87,8 @@ export class TreeDialog extends CancelAndHelpDialog {
 
   protected async onBeginDialog(innerDc: DialogContext, options?: NodeOptions & { entry?: string }): Promise<DialogTurnResult> {
     const start: NodeOptions = { vars: options?.vars ?? {}, nested: options?.nested ?? false };
-    return innerDc.beginDialog(options?.entry ? NODE + options.entry : this.initialDialogId, start);
+    // an inner stack left empty ends the component with the result, as ending its last waterfall did
+    return this.run(innerDc.context, start, options?.entry ?? startNodeId(this.file), (id, o) => innerDc.beginDialog(id, o), async (result) => ({ status: DialogTurnStatus.complete, result }));
   }
 
   async continueDialog(outerDc: DialogContext): Promise<DialogTurnResult> {
@@ -90,27 +96,14 @@ export class TreeDialog extends CancelAndHelpDialog {
     return super.continueDialog(outerDc);
   }
 
+  /** The waterfall of one node: a question's two steps, or one step that runs the node inline. */
   private steps(node: DialogNode): WaterfallStep[] {
-    const where = `${this.id} step '${node.id}' (${node.kind})`;
     const wrap = (fn: (step: WaterfallStepContext, o: NodeOptions) => Promise<DialogTurnResult>): WaterfallStep =>
-      async (step) => {
-        try {
-          return await fn(step, step.options as NodeOptions);
-        } catch (err) {
-          const e = err instanceof Error ? err : new Error(String(err));
-          if (!e.message.startsWith('TreeDialog ')) e.message = `TreeDialog ${where}: ${e.message.startsWith(where) ? e.message.slice(where.length + 2) : e.message}`;
-          throw e;
-        }
-      };
-    const text = (t: string, o: NodeOptions): string => fill(t, this.runtime.config, { title: this.file.title, ...o.vars });
+      async (step) => this.named(node, () => fn(step, step.options as NodeOptions));
     const save = (o: NodeOptions, value: Value): NodeOptions => ({ ...o, vars: { ...o.vars, [('save' in node && node.save) || node.id]: value } });
+    const text = (t: string, o: NodeOptions): string => this.text(t, o);
 
     switch (node.kind) {
-      case 'message':
-        return [wrap(async (step, o) => {
-          await step.context.sendActivity(renderMessage(node, (t) => text(t, o), this.runtime.config.SHOW_SOURCES ? this.runtime.content.sourceTitles : undefined));
-          return this.go(step, o, after(this.file, node));
-        })];
       case 'choice':
         return [
           wrap(async (step, o) => {
@@ -144,27 +137,81 @@ export class TreeDialog extends CancelAndHelpDialog {
             return this.go(step, save(o, yes), (yes ? node.yes : node.no) ?? after(this.file, node));
           }),
         ];
-      case 'branch':
-        return [wrap(async (step, o) => {
-          const hit = node.cases.find((c) => c.when.every((w) => test(w, o.vars, where)));
-          return this.go(step, o, hit ? hit.next : node.default);
-        })];
-      case 'goto':
-        return [wrap(async (step, o) => (node.dialog ? step.endDialog({ next: node.dialog } satisfies TreeResult) : this.go(step, o, node.node ?? null)))];
-      case 'end':
-        return [wrap(async (step, o) => {
-          if (node.text) await step.context.sendActivity(text(node.text, o));
-          return step.endDialog({});
-        })];
-      case 'escalate':
-        return [wrap(async (step, o) => {
-          await this.runtime.escalate(step.context, node.reason);
-          return node.next ? this.go(step, o, node.next) : step.endDialog({ action: 'escalated' } satisfies TreeResult);
-        })];
+      default:
+        // Only reached from a stack that begins at a node that does not wait (run() never puts one there).
+        return [async (step) => this.go(step, step.options as NodeOptions, node.id)];
     }
   }
 
+  /**
+   * Moves on to `target`. Nodes that do not wait for the user (message, branch, goto, end,
+   * escalate) run here, one after the other, and the first question is then started in the
+   * waterfall's place, as a chain of replaceDialogs did: the stored stack (questions only) is
+   * the same, with a waterfall and a DialogContext fewer per node passed through.
+   */
   private go(step: WaterfallStepContext, o: NodeOptions, target: Target): Promise<DialogTurnResult> {
-    return target === null ? step.endDialog({}) : step.replaceDialog(NODE + target, o);
+    return this.run(step.context, o, target, (id, options) => step.replaceDialog(id, options), (result) => step.endDialog(result));
+  }
+
+  private async run(
+    context: TurnContext, o: NodeOptions, target: Target,
+    ask: (dialogId: string, o: NodeOptions) => Promise<DialogTurnResult>,
+    end: (result: TreeResult) => Promise<DialogTurnResult>,
+  ): Promise<DialogTurnResult> {
+    // the content check rejects loops that never wait; this only stops a file that skipped it
+    for (let passed = 0; passed <= this.file.nodes.length; passed++) {
+      if (target === null) return end({});
+      const node = this.nodes.get(target);
+      if (!node) throw new Error(`TreeDialog ${this.id}: no node '${target}'`);
+      if (isInteractive(node)) return ask(NODE + node.id, o);
+      const next = await this.named(node, () => this.pass(context, node, o));
+      if (typeof next !== 'string' && next !== null) return end(next.end);
+      target = next;
+    }
+    throw new Error(`TreeDialog ${this.id}: a loop of nodes that never wait for the user`);
+  }
+
+  /** Runs a node that does not wait: where it leads, or how the tree ends. */
+  private async pass(context: TurnContext, node: DialogNode, o: NodeOptions): Promise<Target | { end: TreeResult }> {
+    switch (node.kind) {
+      case 'message':
+        await context.sendActivity(renderMessage(node, (t) => this.text(t, o), this.runtime.config.SHOW_SOURCES ? this.runtime.content.sourceTitles : undefined));
+        return after(this.file, node);
+      case 'branch': {
+        const where = this.where(node);
+        const hit = node.cases.find((c) => c.when.every((w) => test(w, o.vars, where)));
+        return hit ? hit.next : node.default;
+      }
+      case 'goto':
+        return node.dialog ? { end: { next: node.dialog } } : (node.node ?? null);
+      case 'end':
+        if (node.text) await context.sendActivity(this.text(node.text, o));
+        return { end: {} };
+      case 'escalate':
+        await this.runtime.escalate(context, node.reason);
+        return node.next ? node.next : { end: { action: 'escalated' } };
+      default:
+        throw new Error(`${this.where(node)}: waits for the user`);
+    }
+  }
+
+  private text(t: string, o: NodeOptions): string {
+    return fill(t, this.runtime.config, { title: this.file.title, ...o.vars });
+  }
+
+  private where(node: DialogNode): string {
+    return `${this.id} step '${node.id}' (${node.kind})`;
+  }
+
+  /** An error names the dialog, the node and its kind, in the botbuilder-dialogs style. */
+  private async named<T>(node: DialogNode, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const where = this.where(node);
+      if (!e.message.startsWith('TreeDialog ')) e.message = `TreeDialog ${where}: ${e.message.startsWith(where) ? e.message.slice(where.length + 2) : e.message}`;
+      throw e;
+    }
   }
 }

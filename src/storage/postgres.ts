@@ -211,7 +211,22 @@ export class PostgresWriter {
   }
 }
 
+/** A state read waiting for its batch. */
+interface ReadOp {
+  keys: string[];
+  resolve(items: StoreItems): void;
+  reject(error: unknown): void;
+}
+
 export class PostgresStorage implements EtagReportingStorage {
+  /**
+   * Reads asked for while the previous batch is on its way go in one statement, as the
+   * writes and the rate-limit counts do (every turn starts with a read: it was a query, a
+   * round trip and PostgreSQL's parse and plan per turn). Each read still sees every commit
+   * made before it was sent.
+   */
+  private readonly reads = new GroupCommit<ReadOp>((batch) => this.readBatch(batch));
+
   constructor(
     private readonly pool: Pool,
     private readonly writer = new PostgresWriter(pool),
@@ -219,11 +234,23 @@ export class PostgresStorage implements EtagReportingStorage {
 
   async read(keys: string[]): Promise<StoreItems> {
     if (!keys) throw new ReferenceError('Keys are required when reading.');
-    const items: StoreItems = {};
-    if (keys.length === 0) return items;
+    if (keys.length === 0) return {};
+    return new Promise((resolve, reject) => this.reads.submit({ keys, resolve, reject }));
+  }
+
+  private async readBatch(batch: ReadOp[]): Promise<void> {
+    const keys = [...new Set(batch.flatMap((op) => op.keys))];
     const { rows } = await this.pool.query<{ key: string; etag: string; data: string }>('SELECT key, etag, data FROM state_items WHERE key = ANY($1::text[])', [keys]);
-    for (const row of rows) items[row.key] = attachReadJson({ ...(JSON.parse(row.data) as object), eTag: row.etag }, row.data);
-    return items;
+    const found = new Map(rows.map((row) => [row.key, row]));
+    for (const op of batch) {
+      // every read gets objects of its own (a turn changes what it read in place)
+      const items: StoreItems = {};
+      for (const key of op.keys) {
+        const row = found.get(key);
+        if (row) items[key] = attachReadJson({ ...(JSON.parse(row.data) as object), eTag: row.etag }, row.data);
+      }
+      op.resolve(items);
+    }
   }
 
   async write(changes: StoreItems): Promise<void> {

@@ -3,6 +3,7 @@
  * message to the main dialog. State is saved at the end of every turn.
  */
 import {
+  ActivityTypes,
   TeamsActivityHandler,
   TurnContext,
   type ConversationState,
@@ -33,11 +34,6 @@ export class CalfBot extends TeamsActivityHandler {
     this.dialogState = conversationState.createProperty<DialogState>('DialogState');
     this.welcomed = conversationState.createProperty<boolean>('welcomed');
 
-    this.onMessage(async (context, next) => {
-      await this.dialog.run(context, this.dialogState);
-      await next();
-    });
-
     // 👍/👎 on an answer: validated and logged; the transcript stores it. No reply.
     this.onEvent(async (context, next) => {
       handleFeedbackEvent(context, logger);
@@ -64,10 +60,21 @@ export class CalfBot extends TeamsActivityHandler {
     await runTurnWithRetry(
       context,
       async () => {
-        await super.run(context);
+        await this.dispatch(context);
         await this.conversationState.saveChanges(context, false);
       },
       { states: [this.conversationState], onRetry: () => void (turnMeta(context).intent = null) },
     );
+  }
+
+  /**
+   * A message goes straight to the main dialog; every other activity through the
+   * ActivityHandler's dispatch (members added, feedback events, Teams invokes). For a message
+   * that dispatch only ran the bot's one message handler (no `onTurn`, `onMessage` or
+   * `onDialog` handler is registered here): about ten nested awaits on every message.
+   */
+  private async dispatch(context: TurnContext): Promise<void> {
+    if (context.activity?.type === ActivityTypes.Message) await this.dialog.run(context, this.dialogState);
+    else await super.run(context);
   }
 }

@@ -11,16 +11,16 @@
  * the attempt's eTag scope from the context (turnScope.ts), not from an AsyncLocalStorage.
  */
 import { ConversationState, type TurnContext } from 'botbuilder';
-import { OptimisticStorage } from '../storage/concurrency';
+import { ABSENT_ETAG, OptimisticStorage } from '../storage/concurrency';
 import { attachWriteJson, itemJson, takeReadJson } from '../storage/itemJson';
-import { turnScopeOf, type ScopeAwareState } from './turnScope';
+import { turnScopeOf, type EarlierReadState, type ScopeAwareState } from './turnScope';
 
 interface Cached {
   state: Record<string, unknown>;
   hash: string;
 }
 
-export class CalfConversationState extends ConversationState implements ScopeAwareState {
+export class CalfConversationState extends ConversationState implements ScopeAwareState, EarlierReadState {
   /** Inside runTurnWithRetry its reads and writes are conditional on the eTags read (concurrency.ts). */
   readonly takesTurnScopeFromContext = true;
 
@@ -39,6 +39,25 @@ export class CalfConversationState extends ConversationState implements ScopeAwa
     const entry: Cached = { state, hash: takeReadJson(state) ?? itemJson(state) };
     context.turnState.set(this.slot, entry);
     return state;
+  }
+
+  /**
+   * At the start of a turn's first attempt: keeps the state this turn already read, if it
+   * was read (not saved: a save leaves the eTag "*") and nothing changed it since, and puts
+   * the eTag it was read with into the attempt's scope, as a fresh read would. A write made
+   * elsewhere after that read is then an eTag conflict on save, and the retry reads afresh.
+   * (The triage step reads the state on every message; this was a second read per turn.)
+   */
+  async adoptEarlierRead(context: TurnContext): Promise<boolean> {
+    const cached = context.turnState.get(this.slot) as Cached | undefined;
+    const scope = turnScopeOf(context);
+    if (!cached?.state || !scope || !(this.storage instanceof OptimisticStorage)) return false;
+    const eTag = cached.state.eTag;
+    if (eTag !== undefined && (typeof eTag !== 'string' || eTag === '*')) return false;
+    if (itemJson(cached.state) !== cached.hash) return false;
+    // no eTag: the item did not exist when it was read (readIn records the same)
+    scope.etags.set(await this.storageKey(context), eTag ?? ABSENT_ETAG);
+    return true;
   }
 
   async saveChanges(context: TurnContext, force = false): Promise<void> {

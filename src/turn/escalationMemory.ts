@@ -33,8 +33,9 @@ export class EscalationMemory {
     this.allClear = conversationState.createProperty<boolean>('escalationAllClear');
   }
 
+  /** Reads without a default: botbuilder would store the default in the state, a change that makes the turn read it again (retry.ts). */
   async get(context: TurnContext): Promise<EscalationRecord | null> {
-    return (await this.property.get(context, null)) ?? null;
+    return (await this.property.get(context)) ?? null;
   }
 
   /** Keep the highest level and every condition seen so far. */

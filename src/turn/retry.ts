@@ -5,7 +5,9 @@
  * `runTurnWithRetry(context, fn, { states })`:
  *  1. runs `fn` (the turn's logic *including* `state.saveChanges(context)`) inside a turn
  *     scope: the `states` are re-read, and `db.storage` (an `OptimisticStorage`) turns
- *     botbuilder's unconditional `"*"` saves into writes conditional on the eTag read;
+ *     botbuilder's unconditional `"*"` saves into writes conditional on the eTag read
+ *     (on the first attempt a state read earlier in the turn and not changed since is
+ *     kept, with its eTag: a change made meanwhile elsewhere is a conflict, as above);
  *  2. holds back every activity `fn` sends until the attempt has saved successfully;
  *  3. on an eTag conflict, drops the held-back replies, re-reads the state and runs `fn`
  *     again (up to `attempts` times); otherwise sends the held-back replies in order.
@@ -15,7 +17,7 @@
  */
 import type { BotState, ResourceResponse, TurnContext } from 'botbuilder';
 import { newTurnScope, runInTurnScope } from '../storage/concurrency';
-import { isScopeAware, setTurnScope } from './turnScope';
+import { isScopeAware, reusesEarlierRead, setTurnScope } from './turnScope';
 import { isEtagConflict } from '../storage/errors';
 
 export interface TurnRetryOptions {
@@ -93,7 +95,10 @@ export async function runTurnWithRetry(context: TurnContext, fn: (attempt: numbe
     held = sends;
     try {
       await inScope(context, states, async () => {
-        for (const state of states) await state.load(context, true);
+        for (const state of states) {
+          // the first attempt may keep what the turn read before it (see reusesEarlierRead)
+          if (attempt > 1 || !reusesEarlierRead(state) || !(await state.adoptEarlierRead(context))) await state.load(context, true);
+        }
         await fn(attempt);
       });
       held = null;

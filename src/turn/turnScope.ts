@@ -25,3 +25,17 @@ export interface ScopeAwareState {
 export function isScopeAware(state: BotState): boolean {
   return (state as Partial<ScopeAwareState>).takesTurnScopeFromContext === true;
 }
+
+/**
+ * A state that can start an attempt with what the turn already read (the triage step reads
+ * the conversation's state before the dialogs' turn): `adoptEarlierRead` puts that read's
+ * eTag in the attempt's scope and returns true, or returns false when there is nothing to
+ * keep (then the state is read afresh).
+ */
+export interface EarlierReadState {
+  adoptEarlierRead(context: TurnContext): Promise<boolean>;
+}
+
+export function reusesEarlierRead(state: BotState): state is BotState & EarlierReadState {
+  return typeof (state as Partial<EarlierReadState>).adoptEarlierRead === 'function';
+}
