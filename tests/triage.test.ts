@@ -217,6 +217,12 @@ describe('levels', () => {
     expect(triage.assess('swollen calf and chest pain').level).toBe('emergency');
     expect(triage.assess('clot in my leg and I am short of breath').level).toBe('emergency');
   });
+  it('a calf that "gives out" after the same short walk is claudication (urgent), not a dead leg (emergency)', () => {
+    const r = triage.assess('can only get to the postbox before my calf gives out');
+    expect(r.level).toBe('urgent');
+    expect(r.conditions).toEqual(['peripheral_arterial_disease']);
+    expect(triage.assess('my leg suddenly gave out and now it feels dead').level).toBe('emergency');
+  });
   it('emergency reasons come first', () => {
     const r = triage.assess('swollen calf and chest pain');
     expect(r.reasons[0]).toBe('pulmonary_embolism/chest_pain');
