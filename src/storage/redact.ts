@@ -18,6 +18,7 @@
  * exercise and symptoms alone ("30 reps", "20-30 seconds", "37.8 degrees", "ran 5k in 25:30").
  */
 import { createHash } from 'node:crypto';
+import { isPlainId } from './plainId';
 import { redactNames } from './redactNames';
 
 // ---------- e-mail ----------
@@ -190,7 +191,11 @@ const keepCue = (placeholder: string) => (_m: string, cue: string, sep: string):
 const when = (needs: RegExp, step: Step): Step => (t) => (needs.test(t) ? step(t) : t);
 const DIGIT = /\d/;
 
-/** The rules in order: e-mails first (they hold dots and digits), names last (they look at what is left). */
+/**
+ * The rules in order: e-mails first (they hold dots and digits), names last (they look at what is left).
+ * A rule that can match an id made of letters, digits and `_ : | -` must be ruled out by `isPlainId`
+ * (src/storage/plainId.ts) too.
+ */
 const STEPS: readonly Step[] = [
   when(/@/, (t) => t.replace(EMAIL, '[email]')),
   when(/[([{<]\s{0,2}at/i, (t) => t.replace(EMAIL_BRACKET, '[email]')),
@@ -283,9 +288,11 @@ function letterHash(text: string): string {
  * it holds no personal details, otherwise its redacted form plus a short hash of the
  * original ("conv-[email][~kdapgmbcoefh]"), so different ids stay different. The suffix is
  * bracketed letters, which no rule matches, so this is idempotent and can be applied again
- * to an id that was already stored.
+ * to an id that was already stored. Ids that `isPlainId` clears (most ids channels make:
+ * UUIDs, Direct Line and Teams ids) are returned without running the rules.
  */
 export function safeId(id: string): string {
+  if (isPlainId(id)) return id;
   const redacted = redact(id);
   return redacted === id ? id : `${redacted}[~${letterHash(id)}]`;
 }
