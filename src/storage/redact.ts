@@ -237,13 +237,18 @@ function walk(value: unknown, r: (text: string) => string): unknown {
   if (typeof value === 'string') return r(value);
   if (Array.isArray(value)) return value.map((v) => walk(v, r));
   if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const k of Object.keys(source)) {
       const redactedKey = r(k);
       let key = redactedKey;
-      for (let n = 2; Object.prototype.hasOwnProperty.call(out, key); n += 1) key = `${redactedKey} ${n}`;
-      // defineProperty: a "__proto__" key stays an ordinary key.
-      Object.defineProperty(out, key, { value: walk(v, r), enumerable: true, writable: true, configurable: true });
+      for (let n = 2; Object.hasOwn(out, key); n += 1) key = `${redactedKey} ${n}`;
+      const v = walk(source[k], r);
+      // A plain store keeps the copy a fast object (JSON.stringify serialises it several times
+      // faster than one built with defineProperty); only a "__proto__" key needs defineProperty
+      // to stay an ordinary key.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
     }
     return out;
   }
