@@ -131,9 +131,9 @@ export function prepareActivity(activity: Partial<Activity>, safe: (id: string) 
   for (const party of PARTIES) {
     const original = copy[party] as Record<string, unknown> | undefined;
     if (!original || typeof original !== 'object') continue;
-    const p: Record<string, unknown> = { ...original };
+    // Without the display name; a rest copy, not `delete` (which would leave a slow object for JSON.stringify).
+    const { name: _name, ...p } = original;
     copy[party] = p;
-    delete p.name;
     if (typeof p.id === 'string') p.id = party === 'conversation' && p.id === rawConversationId ? conversationId : safe(p.id);
   }
   const activityId = typeof copy.id === 'string' && copy.id ? safe(copy.id) : null;
