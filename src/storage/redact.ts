@@ -18,6 +18,7 @@
  * exercise and symptoms alone ("30 reps", "20-30 seconds", "37.8 degrees", "ran 5k in 25:30").
  */
 import { createHash } from 'node:crypto';
+import { isPlainId } from './plainId';
 import { redactNames } from './redactNames';
 
 // ---------- e-mail ----------
@@ -190,7 +191,11 @@ const keepCue = (placeholder: string) => (_m: string, cue: string, sep: string):
 const when = (needs: RegExp, step: Step): Step => (t) => (needs.test(t) ? step(t) : t);
 const DIGIT = /\d/;
 
-/** The rules in order: e-mails first (they hold dots and digits), names last (they look at what is left). */
+/**
+ * The rules in order: e-mails first (they hold dots and digits), names last (they look at what is left).
+ * A rule that can match an id made of letters, digits and `_ : | -` must be ruled out by `isPlainId`
+ * (src/storage/plainId.ts) too.
+ */
 const STEPS: readonly Step[] = [
   when(/@/, (t) => t.replace(EMAIL, '[email]')),
   when(/[([{<]\s{0,2}at/i, (t) => t.replace(EMAIL_BRACKET, '[email]')),
@@ -232,13 +237,18 @@ function walk(value: unknown, r: (text: string) => string): unknown {
   if (typeof value === 'string') return r(value);
   if (Array.isArray(value)) return value.map((v) => walk(v, r));
   if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const k of Object.keys(source)) {
       const redactedKey = r(k);
       let key = redactedKey;
-      for (let n = 2; Object.prototype.hasOwnProperty.call(out, key); n += 1) key = `${redactedKey} ${n}`;
-      // defineProperty: a "__proto__" key stays an ordinary key.
-      Object.defineProperty(out, key, { value: walk(v, r), enumerable: true, writable: true, configurable: true });
+      for (let n = 2; Object.hasOwn(out, key); n += 1) key = `${redactedKey} ${n}`;
+      const v = walk(source[k], r);
+      // A plain store keeps the copy a fast object (JSON.stringify serialises it several times
+      // faster than one built with defineProperty); only a "__proto__" key needs defineProperty
+      // to stay an ordinary key.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
     }
     return out;
   }
@@ -283,9 +293,11 @@ function letterHash(text: string): string {
  * it holds no personal details, otherwise its redacted form plus a short hash of the
  * original ("conv-[email][~kdapgmbcoefh]"), so different ids stay different. The suffix is
  * bracketed letters, which no rule matches, so this is idempotent and can be applied again
- * to an id that was already stored.
+ * to an id that was already stored. Ids that `isPlainId` clears (most ids channels make:
+ * UUIDs, Direct Line and Teams ids) are returned without running the rules.
  */
 export function safeId(id: string): string {
+  if (isPlainId(id)) return id;
   const redacted = redact(id);
   return redacted === id ? id : `${redacted}[~${letterHash(id)}]`;
 }

@@ -80,6 +80,11 @@ function roleOf(a: Partial<Activity>): 'user' | 'bot' {
   return a.replyToId ? 'bot' : 'user';
 }
 
+/** The fields of an activity that hold text, that are redacted as a whole, and the parties. */
+const TEXT_FIELDS = ['text', 'speak', 'summary'] as const;
+const DEEP_FIELDS = ['value', 'attachments', 'entities', 'suggestedActions'] as const;
+const PARTIES = ['from', 'recipient', 'conversation'] as const;
+
 /** The bot's own texts, redacted once (see RedactionMemo; user text never goes in). */
 const botTexts = new RedactionMemo();
 
@@ -120,15 +125,15 @@ export function prepareActivity(activity: Partial<Activity>, safe: (id: string) 
   // parties are copied before their names go), never changed in the activity itself.
   const copy: Record<string, unknown> = { ...activity };
   copy.timestamp = ts.toISOString();
-  for (const field of ['text', 'speak', 'summary']) if (typeof copy[field] === 'string') copy[field] = r(copy[field] as string);
-  for (const field of ['value', 'attachments', 'entities', 'suggestedActions']) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field], r);
+  for (const field of TEXT_FIELDS) if (typeof copy[field] === 'string') copy[field] = r(copy[field] as string);
+  for (const field of DEEP_FIELDS) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field], r);
   if (role === 'user' && copy.channelData !== undefined) copy.channelData = redactDeep(copy.channelData);
-  for (const party of ['from', 'recipient', 'conversation']) {
+  for (const party of PARTIES) {
     const original = copy[party] as Record<string, unknown> | undefined;
     if (!original || typeof original !== 'object') continue;
-    const p: Record<string, unknown> = { ...original };
+    // Without the display name; a rest copy, not `delete` (which would leave a slow object for JSON.stringify).
+    const { name: _name, ...p } = original;
     copy[party] = p;
-    delete p.name;
     if (typeof p.id === 'string') p.id = party === 'conversation' && p.id === rawConversationId ? conversationId : safe(p.id);
   }
   const activityId = typeof copy.id === 'string' && copy.id ? safe(copy.id) : null;
