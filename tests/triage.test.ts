@@ -16,7 +16,7 @@ const reviewed = existsSync(REVIEWED) ? (parse(readFileSync(REVIEWED, 'utf8')) a
 const table = { red_flags: [...base.red_flags, ...(reviewed.red_flags ?? [])], benign: [...base.benign, ...(reviewed.benign ?? [])] };
 const triage = loadTriage('triage');
 /** A lexicon as its YAML file has it (conditions with their rules), for the validation tests. */
-function rawLexicon(): { concepts: { id: string; phrases: string[] }[]; conditions: { id: string; rules: Record<string, unknown>[] }[] } {
+function rawLexicon(): { fragments: Record<string, string>; concepts: { id: string; phrases: string[] }[]; conditions: { id: string; rules: Record<string, unknown>[] }[] } {
   return parse(readFileSync('triage/red-flags.yaml', 'utf8')) as ReturnType<typeof rawLexicon>;
 }
 
@@ -244,6 +244,20 @@ describe('lexicon validation', () => {
     if (!rule) throw new Error('no rule');
     rule.require = [['no_such_concept']];
     expect(() => parseLexicon(lex)).toThrow(/conditions\[dvt\]\.rules\[dvt_term\]: unknown concept "no_such_concept"/);
+  });
+  it('expands {{fragments}} in phrases and filters, and names an unknown or unused one', () => {
+    const lex = rawLexicon();
+    const c = lex.concepts.find((x) => x.id === 'chest_pain');
+    if (!c) throw new Error('no concept');
+    lex.fragments.test_piece = 'zzq (pain|ache)';
+    c.phrases.push('{{test_piece}} here');
+    const parsed = parseLexicon(lex);
+    expect(parsed.concepts.find((x) => x.id === 'chest_pain')?.phrases).toContain('zzq (pain|ache) here');
+    expect(createTriage(parsed, loadTriage('triage', { detector: false }).wording).assess('zzq ache here').level).toBe('emergency');
+    c.phrases.push('{{no_such_piece}}');
+    expect(() => parseLexicon(lex)).toThrow(/concepts\[chest_pain\]\.phrases: unknown fragment "no_such_piece"/);
+    c.phrases.splice(-2);
+    expect(() => parseLexicon(lex)).toThrow(/fragments\.test_piece: not used by any concept/);
   });
   it('rejects a condition without rules', () => {
     const lex = rawLexicon();

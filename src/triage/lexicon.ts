@@ -75,6 +75,11 @@ const conditionSchema = z.strictObject({
 
 export const lexiconSchema = z.strictObject({
   version: z.number().int().positive(),
+  /**
+   * Named pieces of regular expression written once and used as `{{name}}` in several concepts'
+   * phrases and filters (the names of known artery disease, say). Expanded before validation.
+   */
+  fragments: z.record(id, regexSource).default({}),
   fuzzy: z.strictObject({
     min_length: z.number().int().min(4).max(20),
     long_length: z.number().int().min(5).max(30),
@@ -85,7 +90,7 @@ export const lexiconSchema = z.strictObject({
   conditions: z.array(conditionSchema).min(1),
 });
 
-type ParsedLexicon = z.infer<typeof lexiconSchema>;
+type ParsedLexicon = Omit<z.infer<typeof lexiconSchema>, 'fragments'>;
 export type Concept = z.infer<typeof conceptSchema>;
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -130,14 +135,58 @@ function describePath(raw: unknown, path: readonly PropertyKey[]): string {
   return parts.join('.') || 'lexicon';
 }
 
+const FRAGMENT_REF = /\{\{([a-z][a-z0-9_]*)\}\}/g;
+const EXPANDED_FIELDS = ['phrases', 'not_before', 'not_after', 'clause_exclude'] as const;
+
+/**
+ * The raw lexicon with every `{{name}}` in a concept's phrases and filters replaced by its
+ * fragment. A name that is not defined, or a fragment nothing uses, stops the load.
+ */
+function expandFragments(raw: unknown, source: string): unknown {
+  if (!raw || typeof raw !== 'object') return raw;
+  const { fragments, concepts } = raw as { fragments?: unknown; concepts?: unknown };
+  const defined = fragments && typeof fragments === 'object' ? (fragments as Record<string, unknown>) : {};
+  if (!Array.isArray(concepts)) return raw;
+  const used = new Set<string>();
+  const problems: string[] = [];
+  const expand = (text: unknown, where: string): unknown =>
+    typeof text !== 'string'
+      ? text
+      : text.replace(FRAGMENT_REF, (ref, name: string) => {
+          const fragment = defined[name];
+          if (typeof fragment !== 'string') {
+            problems.push(`${where}: unknown fragment "${name}"`);
+            return ref;
+          }
+          used.add(name);
+          return fragment;
+        });
+  const expanded = concepts.map((c: unknown) => {
+    if (!c || typeof c !== 'object') return c;
+    const concept = { ...(c as Record<string, unknown>) };
+    const where = `concepts[${String(concept.id)}]`;
+    for (const field of EXPANDED_FIELDS) {
+      if (!(field in concept)) continue;
+      const value = concept[field];
+      concept[field] = Array.isArray(value) ? value.map((v) => expand(v, `${where}.${field}`)) : expand(value, `${where}.${field}`);
+    }
+    return concept;
+  });
+  for (const name of Object.keys(defined)) if (!used.has(name)) problems.push(`fragments.${name}: not used by any concept`);
+  if (problems.length) throw new LexiconError(problems.map((p) => `${source}: ${p}`).join('\n'));
+  return { ...(raw as Record<string, unknown>), concepts: expanded };
+}
+
 /** Validate a parsed lexicon object, including cross references between rules and concepts. */
-export function parseLexicon(raw: unknown, source = LEXICON_FILE): Lexicon {
+export function parseLexicon(input: unknown, source = LEXICON_FILE): Lexicon {
+  const raw = expandFragments(input, source);
   const result = lexiconSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `${source}: ${describePath(raw, i.path)}: ${i.message}`);
     throw new LexiconError(lines.join('\n'));
   }
-  const parsed = result.data;
+  // The fragments are in the phrases now; a parsed lexicon (and its cache) holds none.
+  const { fragments: _fragments, ...parsed } = result.data;
   const rules: Rule[] = parsed.conditions.flatMap((c) => c.rules.map((r) => ({ ...r, level: r.level ?? c.level, condition: c.id })));
   const lex: Lexicon = { ...parsed, rules };
   const problems: string[] = [];
