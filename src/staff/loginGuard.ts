@@ -8,14 +8,11 @@
  * holds only the addresses that failed within the last window.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { retryAfterSeconds } from '../domain/retryAfter';
 
 export interface LoginGuardOptions {
   limit?: number;
   windowSeconds?: number;
-}
-
-function secondsLeft(res: RateLimiterRes): number {
-  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
 
 export class LoginGuard {
@@ -28,7 +25,7 @@ export class LoginGuard {
   /** Seconds to wait if `key` is blocked now, else 0. */
   async blocked(key: string): Promise<number> {
     const res = await this.limiter.get(key);
-    return res && res.consumedPoints > this.limiter.points ? secondsLeft(res) : 0;
+    return res && res.consumedPoints > this.limiter.points ? retryAfterSeconds(res.msBeforeNext) : 0;
   }
 
   /** Count a failure; returns seconds to wait when this failure is over the limit, else 0. */
@@ -37,7 +34,7 @@ export class LoginGuard {
       await this.limiter.consume(key);
       return 0;
     } catch (res) {
-      if (res instanceof RateLimiterRes) return secondsLeft(res);
+      if (res instanceof RateLimiterRes) return retryAfterSeconds(res.msBeforeNext);
       throw res;
     }
   }

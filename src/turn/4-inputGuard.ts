@@ -26,6 +26,7 @@
  */
 import type { Activity, Middleware, TurnContext } from 'botbuilder';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { retryAfterSeconds } from '../domain/retryAfter';
 import type { Config } from '../config';
 import { MAX_TEXT_CHARS } from '../domain/text';
 import type { Logger } from '../logger';
@@ -64,7 +65,7 @@ async function consume(limiter: RateLimiterMemory, key: string): Promise<number>
     await limiter.consume(key);
     return 0;
   } catch (res) {
-    if (res instanceof RateLimiterRes) return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    if (res instanceof RateLimiterRes) return retryAfterSeconds(res.msBeforeNext);
     throw res;
   }
 }

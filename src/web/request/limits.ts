@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Request, RequestHandler, Response } from 'restify';
+import { retryAfterSeconds } from '../../domain/retryAfter';
 import { silentLogger, type Logger } from '../../logger';
 import type { RawHandle } from '../../storage/types';
 import { addressKey, clientAddress } from './clientAddress';
@@ -56,7 +57,7 @@ function storedKey(key: string): string {
 
 /** A refusal, with the whole seconds until the window ends (at least 1). */
 function denied(msBeforeNext: number): LimitDecision {
-  return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
+  return { allowed: false, retryAfterSec: retryAfterSeconds(msBeforeNext) };
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter & { ready: Promise<void> } {
