@@ -82,6 +82,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bcanny (?=(walk|get|go|move|feel|lift|stand|breathe|put|bend|sleep|do|manage|push|climb|reach)\b)/g, 'can not '],
   [/\baff\b/g, 'off'],
   [/\bwi\b/g, 'with'],
+  // text speak: "hurt wen i walk"
+  [/\bwen\b/g, 'when'],
   [/\boot\b/g, 'out'],
   [/\bma\b/g, 'my'],
   [/\btae\b/g, 'to'],
