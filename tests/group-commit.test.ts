@@ -100,6 +100,28 @@ function contract(name: string, open: () => Promise<{ db: Database; reopen: () =
       }
     });
 
+    it('transcript batches arriving together, more rows than one statement holds: every row stored once, in order, with its empty fields empty', async () => {
+      const { db } = await open();
+      try {
+        const batches = Array.from({ length: 150 }, (_, i) => {
+          const conv = `many-${i % 3}`;
+          const reply: Partial<Activity> = { type: 'message', text: `reply ${i}`, channelId: 'test', conversation: { id: conv } as Activity['conversation'], from: { id: 'bot', role: 'bot' } as Activity['from'], replyToId: `m-${conv}-ask ${i}` };
+          const event: Partial<Activity> = { type: 'event', channelId: 'test', conversation: { id: conv } as Activity['conversation'], from: { id: 'u1', role: 'user' } as Activity['from'] };
+          return [message(conv, `ask ${i}`), reply, event];
+        });
+        await Promise.all(batches.map((b) => db.transcripts.logActivities(b)));
+        for (let c = 0; c < 3; c++) {
+          const stored = await db.getConversationActivities({ channel: 'test', id: `many-${c}` });
+          const expected = batches.filter((_, i) => i % 3 === c).flatMap((b) => b.map((a) => a.text ?? null));
+          expect(stored.map((a) => a.text ?? null)).toEqual(expected);
+          expect(stored.filter((a) => a.type === 'event').every((a) => a.text === null && a.intent === null && a.urgency === null)).toBe(true);
+          expect(await db.getConversation({ channel: 'test', id: `many-${c}` })).toMatchObject({ turnCount: 50 });
+        }
+      } finally {
+        await db.close();
+      }
+    });
+
     it('close() commits what is still queued: nothing a caller was waiting for is lost', async () => {
       const { db, reopen } = await open();
       const pending = [
