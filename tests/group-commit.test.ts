@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
 import { isEtagConflict, openDatabase, type Database } from '../src/storage';
 import { GroupCommit } from '../src/storage/groupCommit';
+import { ABSENT_ETAG } from '../src/storage/concurrency';
 import { ConversationStore } from '../src/channels/conversationStore';
 import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 
@@ -65,6 +66,62 @@ function contract(name: string, open: () => Promise<{ db: Database; reopen: () =
       }
     });
 
+    it('new keys written together on the condition that they are still absent: each is stored once, a second such write of a key conflicts, a later unconditional one wins', async () => {
+      const { db } = await open();
+      try {
+        // 200 writes and the three below: one group (at most 256)
+        const keys = Array.from({ length: 200 }, (_, i) => `fresh-${String(i).padStart(3, '0')}`);
+        const results = await Promise.allSettled([
+          ...keys.map((key, i) => db.storage.write({ [key]: { v: i, eTag: ABSENT_ETAG } })),
+          db.storage.write({ 'fresh-000': { v: 'second', eTag: ABSENT_ETAG } }),
+          db.storage.write({ 'fresh-001': { v: 'last', eTag: '*' } }),
+          db.storage.write({ 'fresh-002': { v: 'stale', eTag: 'not-the-stored-one' } }),
+        ]);
+        expect(results.slice(0, 200).every((r) => r.status === 'fulfilled')).toBe(true);
+        const [second, last, stale] = results.slice(200);
+        expect(second?.status).toBe('rejected');
+        expect(isEtagConflict((second as PromiseRejectedResult).reason)).toBe(true);
+        expect(last?.status).toBe('fulfilled');
+        expect(stale?.status).toBe('rejected');
+        expect(isEtagConflict((stale as PromiseRejectedResult).reason)).toBe(true);
+        const after = await db.storage.read(keys);
+        expect(Object.keys(after)).toHaveLength(200);
+        expect(after['fresh-000']).toMatchObject({ v: 0 });
+        expect(after['fresh-001']).toMatchObject({ v: 'last' });
+        expect(after['fresh-002']).toMatchObject({ v: 2 });
+        expect(after['fresh-199']).toMatchObject({ v: 199 });
+        // the eTag a write reported is the stored one: a write based on it holds
+        const base = (after['fresh-003'] as { eTag: string }).eTag;
+        await db.storage.write({ 'fresh-003': { v: 'next', eTag: base } });
+        expect((await db.storage.read(['fresh-003']))['fresh-003']).toMatchObject({ v: 'next' });
+        expect(db.outboxPending()).toBe(0);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('transcript batches arriving together, more rows than one statement holds: every row stored once, in order, with its empty fields empty', async () => {
+      const { db } = await open();
+      try {
+        const batches = Array.from({ length: 150 }, (_, i) => {
+          const conv = `many-${i % 3}`;
+          const reply: Partial<Activity> = { type: 'message', text: `reply ${i}`, channelId: 'test', conversation: { id: conv } as Activity['conversation'], from: { id: 'bot', role: 'bot' } as Activity['from'], replyToId: `m-${conv}-ask ${i}` };
+          const event: Partial<Activity> = { type: 'event', channelId: 'test', conversation: { id: conv } as Activity['conversation'], from: { id: 'u1', role: 'user' } as Activity['from'] };
+          return [message(conv, `ask ${i}`), reply, event];
+        });
+        await Promise.all(batches.map((b) => db.transcripts.logActivities(b)));
+        for (let c = 0; c < 3; c++) {
+          const stored = await db.getConversationActivities({ channel: 'test', id: `many-${c}` });
+          const expected = batches.filter((_, i) => i % 3 === c).flatMap((b) => b.map((a) => a.text ?? null));
+          expect(stored.map((a) => a.text ?? null)).toEqual(expected);
+          expect(stored.filter((a) => a.type === 'event').every((a) => a.text === null && a.intent === null && a.urgency === null)).toBe(true);
+          expect(await db.getConversation({ channel: 'test', id: `many-${c}` })).toMatchObject({ turnCount: 50 });
+        }
+      } finally {
+        await db.close();
+      }
+    });
+
     it('close() commits what is still queued: nothing a caller was waiting for is lost', async () => {
       const { db, reopen } = await open();
       const pending = [
@@ -111,6 +168,33 @@ describePg('group commit on PostgreSQL', () => {
         const results = await Promise.allSettled([a.storage.write({ [key]: { v: 'a', eTag: base } }), b.storage.write({ [key]: { v: 'b', eTag: base } })]);
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         const loser = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(isEtagConflict(loser?.reason)).toBe(true);
+        const stored = (await b.storage.read([key]))[key] as { v: string };
+        expect(stored.v).toBe(results[0]?.status === 'fulfilled' ? 'a' : 'b');
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('two instances creating one key at once, each on the condition that it is still absent: exactly one is stored, the other conflicts, their neighbours are stored', async () => {
+    const a = await openDatabase(pg.url);
+    const b = await openDatabase(pg.url);
+    try {
+      for (let round = 0; round < 5; round++) {
+        const key = `new-race-${round}`;
+        const results = await Promise.allSettled([
+          a.storage.write({ [key]: { v: 'a', eTag: ABSENT_ETAG } }),
+          a.storage.write({ [`${key}-a`]: { v: 'a', eTag: ABSENT_ETAG } }),
+          b.storage.write({ [`${key}-b`]: { v: 'b', eTag: ABSENT_ETAG } }),
+          b.storage.write({ [key]: { v: 'b', eTag: ABSENT_ETAG } }),
+        ]);
+        expect(results[1]?.status).toBe('fulfilled');
+        expect(results[2]?.status).toBe('fulfilled');
+        const contested = [results[0]!, results[3]!];
+        expect(contested.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const loser = contested.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(isEtagConflict(loser?.reason)).toBe(true);
         const stored = (await b.storage.read([key]))[key] as { v: string };
         expect(stored.v).toBe(results[0]?.status === 'fulfilled' ? 'a' : 'b');

@@ -208,15 +208,18 @@ describePg('rate limits shared between instances through PostgreSQL', () => {
       if (db.raw.kind !== 'postgres') throw new Error('expected PostgreSQL');
       const counters = await sharedCounters(db.raw);
       const pool = db.raw.pool;
-      const sent: string[] = [];
+      const sent: { name?: string; text: string }[] = [];
       const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
       const spy = vi.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
-        if (typeof args[0] === 'string' && args[0].includes('rate_limits')) sent.push(args[0]);
+        const statement = typeof args[0] === 'string' ? { text: args[0] } : (args[0] as { name?: string; text: string });
+        if (statement.text.includes('rate_limits')) sent.push(statement);
         return query(...args);
       }) as typeof pool.query);
       const counts = await Promise.all([counters.count('batch:a', 0.3), counters.count('batch:a', 0.3), counters.count('batch:b', 0.3), counters.count('batch:a', 0.3)]);
       spy.mockRestore();
       expect(sent).toHaveLength(1);
+      // named: each connection has PostgreSQL parse and plan it once
+      expect(sent[0]?.name).toBe('calfbot_rate_count');
       expect(counts.map((c) => c.points)).toEqual([1, 2, 1, 3]);
       expect(counts.every((c) => c.msBeforeNext > 0 && c.msBeforeNext <= 300)).toBe(true);
       await new Promise((r) => setTimeout(r, 350));

@@ -12,7 +12,9 @@
  * slice and the medians (`--parallel` loads them at the same time instead). `--peer` adds the core-bot-style peer to the rotation; `--profile
  * <dir>` writes a V8 CPU profile of each server (read with profile-top.ts, profile-components.ts).
  * `--postgres` runs both builds on PostgreSQL (BENCH_POSTGRES_URL, as the bench), each on a
- * fresh schema of its own, dropped afterwards.
+ * fresh schema of its own, dropped afterwards; each slice then also shows the PostgreSQL
+ * server's CPU per turn (every local `postgres` process: backends, WAL writer, checkpointer),
+ * which the bot's own figure leaves out although it shares the machine's cores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +22,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { runLoad } from './load';
 import { createSchema, dropSchema, postgresUrl } from './postgres';
-import { killAll, sampleRss, startServer, type Server } from './proc';
+import { commandCpuMs, killAll, sampleRss, startServer, type Server } from './proc';
 import { QUIET_SERVER_ENV } from './serverEnv';
 import { median } from './stats';
 
@@ -75,15 +77,22 @@ async function main(): Promise<void> {
     }
     for (const s of servers) await runLoad({ url: s.server.url, label: `${s.label} warm-up`, connections, seconds: warmup, idPrefix: `${runId}-${s.server.name}-w` });
     const cpu = servers.map(() => [] as number[]);
+    const dbCpu = servers.map(() => [] as number[]);
+    const rate = servers.map(() => [] as number[]);
     const slice = async (i: number, r: number): Promise<void> => {
       const s = servers[i]!;
       const rss = sampleRss(s.server.pid);
+      const db0 = postgres ? commandCpuMs('postgres') : 0;
       const load = await runLoad({ url: s.server.url, label: s.label, connections, seconds, idPrefix: `${runId}-${s.server.name}-${r}` });
       const { cpuMs } = rss.stop();
+      const dbPerTurn = load.turns > 0 && postgres ? (commandCpuMs('postgres') - db0) / load.turns : NaN;
+      dbCpu[i]!.push(dbPerTurn);
+      rate[i]!.push(load.turnsPerSec);
       if (load.errors.total > 0) console.error(`  ${s.label}: ${load.errors.total} errors ${JSON.stringify(load.statusCodes)} ${load.errorSamples[0] ?? ''}`);
       const perTurn = load.turns > 0 ? cpuMs / load.turns : NaN;
       cpu[i]!.push(perTurn);
-      console.error(`  round ${r + 1} ${s.label}: ${Math.round(load.turnsPerSec)} turns/s, CPU ${perTurn.toFixed(3)} ms/turn`);
+      const db = postgres ? `, PostgreSQL ${dbPerTurn.toFixed(3)} ms/turn` : '';
+      console.error(`  round ${r + 1} ${s.label}: ${Math.round(load.turnsPerSec)} turns/s, CPU ${perTurn.toFixed(3)} ms/turn${db}`);
     };
     for (let r = 0; r < rounds; r++) {
       if (parallel) {
@@ -95,9 +104,15 @@ async function main(): Promise<void> {
       const order = r % 2 ? [...servers.keys()].reverse() : [...servers.keys()];
       for (const i of order) await slice(i, r);
     }
-    for (const [i, s] of servers.entries()) console.log(`${s.label}: median CPU ${median(cpu[i]!).toFixed(3)} ms/turn (${cpu[i]!.map((x) => x.toFixed(2)).join(' ')})`);
+    for (const [i, s] of servers.entries()) console.log(`${s.label}: median CPU ${median(cpu[i]!).toFixed(3)} ms/turn (${cpu[i]!.map((x) => x.toFixed(2)).join(' ')}), median ${Math.round(median(rate[i]!))} turns/s`);
     const [a, b] = [median(cpu[0]!), median(cpu[1]!)];
     console.log(`B/A CPU per turn: ${(b / a).toFixed(3)}; per round: ${cpu[0]!.map((x, r) => (cpu[1]![r]! / x).toFixed(3)).join(' ')}`);
+    if (postgres) {
+      for (const [i, s] of servers.entries()) if (i < 2) console.log(`${s.label}: median PostgreSQL server CPU ${median(dbCpu[i]!).toFixed(3)} ms/turn (${dbCpu[i]!.map((x) => x.toFixed(2)).join(' ')})`);
+      const [da, db] = [median(dbCpu[0]!), median(dbCpu[1]!)];
+      const both = (i: number): number => median(cpu[i]!.map((x, r) => x + dbCpu[i]![r]!));
+      console.log(`B/A PostgreSQL server CPU per turn: ${(db / da).toFixed(3)}; bot + server: ${(both(1) / both(0)).toFixed(3)} (${both(0).toFixed(3)} → ${both(1).toFixed(3)} ms/turn)`);
+    }
   } finally {
     for (const s of servers) await s.server.stop();
     for (const schema of schemas) await dropSchema(postgresUrl(), schema);

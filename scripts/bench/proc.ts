@@ -3,7 +3,7 @@
  * sample its memory, stop it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { activityFor } from './conversations';
@@ -222,6 +222,29 @@ export function treeCpuMs(pid: number): number {
     }
   };
   visit(pid);
+  return total;
+}
+
+/**
+ * CPU time (user + system) used so far by every process named `comm` (e.g. `postgres`: the
+ * server's backends, WAL writer, checkpointer…) and by those of their children that have
+ * ended, in milliseconds; 0 when none runs here.
+ */
+export function commandCpuMs(comm: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, and cutime, cstime: children that have ended (a backend whose pool
+      // connection closed), in USER_HZ (100) ticks
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+    } catch {
+      // the process ended between reads
+    }
+  }
   return total;
 }
 

@@ -9,6 +9,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { EtagReportingStorage } from './concurrency';
 import { EtagConflictError } from './errors';
 import { attachReadJson } from './itemJson';
+import { RowsStatement } from './pgRows';
 import { GroupCommit, QueuedTranscriptWriter, settle, stateWrites, submitState, type WriteOutcome, type StateOp, type StateWrite, type WriteOp } from './groupCommit';
 import { safeId } from './redact';
 import {
@@ -46,8 +47,20 @@ function ownError(err: unknown): boolean {
   return typeof code === 'string' && /^(22|23|40)[0-9A-Z]{3}$/.test(code);
 }
 
+/**
+ * The statements every turn runs are named, so each connection has PostgreSQL parse and
+ * plan them once and then only bind and execute them (an unnamed statement is parsed and
+ * planned again on every call); their text is fixed (a group's rows: pgRows.ts).
+ */
+interface Statement {
+  name: string;
+  text: string;
+}
+
+const statement = (name: string, text: string): Statement => ({ name: `calfbot_${name}`, text });
+
 /** The conversation index of a whole group in one statement: one row per conversation (unnest keeps the order: key order, the lock order). */
-const UPSERT_CONVERSATIONS = `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
+const UPSERT_CONVERSATIONS = statement('upsert_conversations', `INSERT INTO conversations AS c (channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents)
   SELECT v.channel_id, v.conversation_id, v.first_at, v.last_at, v.turn_count, v.urgency_rank, ARRAY(SELECT jsonb_array_elements_text(v.intents::jsonb))
   FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::text[]) WITH ORDINALITY
     AS v(channel_id, conversation_id, first_at, last_at, turn_count, urgency_rank, intents, n)
@@ -57,15 +70,52 @@ const UPSERT_CONVERSATIONS = `INSERT INTO conversations AS c (channel_id, conver
     last_at = GREATEST(c.last_at, EXCLUDED.last_at),
     turn_count = c.turn_count + EXCLUDED.turn_count,
     urgency_rank = GREATEST(c.urgency_rank, EXCLUDED.urgency_rank),
-    intents = c.intents || ARRAY(SELECT x FROM unnest(EXCLUDED.intents) WITH ORDINALITY AS t(x, o) WHERE NOT (x = ANY(c.intents)) ORDER BY o)`;
+    intents = c.intents || ARRAY(SELECT x FROM unnest(EXCLUDED.intents) WITH ORDINALITY AS t(x, o) WHERE NOT (x = ANY(c.intents)) ORDER BY o)`);
+
+/** A group's transcript rows, in the order given (`seq` follows it). */
+const INSERT_ACTIVITIES = new RowsStatement(
+  'calfbot_insert_activities',
+  [['channel_id', 'text'], ['conversation_id', 'text'], ['activity_id', 'text'], ['reply_to_id', 'text'], ['ts', 'timestamptz'], ['role', 'text'], ['type', 'text'], ['text', 'text'], ['intent', 'text'], ['urgency', 'text'], ['json', 'text']],
+  (source) => `INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json)
+    SELECT * FROM ${source} WHERE v.channel_id IS NOT NULL`,
+);
+
+/** A group's state rows, locked in key order. */
+const LOCK_STATE = statement('lock_state', 'SELECT key, etag FROM state_items WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE');
+
+/** The state reads of a batch. */
+const READ_STATE = statement('read_state', 'SELECT key, etag, data FROM state_items WHERE key = ANY($1::text[])');
+
+const STATE_COLUMNS = [['key', 'text'], ['etag', 'text'], ['data', 'text']] as const;
 
 /** State rows, one per key, stored whatever is there (the callers decided the eTag conditions on locked rows). */
-const UPSERT_STATE = `INSERT INTO state_items (key, etag, data, updated_at)
-  SELECT k, e, d, now() FROM unnest($1::text[], $2::text[], $3::text[]) AS v(k, e, d)
-  ON CONFLICT (key) DO UPDATE SET etag = EXCLUDED.etag, data = EXCLUDED.data, updated_at = now()`;
+const UPSERT_STATE = new RowsStatement(
+  'calfbot_upsert_state',
+  STATE_COLUMNS,
+  (source) => `INSERT INTO state_items (key, etag, data, updated_at)
+    SELECT key, etag, data, now() FROM ${source} WHERE v.key IS NOT NULL
+    ON CONFLICT (key) DO UPDATE SET etag = EXCLUDED.etag, data = EXCLUDED.data, updated_at = now()`,
+);
 
-/** Rows per multi-row INSERT (11 parameters each; PostgreSQL allows 65,535). */
-const ROWS_PER_INSERT = 500;
+/**
+ * State rows written only if their key still has no row, one per key; returns the keys
+ * inserted (a key another instance created meanwhile is not, and its write conflicts).
+ */
+const INSERT_ABSENT_STATE = new RowsStatement(
+  'calfbot_insert_absent_state',
+  STATE_COLUMNS,
+  (source) => `INSERT INTO state_items (key, etag, data, updated_at)
+    SELECT key, etag, data, now() FROM ${source} WHERE v.key IS NOT NULL
+    ON CONFLICT (key) DO NOTHING
+    RETURNING key`,
+);
+
+/** Runs a RowsStatement's queries for `rows` in order; the rows they return. */
+async function writeRows<R extends object>(client: PoolClient, rowsStatement: RowsStatement, rows: readonly (readonly unknown[])[]): Promise<R[]> {
+  const out: R[] = [];
+  for (const query of rowsStatement.queries(rows)) for (const row of (await client.query<R>(query)).rows) out.push(row);
+  return out;
+}
 
 /**
  * The writer of one pool: state writes and transcript batches queued by `GroupCommit`
@@ -114,7 +164,7 @@ export class PostgresWriter {
     }
     const deltas = deltasOf(rows);
     if (deltas.length > 0) {
-      await client.query(UPSERT_CONVERSATIONS, [
+      await client.query({ ...UPSERT_CONVERSATIONS, values: [
         deltas.map((d) => d.channel),
         deltas.map((d) => d.conversationId),
         deltas.map((d) => d.firstAt),
@@ -122,19 +172,9 @@ export class PostgresWriter {
         deltas.map((d) => d.userMessages),
         deltas.map((d) => d.urgencyRank),
         deltas.map((d) => JSON.stringify(d.intents)),
-      ]);
+      ] });
     }
-    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-      const values: string[] = [];
-      const params: Params = [];
-      chunk.forEach((r, i) => {
-        const b = i * 11;
-        values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`);
-        params.push(r.channel, r.conversationId, r.activityId, r.replyToId, r.ts, r.role, r.type, r.text, r.intent, r.urgency, r.json);
-      });
-      await client.query(`INSERT INTO activities (channel_id, conversation_id, activity_id, reply_to_id, ts, role, type, text, intent, urgency, json) VALUES ${values.join(', ')}`, params);
-    }
+    await writeRows(client, INSERT_ACTIVITIES, rows.map((r) => [r.channel, r.conversationId, r.activityId, r.replyToId, r.ts, r.role, r.type, r.text, r.intent, r.urgency, r.json]));
     return this.applyState(client, ops);
   }
 
@@ -146,21 +186,52 @@ export class PostgresWriter {
     const firstKey = (op: StateOp): string => op.writes[0]?.key ?? '';
     states.sort((a, b) => (firstKey(a.op) < firstKey(b.op) ? -1 : firstKey(a.op) > firstKey(b.op) ? 1 : 0));
     const keys = [...new Set(states.flatMap(({ op }) => op.writes.map((w) => w.key)))].sort();
-    const locked = await client.query<{ key: string; etag: string }>('SELECT key, etag FROM state_items WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE', [keys]);
+    const locked = await client.query<{ key: string; etag: string }>({ ...LOCK_STATE, values: [keys] });
     /** Each key's eTag as the writes so far leave it (absent: no row). */
     const current = new Map(locked.rows.map((r) => [r.key, r.etag]));
+    const isLocked = new Set(current.keys());
+    /** Single-key conditional writes to keys with no locked row: stored only if still absent (see below). */
+    let absent: { w: StateWrite; i: number }[] = [];
     /** The last write of each key decided here, stored by one upsert. */
     let pending = new Map<string, StateWrite>();
+    /** Whether `pending` creates a row nobody has locked: it must then not pass the inserts in key order. */
+    let pendingNew = false;
     const flush = async (): Promise<void> => {
+      if (absent.length > 0) {
+        const ws = absent;
+        absent = [];
+        const inserted = await writeRows<{ key: string }>(client, INSERT_ABSENT_STATE, ws.map(({ w }) => [w.key, w.etag, w.json]));
+        const stored = new Set(inserted.map((r) => r.key));
+        for (const { w, i } of ws) outcomes[i] = stored.has(w.key) ? { [w.key]: w.etag } : new EtagConflictError(w.key);
+      }
       if (pending.size === 0) return;
       const ws = [...pending.values()];
       pending = new Map();
-      await client.query(UPSERT_STATE, [ws.map((w) => w.key), ws.map((w) => w.etag), ws.map((w) => w.json)]);
+      pendingNew = false;
+      await writeRows(client, UPSERT_STATE, ws.map((w) => [w.key, w.etag, w.json]));
     };
     for (const { op, i } of states) {
-      // A conditional write to a row that did not exist when the rows were locked: another
-      // instance may be creating it now, so it is written on its own, as an insert that
-      // does nothing on a conflict (the earlier writes of this group go first).
+      const only = op.writes.length === 1 ? op.writes[0]! : undefined;
+      // A conditional write to a key with no row when the rows were locked (a new
+      // conversation's first save, or a row deleted since the turn read it): it holds if
+      // the key is still absent, but another instance may be creating it now, so it is an
+      // insert that does nothing on a conflict. A single-key write goes with the group's
+      // others in one statement. (It was an UPDATE … AND etag = $ifEtag, then the insert:
+      // two round trips per new conversation, under load 40% of all statements. That
+      // UPDATE could only match a row created after the lock with the eTag this write
+      // names, and every write makes a fresh random eTag.) Its new eTag is noted here
+      // already: no later conditional write of the key in this group holds either way
+      // (none can name an eTag made just now), and an unconditional one is stored after
+      // the insert. Rows nobody holds are still taken in key order (no deadlock between
+      // two instances).
+      if (only && only.ifEtag !== undefined && !current.has(only.key)) {
+        if (pendingNew) await flush();
+        absent.push({ w: only, i });
+        current.set(only.key, only.etag);
+        continue;
+      }
+      // The same for a write of several keys, on its own so that it stays all or none
+      // (the earlier writes of this group go first).
       if (op.writes.some((w) => w.ifEtag !== undefined && !current.has(w.key))) {
         await flush();
         outcomes[i] = await this.writeAlone(client, op);
@@ -172,8 +243,10 @@ export class PostgresWriter {
         outcomes[i] = new EtagConflictError(stale.key); // all or none: nothing of this op is written
         continue;
       }
+      if (absent.length > 0 && op.writes.some((w) => !isLocked.has(w.key))) await flush();
       const etags: Record<string, string> = {};
       for (const w of op.writes) {
+        if (!isLocked.has(w.key)) pendingNew = true;
         current.set(w.key, w.etag);
         pending.set(w.key, w);
         etags[w.key] = w.etag;
@@ -188,7 +261,7 @@ export class PostgresWriter {
   private async writeAlone(client: PoolClient, op: StateOp): Promise<WriteOutcome> {
     const writeOne = async (w: StateWrite): Promise<boolean> => {
       if (w.ifEtag === undefined) {
-        await client.query(UPSERT_STATE, [[w.key], [w.etag], [w.json]]);
+        await writeRows(client, UPSERT_STATE, [[w.key, w.etag, w.json]]);
         return true;
       }
       const updated = await client.query('UPDATE state_items SET etag = $2, data = $3, updated_at = now() WHERE key = $1 AND etag = $4', [w.key, w.etag, w.json, w.ifEtag]);
@@ -240,7 +313,7 @@ export class PostgresStorage implements EtagReportingStorage {
 
   private async readBatch(batch: ReadOp[]): Promise<void> {
     const keys = [...new Set(batch.flatMap((op) => op.keys))];
-    const { rows } = await this.pool.query<{ key: string; etag: string; data: string }>('SELECT key, etag, data FROM state_items WHERE key = ANY($1::text[])', [keys]);
+    const { rows } = await this.pool.query<{ key: string; etag: string; data: string }>({ ...READ_STATE, values: [keys] });
     const found = new Map(rows.map((row) => [row.key, row]));
     for (const op of batch) {
       // every read gets objects of its own (a turn changes what it read in place)

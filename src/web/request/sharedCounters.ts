@@ -44,19 +44,20 @@ export function rateLimitTable(raw: PostgresRaw): string {
 export class SharedCounters {
   private readonly queue = new GroupCommit<Waiting>((batch) => this.send(batch));
   private lastCleaned = Date.now();
-  private readonly upsert: string;
+  /** Named: each connection has PostgreSQL parse and plan it once (see postgres.ts). */
+  private readonly upsert: { name: string; text: string };
 
   constructor(
     private readonly pool: Pool,
     private readonly table: string,
   ) {
     // Keys in sorted order: two instances' batches lock their rows in the same order.
-    this.upsert = `INSERT INTO ${table} AS r (key, points, expire)
+    this.upsert = { name: 'calfbot_rate_count', text: `INSERT INTO ${table} AS r (key, points, expire)
       SELECT k, n, $4::bigint + d FROM unnest($1::text[], $2::int[], $3::bigint[]) AS v(k, n, d) ORDER BY k
       ON CONFLICT (key) DO UPDATE SET
         points = CASE WHEN r.expire > $4 THEN r.points + EXCLUDED.points ELSE EXCLUDED.points END,
         expire = CASE WHEN r.expire > $4 THEN r.expire ELSE EXCLUDED.expire END
-      RETURNING key, points, expire`;
+      RETURNING key, points, expire` };
   }
 
   count(key: string, durationSec: number): Promise<Count> {
@@ -74,12 +75,12 @@ export class SharedCounters {
     const keys = [...byKey.keys()].sort();
     const now = Date.now();
     try {
-      const { rows } = await this.pool.query<{ key: string; points: number; expire: string }>(this.upsert, [
+      const { rows } = await this.pool.query<{ key: string; points: number; expire: string }>({ ...this.upsert, values: [
         keys,
         keys.map((k) => byKey.get(k)?.length ?? 0),
         keys.map((k) => byKey.get(k)?.[0]?.durationMs ?? 0),
         now,
-      ]);
+      ] });
       const stored = new Map(rows.map((r) => [r.key, r]));
       for (const [key, waiters] of byKey) {
         const row = stored.get(key);
