@@ -24,9 +24,18 @@ function message(conv: string, text: string): Partial<Activity> {
 
 function contract(name: string, open: () => Promise<{ db: Database; reopen: () => Promise<Database> }>): void {
   describe(name, () => {
-    it('writes arriving together each get their own outcome: the stale one conflicts, the others are stored', async () => {
+    /** Runs `fn` on a freshly opened database, closed afterwards whatever happens. */
+    const withDb = async (fn: (db: Database) => Promise<void>): Promise<void> => {
       const { db } = await open();
       try {
+        await fn(db);
+      } finally {
+        await db.close();
+      }
+    };
+
+    it('writes arriving together each get their own outcome: the stale one conflicts, the others are stored', async () => {
+      await withDb(async (db) => {
         await db.storage.write({ k1: { v: 1 } });
         const { k1 } = await db.storage.read(['k1']);
         const base = (k1 as { eTag: string }).eTag;
@@ -43,14 +52,11 @@ function contract(name: string, open: () => Promise<{ db: Database; reopen: () =
         expect(after.k2).toMatchObject({ v: 1 });
         expect((await db.getConversationActivities({ channel: 'test', id: 'g1' })).map((a) => a.text)).toEqual(['hello']);
         expect(db.outboxPending()).toBe(0);
-      } finally {
-        await db.close();
-      }
+      });
     });
 
     it('a multi-key write with one stale key writes none of its keys, and does not hold back its neighbours', async () => {
-      const { db } = await open();
-      try {
+      await withDb(async (db) => {
         await db.storage.write({ a: { v: 1 }, b: { v: 1 } });
         const results = await Promise.allSettled([
           db.storage.write({ a: { v: 2 }, b: { v: 2, eTag: 'not-the-stored-one' } }),
@@ -61,14 +67,11 @@ function contract(name: string, open: () => Promise<{ db: Database; reopen: () =
         expect(after.a).toMatchObject({ v: 1 });
         expect(after.b).toMatchObject({ v: 1 });
         expect(after.c).toMatchObject({ v: 1 });
-      } finally {
-        await db.close();
-      }
+      });
     });
 
     it('new keys written together on the condition that they are still absent: each is stored once, a second such write of a key conflicts, a later unconditional one wins', async () => {
-      const { db } = await open();
-      try {
+      await withDb(async (db) => {
         // 200 writes and the three below: one group (at most 256)
         const keys = Array.from({ length: 200 }, (_, i) => `fresh-${String(i).padStart(3, '0')}`);
         const results = await Promise.allSettled([
@@ -95,14 +98,11 @@ function contract(name: string, open: () => Promise<{ db: Database; reopen: () =
         await db.storage.write({ 'fresh-003': { v: 'next', eTag: base } });
         expect((await db.storage.read(['fresh-003']))['fresh-003']).toMatchObject({ v: 'next' });
         expect(db.outboxPending()).toBe(0);
-      } finally {
-        await db.close();
-      }
+      });
     });
 
     it('transcript batches arriving together, more rows than one statement holds: every row stored once, in order, with its empty fields empty', async () => {
-      const { db } = await open();
-      try {
+      await withDb(async (db) => {
         const batches = Array.from({ length: 150 }, (_, i) => {
           const conv = `many-${i % 3}`;
           const reply: Partial<Activity> = { type: 'message', text: `reply ${i}`, channelId: 'test', conversation: { id: conv } as Activity['conversation'], from: { id: 'bot', role: 'bot' } as Activity['from'], replyToId: `m-${conv}-ask ${i}` };
@@ -117,9 +117,7 @@ function contract(name: string, open: () => Promise<{ db: Database; reopen: () =
           expect(stored.filter((a) => a.type === 'event').every((a) => a.text === null && a.intent === null && a.urgency === null)).toBe(true);
           expect(await db.getConversation({ channel: 'test', id: `many-${c}` })).toMatchObject({ turnCount: 50 });
         }
-      } finally {
-        await db.close();
-      }
+      });
     });
 
     it('close() commits what is still queued: nothing a caller was waiting for is lost', async () => {
@@ -157,31 +155,41 @@ describePg('group commit on PostgreSQL', () => {
   });
   contract('PostgreSQL', async () => ({ db: await openDatabase(pg.url), reopen: () => openDatabase(pg.url) }));
 
-  it('two instances writing one key on the same eTag at once: exactly one is stored, the other conflicts', async () => {
+  /** Two bot instances on the one schema, closed afterwards whatever happens. */
+  const withTwoInstances = async (fn: (a: Database, b: Database) => Promise<void>): Promise<void> => {
     const a = await openDatabase(pg.url);
     const b = await openDatabase(pg.url);
     try {
+      await fn(a, b);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  };
+
+  /** Of instance a's and instance b's writes of `key`, exactly one holds, the other is an eTag conflict, and the stored value is the winner's. */
+  const expectOneWinner = async ([fromA, fromB]: PromiseSettledResult<void>[], reader: Database, key: string): Promise<void> => {
+    expect([fromA, fromB].filter((r) => r?.status === 'fulfilled')).toHaveLength(1);
+    const loser = [fromA, fromB].find((r): r is PromiseRejectedResult => r?.status === 'rejected');
+    expect(isEtagConflict(loser?.reason)).toBe(true);
+    const stored = (await reader.storage.read([key]))[key] as { v: string };
+    expect(stored.v).toBe(fromA?.status === 'fulfilled' ? 'a' : 'b');
+  };
+
+  it('two instances writing one key on the same eTag at once: exactly one is stored, the other conflicts', async () => {
+    await withTwoInstances(async (a, b) => {
       for (let round = 0; round < 5; round++) {
         const key = `race-${round}`;
         await a.storage.write({ [key]: { v: 0 } });
         const base = ((await a.storage.read([key]))[key] as { eTag: string }).eTag;
         const results = await Promise.allSettled([a.storage.write({ [key]: { v: 'a', eTag: base } }), b.storage.write({ [key]: { v: 'b', eTag: base } })]);
-        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-        const loser = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        expect(isEtagConflict(loser?.reason)).toBe(true);
-        const stored = (await b.storage.read([key]))[key] as { v: string };
-        expect(stored.v).toBe(results[0]?.status === 'fulfilled' ? 'a' : 'b');
+        await expectOneWinner(results, b, key);
       }
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 
   it('two instances creating one key at once, each on the condition that it is still absent: exactly one is stored, the other conflicts, their neighbours are stored', async () => {
-    const a = await openDatabase(pg.url);
-    const b = await openDatabase(pg.url);
-    try {
+    await withTwoInstances(async (a, b) => {
       for (let round = 0; round < 5; round++) {
         const key = `new-race-${round}`;
         const results = await Promise.allSettled([
@@ -192,17 +200,9 @@ describePg('group commit on PostgreSQL', () => {
         ]);
         expect(results[1]?.status).toBe('fulfilled');
         expect(results[2]?.status).toBe('fulfilled');
-        const contested = [results[0]!, results[3]!];
-        expect(contested.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-        const loser = contested.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        expect(isEtagConflict(loser?.reason)).toBe(true);
-        const stored = (await b.storage.read([key]))[key] as { v: string };
-        expect(stored.v).toBe(results[0]?.status === 'fulfilled' ? 'a' : 'b');
+        await expectOneWinner([results[0]!, results[3]!], b, key);
       }
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 
   it('a conditional write to a row deleted meanwhile is stored as new, and one write of the same key in its group still applies in order', async () => {
