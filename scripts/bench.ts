@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { runLoad, type LoadResult } from './bench/load';
+import { runOpenLoad } from './bench/openLoad';
 import { killAll, probeReport, probeReset, rssAtRest, sampleRss, startServer, treeRss, type ProbeReport, type Server } from './bench/proc';
 import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type TailRun, type Target } from './bench/report';
 import { SCRIPTS, type Script } from './bench/conversations';
@@ -39,7 +40,7 @@ import { profileStartup } from './bench/startup-profile';
 import { widgetColdOpenBytes } from './bench/widget';
 import { widgetTraffic } from './bench/directline';
 import { QUIET_SERVER_ENV } from './bench/serverEnv';
-import { median } from './bench/stats';
+import { median, percentile } from './bench/stats';
 
 const ROOT = resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -140,7 +141,6 @@ function combine(server: Server, label: string, slices: { load: LoadResult; cpuM
   const turns = loads.reduce((n, l) => n + l.turns, 0);
   const durationS = loads.reduce((n, l) => n + l.durationS, 0);
   const max = (f: (l: LoadResult) => number): number => Math.max(...loads.map(f));
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const sum = (k: keyof LoadResult['errors']): number => loads.reduce((n, l) => n + l.errors[k], 0);
   const statusCodes: Record<string, number> = {};
   for (const l of loads) for (const [code, n] of Object.entries(l.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
@@ -163,12 +163,18 @@ function combine(server: Server, label: string, slices: { load: LoadResult; cpuM
     startupMs: server.startupMs,
     peakRssMB: Math.max(...slices.map((x) => x.peak)) / MB,
     cpuMsPerTurn: turns > 0 ? cpuMs / turns : 0,
-    ...(probes.length
-      ? {
-        loop: { p50: median(probes.map((p) => p.loop.p50)), p99: Math.max(...probes.map((p) => p.loop.p99)), max: Math.max(...probes.map((p) => p.loop.max)), mean: median(probes.map((p) => p.loop.mean)) },
-        gc: { count: probes.reduce((n, p) => n + p.gc.count, 0), totalMs: probes.reduce((n, p) => n + p.gc.totalMs, 0), maxMs: Math.max(...probes.map((p) => p.gc.maxMs)), majorCount: probes.reduce((n, p) => n + p.gc.majorCount, 0), majorMaxMs: Math.max(...probes.map((p) => p.gc.majorMaxMs)) },
-      }
-      : {}),
+    ...(mergeProbes(probes) ?? {}),
+  };
+}
+
+/** Event-loop and GC probes of several slices as one: the median of the typical delay, the worst of the tail, the sums of GC. */
+function mergeProbes(probes: ProbeReport[]): ProbeReport | null {
+  if (probes.length === 0) return null;
+  const worst = (f: (p: ProbeReport) => number): number => Math.max(...probes.map(f));
+  const total = (f: (p: ProbeReport) => number): number => probes.reduce((n, p) => n + f(p), 0);
+  return {
+    loop: { p50: median(probes.map((p) => p.loop.p50)), p99: worst((p) => p.loop.p99), max: worst((p) => p.loop.max), mean: median(probes.map((p) => p.loop.mean)) },
+    gc: { count: total((p) => p.gc.count), totalMs: total((p) => p.gc.totalMs), maxMs: worst((p) => p.gc.maxMs), majorCount: total((p) => p.gc.majorCount), majorMaxMs: worst((p) => p.gc.majorMaxMs) },
   };
 }
 
@@ -211,13 +217,36 @@ async function measure(server: Server, label: string, o: Options, scripts?: Scri
   return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: load.turns > 0 ? cpuMs / load.turns : 0, ...(probe ? { loop: probe.loop, gc: probe.gc } : {}) };
 }
 
-/** The same offered load (turns/s) for every server: latency without queueing, and where its tail comes from. */
-async function measureAtRate(server: Server, label: string, o: Options, rate: number): Promise<TailRun> {
-  probeReset(server);
-  const load = await runLoad({ url: server.url, label: `${label} at ${rate} turns/s`, connections: o.connections, seconds: o.seconds, rate, idPrefix: `${runId}-${server.name}-t` });
-  const probe = await probeReport(server);
-  log(`  ${label}: p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, max ${load.latencyMs.max} ms${probe ? `; loop delay p99 ${probe.loop.p99} ms, max ${probe.loop.max} ms; GC longest ${probe.gc.maxMs} ms (major ${probe.gc.majorMaxMs} ms)` : ''}`);
-  return { label, server: server.name, rate, turnsPerSec: load.turnsPerSec, latencyMs: load.latencyMs, errors: load.errors.total, loop: probe?.loop ?? null, gc: probe?.gc ?? null };
+/**
+ * The same offered load (turns/s) for every server, open loop with evenly spaced turns
+ * (scripts/bench/openLoad.ts): latency without queueing behind a burst, and where its tail
+ * comes from. Like the throughput phase, the measured time is cut into `rounds` slices
+ * taken in turns, so a busy moment on the shared machine falls on every server alike; each
+ * server's latencies are pooled over its slices, and its percentiles are of the pool.
+ */
+async function measureTailInterleaved(entries: { server: Server; label: string }[], o: Options, rate: number): Promise<TailRun[]> {
+  const pools = entries.map(() => ({ latencies: [] as number[], turns: 0, seconds: 0, errors: 0, probes: [] as ProbeReport[] }));
+  const seconds = Math.max(1, Math.round(o.seconds / o.rounds));
+  for (let r = 0; r < o.rounds; r++) {
+    for (const [i, e] of entries.entries()) {
+      const pool = pools[i]!;
+      probeReset(e.server);
+      const load = await runOpenLoad({ url: e.server.url, label: `${e.label} at ${rate} turns/s (${r + 1}/${o.rounds})`, connections: o.connections, seconds, rate, latencies: pool.latencies, idPrefix: `${runId}-${e.server.name}-t${r}` });
+      pool.turns += load.turns;
+      pool.seconds += load.durationS;
+      pool.errors += load.errors.total;
+      const probe = await probeReport(e.server);
+      if (probe) pool.probes.push(probe);
+    }
+  }
+  return entries.map((e, i) => {
+    const { latencies, turns, seconds: s, errors, probes } = pools[i]!;
+    const probe = mergeProbes(probes);
+    const ms = (p: number): number => Math.round(percentile(latencies, p));
+    const latencyMs = { p50: ms(50), p97_5: ms(97.5), p99: ms(99), max: ms(100), mean: latencies.length ? Math.round(latencies.reduce((n, x) => n + x, 0) / latencies.length) : 0 };
+    log(`  ${e.label}: p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, max ${latencyMs.max} ms over ${latencies.length} turns${probe ? `; loop delay p99 ${probe.loop.p99} ms, max ${probe.loop.max} ms; GC longest ${probe.gc.maxMs} ms (major ${probe.gc.majorMaxMs} ms)` : ''}`);
+    return { label: e.label, server: e.server.name, rate, turnsPerSec: s > 0 ? turns / s : 0, latencyMs, errors, loop: probe?.loop ?? null, gc: probe?.gc ?? null };
+  });
 }
 
 /** `node [bench hooks] <npm start's flags> dist/index.js`. */
@@ -473,11 +502,9 @@ async function main(): Promise<void> {
         if (run && want('tail')) {
           // half of what the full bot managed: below every server's capacity, so latency is the turn itself, not queueing
           const rate = Math.max(10, Math.round(run.turnsPerSec / 2));
-          log(`== tail: ${rate} turns/s offered to each server (half the full bot's throughput), ${o.connections} connections`);
-          const tailRuns: TailRun[] = [];
-          for (const b of baselines) tailRuns.push(await measureAtRate(b.server, b.label.replace(' (core-bot style)', ''), o, rate));
-          tailRuns.push(await measureAtRate(sqlite, 'full bot, SQLite', o, rate));
-          tail = { rate, runs: tailRuns };
+          log(`== tail: ${rate} turns/s offered to each server (half the full bot's throughput), ${o.connections} connections, ${o.seconds} s each in ${o.rounds} slices taken in turns`);
+          const entries = [...baselines.map((b) => ({ server: b.server, label: b.label.replace(' (core-bot style)', '') })), { server: sqlite, label: 'full bot, SQLite' }];
+          tail = { rate, runs: await measureTailInterleaved(entries, o, rate) };
         }
         for (const b of baselines.splice(0)) await stopAndShow(b.server, b.label);
         if (want('memory')) {
