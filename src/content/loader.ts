@@ -29,6 +29,11 @@ export interface LoadOptions {
   triageDir?: string;
   /** Where the NLU intent files live (default: `intents/` next to the dialogs folder). */
   intentsDir?: string;
+  /**
+   * The triage rules' levels, when the caller has already loaded that lexicon (the service at
+   * start-up): the escalation nodes are checked against them instead of reading the YAML again.
+   */
+  ruleLevels?: ReadonlyMap<string, string>;
 }
 
 /** Intent ids: the taxonomy's plus every `intents/*.yaml`. */
@@ -70,10 +75,10 @@ function parseFile<S extends z.ZodType>(dir: string, file: string, schema: S, pr
 }
 
 /** Every `escalate` node names a triage rule and carries that rule's level: a sign gets one level, typed or answered. */
-function escalationProblems(dialogs: DialogFile[], triageDir: string): Problem[] {
-  let levels: Map<string, string>;
+function escalationProblems(dialogs: DialogFile[], triageDir: string, known?: ReadonlyMap<string, string>): Problem[] {
+  let levels: ReadonlyMap<string, string>;
   try {
-    levels = new Map(loadLexicon(triageDir).rules.map((r) => [r.id, r.level]));
+    levels = known ?? new Map(loadLexicon(triageDir).rules.map((r) => [r.id, r.level]));
   } catch (err) {
     return [{ file: path.join(triageDir, 'red-flags.yaml'), message: (err as Error).message }];
   }
@@ -102,7 +107,7 @@ export function loadContent(dir = 'dialogs', options: LoadOptions = {}): Content
   if (problems.length || !system) throw new ContentError(problems);
   const intentsDir = options.intentsDir ?? path.join(path.dirname(path.resolve(dir)), 'intents');
   problems.push(...validateSet(system, dialogs, taxonomyIntents(intentsDir)));
-  problems.push(...escalationProblems(dialogs, options.triageDir ?? path.join(path.dirname(path.resolve(dir)), 'triage')));
+  problems.push(...escalationProblems(dialogs, options.triageDir ?? path.join(path.dirname(path.resolve(dir)), 'triage'), options.ruleLevels));
   let sourceTitles: ReadonlyMap<string, string> | undefined;
   try {
     const titles = loadSourceTitles(dir);

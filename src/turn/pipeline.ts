@@ -62,7 +62,8 @@ export function createBotApp(deps: BotAppDeps): BotApp {
   const recognizer = deps.recognizer ?? loadRecognizer('intents', {}, { cacheDir: path.join('data', 'cache') });
   const dialog = deps.dialog ?? new MainDialog({
     recognizer,
-    content: loadContent('dialogs'),
+    // the lexicon is already loaded (from its cache): its levels check the escalation nodes
+    content: loadContent('dialogs', deps.triage ? {} : { ruleLevels: new Map(triage.lexicon.rules.map((r) => [r.id, r.level])) }),
     config,
     escalate: (context, ruleId) => escalator.escalateRule(context, ruleId),
     screening: triage.wording.screening,
