@@ -15,7 +15,8 @@
  * All linear in the length of the text, except the distances (short words only).
  */
 
-// natural's stemmer and distance modules, not its public entry (`import … from 'natural'`).
+// natural's Porter stemmer file and distance modules, not its public entry (`import … from 'natural'`),
+// nor its `stemmers` index, which loads every language's stemmer (~100 ms; src/types/natural-porter.d.ts).
 // Measured on this 2-core machine under load (`node -e "require(…)"`, 5 runs): the three
 // modules load in 170–360 ms; the public entry takes 2.1–3.6 s, because it also loads
 // natural's storage back-ends — 853 modules of mongoose, redis, memjs and dotenv — and
@@ -25,7 +26,7 @@
 // a quarter of word pairs, which would change what the NLU and triage decide. So natural
 // stays, imported here and nowhere else in src/.
 import { DamerauLevenshteinDistance, JaroWinklerDistance } from 'natural/lib/natural/distance';
-import { PorterStemmer } from 'natural/lib/natural/stemmers';
+import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer';
 
 // Zero-width space/non-joiner, LRM/RLM, word joiner and other invisible operators, BOM,
 // soft hyphen, Mongolian vowel separator, variation-selector-free fillers.
