@@ -3,6 +3,7 @@
  * machine at the same time, so a change in the shared machine's load falls on both alike:
  *
  *   node scripts/build.mjs && cp -r dist /tmp/ab-base/dist   # the "before" build
+ *   ln -s "$PWD/public" "$PWD/node_modules" /tmp/ab-base/     # the widget's files, found next to dist/
  *   ... change the code ...
  *   npx tsx scripts/bench/ab.ts --a /tmp/ab-base/dist --b dist [--peer] [--rounds 6] [--seconds 4]
  *
@@ -15,6 +16,8 @@
  * fresh schema of its own, dropped afterwards; each slice then also shows the PostgreSQL
  * server's CPU per turn (every local `postgres` process: backends, WAL writer, checkpointer),
  * which the bot's own figure leaves out although it shares the machine's cores.
+ * `--a-node-flags "<flags>"` / `--b-node-flags "<flags>"` start that build with extra Node
+ * flags (e.g. `--b-node-flags "--max-semi-space-size=32"`: the same build, two heap settings).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +71,8 @@ async function main(): Promise<void> {
     for (const [label, dir] of [['A', opt('a', '')], ['B', opt('b', 'dist')]] as const) {
       if (!dir) throw new Error('--a <dist folder> is required');
       const index = join(resolve(dir), 'index.js');
-      servers.push({ label: `${label} ${dir}`, server: await startServer({ name: label, command: process.execPath, args: [...prof(label), '--disable-warning=DEP0111', index], cwd: ROOT, env: { ...env, DATABASE_URL: await databaseUrl(label) } }) });
+      const flags = opt(`${label.toLowerCase()}-node-flags`, '').split(/\s+/).filter(Boolean);
+      servers.push({ label: `${label} ${dir}${flags.length ? ` ${flags.join(' ')}` : ''}`, server: await startServer({ name: label, command: process.execPath, args: [...prof(label), '--disable-warning=DEP0111', ...flags, index], cwd: ROOT, env: { ...env, DATABASE_URL: await databaseUrl(label) } }) });
     }
     if (withPeer) {
       const file = join(tmp, 'peer-bot.js');
