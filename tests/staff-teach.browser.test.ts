@@ -79,8 +79,12 @@ describe.skipIf(!browserAvailable())('teaching the bot (Chromium)', () => {
       await patient.page.goto(`${service.url}/chat`);
       const chat: Page | FrameLocator = patient.page;
       const sendBox = await visible(chat.getByPlaceholder('Ask about your calf'));
+      // as a patient does, read the welcome first: Enter pressed while Web Chat is still
+      // connecting left the text in the box on a busy CI machine
+      await visible(chat.locator('.webchat__bubble').filter({ hasText: 'calf-pain assistant' }));
       await sendBox.fill('are you open on saturday');
       await sendBox.press('Enter');
+      await visible(chat.locator('.webchat__bubble--from-user').filter({ hasText: 'are you open on saturday' }));
       // Not understood: the fallback menu or "Did you mean…?", depending on the scores.
       await visible(chat.locator('.webchat__bubble').filter({ hasText: /not sure I understood|Did you mean/ }));
       await sendBox.fill('what causes calf cramps?');
