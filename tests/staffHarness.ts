@@ -82,11 +82,20 @@ export class EchoDialog implements ConversationDialog {
   async sendWelcome(): Promise<void> {}
 }
 
+/**
+ * `hour` o'clock UTC, `days` days ago. When that is still ahead (today before `hour`), an hour
+ * ago, but never before the start of that UTC day: shortly after midnight "today" must not
+ * slide into yesterday (a date-range filter test failed at 00:07 UTC).
+ */
 export const daysAgo = (days: number, hour = 10): Date => {
   const d = new Date();
   d.setUTCDate(d.getUTCDate() - days);
   d.setUTCHours(hour, 0, 0, 0);
-  if (d.getTime() > Date.now()) d.setTime(Date.now() - 3600_000);
+  if (d.getTime() > Date.now()) {
+    const startOfDay = new Date(d);
+    startOfDay.setUTCHours(0, 0, 0, 0);
+    d.setTime(Math.max(startOfDay.getTime(), Date.now() - 3600_000));
+  }
   return d;
 };
 
