@@ -19,7 +19,12 @@ async function listen(hold: (arrivedMs: number) => number): Promise<{ url: strin
     req.on('end', () => {
       const at = performance.now() - t0;
       arrivals.push(at);
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(REPLY), hold(at));
+      // not chained: restify, loaded by other test files in the same worker, patches
+      // ServerResponse.prototype.writeHead to return nothing
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(REPLY);
+      }, hold(at));
     });
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
