@@ -11,20 +11,21 @@ import { runOpenLoad } from '../scripts/bench/openLoad';
 const REPLY = JSON.stringify({ activities: [{ type: 'message', text: 'ok' }] });
 let server: Server | undefined;
 
-async function listen(hold: (arrivedMs: number) => number): Promise<{ url: string; arrivals: number[] }> {
+/** `hold(n)`: how long to keep the n-th request (from 0) waiting before it is answered. */
+async function listen(hold: (n: number) => number): Promise<{ url: string; arrivals: number[] }> {
   const arrivals: number[] = [];
   const t0 = performance.now();
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const at = performance.now() - t0;
-      arrivals.push(at);
+      const n = arrivals.length;
+      arrivals.push(performance.now() - t0);
       // not chained: restify, loaded by other test files in the same worker, patches
       // ServerResponse.prototype.writeHead to return nothing
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(REPLY);
-      }, hold(at));
+      }, hold(n));
     });
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -51,13 +52,15 @@ describe('bench open-loop load', () => {
   it('keeps the turns coming while the server stalls, and counts their wait in their latency', async () => {
     // one connection; the first answer takes 300 ms, so the turns due meanwhile wait for the socket.
     // A closed loop would send fewer turns; timing from the socket write would hide the wait.
-    const { url } = await listen((at) => (at < 50 ? 300 : 0));
+    // (the first request, whenever it arrives: a busy CI worker may start the load late)
+    const { url } = await listen((n) => (n === 0 ? 300 : 0));
     const latencies: number[] = [];
     const r = await runOpenLoad({ url, label: 'stall', rate: 100, seconds: 1, connections: 1, idPrefix: 'stall', latencies, progress: false });
     expect(r.errors.total).toBe(0);
     expect(latencies).toHaveLength(100);
     expect(r.latencyMs.max).toBeGreaterThanOrEqual(280);
-    // about 30 turns fell due during the stall; each waited for the rest of it
-    expect(latencies.filter((ms) => ms > 100).length).toBeGreaterThanOrEqual(15);
+    // about 30 turns fell due during the stall, each waiting for the rest of it: ~20 of them
+    // over 100 ms (a closed loop, or timing from the socket write, would show none)
+    expect(latencies.filter((ms) => ms > 100).length).toBeGreaterThanOrEqual(10);
   });
 });
