@@ -17,7 +17,7 @@
  *   --conversations N distinct conversations for the memory measure (default 10000)
  *   --startup-runs N  start-ups per command for the start-up measure (default 3)
  *   --memory-seconds N  time cap of the memory phase (default 60)
- *   --rest-seconds N  after each memory load, how long to wait at most for V8 to give back the heap it grew (default 60)
+ *   --rest-seconds N  after each memory load, how long the bot is left idle before its RSS is read at rest (default 60)
  *   --quick           5 s runs, 1 s warm-up, 2,000 conversations, 1 start-up run (a smoke run)
  *   --no-postgres     skip the PostgreSQL run
  *   --profile         write a V8 CPU profile of the full bot (SQLite) to bench/profiles/
@@ -340,7 +340,7 @@ async function memoryPhase(o: Options, sqlite: Server, earlier: number): Promise
   const conv = await runLoad({ url: sqlite.url, label: 'conversations', connections: o.connections, seconds: o.memorySeconds, amount: o.conversations, maxSeconds: o.memorySeconds, timeoutSeconds: 30, idPrefix: `${runId}-mem`, scripts: firstMessage });
   await new Promise((r) => setTimeout(r, 500));
   const { peak, last } = rss.stop();
-  log(`  RSS ${Math.round(last / MB)} MB right after the load; waiting up to ${o.restSeconds} s with no traffic for V8 to give back the heap it grew…`);
+  log(`  RSS ${Math.round(last / MB)} MB right after the load; leaving it idle for ${o.restSeconds} s (the bot collects once after IDLE_GC_SECONDS of quiet, and V8 then gives back the heap it grew)…`);
   const rest = await rssAtRest(sqlite.pid, o.restSeconds);
   const afterGc = await liveHeap(sqlite);
   // conversations whose turn was answered
@@ -348,7 +348,7 @@ async function memoryPhase(o: Options, sqlite: Server, earlier: number): Promise
   const memory = { conversations: answered, target: o.conversations, capped: conv.capped, rssBeforeMB: rssBefore / MB, rssMB: last / MB, restRssMB: rest.rss / MB, restSeconds: rest.seconds, peakRssMB: peak / MB, turnsPerSec: conv.turnsPerSec, afterFullGc: afterGc };
   if (conv.errors.total > 0) log(`  ${conv.errors.total} errors: ${JSON.stringify(conv.statusCodes)}; e.g.\n    ${conv.errorSamples.join('\n    ')}`);
   log(`  latency p50 ${conv.latencyMs.p50} ms, p99 ${conv.latencyMs.p99} ms, max ${conv.latencyMs.max} ms`);
-  log(`  RSS ${Math.round(rssBefore / MB)} MB before, ${Math.round(last / MB)} MB right after ${answered} (+ ${earlier} earlier, + warm-up) conversations, ${Math.round(rest.rss / MB)} MB at rest ${rest.seconds} s later${rest.released ? '' : ' (V8 had not given memory back yet)'}; errors ${conv.errors.total}`);
+  log(`  RSS ${Math.round(rssBefore / MB)} MB before, ${Math.round(last / MB)} MB right after ${answered} (+ ${earlier} earlier, + warm-up) conversations, ${Math.round(rest.rss / MB)} MB at rest after ${o.restSeconds} s (reached ${rest.seconds} s after the load)${rest.released ? '' : ' (V8 had not given memory back)'}; errors ${conv.errors.total}`);
   if (afterGc) log(`  after a forced full GC: RSS ${Math.round(afterGc.rssMB)} MB, live heap ${Math.round(afterGc.heapUsedMB)} MB`);
   const errorRun = conv.errors.total > 0 ? { ...conv, label: 'full bot, SQLite (memory run)', server: 'sqlite-memory', startupMs: sqlite.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: 0 } : null;
 
@@ -359,7 +359,7 @@ async function memoryPhase(o: Options, sqlite: Server, earlier: number): Promise
   const widget = await widgetTraffic(sqlite.url, dlTarget, 20, o.memorySeconds);
   const dlUse = dlRss.stop();
   const dlRest = await rssAtRest(sqlite.pid, o.restSeconds);
-  log(`  ${widget.conversations} answered (${widget.failed} failed) in ${widget.seconds.toFixed(1)} s; RSS ${Math.round(dlUse.last / MB)} MB right after (peak ${Math.round(dlUse.peak / MB)} MB), ${Math.round(dlRest.rss / MB)} MB at rest ${dlRest.seconds} s later`);
+  log(`  ${widget.conversations} answered (${widget.failed} failed) in ${widget.seconds.toFixed(1)} s; RSS ${Math.round(dlUse.last / MB)} MB right after (peak ${Math.round(dlUse.peak / MB)} MB), ${Math.round(dlRest.rss / MB)} MB at rest after ${o.restSeconds} s (reached ${dlRest.seconds} s after them)`);
   const withWidget = { conversations: widget.conversations, failed: widget.failed, target: dlTarget, capped: widget.capped, rssMB: dlUse.last / MB, restRssMB: dlRest.rss / MB, restSeconds: dlRest.seconds, peakRssMB: dlUse.peak / MB };
   return { memory: { ...memory, widget: withWidget }, errorRun };
 }
@@ -628,10 +628,10 @@ function targets(r: Results): Target[] {
   for (const s of r.startup.filter((x) => x !== start && !x.error)) t.push({ name: `Start-up, \`${s.command}\``, target: '< 1,500 ms', measured: `${s.medianMs} ms`, pass: s.medianMs < 1500, informational: true });
   if (r.memory) {
     const short = r.memory.capped;
-    t.push({ name: `RSS after ${r.memory.target.toLocaleString('en-US')} conversations, at rest`, target: '< 300 MB', measured: `${Math.round(r.memory.restRssMB)} MB, ${r.memory.restSeconds} s after the load (${Math.round(r.memory.rssMB)} MB right after it, peak ${Math.round(r.memory.peakRssMB)} MB)${short ? ` after only ${r.memory.conversations.toLocaleString('en-US')} (time cap)` : ''}`, pass: !short && r.memory.restRssMB < 300 });
+    t.push({ name: `RSS after ${r.memory.target.toLocaleString('en-US')} conversations, at rest`, target: '< 300 MB', measured: `${Math.round(r.memory.restRssMB)} MB, reached ${r.memory.restSeconds} s after the load (${Math.round(r.memory.rssMB)} MB right after it, peak ${Math.round(r.memory.peakRssMB)} MB)${short ? ` after only ${r.memory.conversations.toLocaleString('en-US')} (time cap)` : ''}`, pass: !short && r.memory.restRssMB < 300 });
     t.push({ name: `RSS right after ${r.memory.target.toLocaleString('en-US')} conversations (V8's heap still grown for the load)`, target: '< 300 MB', measured: `${Math.round(r.memory.rssMB)} MB`, pass: !short && r.memory.rssMB < 300, informational: true });
     const w = r.memory.widget;
-    if (w) t.push({ name: `RSS after ${w.target.toLocaleString('en-US')} more Direct Line (widget) conversations, at rest`, target: '< 300 MB', measured: `${Math.round(w.restRssMB)} MB, ${w.restSeconds} s after them (${Math.round(w.rssMB)} MB right after)${w.capped ? ` after only ${w.conversations.toLocaleString('en-US')} (time cap)` : ''}`, pass: !w.capped && w.restRssMB < 300, informational: true });
+    if (w) t.push({ name: `RSS after ${w.target.toLocaleString('en-US')} more Direct Line (widget) conversations, at rest`, target: '< 300 MB', measured: `${Math.round(w.restRssMB)} MB, reached ${w.restSeconds} s after them (${Math.round(w.rssMB)} MB right after)${w.capped ? ` after only ${w.conversations.toLocaleString('en-US')} (time cap)` : ''}`, pass: !w.capped && w.restRssMB < 300, informational: true });
   }
   if (r.widget && 'totalBytes' in r.widget && r.widget.welcomeMs !== null) t.push({ name: 'Widget cold open over Fast 3G: welcome on screen after the click', target: '≤ 2,000 ms', measured: `${r.widget.welcomeMs} ms`, pass: r.widget.welcomeMs <= 2000 });
   const errors = r.runs.reduce((n, x) => n + x.errors.total, 0) + (r.tail?.runs.reduce((n, x) => n + x.errors, 0) ?? 0);

@@ -46,6 +46,8 @@ export const configSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? '0.0.0.0').describe('Address to listen on.'),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional()).transform((v) => v ?? 'info').describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. JSON logs (pino); message text is never logged.'),
   PUBLIC_BASE_URL: optionalUrl.describe('The bot\'s public address, used for links to the staff console (escalation alerts) and to mark the session cookie `Secure` when it is https.'),
+  // After a busy spell, one background garbage collection once the bot is quiet (src/idleMemory.ts)
+  IDLE_GC_SECONDS: int(10, 0, 3600).describe('After a busy spell, once the bot has been quiet this many seconds, one background garbage collection lets V8 give back the memory it grew under load (0: never).'),
 
   // Storage
   DATABASE_URL: z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => v ?? 'sqlite:./data/calfbot.db')

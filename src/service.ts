@@ -16,6 +16,7 @@ import { ConversationStore } from './channels';
 import { channelRoutes } from './web/channels';
 import { createServiceLimits } from './web/request/limits';
 import { DIRECT_LINE_CHANNEL_ID } from './channels/directLineAdapter';
+import { startIdleMemory } from './idleMemory';
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -77,12 +78,15 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ port, storage: db.kind }, `calfbot listening on http://localhost:${port}`);
+  // After a busy spell, give the heap V8 grew back once the bot is quiet (src/idleMemory.ts).
+  const idleMemory = startIdleMemory({ idleSeconds: config.IDLE_GC_SECONDS, logger });
 
   return {
     app,
     db,
     url,
     async stop() {
+      idleMemory.stop();
       await drain();
       await db.close();
     },

@@ -271,23 +271,22 @@ export function sampleRss(pid: number, intervalMs = 200): { stop(): { peak: numb
 }
 
 /**
- * RSS once the process is left idle: V8 keeps the heap it grew under load committed and
- * gives the free pages back only when allocation has stopped for a while (its memory
- * reducer, typically 30–40 s after the last burst here). Samples every 2 s until the RSS
- * has fallen by at least 10% and then stays within 2 MB for three samples, or until
- * `maxSeconds` pass; returns the last sample and how long it took.
+ * RSS once the process is left idle for `maxSeconds`: V8 keeps the heap it grew under load
+ * committed until a major collection lets its memory reducer give the free pages back (the bot
+ * starts one itself once it has been quiet for IDLE_GC_SECONDS, src/idleMemory.ts). Samples
+ * every 2 s for the whole time, since a release can come in steps, and returns the last
+ * sample, with how long the RSS took to come within 5 MB of it for good.
  */
 export async function rssAtRest(pid: number, maxSeconds: number): Promise<{ rss: number; seconds: number; released: boolean }> {
   const first = treeRss(pid);
-  const samples: number[] = [];
+  const samples: { at: number; rss: number }[] = [];
   const started = Date.now();
   while ((Date.now() - started) / 1000 < maxSeconds) {
     await new Promise((r) => setTimeout(r, 2000));
-    samples.push(treeRss(pid));
-    const last3 = samples.slice(-3);
-    const released = Math.min(...samples) <= first * 0.9;
-    if (released && last3.length === 3 && Math.max(...last3) - Math.min(...last3) <= 2 * 1024 * 1024) break;
+    samples.push({ at: (Date.now() - started) / 1000, rss: treeRss(pid) });
   }
-  const rss = samples.at(-1) ?? first;
-  return { rss, seconds: Math.round((Date.now() - started) / 1000), released: rss <= first * 0.9 };
+  const rss = samples.at(-1)?.rss ?? first;
+  let settled = samples.length - 1;
+  while (settled > 0 && Math.abs((samples[settled - 1]?.rss ?? rss) - rss) <= 5 * 1024 * 1024) settled--;
+  return { rss, seconds: Math.round(samples[settled]?.at ?? 0), released: rss <= first * 0.9 };
 }
