@@ -5,7 +5,7 @@
  * two instances. Writes bench/results.json and bench/results.md and ends with PASS/MISS
  * per target. See docs/performance.md.
  *
- * The full bot runs as `npm start` runs it: `node dist/index.js` (with the start script's
+ * The full bot runs as `npm start` runs it: `node dist/calfbot.js`, the bundle (with the start script's
  * node flags), after one `node scripts/build.mjs` at the beginning. The echo bot is
  * transpiled with esbuild the same way, so neither pays for a TypeScript loader.
  *
@@ -96,15 +96,18 @@ const node = process.execPath;
 const tsxImport = ['--import', 'tsx'];
 
 /**
- * The node arguments of `npm start` (`node <flags> dist/index.js` in package.json), so the
- * bench runs the full bot exactly as production does, flags included.
+ * The node arguments of `npm start` (`node <flags> dist/calfbot.js` in package.json: the bundle
+ * scripts/build.mjs writes), so the bench runs the full bot exactly as production does, flags included.
  */
 function startArgs(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
-  return words[0] === 'node' && words.length > 1 ? words.slice(1) : ['dist/index.js'];
+  return words[0] === 'node' && words.length > 1 ? words.slice(1) : ['dist/calfbot.js'];
 }
 const START_ARGS = startArgs();
+/** The same service from dist/ file by file (not bundled): where module loading shows per package. */
+const FILE_BY_FILE_ARGS = [...START_ARGS.slice(0, -1), 'dist/index.js'];
+const START_FILE = START_ARGS.at(-1) ?? 'dist/calfbot.js';
 
 /** `npm run build` (esbuild, src/ → dist/): what `npm start` runs, made fresh once per bench. */
 function buildBot(): void {
@@ -249,7 +252,7 @@ async function measureTailInterleaved(entries: { server: Server; label: string }
   });
 }
 
-/** `node [bench hooks] <npm start's flags> dist/index.js`. */
+/** `node [bench hooks] <npm start's flags> dist/calfbot.js`. */
 function fullBotArgs(o: Options, tag: string, gcHook = false): string[] {
   const args: string[] = [...PROBE];
   // memory measure: a full GC on SIGUSR2 shows the live heap (plain JS, no loader needed)
@@ -284,8 +287,9 @@ async function startupVariants(o: Options, tmp: string): Promise<StartupVariant[
   const abs = (args: string[]): string[] => args.map((a) => (a.startsWith('-') ? a : join(ROOT, a)));
   const variants: { command: string; cmd: string; args: string[]; cwd?: (i: number) => string }[] = [
     { command: 'npm start', cmd: 'npm', args: ['start', '--silent'] },
-    { command: 'node dist/index.js', cmd: node, args: START_ARGS },
-    { command: 'node dist/index.js, first start (no model cache: trains)', cmd: node, args: abs(START_ARGS), cwd: (i) => firstStartFolder(tmp, i) },
+    { command: `node ${START_FILE}`, cmd: node, args: START_ARGS },
+    { command: 'node dist/index.js (file by file, not bundled)', cmd: node, args: FILE_BY_FILE_ARGS },
+    { command: `node ${START_FILE}, first start (no model cache: trains)`, cmd: node, args: abs(START_ARGS), cwd: (i) => firstStartFolder(tmp, i) },
     { command: 'node --import tsx src/index.ts', cmd: node, args: [...tsxImport, 'src/index.ts'] },
   ];
   const out: StartupVariant[] = [];
@@ -542,7 +546,8 @@ async function main(): Promise<void> {
     log('== start-up: spawn to first answered turn');
     startup = await startupVariants(o, tmp);
     try {
-      startupProfile = await profileStartup(ROOT, START_ARGS, quietEnv);
+      // file by file, so that module loading can be told apart per package
+      startupProfile = await profileStartup(ROOT, FILE_BY_FILE_ARGS, quietEnv);
       log(`  where it goes (main thread, under the profiler): ${startupProfile.phases.slice(0, 6).map((p) => `${p.phase} ${p.ms} ms`).join(', ')}`);
     } catch (e) {
       startupProfile = { error: e instanceof Error ? e.message.split('\n')[0]! : String(e) };

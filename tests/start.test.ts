@@ -6,6 +6,14 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { messageActivity, postActivity } from './helpers/service';
 
+/** The file `npm start` runs (dist/calfbot.js: the service bundled with its dependencies, scripts/build.mjs). */
+function startFile(): string {
+  const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  const file = pkg.scripts.start.split(/\s+/).at(-1)!;
+  expect(file).toMatch(/^dist\/.+\.js$/);
+  return file;
+}
+
 /** `npm start` runs the build in dist/; this starts it the same way, on a free port. */
 describe('the built service (what npm start runs)', () => {
   let child: ChildProcess;
@@ -16,7 +24,7 @@ describe('the built service (what npm start runs)', () => {
   beforeAll(async () => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
-    child = spawn(process.execPath, ['dist/index.js'], {
+    child = spawn(process.execPath, [startFile()], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}` },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -39,6 +47,21 @@ describe('the built service (what npm start runs)', () => {
     expect(status).toBe(200);
     expect(replies.length).toBeGreaterThan(0);
     for (const reply of replies) expect(['none', 'urgent', 'emergency']).toContain(reply.channelData?.urgency);
+  });
+
+  it('counts heel raises typed as digits or words (the number prompt and the locale data it shares with botbuilder-dialogs)', async () => {
+    const say = async (text: string) => (await postActivity(url, messageActivity(text, 'start-raises'))).replies.map((r) => String(r.text ?? '')).join('\n');
+    await say('heel raise test');
+    await say('thirty two');
+    const result = await say('12');
+    expect(result).toMatch(/\b32\b/);
+    expect(result).toMatch(/\b12\b/);
+  });
+
+  it('refuses a body over 256 KB with 413 JSON, as restify would', async () => {
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(messageActivity('x'.repeat(300 * 1024), 'start-big')) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
   });
 
   it('logs JSON without the text of what the user typed', async () => {

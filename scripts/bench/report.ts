@@ -147,7 +147,7 @@ export function markdown(r: Results): string {
     const shown = r.startupProfile.phases.filter((p) => p.ms >= 10 && !p.phase.startsWith('(idle'));
     const rest = r.startupProfile.phases.filter((p) => p.ms < 10 && !p.phase.startsWith('(idle')).reduce((a, p) => a + p.ms, 0);
     const parts = [...shown.map((p) => `${p.phase} ${p.ms}`), ...(rest > 0 ? [`smaller parts ${rest}`] : [])];
-    lines.push(`| Start-up breakdown, ms of main-thread CPU (\`node dist/index.js\`, one start under the CPU profiler: ${f0(r.startupProfile.startupMs)} ms) | ${parts.join('; ')} |`);
+    lines.push(`| Start-up breakdown, ms of main-thread CPU (\`node dist/index.js\`, dist/ file by file so each package shows, one start under the CPU profiler: ${f0(r.startupProfile.startupMs)} ms) | ${parts.join('; ')} |`);
   }
   if (r.memory) lines.push(`| RSS after ${f0(r.memory.conversations)} distinct conversations (SQLite)${r.memory.capped ? ` (time cap hit before ${f0(r.memory.target)})` : ''} | ${f0(r.memory.restRssMB)} MB at rest, ${r.memory.restSeconds} s after them (${f0(r.memory.rssBeforeMB)} MB before them, ${f0(r.memory.rssMB)} MB right after, peak ${f0(r.memory.peakRssMB)} MB${r.memory.afterFullGc ? `; after a forced full GC: ${f0(r.memory.afterFullGc.rssMB)} MB, live JS heap ${f0(r.memory.afterFullGc.heapUsedMB)} MB` : ''}) |`);
   const w = r.memory?.widget;

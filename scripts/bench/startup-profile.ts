@@ -1,6 +1,7 @@
 /**
- * Where the start-up time goes: starts the full bot once with `--cpu-prof` (as `npm start`
- * runs it: `node dist/index.js`), waits for the first answered turn, stops it, and splits the
+ * Where the start-up time goes: starts the full bot once with `--cpu-prof` (from dist/ file by
+ * file, `node dist/index.js`, so that module loading shows per package; `npm start` runs the
+ * same code bundled, dist/calfbot.js), waits for the first answered turn, stops it, and splits the
  * main thread's CPU profile into phases: module loading (per package), config, database,
  * intent recognizer, dialog content, triage lexicon, service wiring, the first turn, GC.
  * The profiler slows everything by ~10-20%; the shares are what matter.

@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RecognizerOptions, RecognizerSnapshot } from './recognizer';
 import { REVIEWED_DIR } from './trainingData';
+import { CODE_DIR } from '../paths';
 
 const MAGIC = 'calfbot-nlu-model 1';
 const PREFIX = 'nlu-model-';
@@ -34,7 +35,7 @@ function folderHash(folder: string): string {
   const known = folderHashes.get(folder);
   if (known) return known;
   const h = createHash('sha256');
-  const dir = path.join(__dirname, '..', folder);
+  const dir = path.join(CODE_DIR, folder);
   for (const f of fs.readdirSync(dir).sort()) {
     const full = path.join(dir, f);
     if (!fs.statSync(full).isFile()) continue;

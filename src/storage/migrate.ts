@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
+import { CODE_DIR } from '../paths';
 
 export interface Migration {
   version: number;
@@ -18,7 +19,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS_ROOT = path.join(__dirname, 'migrations');
+export const MIGRATIONS_ROOT = path.join(CODE_DIR, 'storage', 'migrations');
 
 /** Advisory lock key (first half): ASCII "calf". */
 const LOCK_NAMESPACE = 0x63616c66;

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import { sendError } from './request/respond';
 import { apiPolicy, applySecurityHeaders, staffPagePolicy } from './securityHeaders';
 import { contentTypeOf, sendFile } from './staticFiles';
+import { PROJECT_DIR } from '../paths';
 
 /** Console file names: no directories, no dots but the extension's, only extensions contentTypeOf knows. */
 const FILE_PATTERN = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|png|ico)$/;
@@ -21,12 +22,11 @@ export function setApiHeaders(res: Response): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
-/** public/staff, found from the working directory or from this file (src/ or dist/src/). */
+/** public/staff, found from the working directory or from the project's folder. */
 export function findPublicDir(): string {
   const candidates = [
     path.resolve(process.cwd(), 'public', 'staff'),
-    path.resolve(__dirname, '..', '..', 'public', 'staff'),
-    path.resolve(__dirname, '..', '..', '..', 'public', 'staff'),
+    path.join(PROJECT_DIR, 'public', 'staff'),
   ];
   const [fromWorkingDir] = candidates;
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? fromWorkingDir ?? path.resolve('public', 'staff');

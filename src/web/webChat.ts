@@ -25,10 +25,11 @@ import { addBrotli, compressFile, contentHash, sendCompressed, type CompressedFi
 import { renderChatPage, renderDemoPage, welcomeParagraphs } from './widgetPages';
 import { randomId } from '../channels/tokens';
 import { DIRECT_LINE_BASE } from './directLine';
+import { PROJECT_DIR } from '../paths';
 
-export const SITE_DIR = path.resolve(__dirname, '..', '..', 'public', 'site');
+export const SITE_DIR = path.join(PROJECT_DIR, 'public', 'site');
 // The package's "exports" hide dist/, so the file is addressed directly (UMD bundle, Adaptive Cards included).
-export const WEBCHAT_BUNDLE = path.resolve(__dirname, '..', '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js');
+export const WEBCHAT_BUNDLE = path.join(PROJECT_DIR, 'node_modules', 'botframework-webchat', 'dist', 'webchat.js');
 
 export interface WebChatRouteDeps {
   config: Config;

@@ -14,8 +14,9 @@ import { brotliCompress, constants, gzipSync } from 'node:zlib';
 import type { Request, Response } from 'restify';
 import type { Logger } from '../../logger';
 import type { StaticFile } from '../staticFiles';
+import { PROJECT_DIR } from '../../paths';
 
-export const COMPRESSION_CACHE_DIR = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.cache', 'calfbot');
+export const COMPRESSION_CACHE_DIR = path.join(PROJECT_DIR, 'node_modules', '.cache', 'calfbot');
 
 /** Files smaller than this are sent as they are (compression would not pay). */
 const MIN_SIZE = 1024;
