@@ -5,7 +5,7 @@
  * two instances. Writes bench/results.json and bench/results.md and ends with PASS/MISS
  * per target. See docs/performance.md.
  *
- * The full bot runs as `npm start` runs it: `node dist/calfbot.js`, the bundle (with the start script's
+ * The full bot runs as `npm start` runs it: `node scripts/start.mjs`, which runs the bundle (with the start script's
  * node flags), after one `node scripts/build.mjs` at the beginning. The echo bot is
  * transpiled with esbuild the same way, so neither pays for a TypeScript loader.
  *
@@ -96,18 +96,19 @@ const node = process.execPath;
 const tsxImport = ['--import', 'tsx'];
 
 /**
- * The node arguments of `npm start` (`node <flags> dist/calfbot.js` in package.json: the bundle
- * scripts/build.mjs writes), so the bench runs the full bot exactly as production does, flags included.
+ * The node arguments of `npm start` (`node <flags> scripts/start.mjs` in package.json, which runs
+ * the bundle scripts/build.mjs writes, dist/calfbot.js), so the bench runs the full bot exactly as
+ * production does, flags included.
  */
 function startArgs(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
-  return words[0] === 'node' && words.length > 1 ? words.slice(1) : ['dist/calfbot.js'];
+  return words[0] === 'node' && words.length > 1 ? words.slice(1) : ['scripts/start.mjs'];
 }
 const START_ARGS = startArgs();
 /** The same service from dist/ file by file (not bundled): where module loading shows per package. */
 const FILE_BY_FILE_ARGS = [...START_ARGS.slice(0, -1), 'dist/index.js'];
-const START_FILE = START_ARGS.at(-1) ?? 'dist/calfbot.js';
+const START_FILE = START_ARGS.at(-1) ?? 'scripts/start.mjs';
 
 /** `npm run build` (esbuild, src/ → dist/): what `npm start` runs, made fresh once per bench. */
 function buildBot(): void {
@@ -252,7 +253,7 @@ async function measureTailInterleaved(entries: { server: Server; label: string }
   });
 }
 
-/** `node [bench hooks] <npm start's flags> dist/calfbot.js`. */
+/** `node [bench hooks] <npm start's flags> scripts/start.mjs`. */
 function fullBotArgs(o: Options, tag: string, gcHook = false): string[] {
   const args: string[] = [...PROBE];
   // memory measure: a full GC on SIGUSR2 shows the live heap (plain JS, no loader needed)

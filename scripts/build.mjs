@@ -8,12 +8,14 @@
 //   node scripts/build.mjs --prepare   the same, run by `npm install` / `npm ci` (the `prepare`
 //                                      script); without esbuild (an install without dev
 //                                      dependencies) it keeps dist/ as it is and says so
-//   node scripts/build.mjs --if-stale  what `npm start` (and the operator commands) run first:
+//   node scripts/build.mjs --if-stale  what the operator commands (and `npm start`, when
+//                                      scripts/start.mjs finds src/ newer than dist/) run first:
 //                                      nothing when dist/ is newer than every file in src/, or
 //                                      when esbuild is not installed and dist/ exists
 //
 // Besides dist/ file by file (what the operator commands run), the service itself is bundled
-// with its pure-JavaScript dependencies into dist/calfbot.js, which `npm start` runs: one file to
+// with its pure-JavaScript dependencies into dist/calfbot.js, which `npm start` runs (through
+// scripts/start.mjs): one file to
 // read and compile instead of ~1,500 cuts module loading, most of a start, by about half
 // (docs/performance.md, "Start-up"). Native and optional packages stay outside the bundle.
 //
@@ -21,37 +23,24 @@
 // When dist/ is missing and esbuild is not installed, this fails with a message naming the fix.
 import fs from 'node:fs';
 import path from 'node:path';
+import { BUNDLE, isBuilt, isFresh, OUT, SRC, sourceFiles, STAMP } from './buildStamp.mjs';
 
-const SRC = 'src';
-const OUT = 'dist';
-const STAMP = path.join(OUT, '.built');
 const ifStale = process.argv.includes('--if-stale');
 const prepare = process.argv.includes('--prepare');
 
-function files(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? files(p) : [p];
-  });
-}
-
-const sources = files(SRC);
-const BUNDLE = path.join(OUT, 'calfbot.js');
-const built = fs.existsSync(STAMP) && fs.existsSync(path.join(OUT, 'index.js')) && fs.existsSync(BUNDLE);
-if (ifStale && built) {
-  const at = fs.statSync(STAMP).mtimeMs;
-  if (sources.every((f) => fs.statSync(f).mtimeMs <= at)) process.exit(0);
-}
+const sources = sourceFiles();
+const built = isBuilt();
+if (ifStale && isFresh(sources)) process.exit(0);
 
 let esbuild;
 try {
   esbuild = await import('esbuild');
 } catch {
   if (built) {
-    if (!prepare) console.error(`calfbot: src/ changed since ${OUT}/ was built, but esbuild is not installed (a production install): running ${OUT}/ as built. Run \`npm install\` with dev dependencies and \`npm run build\` to rebuild.`);
+    if (!prepare) console.error(`calfbot: src/ changed since dist/ was built, but esbuild is not installed (a production install): running dist/ as built. Run \`npm install\` with dev dependencies and \`npm run build\` to rebuild.`);
     process.exit(0);
   }
-  const message = `calfbot: ${OUT}/ is missing and cannot be built here: esbuild, which builds it, is a dev dependency and is not installed (npm install --omit=dev or NODE_ENV=production). Fix: run \`npm install\` (with dev dependencies), which builds ${OUT}/, or copy in a ${OUT}/ built with \`npm run build\`.`;
+  const message = 'calfbot: dist/ is missing and cannot be built here: esbuild, which builds it, is a dev dependency and is not installed (npm install --omit=dev or NODE_ENV=production). Fix: run `npm install` (with dev dependencies), which builds dist/, or copy in a dist/ built with `npm run build`.';
   console.error(message);
   // An install without dev dependencies must not fail; `npm start` then fails with this message.
   process.exit(prepare ? 0 : 1);
@@ -90,7 +79,7 @@ for (const file of sources.filter((f) => !f.endsWith('.ts'))) {
   fs.copyFileSync(file, target);
 }
 fs.writeFileSync(STAMP, new Date().toISOString() + '\n');
-console.error(`calfbot: built ${OUT}/ from ${SRC}/ in ${Date.now() - started} ms`);
+console.error(`calfbot: built dist/ from src/ in ${Date.now() - started} ms`);
 
 if (!ifStale) {
   const { createRequire } = await import('node:module');

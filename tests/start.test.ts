@@ -6,12 +6,12 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { messageActivity, postActivity } from './helpers/service';
 
-/** The file `npm start` runs (dist/calfbot.js: the service bundled with its dependencies, scripts/build.mjs). */
-function startFile(): string {
+/** What `npm start` runs: `node <flags> scripts/start.mjs`, which runs the bundled service (dist/calfbot.js). */
+function startArgs(): string[] {
   const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
-  const file = pkg.scripts.start.split(/\s+/).at(-1)!;
-  expect(file).toMatch(/^dist\/.+\.js$/);
-  return file;
+  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  expect(command).toBe('node');
+  return args;
 }
 
 /** `npm start` runs the build in dist/; this starts it the same way, on a free port. */
@@ -24,7 +24,7 @@ describe('the built service (what npm start runs)', () => {
   beforeAll(async () => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
-    child = spawn(process.execPath, [startFile()], {
+    child = spawn(process.execPath, startArgs(), {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}` },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -88,12 +88,16 @@ describe('npm start without dev dependencies', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-noesbuild-'));
     fs.mkdirSync(path.join(dir, 'scripts'));
     fs.mkdirSync(path.join(dir, 'src'));
-    fs.copyFileSync('scripts/build.mjs', path.join(dir, 'scripts', 'build.mjs'));
+    for (const f of ['build.mjs', 'buildStamp.mjs', 'start.mjs']) fs.copyFileSync(path.join('scripts', f), path.join(dir, 'scripts', f));
     fs.writeFileSync(path.join(dir, 'src', 'index.ts'), 'export {};\n');
     const start = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: dir, encoding: 'utf8' });
     expect(start.status).toBe(1);
     expect(start.stderr).toContain('dist/ is missing');
     expect(start.stderr).toContain('npm install');
+    // `npm start` (scripts/start.mjs) stops with the same message, from any working directory.
+    const npmStart = spawnSync(process.execPath, [path.join(dir, 'scripts', 'start.mjs')], { cwd: os.tmpdir(), encoding: 'utf8' });
+    expect(npmStart.status).toBe(1);
+    expect(npmStart.stderr).toContain('dist/ is missing');
     // `npm install --omit=dev` itself (the prepare script) does not fail.
     expect(spawnSync(process.execPath, ['scripts/build.mjs', '--prepare'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
     fs.rmSync(dir, { recursive: true, force: true });
