@@ -263,7 +263,8 @@ function fullBotArgs(o: Options, tag: string, gcHook = false): string[] {
     mkdirSync(dir, { recursive: true });
     args.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
-  return [...args, ...START_ARGS];
+  // A profiled run loads dist/ file by file (the same code), so its samples can be told apart by package.
+  return [...args, ...(o.profile ? FILE_BY_FILE_ARGS : START_ARGS)];
 }
 
 /**
