@@ -281,7 +281,7 @@ function firstStartFolder(tmp: string, i: number): string {
 
 /**
  * Start-up variants. Each is started once untimed first (its model cache in data/cache/ and the
- * OS file cache warm, as on any restart; dist/ is fresh, so `npm start`'s prestart only checks
+ * OS file cache warm, as on any restart; dist/ is fresh, so `npm start` (scripts/start.mjs) only checks
  * it), then timed `startupRuns` times. The first-start variant runs in a folder without a model
  * cache, so it trains every time.
  */
