@@ -47,8 +47,14 @@ export interface IdleMemory {
   stop(): void;
 }
 
-/** V8's `gc` for this process: the global one under `--expose-gc`, otherwise one from a fresh context. */
+/** V8's `gc` for this process: the global one under `--expose-gc`, otherwise one from a fresh context (made once). */
+let found: { collect: (() => Promise<void>) | undefined } | undefined;
 function backgroundGc(): (() => Promise<void>) | undefined {
+  found ??= { collect: findGc() };
+  return found.collect;
+}
+
+function findGc(): (() => Promise<void>) | undefined {
   try {
     let gc: unknown = (globalThis as { gc?: unknown }).gc;
     if (typeof gc !== 'function') {
