@@ -159,6 +159,14 @@ describe('negation', () => {
   it('post-negation "gone" does not swallow colour changes ("gone white")', () => {
     expect(triage.assess('my foot has gone white').level).toBe('emergency');
   });
+
+  it('"gone completely" ends a recovery, but "gone completely dead" is a leg that stopped working', () => {
+    const swelling = triage.analyse('the swelling in my calf has gone completely').occurrences.filter((o) => o.concept === 'swelling');
+    expect(swelling.length).toBeGreaterThan(0);
+    expect(swelling.every((o) => o.negated)).toBe(true);
+    expect(triage.assess('my left leg has gone completely dead from the knee down').level).toBe('emergency');
+    expect(triage.assess('my foot has gone totally numb and cold').level).toBe('emergency');
+  });
 });
 
 describe('a past clot or a clear scan (judgement call, docs/triage.md)', () => {

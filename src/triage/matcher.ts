@@ -532,7 +532,10 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
   const postNegated = new Array<boolean>(tokens.length).fill(false);
   tokens.forEach((t, i) => {
     const next = tokens[i + 1]?.text;
-    const ends = next === undefined || PUNCT_BREAK.has(next) || CLAUSE_BREAK_WORDS.has(next) || POST_FOLLOWERS.has(next);
+    const after = tokens[i + 2]?.text;
+    // "gone completely" ends a recovery; "gone completely dead" is a leg that has stopped working
+    const adverbThenState = (next === 'completely' || next === 'totally') && after !== undefined && !PUNCT_BREAK.has(after) && !CLAUSE_BREAK_WORDS.has(after) && !POST_FOLLOWERS.has(after);
+    const ends = next === undefined || PUNCT_BREAK.has(next) || CLAUSE_BREAK_WORDS.has(next) || (POST_FOLLOWERS.has(next) && !adverbThenState);
     const pair = POST_PAIRS.some(([a, b]) => t.text === a && next === b);
     const isPost = (POST_TRIGGERS.has(t.text) && ends) || pair;
     // "it goes away when I rest" is a habit, not a recovery ("it went away after a day" is).
