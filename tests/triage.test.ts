@@ -160,6 +160,12 @@ describe('negation', () => {
     expect(triage.assess('my foot has gone white').level).toBe('emergency');
   });
 
+  it('legs that ache sitting still and ease on getting up are not narrowed arteries; foot pain at night that does is, for the rules alone too', () => {
+    const rules = loadTriage('triage', { detector: false });
+    expect(rules.assess('achy legs in the evening sitting on the sofa, both legs, better as soon as I get up and move about, is it my circulation?').level).toBe('none');
+    expect(rules.assess('I have poor circulation, and pain in my foot at night that is better if I get up and walk around').level).toBe('urgent');
+  });
+
   it('"gone completely" ends a recovery, but "gone completely dead" is a leg that stopped working', () => {
     const swelling = triage.analyse('the swelling in my calf has gone completely').occurrences.filter((o) => o.concept === 'swelling');
     expect(swelling.length).toBeGreaterThan(0);
