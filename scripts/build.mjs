@@ -15,9 +15,9 @@
 //
 // Besides dist/ file by file (what the operator commands run), the service itself is bundled
 // with its pure-JavaScript dependencies into dist/calfbot.js, which `npm start` runs (through
-// scripts/start.mjs): one file to
-// read and compile instead of ~1,500 cuts module loading, most of a start, by about half
-// (docs/performance.md, "Start-up"). Native and optional packages stay outside the bundle.
+// scripts/start.mjs): one file to read and compile instead of ~1,500 cuts module loading, most
+// of a start, by about half (docs/performance.md, "Start-up"). Native and optional packages stay
+// outside the bundle.
 //
 // esbuild is a dev dependency: the service runs the JavaScript in dist/ with plain node.
 // When dist/ is missing and esbuild is not installed, this fails with a message naming the fix.
@@ -48,22 +48,15 @@ try {
 
 const started = Date.now();
 fs.rmSync(OUT, { recursive: true, force: true });
+const forNode = { format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' };
+// dist/ file by file
+await esbuild.build({ ...forNode, entryPoints: sources.filter((f) => f.endsWith('.ts')), outdir: OUT, outbase: SRC });
+// dist/calfbot.js: the service with its dependencies
 await esbuild.build({
-  entryPoints: sources.filter((f) => f.endsWith('.ts')),
-  outdir: OUT,
-  outbase: SRC,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-});
-await esbuild.build({
+  ...forNode,
   entryPoints: [path.join(SRC, 'index.ts')],
   outfile: BUNDLE,
   bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   // Outside the bundle: native code (better-sqlite3), what is loaded only for PostgreSQL (pg),
   // restify's optional dtrace-provider, and the packages our code takes from another package's
   // copy (src/dialogs/prompts.ts, src/web/request/bodyReader.ts: Globalize holds the locales
@@ -71,7 +64,6 @@ await esbuild.build({
   external: ['better-sqlite3', 'pg', 'dtrace-provider', 'globalize', '@microsoft/recognizers-text-number', 'restify-errors'],
   // those two files find restify's and botbuilder-dialogs' folders on disk at run time, on purpose
   logOverride: { 'require-resolve-not-external': 'silent' },
-  logLevel: 'warning',
 });
 for (const file of sources.filter((f) => !f.endsWith('.ts'))) {
   const target = path.join(OUT, path.relative(SRC, file));

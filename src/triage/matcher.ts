@@ -143,6 +143,8 @@ const OF_TRIGGERS = new Set(['free', 'absence', 'lack', 'lacking']);
 const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsided', 'cleared', 'vanished']);
 /** A post-trigger must end its clause or be followed by one of these ("gone white" is not a negation). */
 const POST_FOLLOWERS = new Set(['now', 'completely', 'totally', 'away', 'and', 'thankfully', 'already', 'today', 'overnight']);
+/** Followers that only intensify: "gone completely" ends, "gone completely dead" does not. */
+const INTENSIFIERS = new Set(['completely', 'totally']);
 /** "went away", "gone away", "has gone". */
 const POST_PAIRS: [string, string][] = [['went', 'away'], ['go', 'away'], ['goes', 'away']];
 /** After "goes away", these make it a pattern ("goes away when I rest": claudication), not a recovery. */
@@ -158,6 +160,10 @@ const CLAUSE_BREAK_WORDS = new Set(['but', 'however', 'although', 'though', 'exc
 /** "and" followed by one of these starts a new clause. */
 const NEW_SUBJECT = new Set(['i', 'it', 'its', 'my', 'the', 'now', 'then', 'there', 'she', 'he', 'they', 'we', 'this', 'that', 'also', 'yet', 'still', 'suddenly']);
 const PUNCT_BREAK = new Set(['.', ',', ';', ':', '!', '?', '(', ')']);
+/** The end of the text, a punctuation break or a clause-breaking word. */
+function endsClause(word: string | undefined): boolean {
+  return word === undefined || PUNCT_BREAK.has(word) || CLAUSE_BREAK_WORDS.has(word);
+}
 /** Words that may appear in a negated list after a comma: "no swelling, redness or warmth". */
 const LIST_FILLER = new Set(['or', 'nor', 'and', 'any', 'no', 'a', 'bit', 'of', 'at', 'all', 'real', 'really', 'much', 'obvious', 'visible', 'signs', 'sign']);
 const NEGATION_WINDOW = 6;
@@ -534,8 +540,7 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
     const next = tokens[i + 1]?.text;
     const after = tokens[i + 2]?.text;
     // "gone completely" ends a recovery; "gone completely dead" is a leg that has stopped working
-    const adverbThenState = (next === 'completely' || next === 'totally') && after !== undefined && !PUNCT_BREAK.has(after) && !CLAUSE_BREAK_WORDS.has(after) && !POST_FOLLOWERS.has(after);
-    const ends = next === undefined || PUNCT_BREAK.has(next) || CLAUSE_BREAK_WORDS.has(next) || (POST_FOLLOWERS.has(next) && !adverbThenState);
+    const ends = endsClause(next) || (next !== undefined && POST_FOLLOWERS.has(next) && (!INTENSIFIERS.has(next) || endsClause(after) || POST_FOLLOWERS.has(after ?? '')));
     const pair = POST_PAIRS.some(([a, b]) => t.text === a && next === b);
     const isPost = (POST_TRIGGERS.has(t.text) && ends) || pair;
     // "it goes away when I rest" is a habit, not a recovery ("it went away after a day" is).
