@@ -81,6 +81,42 @@ describe('the built service (what npm start runs)', () => {
   });
 });
 
+describe("the bundle's code cache (scripts/codeCache.mjs)", () => {
+  /** Starts `npm start`'s command until the port is logged, then stops it. */
+  async function startOnce(dir: string): Promise<void> {
+    const child = spawn(process.execPath, startArgs(), {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = readline.createInterface({ input: child.stdout! });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as { port?: number };
+        if (entry.port) resolve(`http://127.0.0.1:${entry.port}`);
+      });
+    });
+    const { status } = await postActivity(url, messageActivity('hi', 'cache-1'));
+    expect(status).toBe(200);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  it('is written on the first start and a corrupt one is replaced, never stopping the service', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-cache-'));
+    const caches = () => fs.readdirSync('dist').filter((f) => f.startsWith('calfbot.js.') && f.endsWith('.v8cache')).map((f) => path.join('dist', f));
+    for (const f of caches()) fs.rmSync(f);
+    await startOnce(dir);
+    const [cacheFile, ...more] = caches();
+    expect(more).toEqual([]);
+    expect(fs.statSync(cacheFile!).size).toBeGreaterThan(100_000);
+    fs.writeFileSync(cacheFile!, 'not a code cache');
+    await startOnce(dir);
+    expect(fs.statSync(cacheFile!).size).toBeGreaterThan(100_000);
+  });
+});
+
 describe('npm start without dev dependencies', () => {
   it('fails with a message naming the fix when dist/ is missing and esbuild is not installed', () => {
     // A folder with the build script and a source but no node_modules: what
@@ -88,7 +124,7 @@ describe('npm start without dev dependencies', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-noesbuild-'));
     fs.mkdirSync(path.join(dir, 'scripts'));
     fs.mkdirSync(path.join(dir, 'src'));
-    for (const f of ['build.mjs', 'buildStamp.mjs', 'start.mjs']) fs.copyFileSync(path.join('scripts', f), path.join(dir, 'scripts', f));
+    for (const f of ['build.mjs', 'buildStamp.mjs', 'codeCache.mjs', 'start.mjs']) fs.copyFileSync(path.join('scripts', f), path.join(dir, 'scripts', f));
     fs.writeFileSync(path.join(dir, 'src', 'index.ts'), 'export {};\n');
     const start = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: dir, encoding: 'utf8' });
     expect(start.status).toBe(1);
