@@ -87,6 +87,9 @@ await esbuild.build({
   // those two files find restify's and botbuilder-dialogs' folders on disk at run time, on purpose
   logOverride: { 'require-resolve-not-external': 'silent' },
   plugins: [slimRecognizers],
+  // import() (pg, loaded only for PostgreSQL) as require(): the bundle runs from V8's code cache
+  // (scripts/codeCache.mjs), where Node 20 has lost the callback a dynamic import needs
+  supported: { 'dynamic-import': false },
 });
 for (const file of sources.filter((f) => !f.endsWith('.ts'))) {
   const target = path.join(OUT, path.relative(SRC, file));

@@ -25,6 +25,8 @@ export function requireWithCodeCache(file) {
   } catch {
     cachedData = undefined;
   }
+  // No import() may run inside: a script read from a code cache has lost its dynamic-import
+  // callback (Node 20), so scripts/build.mjs turns the bundle's import() calls into require().
   const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
 import { messageActivity, postActivity } from './helpers/service';
 
 /** What `npm start` runs: `node <flags> scripts/start.mjs`, which runs the bundled service (dist/calfbot.js). */
@@ -12,6 +13,27 @@ function startArgs(): string[] {
   const [command, ...args] = pkg.scripts.start.split(/\s+/);
   expect(command).toBe('node');
   return args;
+}
+
+/** Starts `npm start`'s command until the port is logged, answers one turn, then stops it. */
+async function startOnce(databaseUrl: string): Promise<void> {
+  const child = spawn(process.execPath, startArgs(), {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = readline.createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { port?: number };
+      if (entry.port) resolve(`http://127.0.0.1:${entry.port}`);
+    });
+  });
+  const { status } = await postActivity(url, messageActivity('hi', 'cache-1'));
+  expect(status).toBe(200);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** `npm start` runs the build in dist/; this starts it the same way, on a free port. */
@@ -82,38 +104,32 @@ describe('the built service (what npm start runs)', () => {
 });
 
 describe("the bundle's code cache (scripts/codeCache.mjs)", () => {
-  /** Starts `npm start`'s command until the port is logged, then stops it. */
-  async function startOnce(dir: string): Promise<void> {
-    const child = spawn(process.execPath, startArgs(), {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}` },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const lines = readline.createInterface({ input: child.stdout! });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { port?: number };
-        if (entry.port) resolve(`http://127.0.0.1:${entry.port}`);
-      });
-    });
-    const { status } = await postActivity(url, messageActivity('hi', 'cache-1'));
-    expect(status).toBe(200);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-
   it('is written on the first start and a corrupt one is replaced, never stopping the service', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-cache-'));
+    const sqlite = `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'calfbot-cache-')), 'bot.db')}`;
     const caches = () => fs.readdirSync('dist').filter((f) => f.startsWith('calfbot.js.') && f.endsWith('.v8cache')).map((f) => path.join('dist', f));
     for (const f of caches()) fs.rmSync(f);
-    await startOnce(dir);
+    await startOnce(sqlite);
     const [cacheFile, ...more] = caches();
     expect(more).toEqual([]);
     expect(fs.statSync(cacheFile!).size).toBeGreaterThan(100_000);
     fs.writeFileSync(cacheFile!, 'not a code cache');
-    await startOnce(dir);
+    await startOnce(sqlite);
     expect(fs.statSync(cacheFile!).size).toBeGreaterThan(100_000);
+  });
+});
+
+describePg('npm start on PostgreSQL', () => {
+  let pg: PgSchema;
+  beforeAll(async () => {
+    pg = await createPgSchema();
+  });
+  afterAll(async () => {
+    await pg.drop();
+  });
+
+  it('starts and answers, the first time and again from the code cache (pg is loaded only then)', async () => {
+    await startOnce(pg.url);
+    await startOnce(pg.url);
   });
 });
 
