@@ -85,6 +85,11 @@ export const lexiconSchema = z.strictObject({
     long_length: z.number().int().min(5).max(30),
     ignore: z.array(word).default([]),
     vocabulary: z.array(word).default([]),
+    /**
+     * Chat spellings and abbreviations read as the word they stand for ("nite": night,
+     * "ova": over), whatever their length; applied before typo correction.
+     */
+    spellings: z.record(word, word).default({}),
   }),
   concepts: z.array(conceptSchema).min(1),
   conditions: z.array(conditionSchema).min(1),

@@ -312,9 +312,11 @@ export class Matcher {
     return s;
   }
 
-  /** The closest lexicon word for a typo, or the word itself. */
+  /** The word a chat spelling stands for, or the closest lexicon word for a typo, or the word itself. */
   correct(word: string): string {
-    const { min_length: minLength } = this.lexicon.fuzzy;
+    const { min_length: minLength, spellings } = this.lexicon.fuzzy;
+    const spelled = Object.hasOwn(spellings, word) ? spellings[word] : undefined;
+    if (spelled !== undefined) return spelled;
     if (word.length < minLength || !/^[a-z]+$/.test(word)) return word;
     const known = this.corrections.get(word);
     if (known !== undefined) return known;
