@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { createPgSchema, describePg, type PgSchema } from './helpers/postgres';
+import { createPgSchema, describePg } from './helpers/postgres';
 import { messageActivity, postActivity } from './helpers/service';
 
 /** What `npm start` runs: `node <flags> scripts/start.mjs`, which runs the bundled service (dist/calfbot.js). */
@@ -119,17 +119,14 @@ describe("the bundle's code cache (scripts/codeCache.mjs)", () => {
 });
 
 describePg('npm start on PostgreSQL', () => {
-  let pg: PgSchema;
-  beforeAll(async () => {
-    pg = await createPgSchema();
-  });
-  afterAll(async () => {
-    await pg.drop();
-  });
-
   it('starts and answers, the first time and again from the code cache (pg is loaded only then)', async () => {
-    await startOnce(pg.url);
-    await startOnce(pg.url);
+    const pg = await createPgSchema();
+    try {
+      await startOnce(pg.url);
+      await startOnce(pg.url);
+    } finally {
+      await pg.drop();
+    }
   });
 });
 
