@@ -49,7 +49,10 @@ describe('bench open-loop load', () => {
     expect(busiest).toBeLessThanOrEqual(40);
   });
 
-  it('keeps the turns coming while the server stalls, and counts their wait in their latency', async () => {
+  // Timing on a shared test worker: once in a fresh-clone run (round 12) only 1 turn of the stall
+  // waited over 100 ms while the 300 ms stall itself was measured, which the generator alone cannot
+  // produce and a rerun did not repeat. A broken generator fails every try; a busy worker, not three.
+  it('keeps the turns coming while the server stalls, and counts their wait in their latency', { retry: 2 }, async () => {
     // one connection; the first answer takes 300 ms, so the turns due meanwhile wait for the socket.
     // A closed loop would send fewer turns; timing from the socket write would hide the wait.
     // (the first request, whenever it arrives: a busy CI worker may start the load late)
