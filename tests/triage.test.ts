@@ -16,7 +16,7 @@ const reviewed = existsSync(REVIEWED) ? (parse(readFileSync(REVIEWED, 'utf8')) a
 const table = { red_flags: [...base.red_flags, ...(reviewed.red_flags ?? [])], benign: [...base.benign, ...(reviewed.benign ?? [])] };
 const triage = loadTriage('triage');
 /** A lexicon as its YAML file has it (conditions with their rules), for the validation tests. */
-function rawLexicon(): { fragments: Record<string, string>; concepts: { id: string; phrases: string[] }[]; conditions: { id: string; rules: Record<string, unknown>[] }[] } {
+function rawLexicon(): { fragments: Record<string, string>; fuzzy: { spellings: Record<string, string> }; concepts: { id: string; phrases: string[] }[]; conditions: { id: string; rules: Record<string, unknown>[] }[] } {
   return parse(readFileSync('triage/red-flags.yaml', 'utf8')) as ReturnType<typeof rawLexicon>;
 }
 
@@ -272,6 +272,13 @@ describe('lexicon validation', () => {
     expect(() => parseLexicon(lex)).toThrow(/concepts\[chest_pain\]\.phrases: unknown fragment "no_such_piece"/);
     c.phrases.splice(-2);
     expect(() => parseLexicon(lex)).toThrow(/fragments\.test_piece: not used by any concept/);
+  });
+  it('reads chat spellings as their words, and rejects a spelling that a concept names itself (it would be dead there)', () => {
+    const lex = rawLexicon();
+    const rules = createTriage(parseLexicon(lex), loadTriage('triage', { detector: false }).wording);
+    expect(rules.analyse('pain at nite').normalised).toBe('pain at night');
+    lex.fuzzy.spellings = { ...lex.fuzzy.spellings, hrs: 'hours' };
+    expect(() => parseLexicon(lex)).toThrow(/fuzzy\.spellings\.hrs: concepts\[[a-z_]+\] names "hrs" itself/);
   });
   it('rejects a condition without rules', () => {
     const lex = rawLexicon();

@@ -213,6 +213,16 @@ export function parseLexicon(input: unknown, source = LEXICON_FILE): Lexicon {
       if (!conceptIds.has(ref)) problems.push(`conditions[${r.condition}].rules[${r.id}]: unknown concept "${ref}"`);
     }
   }
+  // A spelling is replaced before any phrase or word sees the text: one that a concept also names
+  // would be dead there (and its phrases would lose the short form they were written to read).
+  for (const spelling of Object.keys(lex.fuzzy.spellings)) {
+    const named = new RegExp(`(?<![a-z0-9])${spelling}(?![a-z0-9])`);
+    for (const c of lex.concepts) {
+      if (c.words.includes(spelling) || c.phrases.some((phrase) => named.test(phrase))) {
+        problems.push(`fuzzy.spellings.${spelling}: concepts[${c.id}] names "${spelling}" itself, which the spelling replaces before matching`);
+      }
+    }
+  }
   if (problems.length) throw new LexiconError(problems.map((p) => `${source}: ${p}`).join('\n'));
   return lex;
 }
