@@ -15,8 +15,8 @@ function startArgs(): string[] {
   return args;
 }
 
-/** Starts `npm start`'s command until the port is logged, answers one turn, then stops it. */
-async function startOnce(databaseUrl: string): Promise<void> {
+/** Starts `npm start`'s command on a free port; resolves once it logs the port. Every log line goes to `logs`. */
+async function startService(databaseUrl: string, logs: Record<string, unknown>[] = []): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, startArgs(), {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -25,10 +25,17 @@ async function startOnce(databaseUrl: string): Promise<void> {
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
     lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { port?: number };
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      logs.push(entry);
       if (entry.port) resolve(`http://127.0.0.1:${entry.port}`);
     });
   });
+  return { child, url };
+}
+
+/** Starts it, answers one turn, then stops it. */
+async function startOnce(databaseUrl: string): Promise<void> {
+  const { child, url } = await startService(databaseUrl);
   const { status } = await postActivity(url, messageActivity('hi', 'cache-1'));
   expect(status).toBe(200);
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -46,19 +53,7 @@ describe('the built service (what npm start runs)', () => {
   beforeAll(async () => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
-    child = spawn(process.execPath, startArgs(), {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}` },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const lines = readline.createInterface({ input: child.stdout! });
-    url = await new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        logs.push(entry);
-        if (entry.port) resolve(`http://127.0.0.1:${entry.port}`);
-      });
-    });
+    ({ child, url } = await startService(`sqlite:${path.join(dir, 'bot.db')}`, logs));
   });
   afterAll(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
