@@ -78,6 +78,8 @@ async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: 
   process.stderr.write(`${title}: ${redflags.length} red flags, ${benign.length} benign, ${scripts.length} scripts\n`);
   const byCondition = new Map<string, { n: number; escalated: number; emergencyN: number; emergencyOk: number; screened: number }>();
   const misses: string[] = [];
+  /** Urgent red flags answered with the emergency card: not a miss, but a call to 999 that should have been a same-day appointment. */
+  const overCalls: string[] = [];
   const quote = (text: string): string => (showTexts ? `: "${text}"` : '');
   let i = 0;
   for (const c of redflags) {
@@ -90,6 +92,7 @@ async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: 
       row.emergencyN++;
       if (t.urgency === 'emergency') row.emergencyOk++;
     }
+    if (c.level === 'urgent' && t.urgency === 'emergency') overCalls.push(`${c.condition}${quote(c.text)}`);
     if (t.urgency === 'none' || (c.level === 'emergency' && t.urgency !== 'emergency')) misses.push(`${c.condition} (${c.level}) → ${t.urgency}${t.screened ? ', screening asked' : ''}${quote(c.text)}`);
     byCondition.set(c.condition, row);
     progress('red flags', ++i, redflags.length);
@@ -144,6 +147,8 @@ async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: 
   const out: string[] = [`## ${title}`, '', '| measure | result | target | |', '|---|---|---|---|'];
   out.push(`| red flags escalated (urgent or emergency) | ${pct(total.escalated, total.n)} (${total.escalated}/${total.n}) | 100% | ${verdict(recallOk)} |`);
   out.push(`| emergencies answered as emergency | ${pct(total.emergencyOk, total.emergencyN)} (${total.emergencyOk}/${total.emergencyN}) | 100% | ${verdict(emergencyOk)} |`);
+  const urgentN = total.n - total.emergencyN;
+  out.push(`| urgent red flags answered as an emergency (call 999 where a same-day appointment was right) | ${pct(overCalls.length, urgentN)} (${overCalls.length}/${urgentN}) | | |`);
   out.push(`| red flags not escalated but screened (asked the safety questions) | ${total.screened} | | |`);
   out.push(`| false escalations on benign messages | ${pct(falseEscalations, benign.length)} (${falseEscalations}/${benign.length}) | ≤ 5% | ${verdict(falseOk)} |`);
   out.push(`| benign messages that got the screening questions | ${pct(benignScreened, benign.length)} (${benignScreened}/${benign.length}) | | |`);
@@ -157,6 +162,7 @@ async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: 
   out.push('', showTexts ? '### Misses' : '### Misses (by condition and level only: the set stays unread by whoever tunes triage)', '');
   out.push(...(misses.length ? misses.map((m) => `- ${m}`) : ['- none']), '');
   if (showTexts) out.push('### False escalations', '', ...(falseTexts.length ? falseTexts.map((m) => `- ${m}`) : ['- none']), '');
+  if (showTexts && overCalls.length) out.push('### Urgent red flags answered as an emergency', '', ...overCalls.map((m) => `- ${m}`), '');
   out.push('### Script misses', '', ...(scriptMisses.length ? scriptMisses.map((m) => `- ${m}`) : ['- none']), '');
   const summary = `${title}: recall ${pct(total.escalated, total.n)}, emergency ${pct(total.emergencyOk, total.emergencyN)}, false escalations ${pct(falseEscalations, benign.length)}, safe after escalation ${scriptResults.safeAfterOk}/${scriptResults.safeAfterN}`;
   return { lines: out, summary };

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
 import { createTriage, loadTriage, NO_FLAG } from '../src/triage';
+import { loadDetector } from '../src/triage/detector';
 import { escalationSpec } from '../src/triage/escalation';
 import { cardText } from '../src/cards';
 import { LexiconError, parseLexicon } from '../src/triage/lexicon';
@@ -236,6 +237,31 @@ describe('levels', () => {
     expect(r.level).toBe('urgent');
     expect(r.conditions).toEqual(['peripheral_arterial_disease']);
     expect(triage.assess('my leg suddenly gave out and now it feels dead').level).toBe('emergency');
+  });
+  it('an urgent sign is not sent to 999 by the detector when the rules read that condition themselves', () => {
+    // The detector knows only each condition's usual level: most neuro_deficit examples are
+    // emergencies, but a foot drop that came on over weeks is urgent.
+    for (const text of [
+      'over the last month my foot has started to slap down when I walk',
+      "mum's right foot has been slowly getting floppier for a few weeks, she drags it on the stairs",
+      'my calf has been sore since I got off a long flight yesterday',
+    ]) expect({ text, level: triage.assess(text).level }).toEqual({ text, level: 'urgent' });
+  });
+  it('the detector learns the level from the message, not from the condition: a foot drop over weeks is urgent, a sudden one with saddle numbness an emergency', () => {
+    const detector = loadDetector(triage.lexicon);
+    const gradual = detector.detect('over the last two months my foot has been getting floppier and I trip on the stairs');
+    const sudden = detector.detect("this morning my foot suddenly won't lift and I can't feel my bum when I wipe");
+    expect([gradual.condition, gradual.level]).toEqual(['neuro_deficit', 'urgent']);
+    expect([sudden.condition, sudden.level]).toEqual(['neuro_deficit', 'emergency']);
+  });
+  it('a cold or discoloured foot told as long-standing is narrowed arteries (urgent); the same signs today, or a sudden change on top, are an emergency', () => {
+    const chronic = triage.assess('my right foot has been colder than the left for months and the toes look a bit purple');
+    expect([chronic.level, chronic.conditions]).toEqual(['urgent', expect.arrayContaining(['peripheral_arterial_disease'])]);
+    expect(triage.assess('my right foot has gone cold and the toes look purple').level).toBe('emergency');
+    expect(triage.assess('my toes have been purple for months but this afternoon the foot suddenly went white and cold').level).toBe('emergency');
+  });
+  it('pink froth or bloody phlegm is blood from the lungs, whether or not a cough is named', () => {
+    expect(loadTriage('triage', { detector: false }).assess('brought up phlegm with pink froth this morning and my calf is sore since the op').level).toBe('emergency');
   });
   it('emergency reasons come first', () => {
     const r = triage.assess('swollen calf and chest pain');

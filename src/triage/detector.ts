@@ -99,34 +99,33 @@ export function featuresOf(a: Analysis): string[] {
   return [...out];
 }
 
-/** What training produces: the labels (`none` first), each condition's level, the model. */
+/**
+ * What training produces: the labels (`none` first, then one per condition and level that
+ * the examples carry: `neuro_deficit/urgent`, `neuro_deficit/emergency`…) and the model.
+ * A message's level is learnt from examples like it, not fixed per condition: a foot drop
+ * that came on over weeks is urgent, a sudden one an emergency.
+ */
 export interface DetectorModel {
   labels: string[];
-  levels: [string, EscalationLevel][];
   softmax: SoftmaxParams;
 }
 
+const labelOf = (e: TrainingExample): string => (e.level === 'none' ? 'none' : `${e.condition}/${e.level}`);
+const LABEL = /^([a-z][a-z0-9_]*)\/(urgent|emergency)$/;
+
 /** Trains the detector's model on `examples`. */
 export function trainDetector(matcher: Matcher, examples: readonly TrainingExample[]): DetectorModel {
-  const labels = ['none', ...new Set(examples.filter((e) => e.condition !== 'none').map((e) => e.condition))];
+  const labels = ['none', ...new Set(examples.map(labelOf).filter((l) => l !== 'none'))];
   const index = new Map(labels.map((l, i) => [l, i]));
-  // A condition's level is the level most of its examples carry (infection: urgent; sepsis is left to the rules).
-  const counts = new Map<string, { urgent: number; emergency: number }>();
-  for (const e of examples) {
-    if (e.level === 'none') continue;
-    const c = counts.get(e.condition) ?? { urgent: 0, emergency: 0 };
-    c[e.level]++;
-    counts.set(e.condition, c);
-  }
-  const levels: [string, EscalationLevel][] = [...counts].map(([condition, c]) => [condition, c.emergency > c.urgent ? 'emergency' : 'urgent']);
-  const training: Example[] = examples.map((e) => ({ features: detectorFeatures(matcher, e.text), label: index.get(e.condition) ?? 0 }));
-  return { labels, levels, softmax: new Softmax(labels.length, training).params() };
+  const training: Example[] = examples.map((e) => ({ features: detectorFeatures(matcher, e.text), label: index.get(labelOf(e)) ?? 0 }));
+  return { labels, softmax: new Softmax(labels.length, training).params() };
 }
 
 export class Detector implements RedFlagDetector {
   private readonly model: Softmax;
-  private readonly labels: string[];
-  private readonly levels: Map<string, EscalationLevel>;
+  /** Per label (index 0 is `none`): its condition and level. */
+  private readonly classes: { condition: string; level: EscalationLevel }[];
+  private readonly conditions: string[];
 
   /** From training examples, or from a model trained before (`trainDetector`, the cache). */
   constructor(
@@ -137,8 +136,13 @@ export class Detector implements RedFlagDetector {
     readonly fromCache = false,
   ) {
     const model = 'softmax' in source ? source : trainDetector(matcher, source);
-    this.labels = model.labels;
-    this.levels = new Map(model.levels);
+    this.classes = model.labels.map((label, i) => {
+      const m = LABEL.exec(label);
+      if (i === 0 && label === 'none') return { condition: 'none', level: 'urgent' };
+      if (!m || i === 0) throw new Error(`triage detector: label ${i} is "${label}", expected "none" first and then "condition/urgent" or "condition/emergency"`);
+      return { condition: m[1] as string, level: m[2] as EscalationLevel };
+    });
+    this.conditions = [...new Set(this.classes.slice(1).map((c) => c.condition))];
     this.model = new Softmax(model.labels.length, model.softmax);
   }
 
@@ -148,14 +152,24 @@ export class Detector implements RedFlagDetector {
 
   detectAnalysed(analysis: Analysis): Detection {
     const p = this.model.predict(featuresOf(analysis));
-    let best = 1;
-    for (let k = 2; k < p.length; k++) if ((p[k] ?? 0) > (p[best] ?? 0)) best = k;
     const probability = 1 - (p[0] ?? 0);
-    const condition = this.labels[best] ?? 'none';
+    // The most likely condition (its levels' probabilities summed), at its more likely level.
+    const byCondition = new Map<string, { p: number; level: EscalationLevel; levelP: number }>();
+    for (let k = 1; k < p.length; k++) {
+      const { condition, level } = this.classes[k] as { condition: string; level: EscalationLevel };
+      const pk = p[k] ?? 0;
+      const c = byCondition.get(condition) ?? { p: 0, level, levelP: -1 };
+      c.p += pk;
+      if (pk > c.levelP) Object.assign(c, { level, levelP: pk });
+      byCondition.set(condition, c);
+    }
+    let condition = this.conditions[0] ?? 'none';
+    for (const c of this.conditions) if ((byCondition.get(c)?.p ?? 0) > (byCondition.get(condition)?.p ?? 0)) condition = c;
+    const best = byCondition.get(condition);
     const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
-    const conditionProbability = p[best] ?? 0;
+    const conditionProbability = best?.p ?? 0;
     const enoughAlone = analysis.tokens.filter((t) => t.word).length >= this.settings.alone_min_words && conditionProbability >= this.settings.alone_min_condition;
-    return { verdict, probability, condition, conditionProbability, level: this.levels.get(condition) ?? 'urgent', enoughAlone };
+    return { verdict, probability, condition, conditionProbability, level: best?.level ?? 'urgent', enoughAlone };
   }
 }
 
@@ -171,22 +185,21 @@ function detectorCacheKey(dir: string): string {
 
 function encode(model: DetectorModel): string {
   const { features, idf, weights, bias } = model.softmax;
-  return JSON.stringify({ labels: model.labels, levels: model.levels, softmax: { features, idf: b64(idf), weights: b64(weights), bias: b64(bias) } });
+  return JSON.stringify({ labels: model.labels, softmax: { features, idf: b64(idf), weights: b64(weights), bias: b64(bias) } });
 }
 
 /** A cached model, or null when its shape is not what this code writes. */
 function decode(payload: string): DetectorModel | null {
-  const p = JSON.parse(payload) as { labels?: unknown; levels?: unknown; softmax?: { features?: unknown; idf?: unknown; weights?: unknown; bias?: unknown } };
-  if (!isStrings(p.labels) || !Array.isArray(p.levels) || !p.softmax || !isStrings(p.softmax.features)) return null;
-  const levels = p.levels.filter((e): e is [string, EscalationLevel] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && (e[1] === 'urgent' || e[1] === 'emergency'));
-  if (levels.length !== p.levels.length) return null;
+  const p = JSON.parse(payload) as { labels?: unknown; softmax?: { features?: unknown; idf?: unknown; weights?: unknown; bias?: unknown } };
+  if (!isStrings(p.labels) || !p.softmax || !isStrings(p.softmax.features)) return null;
+  if (p.labels[0] !== 'none' || !p.labels.slice(1).every((l) => LABEL.test(l))) return null;
   const k = p.labels.length;
   const n = p.softmax.features.length;
   const idf = floats(p.softmax.idf, n);
   const weights = floats(p.softmax.weights, n * k);
   const bias = floats(p.softmax.bias, k);
   if (!idf || !weights || !bias) return null;
-  return { labels: p.labels, levels, softmax: { features: p.softmax.features, idf, weights, bias } };
+  return { labels: p.labels, softmax: { features: p.softmax.features, idf, weights, bias } };
 }
 
 /**

@@ -161,7 +161,8 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
         ? options.detector.detectAnalysed(only)
         : options.detector.detect(text);
       if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
-        // The rules saw a red flag; the detector recognises an emergency in it: the higher level wins.
+        // The rules saw an urgent red flag; the detector reads an emergency in it (its level is
+        // learnt per message, src/triage/detector.ts): the higher level wins.
         result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
       } else if (d.verdict === 'escalate' && d.enoughAlone && !isEscalation(result.level) && !analyses.some((a) => a.discounted.includes(d.condition))) {
         result = merge(result, {
