@@ -260,6 +260,13 @@ describe('levels', () => {
     expect(triage.assess('my right foot has gone cold and the toes look purple').level).toBe('emergency');
     expect(triage.assess('my toes have been purple for months but this afternoon the foot suddenly went white and cold').level).toBe('emergency');
   });
+  it('a weak push-off after a snap at the heel is a rupture and a calf that gives out on walks is narrowed arteries (urgent); a pop in the back with a dead leg is an emergency', () => {
+    const snap = triage.assess('something snapped at the back of my ankle in netball and now my foot has no power pushing off');
+    expect([snap.level, snap.conditions]).toEqual(['urgent', ['rupture']]);
+    const walks = triage.assess('my calf gives out halfway to the shop and comes back after a rest');
+    expect([walks.level, walks.conditions]).toEqual(['urgent', ['peripheral_arterial_disease']]);
+    expect(triage.assess('felt something pop in my lower back and now my left leg is dead').level).toBe('emergency');
+  });
   it('pink froth or bloody phlegm is blood from the lungs, whether or not a cough is named', () => {
     expect(loadTriage('triage', { detector: false }).assess('brought up phlegm with pink froth this morning and my calf is sore since the op').level).toBe('emergency');
   });
