@@ -245,6 +245,9 @@ describe('levels', () => {
       'over the last month my foot has started to slap down when I walk',
       "mum's right foot has been slowly getting floppier for a few weeks, she drags it on the stairs",
       'my calf has been sore since I got off a long flight yesterday',
+      // "today" in "GP to see him today" is when to be seen, not when it started
+      'pt 70M, claudicant at 100m, foot cool, pedal pulses absent, please can GP see him today',
+      'foot numbness has crept slowly up to the ankle over three weeks and the foot is slapping',
     ]) expect({ text, level: triage.assess(text).level }).toEqual({ text, level: 'urgent' });
   });
   it('the detector learns the level from the message, not from the condition: a foot drop over weeks is urgent, a sudden one with saddle numbness an emergency', () => {
