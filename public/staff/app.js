@@ -139,21 +139,27 @@ function fillForm(params) {
   }
 }
 
+/** Shows `hash`; when it is the page's hash already (no hashchange event), shows it again. */
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
 $('filters').addEventListener('submit', (ev) => {
   ev.preventDefault();
-  location.hash = `#/${query(filtersFromForm())}`;
+  go(`#/${query(filtersFromForm())}`);
 });
 
 $('filters-reset').addEventListener('click', () => {
-  location.hash = '#/';
+  go('#/');
 });
 
 for (const chip of document.querySelectorAll('[data-quick]')) {
   chip.addEventListener('click', () => {
     const q = chip.dataset.quick;
-    if (q === 'follow_up') location.hash = '#/?status=follow_up';
-    else if (q === 'escalated') location.hash = '#/?status=new&minUrgency=urgent';
-    else location.hash = '#/';
+    if (q === 'follow_up') go('#/?status=follow_up');
+    else if (q === 'escalated') go('#/?status=new&minUrgency=urgent');
+    else go('#/');
   });
 }
 
