@@ -248,6 +248,9 @@ describe('levels', () => {
       // "today" in "GP to see him today" is when to be seen, not when it started
       'pt 70M, claudicant at 100m, foot cool, pedal pulses absent, please can GP see him today',
       'foot numbness has crept slowly up to the ankle over three weeks and the foot is slapping',
+      // a red leg with a purple tinge is redness; the purple after a snap at the calf is the tear's bruise
+      'since the long coach trip my left calf is swollen with a reddish purple tinge',
+      "felt a snap and now the back of my calf is purple and I can't push off",
     ]) expect({ text, level: triage.assess(text).level }).toEqual({ text, level: 'urgent' });
   });
   it('the detector learns the level from the message, not from the condition: a foot drop over weeks is urgent, a sudden one with saddle numbness an emergency', () => {
