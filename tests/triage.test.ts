@@ -251,6 +251,9 @@ describe('levels', () => {
       // a red leg with a purple tinge is redness; the purple after a snap at the calf is the tear's bruise
       'since the long coach trip my left calf is swollen with a reddish purple tinge',
       "felt a snap and now the back of my calf is purple and I can't push off",
+      // "tight and shiny" with heat after an operation is a clot's leg; "kicked me very hard" is the blow
+      'had my knee replaced 10 days ago and now the calf is tight shiny and swollen and hot',
+      'felt like someone kicked me very hard in the back of the leg, cant go on tiptoe',
     ]) expect({ text, level: triage.assess(text).level }).toEqual({ text, level: 'urgent' });
   });
   it('the detector learns the level from the message, not from the condition: a foot drop over weeks is urgent, a sudden one with saddle numbness an emergency', () => {
