@@ -254,6 +254,9 @@ describe('levels', () => {
       // "tight and shiny" with heat after an operation is a clot's leg; "kicked me very hard" is the blow
       'had my knee replaced 10 days ago and now the calf is tight shiny and swollen and hot',
       'felt like someone kicked me very hard in the back of the leg, cant go on tiptoe',
+      // a squeeze test where the foot does not move is a tendon test, not a sudden foot drop
+      "she grabbed the back of her leg at dance yesterday, now walks flat footed, and when I squeeze her calf the foot doesn't move",
+      "over the last month or so dad's foot has started to slap down, worse week by week, and he can't say if it's numb",
     ]) expect({ text, level: triage.assess(text).level }).toEqual({ text, level: 'urgent' });
   });
   it('the detector learns the level from the message, not from the condition: a foot drop over weeks is urgent, a sudden one with saddle numbness an emergency', () => {
