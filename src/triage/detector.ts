@@ -113,6 +113,18 @@ export interface DetectorModel {
 const labelOf = (e: TrainingExample): string => (e.level === 'none' ? 'none' : `${e.condition}/${e.level}`);
 const LABEL = /^([a-z][a-z0-9_]*)\/(urgent|emergency)$/;
 
+/** Each label after `none` as its condition and level; null when the labels are not what trainDetector writes. */
+function classesOf(labels: readonly string[]): { condition: string; level: EscalationLevel }[] | null {
+  if (labels[0] !== 'none') return null;
+  const classes: { condition: string; level: EscalationLevel }[] = [];
+  for (const label of labels.slice(1)) {
+    const m = LABEL.exec(label);
+    if (!m) return null;
+    classes.push({ condition: m[1] as string, level: m[2] as EscalationLevel });
+  }
+  return classes;
+}
+
 /** Trains the detector's model on `examples`. */
 export function trainDetector(matcher: Matcher, examples: readonly TrainingExample[]): DetectorModel {
   const labels = ['none', ...new Set(examples.map(labelOf).filter((l) => l !== 'none'))];
@@ -123,9 +135,10 @@ export function trainDetector(matcher: Matcher, examples: readonly TrainingExamp
 
 export class Detector implements RedFlagDetector {
   private readonly model: Softmax;
-  /** Per label (index 0 is `none`): its condition and level. */
-  private readonly classes: { condition: string; level: EscalationLevel }[];
+  /** The conditions the labels name, each once. */
   private readonly conditions: string[];
+  /** Per label after `none`: the index of its condition in `conditions`, and its level. */
+  private readonly classes: { condition: number; level: EscalationLevel }[];
 
   /** From training examples, or from a model trained before (`trainDetector`, the cache). */
   constructor(
@@ -136,13 +149,10 @@ export class Detector implements RedFlagDetector {
     readonly fromCache = false,
   ) {
     const model = 'softmax' in source ? source : trainDetector(matcher, source);
-    this.classes = model.labels.map((label, i) => {
-      const m = LABEL.exec(label);
-      if (i === 0 && label === 'none') return { condition: 'none', level: 'urgent' };
-      if (!m || i === 0) throw new Error(`triage detector: label ${i} is "${label}", expected "none" first and then "condition/urgent" or "condition/emergency"`);
-      return { condition: m[1] as string, level: m[2] as EscalationLevel };
-    });
-    this.conditions = [...new Set(this.classes.slice(1).map((c) => c.condition))];
+    const classes = classesOf(model.labels);
+    if (!classes) throw new Error(`triage detector: labels ${JSON.stringify(model.labels)} are not "none" followed by "condition/urgent" or "condition/emergency"`);
+    this.conditions = [...new Set(classes.map((c) => c.condition))];
+    this.classes = classes.map((c) => ({ condition: this.conditions.indexOf(c.condition), level: c.level }));
     this.model = new Softmax(model.labels.length, model.softmax);
   }
 
@@ -154,22 +164,24 @@ export class Detector implements RedFlagDetector {
     const p = this.model.predict(featuresOf(analysis));
     const probability = 1 - (p[0] ?? 0);
     // The most likely condition (its levels' probabilities summed), at its more likely level.
-    const byCondition = new Map<string, { p: number; level: EscalationLevel; levelP: number }>();
-    for (let k = 1; k < p.length; k++) {
-      const { condition, level } = this.classes[k] as { condition: string; level: EscalationLevel };
-      const pk = p[k] ?? 0;
-      const c = byCondition.get(condition) ?? { p: 0, level, levelP: -1 };
-      c.p += pk;
-      if (pk > c.levelP) Object.assign(c, { level, levelP: pk });
-      byCondition.set(condition, c);
-    }
-    let condition = this.conditions[0] ?? 'none';
-    for (const c of this.conditions) if ((byCondition.get(c)?.p ?? 0) > (byCondition.get(condition)?.p ?? 0)) condition = c;
-    const best = byCondition.get(condition);
+    const sums = new Array<number>(this.conditions.length).fill(0);
+    const levelP = new Array<number>(this.conditions.length).fill(-1);
+    const levels = new Array<EscalationLevel>(this.conditions.length).fill('urgent');
+    this.classes.forEach(({ condition, level }, k) => {
+      const pk = p[k + 1] ?? 0;
+      sums[condition] = (sums[condition] ?? 0) + pk;
+      if (pk > (levelP[condition] ?? -1)) {
+        levelP[condition] = pk;
+        levels[condition] = level;
+      }
+    });
+    let best = 0;
+    for (let c = 1; c < sums.length; c++) if ((sums[c] ?? 0) > (sums[best] ?? 0)) best = c;
+    const condition = this.conditions[best] ?? 'none';
     const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
-    const conditionProbability = best?.p ?? 0;
+    const conditionProbability = sums[best] ?? 0;
     const enoughAlone = analysis.tokens.filter((t) => t.word).length >= this.settings.alone_min_words && conditionProbability >= this.settings.alone_min_condition;
-    return { verdict, probability, condition, conditionProbability, level: best?.level ?? 'urgent', enoughAlone };
+    return { verdict, probability, condition, conditionProbability, level: levels[best] ?? 'urgent', enoughAlone };
   }
 }
 
@@ -192,7 +204,7 @@ function encode(model: DetectorModel): string {
 function decode(payload: string): DetectorModel | null {
   const p = JSON.parse(payload) as { labels?: unknown; softmax?: { features?: unknown; idf?: unknown; weights?: unknown; bias?: unknown } };
   if (!isStrings(p.labels) || !p.softmax || !isStrings(p.softmax.features)) return null;
-  if (p.labels[0] !== 'none' || !p.labels.slice(1).every((l) => LABEL.test(l))) return null;
+  if (classesOf(p.labels) === null) return null;
   const k = p.labels.length;
   const n = p.softmax.features.length;
   const idf = floats(p.softmax.idf, n);
