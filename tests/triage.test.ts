@@ -282,6 +282,14 @@ describe('levels', () => {
   it('pink froth or bloody phlegm is blood from the lungs, whether or not a cough is named', () => {
     expect(loadTriage('triage', { detector: false }).assess('brought up phlegm with pink froth this morning and my calf is sore since the op').level).toBe('emergency');
   });
+  it('a long-standing cold foot is narrowed arteries (urgent) unless the same message makes it sudden or today (emergency)', () => {
+    const rules = loadTriage('triage', { detector: false });
+    const chronic = rules.assess('my left foot has always been colder than the right and the toes look a bit blue');
+    expect([chronic.level, chronic.conditions]).toEqual(['urgent', ['peripheral_arterial_disease']]);
+    const today = rules.assess('my left foot has always been colder than the right but this morning it went white and freezing');
+    expect(today.level).toBe('emergency');
+    expect(today.reasons.some((r) => r.startsWith('acute_limb_ischaemia/'))).toBe(true);
+  });
   it('emergency reasons come first', () => {
     const r = triage.assess('swollen calf and chest pain');
     expect(r.reasons[0]).toBe('pulmonary_embolism/chest_pain');
@@ -303,6 +311,13 @@ describe('lexicon validation', () => {
     if (!rule) throw new Error('no rule');
     rule.require = [['no_such_concept']];
     expect(() => parseLexicon(lex)).toThrow(/conditions\[dvt\]\.rules\[dvt_term\]: unknown concept "no_such_concept"/);
+  });
+  it('checks the concepts of exclude_unless too, naming the condition and rule', () => {
+    const lex = rawLexicon();
+    const rule = lex.conditions.find((c) => c.id === 'acute_limb_ischaemia')?.rules.find((r) => r.id === 'cold_limb');
+    if (!rule?.exclude_unless) throw new Error('cold_limb has no exclude_unless');
+    rule.exclude_unless.any_of = ['suddenly_typo'];
+    expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "suddenly_typo"/);
   });
   it('expands {{fragments}} in phrases and filters, and names an unknown or unused one', () => {
     const lex = rawLexicon();

@@ -55,6 +55,11 @@ const ruleSchema = z.strictObject({
   scope: z.enum(['message', 'clause']).default('message'),
   require: z.array(z.array(id).min(1)).min(1),
   exclude: z.array(id).default([]),
+  /**
+   * Checks that set the rule aside only while none of `any_of` is present: a cold foot told as
+   * long-standing is narrowed arteries, unless the same message dates it to today or calls it sudden.
+   */
+  exclude_unless: z.strictObject({ any_of: z.array(id).min(1), exclude: z.array(id).min(1) }).optional(),
   /** The rule does not fire when one of these is mentioned only negated ("no swelling, not red"). */
   unless_negated: z.array(id).default([]),
   distinct: z.boolean().default(false),
@@ -209,7 +214,7 @@ export function parseLexicon(input: unknown, source = LEXICON_FILE): Lexicon {
   for (const r of lex.rules) {
     if (ruleIds.has(r.id)) problems.push(`conditions[${r.condition}].rules[${r.id}]: duplicate rule id`);
     ruleIds.add(r.id);
-    for (const ref of [...r.require.flat(), ...r.exclude, ...r.unless_negated]) {
+    for (const ref of [...r.require.flat(), ...r.exclude, ...(r.exclude_unless?.any_of ?? []), ...(r.exclude_unless?.exclude ?? []), ...r.unless_negated]) {
       if (!conceptIds.has(ref)) problems.push(`conditions[${r.condition}].rules[${r.id}]: unknown concept "${ref}"`);
     }
   }

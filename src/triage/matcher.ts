@@ -271,7 +271,7 @@ export class Matcher {
     // worked out once: which checks (rules_out concepts) set which condition aside, in rule order
     this.discounting = lexicon.rules
       .filter(isEscalatingRule)
-      .map((r) => ({ condition: r.condition, checks: r.exclude.filter((c) => this.rulesOut.has(c)) }))
+      .map((r) => ({ condition: r.condition, checks: [...r.exclude, ...(r.exclude_unless?.exclude ?? [])].filter((c) => this.rulesOut.has(c)) }))
       .filter((d) => d.checks.length > 0);
   }
 
@@ -589,7 +589,17 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
 export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
   const live = new Set(analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept));
   const present = new Set([...live, ...earlier]);
-  return rules.filter((rule) => !rule.exclude.some((c) => live.has(c)) && groupsSatisfied(rule, present));
+  return rules.filter((rule) => !setAside(rule, live, present) && groupsSatisfied(rule, present));
+}
+
+/**
+ * Whether a check in `live` sets the rule aside: one of its `exclude`, or one of its
+ * `exclude_unless.exclude` while none of `exclude_unless.any_of` is in `present`.
+ */
+function setAside(rule: Rule, live: ReadonlySet<string>, present: ReadonlySet<string>): boolean {
+  if (rule.exclude.some((c) => live.has(c))) return true;
+  const unless = rule.exclude_unless;
+  return unless !== undefined && unless.exclude.some((c) => live.has(c)) && !unless.any_of.some((c) => present.has(c));
 }
 
 /** What every rule is tested against, worked out once per message. */
@@ -619,7 +629,7 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
 }
 
 function ruleFires(rule: Rule, f: Findings): boolean {
-  if (rule.exclude.some((c) => f.live.has(c))) return false;
+  if (setAside(rule, f.live, f.live)) return false;
   // "Could it be a clot? No swelling, not red": every sign named is denied.
   if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => f.live.has(c))) return false;
   // a rule that the whole message does not satisfy cannot be satisfied by one clause of it
