@@ -315,8 +315,8 @@ describe('lexicon validation', () => {
   it('checks the concepts of exclude_unless too, naming the condition and rule', () => {
     const lex = rawLexicon();
     const rule = lex.conditions.find((c) => c.id === 'acute_limb_ischaemia')?.rules.find((r) => r.id === 'cold_limb');
-    if (!rule?.exclude_unless) throw new Error('cold_limb has no exclude_unless');
-    rule.exclude_unless.any_of = ['suddenly_typo'];
+    if (!rule) throw new Error('no rule');
+    rule.exclude_unless = { any_of: ['suddenly_typo'], exclude: ['chronic_course'] };
     expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "suddenly_typo"/);
   });
   it('expands {{fragments}} in phrases and filters, and names an unknown or unused one', () => {
