@@ -290,6 +290,10 @@ describe('levels', () => {
     expect(today.level).toBe('emergency');
     expect(today.reasons.some((r) => r.startsWith('acute_limb_ischaemia/'))).toBe(true);
   });
+  it('a foot drop with a numb patch told as weeks in the making is urgent; the same overnight is an emergency', () => {
+    expect(triage.assess('over the last four or five weeks my foot has started slapping down and there is a numb bit on top').level).toBe('urgent');
+    expect(triage.assess('overnight my foot has started slapping down and there is a numb bit on top').level).toBe('emergency');
+  });
   it('emergency reasons come first', () => {
     const r = triage.assess('swollen calf and chest pain');
     expect(r.reasons[0]).toBe('pulmonary_embolism/chest_pain');
