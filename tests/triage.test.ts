@@ -294,6 +294,11 @@ describe('levels', () => {
     expect(triage.assess('over the last four or five weeks my foot has started slapping down and there is a numb bit on top').level).toBe('urgent');
     expect(triage.assess('overnight my foot has started slapping down and there is a numb bit on top').level).toBe('emergency');
   });
+  it('a leg question after an operation gets the screening questions, unless the writer has already denied swelling, heat and redness', () => {
+    expect(triage.assess('had my knee replaced 3 weeks ago and my calf is a bit tight, stretches?').screen).toBe(true);
+    const denied = triage.assess('had my knee replaced 3 weeks ago, no swelling or heat, calf a bit tight, stretches?');
+    expect([denied.level, denied.screen]).toEqual(['none', false]);
+  });
   it('emergency reasons come first', () => {
     const r = triage.assess('swollen calf and chest pain');
     expect(r.reasons[0]).toBe('pulmonary_embolism/chest_pain');
