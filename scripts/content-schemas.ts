@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dialogFileSchema, systemFileSchema } from '../src/content/schema';
 import { intentFileSchema } from '../src/nlu/trainingData';
+import { variantsFileSchema } from '../src/nlu/variants';
 import { lexiconSchema } from '../src/triage/lexicon';
 import { wordingSchema } from '../src/triage/wording';
 
@@ -15,6 +16,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'dialog.schema.json': dialogFileSchema,
   'system.schema.json': systemFileSchema,
   'intent.schema.json': intentFileSchema,
+  'variants.schema.json': variantsFileSchema,
   'red-flags.schema.json': lexiconSchema,
   'escalation.schema.json': wordingSchema,
 };

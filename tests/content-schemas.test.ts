@@ -15,7 +15,7 @@ describe('content JSON Schemas', () => {
     const files = [
       ...readdirSync('dialogs').filter((f) => f.endsWith('.yaml') && f !== '_sources.yaml').map((f) => `dialogs/${f}`),
       ...readdirSync('intents').filter((f) => f.endsWith('.yaml')).map((f) => `intents/${f}`),
-      'triage/red-flags.yaml', 'triage/escalation.yaml',
+      'intents/vocabulary/variants.yaml', 'triage/red-flags.yaml', 'triage/escalation.yaml',
     ];
     const missing = files.filter((f) => !/^# yaml-language-server: \$schema=\S+\.schema\.json\n/.test(readFileSync(f, 'utf8')));
     expect(missing).toEqual([]);

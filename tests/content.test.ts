@@ -82,9 +82,9 @@ describe('content check', () => {
     expect(msg).toContain("bad_schema.yaml node 'mystery'");
   });
 
-  it('npm run content:check passes on dialogs/ and fails on a broken fixture', () => {
+  it('npm run content:check passes on dialogs/, intents/ and the word variants, and fails on a broken fixture', () => {
     const cli = [process.execPath, '--import', 'tsx', path.join(root, 'src/cli/content-check.ts')] as const;
-    expect(execFileSync(cli[0], cli.slice(1), { cwd: root, encoding: 'utf8' })).toMatch(/OK/);
+    expect(execFileSync(cli[0], cli.slice(1), { cwd: root, encoding: 'utf8' })).toMatch(/intents answered\. OK\nintents: 37 intents, \d+ utterances; \d+ word variants\. OK/);
     let stderr = '';
     let status = 0;
     try {

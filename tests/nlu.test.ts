@@ -10,6 +10,7 @@ import { TAXONOMY_INTENTS as INTENT_IDS } from '../src/domain/taxonomy';
 import { SOCIAL_INTENTS, loadLabelledCases, loadTrainingData, TrainingDataError } from '../src/nlu/trainingData';
 import { decideClassification, reportedIntent, thresholdsFromEnv } from '../src/nlu/thresholds';
 import { normalize, simplifyText } from '../src/nlu/normalize';
+import { parseVariants, variants, VariantsError } from '../src/nlu/variants';
 
 const ROOT = path.resolve(__dirname, '..');
 const INTENTS = path.join(ROOT, 'intents');
@@ -103,6 +104,32 @@ describe('loader', () => {
     const dir = tempIntents();
     fs.writeFileSync(path.join(dir, 'red-flags.yaml'), 'version: 1\nrules:\n  - id: chest-pain\n    any: [chest pain]\n');
     expect(() => loadTrainingData(dir)).toThrow(/red-flags\.yaml/);
+  });
+});
+
+describe('word variants (intents/vocabulary/variants.yaml)', () => {
+  const file = (words: string, more = '') => `version: 1\ngroups:\n  - name: slang\n    words:\n${words}${more}`;
+
+  it('maps the project\'s variants before spelling correction: slang, British spellings, plurals', () => {
+    expect(variants().get('pls')).toBe('please');
+    expect(normalize('pls help my calves r sore').stems).toEqual(normalize('please help my calf are sore').stems);
+  });
+
+  it('refuses a file a message could never match or that would silently do nothing, naming the group and the word', () => {
+    const cases: [string, RegExp][] = [
+      [file('      achillles: achilles\n'), /group "slang", word "achillles".*three repeated letters.*"achilles"/],
+      [file('      Pls: please\n'), /group "slang", word "Pls": .*lower-case/],
+      [file('      pls: please\n', '  - name: chat\n    words:\n      pls: please\n'), /group "chat", word "pls": already listed in group "slang"/],
+      [file('      cant: can not\n      can: could\n'), /word "cant": its replacement "can not" holds "can", which is itself replaced/],
+      [file('      ok: ok\n'), /word "ok": replaced by itself/],
+      [file('      pls: "please  now"\n'), /single spaces/],
+      ['version: 2\ngroups: []\n', /version must be 1/],
+      ['groups: [\n', /not valid YAML/],
+    ];
+    for (const [text, error] of cases) {
+      expect(() => parseVariants(text, 'variants.yaml'), text).toThrow(VariantsError);
+      expect(() => parseVariants(text, 'variants.yaml'), text).toThrow(error);
+    }
   });
 });
 

@@ -3,7 +3,8 @@
  * hundred ms of start-up) while nothing it was trained from has changed.
  *
  * The file is named after a SHA-256 key over everything training depends on: the intent
- * files (names and bytes, the same files `loadTrainingData` reads), every file of the NLU
+ * files (names and bytes, the same files `loadTrainingData` reads), the word variants
+ * (intents/vocabulary/), every file of the NLU
  * code (this folder) and of src/domain/ (where stemming and word distances live), the
  * version of `natural` (stemmer, distances), the recognizer options
  * and the byte order. Editing `intents/*.yaml` or the NLU code therefore trains again on the
@@ -20,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RecognizerOptions, RecognizerSnapshot } from './recognizer';
 import { REVIEWED_DIR } from './trainingData';
+import { VARIANTS_FILE, VOCABULARY_DIR } from './variants';
 import { CODE_DIR } from '../paths';
 
 const MAGIC = 'calfbot-nlu-model 1';
@@ -82,10 +84,11 @@ export function modelCacheKey(intentsDir: string, options: RecognizerOptions): s
     h.update(`${MAGIC}\0${codeHash(['nlu', 'domain'])}\0${JSON.stringify(options)}\0${os.endianness()}\0`);
     const files = fs.readdirSync(intentsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
     for (const f of files) h.update(`${f}\0`).update(fs.readFileSync(path.join(intentsDir, f))).update('\0');
-    // Staff-reviewed utterances (intents/reviewed/) are training data too.
-    const reviewed = path.join(intentsDir, REVIEWED_DIR);
-    if (fs.existsSync(reviewed)) {
-      for (const f of fs.readdirSync(reviewed).filter((x) => /\.ya?ml$/.test(x)).sort()) h.update(`${REVIEWED_DIR}/${f}\0`).update(fs.readFileSync(path.join(reviewed, f))).update('\0');
+    // Staff-reviewed utterances (intents/reviewed/) are training data too, and the word variants
+    // (intents/vocabulary/) decide the words every utterance is trained on.
+    for (const [sub, dir] of [[REVIEWED_DIR, path.join(intentsDir, REVIEWED_DIR)], [VOCABULARY_DIR, path.dirname(VARIANTS_FILE)]] as const) {
+      if (!fs.existsSync(dir)) continue;
+      for (const f of fs.readdirSync(dir).filter((x) => /\.ya?ml$/.test(x)).sort()) h.update(`${sub}/${f}\0`).update(fs.readFileSync(path.join(dir, f))).update('\0');
     }
     return h.digest('hex');
   } catch {

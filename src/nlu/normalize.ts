@@ -2,12 +2,13 @@
  * Text normalisation for intent recognition.
  *
  * simplify (lower case, accents folded, contractions expanded, punctuation gone) → words
- * → variant map (slang, British/American, irregular plurals) → spelling correction against
- * the training vocabulary (edit distance, Jaro-Winkler to break ties, memoised) → Porter
- * stems. The word-level tools (accent folding, stemming, distances) are the ones triage
+ * → variants (slang, British/American, irregular plurals: data in intents/vocabulary/variants.yaml)
+ * → spelling correction against the training vocabulary (edit distance, Jaro-Winkler to break
+ * ties, memoised) → Porter stems. The word-level tools (accent folding, stemming, distances) are the ones triage
  * uses too, from src/domain/text.ts; this file adds what only the NLU needs.
  */
 import { editDistance, foldAccents, similarity, squeezeRepeats, stem } from '../domain/text';
+import { variants } from './variants';
 
 /** Input longer than this is cut before any processing (keeps 5,000-character messages fast). */
 export const MAX_INPUT_CHARS = 1000;
@@ -28,66 +29,6 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\b(\w+)'d\b/g, '$1 would'],
   [/\b(\w+)'s\b/g, '$1'], // possessive: baker's → baker
 ];
-
-/**
- * Token variants: chat slang and run-together contractions, British → American spelling,
- * irregular plurals the stemmer does not handle, and synonyms that name the same thing.
- */
-const VARIANTS: Record<string, string> = {
-  // slang and run-together contractions
-  r: 'are', u: 'you', ur: 'your', ya: 'you', y: 'why', pls: 'please', plz: 'please', cuz: 'because', coz: 'because',
-  bc: 'because', im: 'i am', ive: 'i have', id: 'i would', dont: 'do not', doesnt: 'does not', didnt: 'did not',
-  cant: 'can not', cannot: 'can not', wont: 'will not', isnt: 'is not', wasnt: 'was not', arent: 'are not',
-  havent: 'have not', whats: 'what is', hows: 'how is', wanna: 'want to', gonna: 'going to', gotta: 'got to',
-  thx: 'thanks', thanx: 'thanks', thnx: 'thanks', tnx: 'thanks', thankyou: 'thank you', nite: 'night', tho: 'though',
-  abt: 'about', wat: 'what', wot: 'what', b4: 'before', bout: 'about', sum: 'some', n: 'and',
-  // British → American
-  colour: 'color', colours: 'colors', coloured: 'colored', discoloured: 'discolored', discolour: 'discolor',
-  discolouration: 'discoloration', centre: 'center', metre: 'meter', metres: 'meters', centimetres: 'centimeters',
-  programme: 'program', programmes: 'programs', oedema: 'edema', anaemia: 'anemia', haemorrhage: 'hemorrhage',
-  orthopaedic: 'orthopedic', paediatric: 'pediatric', anaesthetic: 'anesthetic', favourite: 'favorite',
-  stabilise: 'stabilize', stabilising: 'stabilizing', mum: 'mom', tyre: 'tire', whilst: 'while', practise: 'practice',
-  // tendon problems: every spelling names the same thing
-  tendonitis: 'tendinitis', tendonopathy: 'tendinopathy', tendinosis: 'tendinopathy', tendonosis: 'tendinopathy',
-  tendonitus: 'tendinitis', tendinitus: 'tendinitis',
-  // therapists
-  physiotherapy: 'physio', physiotherapist: 'physio', physiotherapists: 'physio', physiologist: 'physio',
-  pt: 'physio', physios: 'physio',
-  // irregular plurals and forms
-  calves: 'calf', calfs: 'calf', calve: 'calf', feet: 'foot', teeth: 'tooth', knees: 'knee', ran: 'run', hurted: 'hurt',
-  // same thing, different words
-  charlie: 'charley', ae: 'emergency',
-  okay: 'ok', k: 'ok', kk: 'ok',
-  // frequent misspellings (unseen ones are handled by SpellCorrector)
-  strane: 'strain', pulld: 'pulled', cist: 'cyst', syst: 'cyst', achilies: 'achilles', achillies: 'achilles',
-  akilles: 'achilles', achillles: 'achilles', clott: 'clot', thrombossis: 'thrombosis',
-  thrombosys: 'thrombosis', claudicaton: 'claudication', diesease: 'disease', desease: 'disease', siatica: 'sciatica',
-  sciatia: 'sciatica', imbalenced: 'imbalanced', imbalence: 'imbalance', twiching: 'twitching', twitchin: 'twitching',
-  restles: 'restless', tite: 'tight', knott: 'knot', wakling: 'walking', walkin: 'walking', runing: 'running',
-  pian: 'pain', gastrocnemious: 'gastrocnemius', gastrocnemeus: 'gastrocnemius', gastrocnemus: 'gastrocnemius',
-  soleous: 'soleus', mobilty: 'mobility', squatt: 'squat', tesst: 'test', tset: 'test', rase: 'raise',
-  streches: 'stretches', strech: 'stretch', stretchs: 'stretches', foamroll: 'foam roll', roling: 'rolling',
-  massge: 'massage', strengthning: 'strengthening', strenghten: 'strengthen', recovry: 'recovery', wen: 'when',
-  phisio: 'physio', physyo: 'physio', apointment: 'appointment', appointmnet: 'appointment', iboprofen: 'ibuprofen',
-  ibuprofin: 'ibuprofen', paracetemol: 'paracetamol', painkilers: 'painkillers', goodby: 'goodbye', byee: 'bye',
-  helo: 'hello', hii: 'hi', hallo: 'hello',
-  // more chat shorthand and phonetic spellings
-  shud: 'should', shld: 'should', shoud: 'should', cud: 'could', wud: 'would', wld: 'would', cld: 'could',
-  bcos: 'because', becos: 'because', becuase: 'because', becasue: 'because', cos: 'because', thru: 'through',
-  rly: 'really', realy: 'really', probs: 'probably', ppl: 'people', gd: 'good', gr8: 'great',
-  nd: 'and', w: 'with', wiv: 'with', dat: 'that', da: 'the', dis: 'this', tht: 'that', smth: 'something',
-  sth: 'something', plss: 'please', pleasee: 'please', ty: 'thank you', tysm: 'thank you so much',
-  mins: 'minutes', min: 'minute', hrs: 'hours', hr: 'hour', wks: 'weeks', wk: 'week', yrs: 'years', yr: 'year',
-  appt: 'appointment', appts: 'appointments', apt: 'appointment', docs: 'doctor', dr: 'doctor', gp: 'doctor',
-  tst: 'test', excercise: 'exercise', excercises: 'exercises', exersize: 'exercise',
-  exersizes: 'exercises', nee: 'knee', nees: 'knee', nott: 'knot', knotty: 'knotted', backache: 'back ache',
-  tiptoes: 'tiptoe', tippy: 'tip', mornin: 'morning', evenin: 'evening', nothin: 'nothing', somethin: 'something',
-  hurtin: 'hurting', achin: 'aching', killin: 'killing', runnin: 'running', stretchin: 'stretching', crampin: 'cramping',
-  calfe: 'calf', calfes: 'calf', caf: 'calf', claf: 'calf', clafs: 'calf', cafl: 'calf', calv: 'calf', calfz: 'calf',
-};
-
-// A Map, not the object: a message saying "constructor" must not find Object.prototype.
-const VARIANT_MAP = new Map<string, string>(Object.entries(VARIANTS));
 
 /** Lower-case, cut, strip accents, emoji and punctuation, expand contractions: words and single spaces. */
 export function simplifyText(text: string): string {
@@ -115,10 +56,11 @@ export function simplifyText(text: string): string {
 export function baseTokens(text: string): string[] {
   const simple = simplifyText(text);
   if (!simple) return [];
+  const map = variants();
   const out: string[] = [];
   for (const tok of simple.split(' ')) {
     const squeezed = squeezeRepeats(tok);
-    const v = VARIANT_MAP.get(squeezed);
+    const v = map.get(squeezed);
     if (v === undefined) out.push(squeezed);
     else out.push(...v.split(' '));
   }

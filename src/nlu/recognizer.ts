@@ -15,6 +15,7 @@ import type { Example, FeatureOptions, NaiveBayesParams, ProbModel, SoftmaxOptio
 import { loadTrainingData } from './trainingData';
 import { modelCacheKey, readCachedModel, writeCachedModel } from './modelCache';
 import { CONCEPT_WORDS } from './concepts';
+import { variants } from './variants';
 import type { IntentData } from './trainingData';
 import type { IntentRecognizer } from './types';
 
@@ -182,6 +183,7 @@ export interface LoadRecognizerOptions {
 
 /** Load the intent files and train a recognizer (throws, naming the file, on bad data). */
 export function loadRecognizer(intentsDir = 'intents', options: Partial<RecognizerOptions> = {}, load: LoadRecognizerOptions = {}): CalfRecognizer {
+  variants(); // read and checked now, so that a bad variants file stops the start, not a later turn
   if (!load.cacheDir) return new CalfRecognizer(loadTrainingData(intentsDir), options);
   const merged = { ...DEFAULT_OPTIONS, ...options };
   const key = modelCacheKey(intentsDir, merged);

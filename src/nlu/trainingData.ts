@@ -2,7 +2,8 @@
  * Training data: one YAML file per intent in `intents/`, validated with zod.
  *
  * Rules: every `*.yaml`/`*.yml` file in the folder is an intent file and must be valid,
- * (the folder holds nothing else: triage's data lives in `triage/`). A broken file
+ * (the folder holds nothing else: triage's data lives in `triage/`; its subfolders `reviewed/`
+ * and `vocabulary/` are read by withReviewed and src/nlu/variants.ts). A broken file
  * stops loading with an error that names the file; nothing is skipped silently.
  * Every id of the taxonomy (TAXONOMY_INTENTS, src/domain/taxonomy.ts) must have exactly one file, and no file may
  * declare an id outside the taxonomy.
