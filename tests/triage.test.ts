@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../src/config';
@@ -421,6 +423,33 @@ describe('a clinician\'s normal finding is not a sign', () => {
   it('the same words without the finding still escalate', () => {
     expect(triage.assess("I think I've torn my Achilles, heard it go at squash").level).toBe('urgent');
     expect(triage.assess('diabetic, my toes are cold and white and I smoke').level).not.toBe('none');
+  });
+});
+
+describe('the classifier does not raise a course told as gradual to an emergency (keep_rules_level_with)', () => {
+  const rulesOnly = loadTriage('triage', { detector: false });
+  // a detector that reads an emergency in everything; only mayRaise differs
+  const sure = (mayRaise: boolean) => ({
+    detect: () => ({ verdict: 'escalate' as const, probability: 0.95, condition: 'neuro_deficit', conditionProbability: 0.9, level: 'emergency' as const, enoughAlone: true, mayRaise }),
+  });
+  const gradual = 'my right foot has been getting weaker and slapping down over the last six weeks, it came on slowly';
+
+  it('the real detector allows the raise unless the message tells a gradual onset', () => {
+    const detector = loadDetector(rulesOnly.lexicon, 'triage');
+    expect(detector.detect(gradual).mayRaise).toBe(false);
+    expect(detector.detect('I woke up this morning and cannot lift my right foot at all').mayRaise).toBe(true);
+  });
+  it('an urgent foot drop told as gradual stays urgent; the same detector raises it when it may', () => {
+    expect(rulesOnly.assess(gradual).level).toBe('urgent');
+    expect(createTriage(rulesOnly.lexicon, rulesOnly.wording, { detector: sure(false) }).assess(gradual).level).toBe('urgent');
+    expect(createTriage(rulesOnly.lexicon, rulesOnly.wording, { detector: sure(true) }).assess(gradual).level).toBe('emergency');
+  });
+  it('a settings file naming a concept the lexicon does not have stops loading, naming the file and the concept', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calfbot-detector-'));
+    mkdirSync(join(dir, 'detector'));
+    copyFileSync('triage/detector/train.yaml', join(dir, 'detector', 'train.yaml'));
+    writeFileSync(join(dir, 'detector', 'settings.yaml'), readFileSync('triage/detector/settings.yaml', 'utf8').replace('keep_rules_level_with: [gradual_course]', 'keep_rules_level_with: [gradual_corse]'));
+    expect(() => loadDetector(rulesOnly.lexicon, dir)).toThrow(/settings\.yaml: keep_rules_level_with names concepts the lexicon does not have: gradual_corse/);
   });
 });
 

@@ -31,6 +31,7 @@ const settingsSchema = z.strictObject({
   ask_at: z.number().gt(0).lt(1),
   alone_min_words: z.number().int().min(1),
   alone_min_condition: z.number().gt(0).lt(1),
+  keep_rules_level_with: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).default([]),
 }).refine((s) => s.ask_at <= s.escalate_at, 'ask_at must not be above escalate_at');
 
 export type TrainingExample = z.infer<typeof trainSchema>['examples'][number];
@@ -50,6 +51,12 @@ export interface Detection {
    * several conditions is a vague worry, not a sign: "been walking a lot, my leg is tired").
    */
   enoughAlone: boolean;
+  /**
+   * The detector may raise the rules' urgent to its emergency: false when the message holds one
+   * of the settings' `keep_rules_level_with` concepts, such as a course told as gradual ("came on
+   * slowly", "over the last six weeks"), which the rules have already weighed.
+   */
+  mayRaise: boolean;
 }
 
 export interface RedFlagDetector {
@@ -181,7 +188,8 @@ export class Detector implements RedFlagDetector {
     const verdict = probability >= this.settings.escalate_at ? 'escalate' : probability >= this.settings.ask_at ? 'unsure' : 'none';
     const conditionProbability = sums[best] ?? 0;
     const enoughAlone = analysis.tokens.filter((t) => t.word).length >= this.settings.alone_min_words && conditionProbability >= this.settings.alone_min_condition;
-    return { verdict, probability, condition, conditionProbability, level: levels[best] ?? 'urgent', enoughAlone };
+    const mayRaise = !analysis.occurrences.some((o) => !o.negated && this.settings.keep_rules_level_with.includes(o.concept));
+    return { verdict, probability, condition, conditionProbability, level: levels[best] ?? 'urgent', enoughAlone, mayRaise };
   }
 }
 
@@ -222,6 +230,8 @@ function decode(payload: string): DetectorModel | null {
  */
 export function loadDetector(lexicon: Lexicon, dir = 'triage', cacheDir?: string, matcher = new Matcher(lexicon)): Detector {
   const settings = loadDetectorSettings(dir);
+  const unknown = settings.keep_rules_level_with.filter((c) => !lexicon.concepts.some((k) => k.id === c));
+  if (unknown.length) throw new Error(`${join(dir, 'detector', 'settings.yaml')}: keep_rules_level_with names concepts the lexicon does not have: ${unknown.join(', ')}`);
   if (!cacheDir) return new Detector(matcher, loadTrainingExamples(dir), settings);
   const key = detectorCacheKey(dir);
   const payload = readCacheFile(cacheDir, CACHE_PREFIX, key);

@@ -160,9 +160,10 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       const d = analyses.length === 1 && only && text.length <= DETECTOR_CHARS && options.detector.detectAnalysed
         ? options.detector.detectAnalysed(only)
         : options.detector.detect(text);
-      if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6) {
+      if (d.verdict === 'escalate' && result.level === 'urgent' && d.level === 'emergency' && d.conditionProbability >= 0.6 && d.mayRaise) {
         // The rules saw an urgent red flag; the detector reads an emergency in it (its level is
-        // learnt per message, src/triage/detector.ts): the higher level wins.
+        // learnt per message, src/triage/detector.ts): the higher level wins, unless the message
+        // tells a course the rules have weighed already (`keep_rules_level_with`: a gradual onset).
         result = { ...result, level: 'emergency', reasons: [...result.reasons, `${d.condition}/detector`], conditions: [...new Set([...result.conditions, d.condition])] };
       } else if (d.verdict === 'escalate' && d.enoughAlone && !isEscalation(result.level) && !analyses.some((a) => a.discounted.includes(d.condition))) {
         result = merge(result, {
