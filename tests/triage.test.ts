@@ -111,6 +111,15 @@ describe('negation', () => {
     expect(triage.assess(text).level).toBe('none');
   });
 
+  it('a checklist answered in one message denies each sign answered "no", and only those', () => {
+    expect(triage.assess('Red? no. Swollen? nope. Flights? no. Pain? only when I press the knot the physio found').level).toBe('none');
+    expect(concept('Red? no. Swollen? yes, since my flight', 'swelling')).toEqual([false]);
+    expect(triage.assess('Red? no. Swollen? yes, since my flight, and it is hot').level).toBe('urgent');
+    // "no idea" answers nothing; a long question is not a checklist item
+    expect(triage.assess('Is it swollen? No idea, but it is red and hot').level).toBe('urgent');
+    expect(concept('could the swelling in my left calf be a clot? no', 'swelling')).toEqual([false]);
+  });
+
   it('scope ends at "but": only swollen is negated in "not swollen but red and warm"', () => {
     expect(concept('not swollen but red and warm', 'swelling')).toEqual([true]);
     expect(concept('not swollen but red and warm', 'redness')).toEqual([false]);

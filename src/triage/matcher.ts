@@ -19,8 +19,9 @@
  *     the end of its clause (at most 6 tokens); a comma only continues the scope for
  *     a plain list ("no swelling, redness or warmth"). Post-triggers ("is gone",
  *     "went away", "pain-free") negate what comes just before them. Pseudo-negations
- *     ("not sure", "can't tell", "not getting better", "no idea") negate nothing.
- *     Explicit terms (DVT, clot, PVD...) are never negated;
+ *     ("not sure", "can't tell", "not getting better", "no idea") negate nothing. A
+ *     checklist answered in one message ("Red? no. Swollen? nope") negates each short
+ *     question answered with a bare "no". Explicit terms (DVT, clot, PVD...) are never negated;
  *  6. rules: every `require` group needs a non-negated concept (within one clause
  *     for clause-scoped rules).
  */
@@ -506,6 +507,31 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
   return i + 1;
 }
 
+/**
+ * A checklist answered in one message: "Red? no. Hot? no. Swollen? nope, just stiff". A short
+ * question (at most CHECKLIST_WORDS words, ending in "?") answered by a bare "no" marks its words
+ * negated. "Swollen? yes" and "a clot? no idea" negate nothing.
+ */
+const ANSWER_NO = new Set(['no', 'nope', 'nah', 'none', 'nil', 'negative']);
+const CHECKLIST_WORDS = 4;
+function answeredNo(tokens: Token[], negated: boolean[]): void {
+  tokens.forEach((t, i) => {
+    if (t.text !== '?' || tokens[i + 1]?.text === '?') return;
+    const answer = tokens[i + 1];
+    if (!answer || !ANSWER_NO.has(answer.text) || !endsClause(tokens[i + 2]?.text)) return;
+    let j = i - 1;
+    while (j >= 0 && tokens[j]?.text === '?') j--;
+    const question: number[] = [];
+    for (; j >= 0; j--) {
+      const q = tokens[j];
+      if (!q || isBreak(q)) break;
+      question.push(j);
+    }
+    if (question.filter((k) => tokens[k]?.word).length > CHECKLIST_WORDS) return;
+    for (const k of question) negated[k] = true;
+  });
+}
+
 function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set<string>, denials: Set<string>): void {
   const covered = new Set<number>();
   const conceptTokens = new Set<number>();
@@ -554,6 +580,7 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
       postNegated[j] = true;
     }
   });
+  answeredNo(tokens, postNegated);
   for (const o of occurrences) {
     if (explicit.has(o.concept)) continue;
     o.negated = negated[o.start] === true || postNegated[o.start] === true;
