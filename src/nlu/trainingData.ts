@@ -42,22 +42,33 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('; ');
 }
 
-/** Parse and validate one intent file; throws TrainingDataError naming the file. */
-export function parseIntentFile(file: string, text: string): IntentData {
-  const name = path.basename(file);
+/**
+ * A YAML file's text parsed and checked against `schema`; on either failure, `fail` gets one
+ * message that starts with `label` ("Invalid intent file dvt.yaml") and names the problem.
+ */
+export function parseYamlFile<S extends z.ZodType>(text: string, schema: S, label: string, fail: (message: string) => Error): z.infer<S> {
   let doc: unknown;
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    throw new TrainingDataError(`Invalid intent file ${name}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+    throw fail(`${label}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
-  const parsed = intentFileSchema.safeParse(doc);
-  if (!parsed.success) throw new TrainingDataError(`Invalid intent file ${name}: ${describeIssues(parsed.error)}`);
+  const parsed = schema.safeParse(doc);
+  if (!parsed.success) throw fail(`${label}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+const trainingError = (message: string): Error => new TrainingDataError(message);
+
+/** Parse and validate one intent file; throws TrainingDataError naming the file. */
+export function parseIntentFile(file: string, text: string): IntentData {
+  const name = path.basename(file);
+  const data = parseYamlFile(text, intentFileSchema, `Invalid intent file ${name}`, trainingError);
   const expected = name.replace(/\.ya?ml$/, '');
-  if (parsed.data.intent !== expected) {
-    throw new TrainingDataError(`Invalid intent file ${name}: declares intent "${parsed.data.intent}" but the file must be named after its intent (${parsed.data.intent}.yaml)`);
+  if (data.intent !== expected) {
+    throw new TrainingDataError(`Invalid intent file ${name}: declares intent "${data.intent}" but the file must be named after its intent (${data.intent}.yaml)`);
   }
-  return { intent: parsed.data.intent, utterances: parsed.data.utterances, file };
+  return { intent: data.intent, utterances: data.utterances, file };
 }
 
 export interface LoadOptions {
@@ -110,19 +121,12 @@ export function withReviewed(data: IntentData[], dir: string): IntentData[] {
   const out = data.map((d) => ({ ...d, utterances: [...d.utterances] }));
   for (const f of fs.readdirSync(reviewedDir).filter((x) => /\.ya?ml$/.test(x)).sort()) {
     const full = path.join(reviewedDir, f);
-    let doc: unknown;
-    try {
-      doc = YAML.parse(fs.readFileSync(full, 'utf8'));
-    } catch (err) {
-      throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
-    }
-    const parsed = reviewedFileSchema.safeParse(doc);
-    if (!parsed.success) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: ${describeIssues(parsed.error)}`);
-    if (parsed.data.intent !== f.replace(/\.ya?ml$/, '')) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: declares intent "${parsed.data.intent}" but is named ${f}`);
-    const target = out.find((d) => d.intent === parsed.data.intent);
-    if (!target) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: "${parsed.data.intent}" is not an intent of the taxonomy`);
+    const data = parseYamlFile(fs.readFileSync(full, 'utf8'), reviewedFileSchema, `Invalid reviewed intent file ${REVIEWED_DIR}/${f}`, trainingError);
+    if (data.intent !== f.replace(/\.ya?ml$/, '')) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: declares intent "${data.intent}" but is named ${f}`);
+    const target = out.find((d) => d.intent === data.intent);
+    if (!target) throw new TrainingDataError(`Invalid reviewed intent file ${REVIEWED_DIR}/${f}: "${data.intent}" is not an intent of the taxonomy`);
     const known = new Set(target.utterances.map((u) => u.toLowerCase()));
-    for (const u of parsed.data.utterances) if (!known.has(u.toLowerCase())) { known.add(u.toLowerCase()); target.utterances.push(u); }
+    for (const u of data.utterances) if (!known.has(u.toLowerCase())) { known.add(u.toLowerCase()); target.utterances.push(u); }
   }
   return out;
 }

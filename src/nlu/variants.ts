@@ -9,10 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { squeezeRepeats } from '../domain/text';
 import { PROJECT_DIR } from '../paths';
+import { parseYamlFile } from './trainingData';
 
 /** The folder under intents/ with vocabulary files (not intent files). */
 export const VOCABULARY_DIR = 'vocabulary';
@@ -40,20 +40,10 @@ export class VariantsError extends Error {}
 
 /** Parse and check a variants file's text; `name` is used in error messages. Throws VariantsError. */
 export function parseVariants(text: string, name: string): Map<string, string> {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (err) {
-    throw new VariantsError(`Invalid variants file ${name}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
-  }
-  const parsed = variantsFileSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('; ');
-    throw new VariantsError(`Invalid variants file ${name}: ${issues}`);
-  }
+  const groups = parseYamlFile(text, variantsFileSchema, `Invalid variants file ${name}`, (message) => new VariantsError(message)).groups;
   const map = new Map<string, string>();
   const groupOf = new Map<string, string>();
-  for (const group of parsed.data.groups) {
+  for (const group of groups) {
     for (const [key, value] of Object.entries(group.words)) {
       const where = `Invalid variants file ${name}, group "${group.name}", word "${key}"`;
       if (!/^[a-z0-9]+$/.test(key)) throw new VariantsError(`${where}: a message holds only lower-case letters and digits after clean-up`);
