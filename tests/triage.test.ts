@@ -435,6 +435,14 @@ describe('a clinician\'s normal finding is not a sign', () => {
   });
 });
 
+describe('a journey or an operation still to come', () => {
+  it('gets no safety questions; one just made still does', () => {
+    expect(triage.assess('flying to Canada next month, what can I do on the plane to keep my calves moving?')).toMatchObject({ level: 'none', screen: false });
+    expect(triage.assess("I'm having a knee replacement next month, what calf signs should I watch for afterwards?")).toMatchObject({ level: 'none', screen: false });
+    expect(triage.assess("flew back from Dubai on Sunday and I'm flying out again next week, what stretches for a tight calf?")).toMatchObject({ level: 'none', screen: true });
+  });
+});
+
 describe('the classifier does not raise a course told as gradual to an emergency (keep_rules_level_with)', () => {
   const rulesOnly = loadTriage('triage', { detector: false });
   // a detector that reads an emergency in everything; only mayRaise differs
