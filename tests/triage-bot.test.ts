@@ -136,6 +136,20 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(textOf(replies)).toMatch(/don't wait: get seen today/i);
     expect(urgencyOf(replies)).toBe('urgent');
   });
+  it.each(['yes, both', 'yeah I have', 'all of them'])('"%s" straight after the urgent card ("call 999 if you get chest pain…") makes it an emergency, for the rest of the conversation', async (text) => {
+    const c = await escalated();
+    const replies = await c.say(text);
+    expect(urgencyOf(replies)).toBe('emergency');
+    expect(textOf(replies)).toMatch(/You said yes to signs that need help now/);
+    expect(JSON.stringify(replies)).toContain('tel:999');
+    expect(urgencyOf(await c.say('can my husband drive me instead?'))).toBe('emergency');
+  });
+  it('a bare "yes" or "yes I will go" after the urgent card is not read as the emergency signs', async () => {
+    for (const text of ['yes', 'yes I will go to the walk-in centre']) {
+      const c = await escalated();
+      expect(urgencyOf(await c.say(text))).toBe('urgent');
+    }
+  });
   it('after an emergency, waiting or driving gets "call now" and "don\'t drive yourself"', async () => {
     const c = await escalated('my foot is cold and white and numb');
     expect(textOf(await c.say('can I drive myself to A&E?'))).toMatch(/Don't drive yourself/);

@@ -53,6 +53,8 @@ const afterSchema = z.strictObject({
   medicine: byWords,
   worried: byPhrases,
   cleared: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text, after_new_signs: perLevel }),
+  /** While an urgent escalation is open: a short yes to the card's emergency signs. */
+  confirms_signs: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text }),
   reminder: perLevel,
   /** Anything else while an emergency is open: not answered as usual. */
   during_emergency: text,

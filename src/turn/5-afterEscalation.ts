@@ -9,6 +9,8 @@
  *  - "the ambulance is on its way", "I'm at A&E" → stay where help can reach you;
  *  - "can I take aspirin / ibuprofen?" → nothing new unless a clinician says so;
  *  - "I'm scared" → reassurance, and the call to action again;
+ *  - "yes, both" / "I have" straight after the urgent card's "call 999 if you get chest pain or
+ *    feel short of breath…" → the conversation becomes an emergency: call now;
  *  - "the doctor examined me and ruled it out" → the escalation is cleared, with a
  *    reminder of the warning signs; but not when this escalation came after such an
  *    all-clear (new signs after a check are not covered by it);
@@ -26,9 +28,10 @@ import { escalationSpec } from '../triage/escalation';
 import { normaliseText, tokenize } from '../triage/matcher';
 import type { Wording } from '../triage/wording';
 import type { EscalationMemory } from './escalationMemory';
+import type { Escalator } from './escalator';
 import { turnMeta } from './turnMeta';
 
-export type FollowUp = 'cleared' | 'waiting' | 'driving' | 'help_coming' | 'unsafe_request' | 'medicine' | 'worried' | 'other';
+export type FollowUp = 'confirms_signs' | 'cleared' | 'waiting' | 'driving' | 'help_coming' | 'unsafe_request' | 'medicine' | 'worried' | 'other';
 
 export class AfterEscalation {
   private readonly waiting: RegExp[];
@@ -36,6 +39,7 @@ export class AfterEscalation {
   private readonly cleared: RegExp[];
   private readonly helpComing: RegExp[];
   private readonly worried: RegExp[];
+  private readonly confirms: RegExp[];
   private readonly unsafe: Set<string>;
   private readonly medicine: Set<string>;
 
@@ -47,6 +51,7 @@ export class AfterEscalation {
     this.cleared = compile(after.cleared.phrases);
     this.helpComing = compile(after.help_coming.phrases);
     this.worried = compile(after.worried.phrases);
+    this.confirms = after.confirms_signs.phrases.map((p) => new RegExp(p));
     this.unsafe = new Set(after.unsafe_request.words);
     this.medicine = new Set(after.medicine.words);
   }
@@ -54,6 +59,7 @@ export class AfterEscalation {
   /** What kind of follow-up a message is (exported for tests). */
   classify(text: string): FollowUp {
     const normalised = normaliseText(text).replace(/[^a-z0-9 ]+/g, ' ').replace(/\s+/g, ' ').trim();
+    if (this.confirms.some((re) => re.test(normalised))) return 'confirms_signs';
     if (this.cleared.some((re) => re.test(normalised))) return 'cleared';
     if (this.driving.some((re) => re.test(normalised))) return 'driving';
     if (this.waiting.some((re) => re.test(normalised))) return 'waiting';
@@ -69,7 +75,7 @@ export class AfterEscalation {
     return tokenize(text).some((w) => this.unsafe.has(w));
   }
 
-  reply(kind: Exclude<FollowUp, 'cleared' | 'other'>, level: EscalationLevel): string {
+  reply(kind: Exclude<FollowUp, 'confirms_signs' | 'cleared' | 'other'>, level: EscalationLevel): string {
     return this.wording.after_escalation[kind].reply[level];
   }
 }
@@ -79,6 +85,8 @@ export interface AfterEscalationOptions {
   memory: EscalationMemory;
   conversationState: ConversationState;
   config: Config;
+  /** Sends the emergency card when a reply confirms the urgent card's emergency signs. */
+  escalator: Escalator;
 }
 
 export class AfterEscalationMiddleware implements Middleware {
@@ -107,6 +115,13 @@ export class AfterEscalationMiddleware implements Middleware {
       return this.after.isUnsafeRequest(text) ? next() : undefined;
     }
 
+    if (kind === 'confirms_signs' && record.level === 'urgent') {
+      // "yes, both" to the card's emergency signs: the emergency card, remembered and alerted as any escalation
+      const reason = { redFlags: ['after_escalation/confirms_signs'], conditions: record.conditions, whys: [fill(wording.after_escalation.confirms_signs.reply)] };
+      await this.options.escalator.escalate(context, 'emergency', reason, text);
+      await this.options.conversationState.saveChanges(context);
+      return;
+    }
     meta.urgency = maxUrgency(meta.urgency, record.level);
     if (kind === 'other' && record.level === 'urgent') {
       await next();
@@ -115,7 +130,7 @@ export class AfterEscalationMiddleware implements Middleware {
     }
     // An all-clear claimed after new signs came up: the check before them cannot rule them out.
     const reply =
-      kind === 'other' ? wording.after_escalation.during_emergency
+      kind === 'other' || kind === 'confirms_signs' ? wording.after_escalation.during_emergency
       : kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level]
       : this.after.reply(kind, record.level);
     const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);

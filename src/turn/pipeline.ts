@@ -78,7 +78,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     new ReplyMetadataMiddleware(),
     new TriageMiddleware({ triage, escalator, conversationState, memory, dialogState: bot.dialogState, logger }),
     new InputGuardMiddleware({ config, logger }),
-    new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config }),
+    new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config, escalator }),
   ];
 
   return {
