@@ -32,7 +32,7 @@ import { buildSync } from 'esbuild';
 import { runLoad, type LoadResult } from './bench/load';
 import { runOpenLoad } from './bench/openLoad';
 import { killAll, probeReport, probeReset, rssAtRest, sampleRss, startServer, treeRss, type ProbeReport, type Server } from './bench/proc';
-import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type TailRun, type Target } from './bench/report';
+import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type TailRun, type TailSlowest, type Target } from './bench/report';
 import { SCRIPTS, type Script } from './bench/conversations';
 import { classifierThroughput } from './bench/classifierRun';
 import { createSchema, dropSchema, postgresUrl } from './bench/postgres';
@@ -229,13 +229,13 @@ async function measure(server: Server, label: string, o: Options, scripts?: Scri
  * server's latencies are pooled over its slices, and its percentiles are of the pool.
  */
 async function measureTailInterleaved(entries: { server: Server; label: string }[], o: Options, rate: number): Promise<TailRun[]> {
-  const pools = entries.map(() => ({ latencies: [] as number[], turns: 0, seconds: 0, errors: 0, probes: [] as ProbeReport[] }));
+  const pools = entries.map(() => ({ latencies: [] as number[], byTurn: [] as { ms: number; turn: string; at: number }[], turns: 0, seconds: 0, errors: 0, probes: [] as ProbeReport[] }));
   const seconds = Math.max(1, Math.round(o.seconds / o.rounds));
   for (let r = 0; r < o.rounds; r++) {
     for (const [i, e] of entries.entries()) {
       const pool = pools[i]!;
       probeReset(e.server);
-      const load = await runOpenLoad({ url: e.server.url, label: `${e.label} at ${rate} turns/s (${r + 1}/${o.rounds})`, connections: o.connections, seconds, rate, latencies: pool.latencies, idPrefix: `${runId}-${e.server.name}-t${r}` });
+      const load = await runOpenLoad({ url: e.server.url, label: `${e.label} at ${rate} turns/s (${r + 1}/${o.rounds})`, connections: o.connections, seconds, rate, latencies: pool.latencies, byTurn: pool.byTurn, idPrefix: `${runId}-${e.server.name}-t${r}` });
       pool.turns += load.turns;
       pool.seconds += load.durationS;
       pool.errors += load.errors.total;
@@ -244,13 +244,37 @@ async function measureTailInterleaved(entries: { server: Server; label: string }
     }
   }
   return entries.map((e, i) => {
-    const { latencies, turns, seconds: s, errors, probes } = pools[i]!;
+    const { latencies, byTurn, turns, seconds: s, errors, probes } = pools[i]!;
     const probe = mergeProbes(probes);
     const ms = (p: number): number => Math.round(percentile(latencies, p));
     const latencyMs = { p50: ms(50), p97_5: ms(97.5), p99: ms(99), max: ms(100), mean: latencies.length ? Math.round(latencies.reduce((n, x) => n + x, 0) / latencies.length) : 0 };
     log(`  ${e.label}: p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, max ${latencyMs.max} ms over ${latencies.length} turns${probe ? `; loop delay p99 ${probe.loop.p99} ms, max ${probe.loop.max} ms; GC longest ${probe.gc.maxMs} ms (major ${probe.gc.majorMaxMs} ms)` : ''}`);
-    return { label: e.label, server: e.server.name, rate, turnsPerSec: s > 0 ? turns / s : 0, latencyMs, errors, loop: probe?.loop ?? null, gc: probe?.gc ?? null };
+    const slowest = slowestTurns(byTurn);
+    log(`    the slowest 1% (${slowest.turns} turns, in ${slowest.bursts} bursts of due times within 50 ms): ${slowest.byTurn.map((t) => `${t.turn} ${t.count} (${t.shareOfAll}% of all turns)`).join(', ')}`);
+    return { label: e.label, server: e.server.name, rate, turnsPerSec: s > 0 ? turns / s : 0, latencyMs, errors, loop: probe?.loop ?? null, gc: probe?.gc ?? null, slowest };
   });
+}
+
+/**
+ * What the slowest 1% of turns were: which script turns, against their share of all turns (a
+ * turn kind that is slow by itself shows far above its share), and how many bursts their due
+ * times fall in (a handful of bursts means a few stalls held up whatever was in flight).
+ */
+function slowestTurns(byTurn: { ms: number; turn: string; at: number }[]): TailSlowest {
+  if (byTurn.length === 0) return { turns: 0, bursts: 0, byTurn: [] };
+  const sorted = [...byTurn].sort((a, b) => b.ms - a.ms);
+  const slow = sorted.slice(0, Math.max(1, Math.ceil(sorted.length / 100)));
+  const counts = new Map<string, number>();
+  for (const t of slow) counts.set(t.turn, (counts.get(t.turn) ?? 0) + 1);
+  const all = new Map<string, number>();
+  for (const t of byTurn) all.set(t.turn, (all.get(t.turn) ?? 0) + 1);
+  const times = slow.map((t) => t.at).sort((a, b) => a - b);
+  const bursts = times.filter((t, i) => i === 0 || t - times[i - 1]! > 50).length;
+  return {
+    turns: slow.length,
+    bursts,
+    byTurn: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([turn, count]) => ({ turn, count, shareOfAll: Math.round((100 * (all.get(turn) ?? 0)) / byTurn.length) })),
+  };
 }
 
 /** `node [bench hooks] <npm start's flags> scripts/start.mjs`. */

@@ -27,6 +27,8 @@ export interface OpenLoadOptions {
   idPrefix: string;
   /** When given, every answered turn's latency (ms) is pushed here, so slices can be pooled. */
   latencies?: number[];
+  /** When given, every answered turn's latency with the turn it was (`script#turn`), for finding what makes the tail. */
+  byTurn?: { ms: number; turn: string; at: number }[];
   timeoutSeconds?: number;
   /** Print a progress line every second. */
   progress?: boolean;
@@ -92,6 +94,7 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<LoadResult> {
           sample(`${status} ${text}`);
         } else {
           latencies.push(ms);
+          o.byTurn?.push({ ms, turn: `${c.script.name}#${c.next}`, at: dueAt });
         }
         c.next++;
         if (c.next < c.script.turns.length) ready.push(c);

@@ -60,6 +60,15 @@ export interface TailRun {
   errors: number;
   loop: ProbeReport['loop'] | null;
   gc: ProbeReport['gc'] | null;
+  /** What the slowest 1% of turns were (scripts/bench.ts, slowestTurns). */
+  slowest?: TailSlowest;
+}
+
+export interface TailSlowest {
+  turns: number;
+  /** Distinct bursts (due times more than 50 ms apart) the slowest turns fall in. */
+  bursts: number;
+  byTurn: { turn: string; count: number; shareOfAll: number }[];
 }
 
 export interface Target {
