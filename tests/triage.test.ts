@@ -338,6 +338,8 @@ describe('lexicon validation', () => {
     if (!rule) throw new Error('no rule');
     rule.exclude_unless = { any_of: ['suddenly_typo'], exclude: ['chronic_course'] };
     expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "suddenly_typo"/);
+    rule.exclude_unless = [{ any_of: ['sudden'], exclude: ['chronic_course'] }, { any_of: ['sudden'], exclude: ['lifelong_typo'] }];
+    expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "lifelong_typo"/);
   });
   it('expands {{fragments}} in phrases and filters, and names an unknown or unused one', () => {
     const lex = rawLexicon();
@@ -440,6 +442,21 @@ describe('a journey or an operation still to come', () => {
     expect(triage.assess('flying to Canada next month, what can I do on the plane to keep my calves moving?')).toMatchObject({ level: 'none', screen: false });
     expect(triage.assess("I'm having a knee replacement next month, what calf signs should I watch for afterwards?")).toMatchObject({ level: 'none', screen: false });
     expect(triage.assess("flew back from Dubai on Sunday and I'm flying out again next week, what stretches for a tight calf?")).toMatchObject({ level: 'none', screen: true });
+  });
+});
+
+describe('a question about a self-test, with a clot risk and no complaint', () => {
+  it('gets no safety questions; a complaint told beside it still does', () => {
+    expect(triage.assess("I'm 22 weeks pregnant, is it safe to do the knee to wall test?")).toMatchObject({ level: 'none', screen: false });
+    expect(triage.assess("I'm 22 weeks pregnant and my left calf aches, is it safe to do the knee to wall test?")).toMatchObject({ level: 'urgent' });
+    expect(triage.assess('on the pill and my calf feels odd, can I do the heel raise test?')).toMatchObject({ level: 'none', screen: true });
+  });
+  it('reads each of a rule\'s exclude_unless pairs on its own (a journey to come, a self-test asked about)', () => {
+    // the journey's pair sets the rule aside with a complaint told; the self-test's pair without one
+    expect(triage.assess('flying to Spain next week and my calves are tight, what can I do on the plane?')).toMatchObject({ level: 'none', screen: false });
+    expect(triage.assess('flew back from Spain yesterday and my calves are tight, what can I do?')).toMatchObject({ level: 'none', screen: true });
+    expect(triage.assess('flew back from Spain yesterday, can I do the heel raise test?')).toMatchObject({ level: 'none', screen: false });
+    expect(triage.assess('flew back from Spain yesterday and my calves are tight, can I do the heel raise test?')).toMatchObject({ level: 'none', screen: true });
   });
 });
 

@@ -48,6 +48,8 @@ export const RULE_LEVELS = ['urgent', 'emergency', 'screen', 'safety_net'] as co
 export type RuleLevel = (typeof RULE_LEVELS)[number];
 const levelSchema = z.enum(RULE_LEVELS);
 
+const excludeUnlessSchema = z.strictObject({ any_of: z.array(id).min(1), exclude: z.array(id).min(1) });
+
 const ruleSchema = z.strictObject({
   id,
   /** Defaults to the condition's level. */
@@ -58,8 +60,12 @@ const ruleSchema = z.strictObject({
   /**
    * Checks that set the rule aside only while none of `any_of` is present: a cold foot told as
    * long-standing is narrowed arteries, unless the same message dates it to today or calls it sudden.
+   * One such pair, or a list of pairs each read on its own; read as a list.
    */
-  exclude_unless: z.strictObject({ any_of: z.array(id).min(1), exclude: z.array(id).min(1) }).optional(),
+  exclude_unless: z
+    .union([excludeUnlessSchema, z.array(excludeUnlessSchema)])
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
   /** The rule does not fire when one of these is mentioned only negated ("no swelling, not red"). */
   unless_negated: z.array(id).default([]),
   distinct: z.boolean().default(false),
@@ -214,7 +220,7 @@ export function parseLexicon(input: unknown, source = LEXICON_FILE): Lexicon {
   for (const r of lex.rules) {
     if (ruleIds.has(r.id)) problems.push(`conditions[${r.condition}].rules[${r.id}]: duplicate rule id`);
     ruleIds.add(r.id);
-    for (const ref of [...r.require.flat(), ...r.exclude, ...(r.exclude_unless?.any_of ?? []), ...(r.exclude_unless?.exclude ?? []), ...r.unless_negated]) {
+    for (const ref of [...r.require.flat(), ...r.exclude, ...r.exclude_unless.flatMap((u) => [...u.any_of, ...u.exclude]), ...r.unless_negated]) {
       if (!conceptIds.has(ref)) problems.push(`conditions[${r.condition}].rules[${r.id}]: unknown concept "${ref}"`);
     }
   }

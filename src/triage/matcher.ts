@@ -272,7 +272,7 @@ export class Matcher {
     // worked out once: which checks (rules_out concepts) set which condition aside, in rule order
     this.discounting = lexicon.rules
       .filter(isEscalatingRule)
-      .map((r) => ({ condition: r.condition, checks: [...r.exclude, ...(r.exclude_unless?.exclude ?? [])].filter((c) => this.rulesOut.has(c)) }))
+      .map((r) => ({ condition: r.condition, checks: [...r.exclude, ...r.exclude_unless.flatMap((u) => u.exclude)].filter((c) => this.rulesOut.has(c)) }))
       .filter((d) => d.checks.length > 0);
   }
 
@@ -620,13 +620,12 @@ export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis
 }
 
 /**
- * Whether a check in `live` sets the rule aside: one of its `exclude`, or one of its
- * `exclude_unless.exclude` while none of `exclude_unless.any_of` is in `present`.
+ * Whether a check in `live` sets the rule aside: one of its `exclude`, or, for any of its
+ * `exclude_unless` pairs, one of the pair's `exclude` while none of its `any_of` is in `present`.
  */
 function setAside(rule: Rule, live: ReadonlySet<string>, present: ReadonlySet<string>): boolean {
   if (rule.exclude.some((c) => live.has(c))) return true;
-  const unless = rule.exclude_unless;
-  return unless !== undefined && unless.exclude.some((c) => live.has(c)) && !unless.any_of.some((c) => present.has(c));
+  return rule.exclude_unless.some((u) => u.exclude.some((c) => live.has(c)) && !u.any_of.some((c) => present.has(c)));
 }
 
 /** What every rule is tested against, worked out once per message. */
