@@ -229,7 +229,7 @@ async function measure(server: Server, label: string, o: Options, scripts?: Scri
  * server's latencies are pooled over its slices, and its percentiles are of the pool.
  */
 async function measureTailInterleaved(entries: { server: Server; label: string }[], o: Options, rate: number): Promise<TailRun[]> {
-  const pools = entries.map(() => ({ latencies: [] as number[], byTurn: [] as { ms: number; turn: string; at: number }[], turns: 0, seconds: 0, errors: 0, probes: [] as ProbeReport[] }));
+  const pools = entries.map(() => ({ latencies: [] as number[], byTurn: [] as { ms: number; turn: string; at: number }[], turns: 0, seconds: 0, errors: 0, probes: [] as ProbeReport[], generatorLoopMaxMs: 0 }));
   const seconds = Math.max(1, Math.round(o.seconds / o.rounds));
   for (let r = 0; r < o.rounds; r++) {
     for (const [i, e] of entries.entries()) {
@@ -239,19 +239,20 @@ async function measureTailInterleaved(entries: { server: Server; label: string }
       pool.turns += load.turns;
       pool.seconds += load.durationS;
       pool.errors += load.errors.total;
+      pool.generatorLoopMaxMs = Math.max(pool.generatorLoopMaxMs, load.generatorLoopMs.max);
       const probe = await probeReport(e.server);
       if (probe) pool.probes.push(probe);
     }
   }
   return entries.map((e, i) => {
-    const { latencies, byTurn, turns, seconds: s, errors, probes } = pools[i]!;
+    const { latencies, byTurn, turns, seconds: s, errors, probes, generatorLoopMaxMs } = pools[i]!;
     const probe = mergeProbes(probes);
     const ms = (p: number): number => Math.round(percentile(latencies, p));
     const latencyMs = { p50: ms(50), p97_5: ms(97.5), p99: ms(99), max: ms(100), mean: latencies.length ? Math.round(latencies.reduce((n, x) => n + x, 0) / latencies.length) : 0 };
     log(`  ${e.label}: p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, max ${latencyMs.max} ms over ${latencies.length} turns${probe ? `; loop delay p99 ${probe.loop.p99} ms, max ${probe.loop.max} ms; GC longest ${probe.gc.maxMs} ms (major ${probe.gc.majorMaxMs} ms)` : ''}`);
     const slowest = slowestTurns(byTurn);
-    log(`    the slowest 1% (${slowest.turns} turns, in ${slowest.bursts} bursts of due times within 50 ms): ${slowest.byTurn.map((t) => `${t.turn} ${t.count} (${t.shareOfAll}% of all turns)`).join(', ')}`);
-    return { label: e.label, server: e.server.name, rate, turnsPerSec: s > 0 ? turns / s : 0, latencyMs, errors, loop: probe?.loop ?? null, gc: probe?.gc ?? null, slowest };
+    log(`    the slowest 1% (${slowest.turns} turns, in ${slowest.bursts} bursts of due times within 50 ms): ${slowest.byTurn.map((t) => `${t.turn} ${t.count} (${t.shareOfAll}% of all turns)`).join(', ')}; the load generator's own loop delay max ${generatorLoopMaxMs.toFixed(1)} ms`);
+    return { label: e.label, server: e.server.name, rate, turnsPerSec: s > 0 ? turns / s : 0, latencyMs, errors, loop: probe?.loop ?? null, gc: probe?.gc ?? null, slowest, generatorLoopMaxMs };
   });
 }
 

@@ -12,6 +12,7 @@
  * conversation's turns stay in order.
  */
 import { Agent, request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { activityFor, hasReplies, SCRIPTS, type Script } from './conversations';
 import type { LoadResult } from './load';
 import { percentile } from './stats';
@@ -41,7 +42,14 @@ interface Conversation {
   next: number;
 }
 
-export async function runOpenLoad(o: OpenLoadOptions): Promise<LoadResult> {
+/** The open loop's result, with the generator's own event-loop delay: a stall here delays answers being read, whichever server it is. */
+export interface OpenLoadResult extends LoadResult {
+  generatorLoopMs: { p99: number; max: number };
+}
+
+export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
+  const generatorLoop = monitorEventLoopDelay({ resolution: 1 });
+  generatorLoop.enable();
   const agent = new Agent({ keepAlive: true, maxSockets: o.connections });
   const target = new URL('/api/messages', o.url);
   const latencies = o.latencies ?? [];
@@ -142,6 +150,7 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<LoadResult> {
     process.stderr.write('\n');
   }
   agent.destroy();
+  generatorLoop.disable();
 
   errors.total = errors.non2xx + errors.socket + errors.timeouts + errors.badReplies;
   const own = latencies.slice(firstSample);
@@ -158,5 +167,6 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<LoadResult> {
     errors,
     statusCodes,
     errorSamples,
+    generatorLoopMs: { p99: generatorLoop.percentile(99) / 1e6, max: generatorLoop.max / 1e6 },
   };
 }

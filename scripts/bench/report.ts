@@ -62,6 +62,8 @@ export interface TailRun {
   gc: ProbeReport['gc'] | null;
   /** What the slowest 1% of turns were (scripts/bench.ts, slowestTurns). */
   slowest?: TailSlowest;
+  /** The load generator's own event-loop delay maximum over the server's slices (a stall there delays reading answers). */
+  generatorLoopMaxMs?: number;
 }
 
 export interface TailSlowest {
