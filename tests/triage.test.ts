@@ -460,6 +460,14 @@ describe('a question about a self-test, with a clot risk and no complaint', () =
   });
 });
 
+describe('feet cold outdoors that warm up normally', () => {
+  it('get no safety questions; a foot that will not warm up still does, and a white one escalates', () => {
+    expect(triage.assess('work outside all winter, my feet get freezing by lunch but once I get in the van they warm back up fine')).toMatchObject({ level: 'none', screen: false });
+    expect(triage.assess('my left foot is cold, it never warms up even by the fire')).toMatchObject({ level: 'none', screen: true });
+    expect(triage.assess('my foot went cold and white an hour ago and it won\'t warm up')).toMatchObject({ level: 'emergency' });
+  });
+});
+
 describe('the classifier does not raise a course told as gradual to an emergency (keep_rules_level_with)', () => {
   const rulesOnly = loadTriage('triage', { detector: false });
   // a detector that reads an emergency in everything; only mayRaise differs
