@@ -437,34 +437,46 @@ describe('a clinician\'s normal finding is not a sign', () => {
   });
 });
 
-describe('a journey or an operation still to come', () => {
-  it('gets no safety questions; one just made still does', () => {
-    expect(triage.assess('flying to Canada next month, what can I do on the plane to keep my calves moving?')).toMatchObject({ level: 'none', screen: false });
-    expect(triage.assess("I'm having a knee replacement next month, what calf signs should I watch for afterwards?")).toMatchObject({ level: 'none', screen: false });
-    expect(triage.assess("flew back from Dubai on Sunday and I'm flying out again next week, what stretches for a tight calf?")).toMatchObject({ level: 'none', screen: true });
-  });
-});
-
-describe('a question about a self-test, with a clot risk and no complaint', () => {
-  it('gets no safety questions; a complaint told beside it still does', () => {
-    expect(triage.assess("I'm 22 weeks pregnant, is it safe to do the knee to wall test?")).toMatchObject({ level: 'none', screen: false });
-    expect(triage.assess("I'm 22 weeks pregnant and my left calf aches, is it safe to do the knee to wall test?")).toMatchObject({ level: 'urgent' });
-    expect(triage.assess('on the pill and my calf feels odd, can I do the heel raise test?')).toMatchObject({ level: 'none', screen: true });
-  });
-  it('reads each of a rule\'s exclude_unless pairs on its own (a journey to come, a self-test asked about)', () => {
-    // the journey's pair sets the rule aside with a complaint told; the self-test's pair without one
-    expect(triage.assess('flying to Spain next week and my calves are tight, what can I do on the plane?')).toMatchObject({ level: 'none', screen: false });
-    expect(triage.assess('flew back from Spain yesterday and my calves are tight, what can I do?')).toMatchObject({ level: 'none', screen: true });
-    expect(triage.assess('flew back from Spain yesterday, can I do the heel raise test?')).toMatchObject({ level: 'none', screen: false });
-    expect(triage.assess('flew back from Spain yesterday and my calves are tight, can I do the heel raise test?')).toMatchObject({ level: 'none', screen: true });
-  });
-});
-
-describe('feet cold outdoors that warm up normally', () => {
-  it('get no safety questions; a foot that will not warm up still does, and a white one escalates', () => {
-    expect(triage.assess('work outside all winter, my feet get freezing by lunch but once I get in the van they warm back up fine')).toMatchObject({ level: 'none', screen: false });
-    expect(triage.assess('my left foot is cold, it never warms up even by the fire')).toMatchObject({ level: 'none', screen: true });
-    expect(triage.assess('my foot went cold and white an hour ago and it won\'t warm up')).toMatchObject({ level: 'emergency' });
+/** When the safety questions are asked: nothing to ask about, against the same words with something to ask. */
+type ScreeningCase = [text: string, expected: { level: string; screen?: boolean }];
+describe.each<{ topic: string; cases: ScreeningCase[] }>([
+  {
+    topic: 'a journey or an operation still to come (a journey just made still gets them)',
+    cases: [
+      ['flying to Canada next month, what can I do on the plane to keep my calves moving?', { level: 'none', screen: false }],
+      ["I'm having a knee replacement next month, what calf signs should I watch for afterwards?", { level: 'none', screen: false }],
+      ["flew back from Dubai on Sunday and I'm flying out again next week, what stretches for a tight calf?", { level: 'none', screen: true }],
+    ],
+  },
+  {
+    topic: 'a question about a self-test with a clot risk and no complaint (a complaint beside it still gets them)',
+    cases: [
+      ["I'm 22 weeks pregnant, is it safe to do the knee to wall test?", { level: 'none', screen: false }],
+      ["I'm 22 weeks pregnant and my left calf aches, is it safe to do the knee to wall test?", { level: 'urgent' }],
+      ['on the pill and my calf feels odd, can I do the heel raise test?', { level: 'none', screen: true }],
+    ],
+  },
+  {
+    // the journey's exclude_unless pair sets the rule aside with a complaint told; the self-test's pair without one
+    topic: "each of a rule's exclude_unless pairs, read on its own",
+    cases: [
+      ['flying to Spain next week and my calves are tight, what can I do on the plane?', { level: 'none', screen: false }],
+      ['flew back from Spain yesterday and my calves are tight, what can I do?', { level: 'none', screen: true }],
+      ['flew back from Spain yesterday, can I do the heel raise test?', { level: 'none', screen: false }],
+      ['flew back from Spain yesterday and my calves are tight, can I do the heel raise test?', { level: 'none', screen: true }],
+    ],
+  },
+  {
+    topic: 'feet cold outdoors that warm up normally (one that never warms up still gets them; a white one escalates)',
+    cases: [
+      ['work outside all winter, my feet get freezing by lunch but once I get in the van they warm back up fine', { level: 'none', screen: false }],
+      ['my left foot is cold, it never warms up even by the fire', { level: 'none', screen: true }],
+      ["my foot went cold and white an hour ago and it won't warm up", { level: 'emergency' }],
+    ],
+  },
+])('safety questions: $topic', ({ cases }) => {
+  it.each(cases)('%s', (text, expected) => {
+    expect(triage.assess(text)).toMatchObject(expected);
   });
 });
 
