@@ -24,7 +24,11 @@ export interface SeedTurn {
 /** Logs a conversation: user message then bot reply per turn, one minute apart, from `start`. */
 export async function seedConversation(db: Database, channel: string, id: string, start: Date, turns: SeedTurn[]): Promise<Partial<Activity>[]> {
   const logged: Partial<Activity>[] = [];
-  let t = start.getTime();
+  // Each turn takes a minute (user, bot 20 s later, next user 40 s after that). A conversation
+  // seeded "today" just after midnight would end in the future and sort above one posted live:
+  // it is moved back to end a second ago (its last activity, which lists sort on, stays today).
+  const span = turns.length * 60_000 - 40_000;
+  let t = Math.min(start.getTime(), Date.now() - 1000 - span);
   let n = 0;
   for (const turn of turns) {
     const userId = `${id}-u${++n}`;
