@@ -40,7 +40,7 @@ interface Turn {
   intents: string[];
 }
 
-function summarise(replies: Partial<Activity>[], screeningIntro: string): Turn {
+function summarise(replies: Partial<Activity>[], screeningIntros: readonly string[]): Turn {
   let urgency: Urgency = 'none';
   const intents: string[] = [];
   for (const r of replies) {
@@ -48,12 +48,15 @@ function summarise(replies: Partial<Activity>[], screeningIntro: string): Turn {
     if (cd.urgency && urgencyRank(cd.urgency) > urgencyRank(urgency)) urgency = cd.urgency;
     if (cd.intent) intents.push(cd.intent);
   }
-  return { urgency, screened: replies.some((r) => r.text?.startsWith(screeningIntro)), intents };
+  return { urgency, screened: replies.some((r) => screeningIntros.some((intro) => r.text?.startsWith(intro))), intents };
 }
+
+/** The openings of the screening sets: a reply starting with one asked the questions. */
+const intros = (bot: LocalBot): string[] => bot.app.triage.wording.screening.sets.map((s) => s.intro);
 
 async function firstTurn(bot: LocalBot, text: string): Promise<Turn> {
   const c = await bot.conversation();
-  return summarise(await c.say(text), bot.app.triage.wording.screening.intro);
+  return summarise(await c.say(text), intros(bot));
 }
 
 const pct = (a: number, b: number): string => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)}%`);
@@ -118,7 +121,7 @@ async function measureSet(bot: LocalBot, dir: string, title: string, showTexts: 
     const conv = await bot.conversation();
     let before = false;
     for (const turn of s.turns) {
-      const t = summarise(await conv.say(turn.user), bot.app.triage.wording.screening.intro);
+      const t = summarise(await conv.say(turn.user), intros(bot));
       scriptResults.turns++;
       let ok: boolean;
       if (turn.expect === 'safe_after_escalation') {

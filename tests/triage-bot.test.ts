@@ -73,6 +73,40 @@ describe('ask when unsure: the screening questions', () => {
     await c.say('no');
     expect(urgencyOf(await c.say('yes'))).toBe('emergency');
   });
+  describe('breathlessness told with an everyday cause gets the breathing questions, not the 999 card', () => {
+    const effort = 'after netball I am always breathless for a minute or two and my calf gets a bit tight, should I stretch before or after?';
+    it('asks four breathing questions, then answers with the safety net after four "no"s', async () => {
+      const c = await bot.conversation();
+      const first = await c.say(effort);
+      expect(urgencyOf(first)).toBe('none');
+      expect(textOf(first)).toMatch(/four quick questions about your breathing/);
+      expect(textOf(first)).toMatch(/short of breath now, while resting/);
+      expect(textOf(first)).not.toMatch(/Call 999/);
+      for (const next of [/chest pain/, /one calf or leg swollen/, /operation, a plaster cast/]) expect(textOf(await c.say('no'))).toMatch(next);
+      const last = await c.say('no');
+      expect(textOf(last)).toMatch(/is not a warning sign on its own/);
+      expect(textOf(last)).toMatch(/call 999 if it comes on at rest or suddenly/i);
+      expect(urgencyOf(last)).toBe('none');
+      expect(last.length).toBeGreaterThan(1); // and the question is answered
+    });
+    it.each([
+      ['breathless now at rest', ['yes']],
+      ['chest pain, blood or a faint', ['no', 'yes']],
+      ['one leg swollen', ['no', 'no', 'yes']],
+      ['a recent operation, cast or journey', ['no', 'no', 'no', 'yes']],
+    ])('a "yes" to %s is an emergency', async (_, answers) => {
+      const c = await bot.conversation();
+      await c.say(effort);
+      let last: Partial<Activity>[] = [];
+      for (const a of answers) last = await c.say(a);
+      expect(urgencyOf(last)).toBe('emergency');
+      expect(textOf(last)).toMatch(/Call 999 now/);
+    });
+    it('the same breathlessness with a swollen calf, or with no cause told, is still the 999 card', async () => {
+      expect(urgencyOf(await say('after netball I am breathless and my left calf is swollen'))).toBe('emergency');
+      expect(urgencyOf(await say('I have been breathless since yesterday and my calf aches'))).toBe('emergency');
+    });
+  });
   it('a red flag typed instead of an answer interrupts the screening at once', async () => {
     const c = await bot.conversation();
     await c.say('my calf feels a bit odd after the flight home');

@@ -438,7 +438,7 @@ describe('a clinician\'s normal finding is not a sign', () => {
 });
 
 /** When the safety questions are asked: nothing to ask about, against the same words with something to ask. */
-type ScreeningCase = [text: string, expected: { level: string; screen?: boolean }];
+type ScreeningCase = [text: string, expected: { level: string; screen?: boolean; screenFor?: string[] }];
 describe.each<{ topic: string; cases: ScreeningCase[] }>([
   {
     topic: 'a journey or an operation still to come (a journey just made still gets them)',
@@ -464,6 +464,25 @@ describe.each<{ topic: string; cases: ScreeningCase[] }>([
       ['flew back from Spain yesterday and my calves are tight, what can I do?', { level: 'none', screen: true }],
       ['flew back from Spain yesterday, can I do the heel raise test?', { level: 'none', screen: false }],
       ['flew back from Spain yesterday and my calves are tight, can I do the heel raise test?', { level: 'none', screen: true }],
+    ],
+  },
+  {
+    topic: 'breathlessness told with a sport, the stairs or a known panic attack: the breathing questions; with a clot sign, a sore calf on the stairs or a new course: the card',
+    cases: [
+      ['breathless at the end of my spin class as usual, calves burning, is a foam roller useful', { level: 'none', screen: true, screenFor: ['pulmonary_embolism'] }],
+      ["I'm puffed out by the time I get to the 3rd floor, always have been. any calf exercises?", { level: 'none', screen: true, screenFor: ['pulmonary_embolism'] }],
+      ['breathless at the end of my spin class and my left calf is swollen and hot', { level: 'emergency', screen: false }],
+      ['my calf hurts and I get breathless on the stairs', { level: 'emergency' }],
+      ['breathless on the stairs for the last few days, never used to be', { level: 'emergency' }],
+      ['breathless on the bike at the gym, after resting it was not ok at all', { level: 'emergency' }],
+    ],
+  },
+  {
+    // a cause read across other words must not swallow the negations inside it
+    topic: 'signs denied around a sport told beside breathing',
+    cases: [
+      ['Calf tight after running, no swelling or heat, both legs the same, not short of breath or anything. Just want stretches.', { level: 'none' }],
+      ['No chest pain, no breathlessness, no swelling, just a sore calf after football yesterday. Stretches?', { level: 'none' }],
     ],
   },
   {

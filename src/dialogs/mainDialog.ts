@@ -133,7 +133,7 @@ export class MainDialog extends ReusingComponentDialog {
 
     const text = step.context.activity.text?.trim() ?? '';
     const meta = turnMeta(step.context);
-    if (meta.screen && !o.screened && text) return step.beginDialog(SCREENING_DIALOG, { question: text } satisfies ScreeningOptions);
+    if (meta.screen && !o.screened && text) return step.beginDialog(SCREENING_DIALOG, { question: text, conditions: meta.screenFor } satisfies ScreeningOptions);
     if (meta.safetyNet) await step.context.sendActivity(fill(this.runtime.safetyNet, this.runtime.config));
     const command = text ? matchCommand(text, system.commands) : undefined;
     if (command === 'help' && intentDialog.help) return this.startTree(step, intentDialog.help, 'help');

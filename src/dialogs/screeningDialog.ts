@@ -1,22 +1,29 @@
 /**
  * "Ask when unsure": a few Wells-style yes/no questions (triage/escalation.yaml,
  * `screening:`) asked before answering a message with a warning sign that is not
- * enough to escalate on its own ("my calf feels odd after the flight"). A "yes"
+ * enough to escalate on its own ("my calf feels odd after the flight"). The set asked
+ * follows the screened conditions: breathlessness with an everyday cause gets the
+ * breathing questions, every other warning sign the clot questions. A "yes"
  * escalates at that question's level; all "no" answers the original question.
  * A red flag typed instead of an answer is caught by triage, which runs first on
  * every message and ends this dialog.
  */
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { screeningSetFor, type ScreeningSet } from '../triage/wording';
 import { ReusingComponentDialog } from './componentBase';
 import { TreeConfirmPrompt } from './prompts';
 import { fill, type Runtime } from './runtime';
 
 export const SCREENING_DIALOG = 'screening';
 const CONFIRM = 'screeningConfirm';
+const CHOOSE = 'screeningChoose';
+const setDialogId = (set: ScreeningSet): string => `screeningSet:${set.id}`;
 
 export interface ScreeningOptions {
   /** The message that raised the question: answered when every answer is "no". */
   question: string;
+  /** The conditions whose warning signs were seen (triage's `screenFor`): they choose the set. */
+  conditions: readonly string[];
 }
 
 /** How screening ended: escalated, or cleared with the question to answer now. */
@@ -32,29 +39,40 @@ interface ScreeningValues {
 export class ScreeningDialog extends ReusingComponentDialog {
   constructor(runtime: Runtime) {
     super(SCREENING_DIALOG);
-    const { questions } = runtime.screening;
-    const steps = questions.flatMap((q, i) => [
-      async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
-        if (i === 0) {
-          (step.values as ScreeningValues).question = (step.options as ScreeningOptions).question;
-          await step.context.sendActivity(fill(runtime.screening.intro, runtime.config));
-        }
-        return step.prompt(CONFIRM, { prompt: fill(q.ask, runtime.config), retryPrompt: `${runtime.screening.retry} ${fill(q.ask, runtime.config)}` });
+    // The first step picks the set; each set is its own waterfall, ending with the result.
+    this.addDialog(new WaterfallDialog(CHOOSE, [
+      async (step) => {
+        const options = step.options as ScreeningOptions;
+        return step.beginDialog(setDialogId(screeningSetFor(runtime.screening, options.conditions ?? [])), { question: options.question });
       },
-      async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
-        if (step.result === true) {
-          await runtime.escalate(step.context, `screening:${q.id}`);
-          return step.endDialog({ escalated: true, question: (step.values as ScreeningValues).question } satisfies ScreeningResult);
-        }
-        return step.next();
-      },
-    ]);
-    steps.push(async (step) => {
-      await step.context.sendActivity(fill(runtime.screening.all_clear, runtime.config));
-      return step.endDialog({ escalated: false, question: (step.values as ScreeningValues).question } satisfies ScreeningResult);
-    });
-    this.addDialog(new WaterfallDialog('screeningSteps', steps));
+      async (step) => step.endDialog(step.result as ScreeningResult),
+    ]));
+    for (const set of runtime.screening.sets) this.addDialog(new WaterfallDialog(setDialogId(set), stepsFor(set, runtime)));
     this.addDialog(new TreeConfirmPrompt(CONFIRM));
-    this.initialDialogId = 'screeningSteps';
+    this.initialDialogId = CHOOSE;
   }
+}
+
+function stepsFor(set: ScreeningSet, runtime: Runtime): ((step: WaterfallStepContext) => Promise<DialogTurnResult>)[] {
+  const steps = set.questions.flatMap((q, i) => [
+    async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
+      if (i === 0) {
+        (step.values as ScreeningValues).question = (step.options as Pick<ScreeningOptions, 'question'>).question;
+        await step.context.sendActivity(fill(set.intro, runtime.config));
+      }
+      return step.prompt(CONFIRM, { prompt: fill(q.ask, runtime.config), retryPrompt: `${runtime.screening.retry} ${fill(q.ask, runtime.config)}` });
+    },
+    async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
+      if (step.result === true) {
+        await runtime.escalate(step.context, `screening:${q.id}`);
+        return step.endDialog({ escalated: true, question: (step.values as ScreeningValues).question } satisfies ScreeningResult);
+      }
+      return step.next();
+    },
+  ]);
+  steps.push(async (step) => {
+    await step.context.sendActivity(fill(set.all_clear, runtime.config));
+    return step.endDialog({ escalated: false, question: (step.values as ScreeningValues).question } satisfies ScreeningResult);
+  });
+  return steps;
 }

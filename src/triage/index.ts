@@ -14,7 +14,7 @@ import { DETECTOR_CHARS, loadDetector, type RedFlagDetector } from './detector';
 import { isEscalatingRule, type Lexicon, type Rule } from './lexicon';
 import { loadCompiledLexicon } from './lexiconCache';
 import { Matcher, rulesWithEarlierSigns, type Analysis } from './matcher';
-import { loadWording, type Wording } from './wording';
+import { loadWording, WORDING_FILE, WordingError, type Wording } from './wording';
 
 export interface TriageResult {
   level: Urgency;
@@ -24,6 +24,8 @@ export interface TriageResult {
   conditions: string[];
   /** Not enough to escalate, but a warning sign: ask the screening questions. */
   screen: boolean;
+  /** The conditions whose warning signs bring the questions (they choose the set asked). */
+  screenFor: string[];
   /** A past clot or clear scan with no current sign: answer with the safety-net line. */
   safetyNet: boolean;
   /** A clinician's check that ruled a clot out is reported (a rule marked `all_clear`). */
@@ -53,7 +55,7 @@ export interface LoadedTriage extends Triage {
   analyse(text: string): Analysis;
 }
 
-export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, safetyNet: false, allClear: false, whys: [], signs: [] };
+export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, screenFor: [], safetyNet: false, allClear: false, whys: [], signs: [] };
 
 /**
  * Long messages are analysed in overlapping windows, so the work stays linear in the
@@ -85,6 +87,7 @@ function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
     reasons: fired.map((r) => `${r.condition}/${r.id}`),
     conditions: [...new Set(escalating.map((r) => r.condition))],
     screen: fired.some((r) => r.level === 'screen'),
+    screenFor: [...new Set(fired.filter((r) => r.level === 'screen').map((r) => r.condition))],
     safetyNet: fired.some((r) => r.level === 'safety_net'),
     allClear: fired.some((r) => r.all_clear),
     whys: escalating.map((r) => r.why),
@@ -98,6 +101,7 @@ function merge(a: TriageResult, b: TriageResult): TriageResult {
     reasons: [...new Set([...a.reasons, ...b.reasons])],
     conditions: [...new Set([...a.conditions, ...b.conditions])],
     screen: a.screen || b.screen,
+    screenFor: [...new Set([...a.screenFor, ...b.screenFor])],
     safetyNet: a.safetyNet || b.safetyNet,
     allClear: a.allClear || b.allClear,
     whys: [...new Set([...a.whys, ...b.whys])],
@@ -114,6 +118,7 @@ export interface TriageOptions {
 
 export function createTriage(lexicon: Lexicon, wording: Wording, options: TriageOptions = {}): LoadedTriage {
   const matcher = options.matcher ?? new Matcher(lexicon);
+  checkScreeningConditions(wording, lexicon);
   const labels = new Map(lexicon.conditions.map((c) => [c.id, c.label]));
   return {
     lexicon,
@@ -175,11 +180,20 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
         });
       } else if (d.verdict !== 'none' && !isEscalation(result.level)) {
         // Unsure, or sure on too little ("just got off a long flight"): ask the questions.
-        result = { ...result, screen: true, reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
+        result = { ...result, screen: true, screenFor: [...new Set([...result.screenFor, d.condition])], reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
       }
     }
-    if (isEscalation(result.level)) result = { ...result, screen: false, safetyNet: false };
+    if (isEscalation(result.level)) result = { ...result, screen: false, screenFor: [], safetyNet: false };
     return result;
+  }
+}
+
+/** Every condition the screening questions name is one of the lexicon's: a typo there would never be asked. */
+function checkScreeningConditions(wording: Wording, lexicon: Lexicon): void {
+  const known = new Set(lexicon.conditions.map((c) => c.id));
+  for (const set of wording.screening.sets) {
+    const unknown = [...set.for, ...set.questions.map((q) => q.condition)].filter((c) => !known.has(c));
+    if (unknown.length > 0) throw new WordingError(`${WORDING_FILE}: screening set "${set.id}": unknown condition "${unknown[0]}" (conditions are listed in triage/red-flags.yaml)`);
   }
 }
 

@@ -34,6 +34,12 @@ const conceptSchema = z.strictObject({
    * escalate on it alone (it cannot read the reason).
    */
   rules_out: z.boolean().default(false),
+  /**
+   * A context read across other words ("breathless at the end of my spin class": a cause told
+   * near a sign). Its match does not swallow the negations inside it: "no breathlessness, no
+   * swelling, just sore after football" still denies the swelling.
+   */
+  context: z.boolean().default(false),
   fuzzy: z.boolean().default(true),
   words: z.array(word).default([]),
   phrases: z.array(regexSource).default([]),

@@ -203,6 +203,7 @@ export class Matcher {
   private readonly targetCounts: Uint8Array[];
   private readonly explicit = new Set<string>();
   private readonly denials = new Set<string>();
+  private readonly contexts = new Set<string>();
   private readonly rulesOut = new Set<string>();
   /** Concept indices by word and by stem: each token is looked up once, not once per concept. */
   private readonly byWord = new Map<string, number[]>();
@@ -229,6 +230,7 @@ export class Matcher {
     this.concepts = lexicon.concepts.map((c, ci) => {
       if (c.explicit) this.explicit.add(c.id);
       if (c.denial) this.denials.add(c.id);
+      if (c.context) this.contexts.add(c.id);
       if (c.rules_out) this.rulesOut.add(c.id);
       for (const w of c.words) {
         this.known.add(w);
@@ -361,7 +363,7 @@ export class Matcher {
     assignClauses(tokens);
 
     const occurrences = this.findOccurrences(text, normalised, tokens);
-    applyNegation(tokens, occurrences, this.explicit, this.denials);
+    applyNegation(tokens, occurrences, this.explicit, this.denials, this.contexts);
 
     const findings = findingsOf(occurrences, tokens);
     const fired = this.rulesNaming(findings.live).filter((r) => ruleFires(r, findings));
@@ -532,10 +534,12 @@ function answeredNo(tokens: Token[], negated: boolean[]): void {
   });
 }
 
-function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set<string>, denials: Set<string>): void {
+function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set<string>, denials: Set<string>, contexts: Set<string>): void {
   const covered = new Set<number>();
   const conceptTokens = new Set<number>();
   for (const o of occurrences) {
+    // a context spans other words and signs: it neither hides a negation nor lists a finding
+    if (contexts.has(o.concept)) continue;
     for (let k = o.start; k < o.end; k++) {
       conceptTokens.add(k);
       // negation words inside a matched phrase ("can not walk", "no feeling in") are part of

@@ -28,16 +28,35 @@ const cardSchema = z.strictObject({
   buttons: z.array(buttonSchema).min(1, 'an escalation card needs at least one button'),
 });
 
-const screeningSchema = z.strictObject({
+const name = z.string().regex(/^[a-z][a-z0-9_]*$/, 'ids are lower_snake_case');
+
+/** One set of yes/no questions, asked for the warning signs of the conditions it is `for`. */
+const screeningSetSchema = z.strictObject({
+  id: name,
+  /** The conditions whose `screen` rules (or the detector's doubt) bring these questions; none: every other warning sign. */
+  for: z.array(name).default([]),
   intro: text,
   questions: z.array(z.strictObject({
-    id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    id: name,
     ask: text,
     level: z.enum(ESCALATION_LEVELS),
-    condition: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    condition: name,
   })).min(1).max(4, 'keep screening to at most four questions'),
   all_clear: text,
+});
+
+const screeningSchema = z.strictObject({
   retry: text,
+  sets: z.array(screeningSetSchema).min(1),
+}).superRefine((s, ctx) => {
+  const defaults = s.sets.filter((set) => set.for.length === 0);
+  if (defaults.length !== 1) ctx.addIssue({ code: 'custom', path: ['sets'], message: `exactly one set must have no "for" (the questions for every other warning sign); found ${defaults.length}` });
+  const seen = new Set<string>();
+  s.sets.forEach((set, i) => set.questions.forEach((q, j) => {
+    // a "yes" escalates as `screening:<id>`: the id must say which question it was
+    if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['sets', i, 'questions', j, 'id'], message: `question id "${q.id}" is used twice` });
+    seen.add(q.id);
+  }));
 });
 
 /** A follow-up recognised by phrases (regular expressions over the normalised text), with its reply per level. */
@@ -71,6 +90,14 @@ export const wordingSchema = z.strictObject({
 export type Wording = z.infer<typeof wordingSchema>;
 export type CardWording = z.infer<typeof cardSchema>;
 export type ScreeningWording = z.infer<typeof screeningSchema>;
+export type ScreeningSet = z.infer<typeof screeningSetSchema>;
+
+/** The questions for these screened conditions: the first set listed for one of them, else the default set. */
+export function screeningSetFor(screening: ScreeningWording, conditions: readonly string[]): ScreeningSet {
+  const set = screening.sets.find((s) => s.for.some((c) => conditions.includes(c))) ?? screening.sets.find((s) => s.for.length === 0);
+  if (!set) throw new WordingError('screening: no default set (a set without "for")');
+  return set;
+}
 export type AfterEscalationWording = z.infer<typeof afterSchema>;
 
 export class WordingError extends Error {}

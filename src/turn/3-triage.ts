@@ -85,6 +85,7 @@ export class TriageMiddleware implements Middleware {
     const meta = turnMeta(context);
     if (!isEscalation(result.level)) {
       meta.screen = result.screen;
+      meta.screenFor = result.screenFor;
       meta.safetyNet = result.safetyNet;
       meta.redFlags = result.reasons;
       // "A doctor ruled out a clot last week": that check is an all-clear given in this

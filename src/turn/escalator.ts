@@ -32,7 +32,7 @@ export class Escalator {
    */
   forRule(ruleId: string): { level: EscalationLevel; reason: EscalationReason } {
     if (ruleId.startsWith('screening:')) {
-      const q = this.deps.triage.wording.screening.questions.find((x) => `screening:${x.id}` === ruleId);
+      const q = this.deps.triage.wording.screening.sets.flatMap((s) => s.questions).find((x) => `screening:${x.id}` === ruleId);
       if (!q) throw new Error(`escalation: no screening question "${ruleId}" in triage/escalation.yaml`);
       return { level: q.level, reason: { redFlags: [`${q.condition}/screening_${q.id}`], conditions: [q.condition], whys: [] } };
     }

@@ -18,6 +18,8 @@ export interface TurnMeta {
   escalated: boolean;
   /** Triage found a warning sign that is not enough to escalate: ask the screening questions. */
   screen: boolean;
+  /** The conditions whose warning signs brought the questions (they choose the set asked). */
+  screenFor: string[];
   /** A past clot or a clear scan, no current sign: the answer carries the safety-net line. */
   safetyNet: boolean;
 }
@@ -27,7 +29,7 @@ const TURN_META_KEY = Symbol('calfbot.turnMeta');
 export function turnMeta(context: TurnContext): TurnMeta {
   let meta = context.turnState.get(TURN_META_KEY) as TurnMeta | undefined;
   if (!meta) {
-    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, safetyNet: false };
+    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, screenFor: [], safetyNet: false };
     context.turnState.set(TURN_META_KEY, meta);
   }
   return meta;
