@@ -107,6 +107,21 @@ describe('ask when unsure: the screening questions', () => {
       expect(urgencyOf(await say('I have been breathless since yesterday and my calf aches'))).toBe('emergency');
     });
   });
+  it('a conversation saved inside a dialog that a later version renamed starts afresh, not an error on every message', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    // the screening's waterfall was called "screeningSteps" before round 18
+    const key = `console/conversations/${c.id}/`;
+    const saved = (await bot.db.storage.read([key]))[key] as Record<string, unknown>;
+    const renamed = JSON.parse(JSON.stringify(saved).replace('"id":"screeningSet:clot"', '"id":"screeningSteps"')) as Record<string, unknown>;
+    expect(JSON.stringify(renamed)).toContain('screeningSteps');
+    await bot.db.storage.write({ [key]: { ...renamed, eTag: '*' } });
+    // "no" ends the yes/no prompt, which hands back to the renamed waterfall
+    const replies = await c.say('no');
+    expect(textOf(replies)).not.toMatch(/Sorry, something went wrong/i);
+    expect(intentsOf(await c.say('what stretches help a tight calf?'))).toContain('stretches');
+    expect(urgencyOf(await c.say('my calf is swollen and hot now'))).toBe('urgent');
+  });
   it('a red flag typed instead of an answer interrupts the screening at once', async () => {
     const c = await bot.conversation();
     await c.say('my calf feels a bit odd after the flight home');

@@ -94,7 +94,18 @@ export class MainDialog extends ReusingComponentDialog {
     const dialogSet = new DialogSet(accessor);
     dialogSet.add(this);
     const dc = await dialogSet.createContext(context);
-    const result = await dc.continueDialog();
+    let result: DialogTurnResult;
+    try {
+      result = await dc.continueDialog();
+    } catch (err) {
+      if (!isMissingDialog(err)) throw err;
+      // A conversation saved by an earlier version, waiting in a dialog that a deploy renamed
+      // or removed: it would fail on every message from now on. Start it afresh instead
+      // (triage has already read this message).
+      await accessor.set(context, { dialogStack: [] });
+      await (await dialogSet.createContext(context)).beginDialog(this.id);
+      return;
+    }
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
   }
 
@@ -209,4 +220,9 @@ export class MainDialog extends ReusingComponentDialog {
     if (result.action === 'reroute') return step.replaceDialog(MAIN, {});
     return step.endDialog();
   }
+}
+
+/** botbuilder-dialogs' error for a saved dialog stack that names a dialog this version does not have. */
+function isMissingDialog(err: unknown): boolean {
+  return err instanceof Error && /A dialog with an id of '[^']*' wasn't found/.test(err.message);
 }
