@@ -19,7 +19,7 @@ const reviewed = existsSync(REVIEWED) ? (parse(readFileSync(REVIEWED, 'utf8')) a
 const table = { red_flags: [...base.red_flags, ...(reviewed.red_flags ?? [])], benign: [...base.benign, ...(reviewed.benign ?? [])] };
 const triage = loadTriage('triage');
 /** A lexicon as its YAML file has it (conditions with their rules), for the validation tests. */
-function rawLexicon(): { fragments: Record<string, string>; fuzzy: { spellings: Record<string, string> }; concepts: { id: string; phrases: string[] }[]; conditions: { id: string; rules: Record<string, unknown>[] }[] } {
+function rawLexicon(): { fragments: Record<string, string>; sign_groups: Record<string, string[]>; fuzzy: { spellings: Record<string, string> }; concepts: { id: string; phrases: string[] }[]; conditions: { id: string; rules: Record<string, unknown>[] }[] } {
   return parse(readFileSync('triage/red-flags.yaml', 'utf8')) as ReturnType<typeof rawLexicon>;
 }
 
@@ -340,6 +340,27 @@ describe('lexicon validation', () => {
     expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "suddenly_typo"/);
     rule.exclude_unless = [{ any_of: ['sudden'], exclude: ['chronic_course'] }, { any_of: ['sudden'], exclude: ['lifelong_typo'] }];
     expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "lifelong_typo"/);
+  });
+  it('expands "@sign groups" in rules, groups inside groups included, without repeats', () => {
+    const lex = parseLexicon(rawLexicon());
+    const rule = lex.rules.find((r) => r.id === 'out_of_breath_with_leg_sign');
+    expect(rule?.require[1]).toEqual(['swelling', 'swelling_lay', 'warmth', 'warmth_lay', 'redness', 'tenderness', 'size_asymmetry', 'dvt_term']);
+    const breathless = lex.rules.find((r) => r.id === 'breathless');
+    const lifts = breathless?.exclude_unless.find((u) => u.exclude.includes('breath_sport_cause'))?.any_of ?? [];
+    expect(lifts).toEqual(expect.arrayContaining(['swelling', 'chest_pain', 'after_surgery', 'risk_context', 'getting_worse', 'dizzy']));
+    expect(new Set(lifts).size).toBe(lifts.length);
+    expect(lifts.some((c) => c.startsWith('@'))).toBe(false);
+  });
+  it('names an unknown, unused or circular sign group', () => {
+    const unknown = rawLexicon();
+    unknown.conditions.find((c) => c.id === 'dvt')!.rules.find((r) => r.id === 'dvt_term')!.require = [['@leg_clot_sings']];
+    expect(() => parseLexicon(unknown)).toThrow(/conditions\[dvt\]\.rules\[dvt_term\]\.require: unknown sign group "@leg_clot_sings"/);
+    const unused = rawLexicon();
+    unused.sign_groups.spare = ['swelling'];
+    expect(() => parseLexicon(unused)).toThrow(/sign_groups\.spare: not used by any rule/);
+    const circular = rawLexicon();
+    circular.sign_groups.leg_clot_signs = ['swelling', '@clot_signs_and_risks'];
+    expect(() => parseLexicon(circular)).toThrow(/sign_groups\.(\w+): names itself through @\1 → @\w+ → @\1\b/);
   });
   it('expands {{fragments}} in phrases and filters, and names an unknown or unused one', () => {
     const lex = rawLexicon();

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { expandSignGroups } from './signGroups';
 
 export const LEXICON_FILE = 'red-flags.yaml';
 
@@ -54,15 +55,21 @@ export const RULE_LEVELS = ['urgent', 'emergency', 'screen', 'safety_net'] as co
 export type RuleLevel = (typeof RULE_LEVELS)[number];
 const levelSchema = z.enum(RULE_LEVELS);
 
-const excludeUnlessSchema = z.strictObject({ any_of: z.array(id).min(1), exclude: z.array(id).min(1) });
+/**
+ * A concept a rule names, or "@group" (sign_groups). Groups are expanded before validation, so a
+ * parsed rule holds concept ids only; the "@" form is accepted here so that the JSON Schema made
+ * from this one (schemas/red-flags.schema.json) accepts the file as written.
+ */
+const conceptRef = z.string().regex(/^@?[a-z][a-z0-9_]*$/, 'a concept id, or "@group" for a sign group');
+const excludeUnlessSchema = z.strictObject({ any_of: z.array(conceptRef).min(1), exclude: z.array(conceptRef).min(1) });
 
 const ruleSchema = z.strictObject({
   id,
   /** Defaults to the condition's level. */
   level: levelSchema.optional(),
   scope: z.enum(['message', 'clause']).default('message'),
-  require: z.array(z.array(id).min(1)).min(1),
-  exclude: z.array(id).default([]),
+  require: z.array(z.array(conceptRef).min(1)).min(1),
+  exclude: z.array(conceptRef).default([]),
   /**
    * Checks that set the rule aside only while none of `any_of` is present: a cold foot told as
    * long-standing is narrowed arteries, unless the same message dates it to today or calls it sudden.
@@ -73,7 +80,7 @@ const ruleSchema = z.strictObject({
     .optional()
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
   /** The rule does not fire when one of these is mentioned only negated ("no swelling, not red"). */
-  unless_negated: z.array(id).default([]),
+  unless_negated: z.array(conceptRef).default([]),
   distinct: z.boolean().default(false),
   /**
    * The rule reports a clinician's check of the leg (a clot ruled out): the conversation
@@ -97,6 +104,8 @@ export const lexiconSchema = z.strictObject({
    * phrases and filters (the names of known artery disease, say). Expanded before validation.
    */
   fragments: z.record(id, regexSource).default({}),
+  /** Named lists of concepts used in rules as "@name" (src/triage/signGroups.ts); expanded before validation. */
+  sign_groups: z.record(id, z.array(conceptRef).min(1)).default({}),
   fuzzy: z.strictObject({
     min_length: z.number().int().min(4).max(20),
     long_length: z.number().int().min(5).max(30),
@@ -112,7 +121,7 @@ export const lexiconSchema = z.strictObject({
   conditions: z.array(conditionSchema).min(1),
 });
 
-type ParsedLexicon = Omit<z.infer<typeof lexiconSchema>, 'fragments'>;
+type ParsedLexicon = Omit<z.infer<typeof lexiconSchema>, 'fragments' | 'sign_groups'>;
 export type Concept = z.infer<typeof conceptSchema>;
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -201,14 +210,17 @@ function expandFragments(raw: unknown, source: string): unknown {
 
 /** Validate a parsed lexicon object, including cross references between rules and concepts. */
 export function parseLexicon(input: unknown, source = LEXICON_FILE): Lexicon {
-  const raw = expandFragments(input, source);
+  const groups = expandSignGroups(expandFragments(input, source));
+  const raw = groups.raw;
   const result = lexiconSchema.safeParse(raw);
+  const groupLines = groups.problems.map((p) => `${source}: ${p}`);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `${source}: ${describePath(raw, i.path)}: ${i.message}`);
-    throw new LexiconError(lines.join('\n'));
+    throw new LexiconError([...lines, ...groupLines].join('\n'));
   }
+  if (groupLines.length) throw new LexiconError(groupLines.join('\n'));
   // The fragments are in the phrases now; a parsed lexicon (and its cache) holds none.
-  const { fragments: _fragments, ...parsed } = result.data;
+  const { fragments: _fragments, sign_groups: _groups, ...parsed } = result.data;
   const rules: Rule[] = parsed.conditions.flatMap((c) => c.rules.map((r) => ({ ...r, level: r.level ?? c.level, condition: c.id })));
   const lex: Lexicon = { ...parsed, rules };
   const problems: string[] = [];
