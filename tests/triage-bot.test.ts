@@ -179,7 +179,7 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(intentsOf(replies).filter((i) => /stretch|foam|strength|selftest|knot/.test(i))).toEqual([]);
     expect(JSON.stringify(replies)).toContain('tel:111');
   });
-  it.each(["they can't see me until next Thursday", "I'll wait and see", 'probably nothing, I will leave it till monday'])('"%s" gets "don\'t wait: get seen today"', async (text) => {
+  it.each(["they can't see me until next Thursday", "I'll wait and see", 'probably nothing, I will leave it till monday', 'is it ok to go to work first and go after', "do I really need to go, it doesn't hurt that much"])('"%s" gets "don\'t wait: get seen today"', async (text) => {
     const c = await escalated();
     const replies = await c.say(text);
     expect(textOf(replies)).toMatch(/don't wait: get seen today/i);
@@ -243,6 +243,20 @@ describe('after an escalation, the conversation stays safe', () => {
     const c = await escalated();
     const replies = await c.say('can I take ibuprofen for it?');
     expect(textOf(replies)).toMatch(/before taking anything for this/);
+    expect(urgencyOf(replies)).toBe('urgent');
+  });
+  it('a message the bot cannot place gets "don\'t wait: get seen today" with the call buttons, not the off-topic menu alone', async () => {
+    const c = await escalated();
+    const replies = await c.say('is there parking near the hospital');
+    expect(textOf(replies)).toMatch(/don't wait: get seen today/i);
+    expect(urgencyOf(replies)).toBe('urgent');
+    expect(JSON.stringify(replies)).toContain('tel:111');
+  });
+  it('"my daughter can take me in an hour" gets the advice about getting there, not the off-topic menu', async () => {
+    const c = await escalated();
+    const replies = await c.say('my daughter can take me in an hour, is that ok');
+    expect(textOf(replies)).toMatch(/ask someone to take you/);
+    expect(textOf(replies)).not.toMatch(/outside what I can help with/);
     expect(urgencyOf(replies)).toBe('urgent');
   });
   it('an unrelated question is answered, with a reminder, at the escalated level', async () => {

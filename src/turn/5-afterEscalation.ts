@@ -14,8 +14,9 @@
  *  - "the doctor examined me and ruled it out" → the escalation is cleared, with a
  *    reminder of the warning signs; but not when this escalation came after such an
  *    all-clear (new signs after a check are not covered by it);
- *  - anything else is answered, followed by a one-line reminder; during an emergency it
- *    is not answered as usual: call now, and calf questions once seen.
+ *  - anything else is answered, followed by a one-line reminder, or by "don't wait: get seen
+ *    today" when the bot could not place it (off-topic: most likely about the escalation);
+ *    during an emergency it is not answered as usual: call now, and calf questions once seen.
  * The words and replies are data: triage/escalation.yaml, `after_escalation`.
  * Every reply while escalated carries `channelData.urgency` at the escalated level.
  */
@@ -125,12 +126,18 @@ export class AfterEscalationMiddleware implements Middleware {
     meta.urgency = maxUrgency(meta.urgency, record.level);
     if (kind === 'other' && record.level === 'urgent') {
       await next();
-      await context.sendActivity(fill(wording.after_escalation.reminder[record.level]));
-      return;
+      // A message the bot could not place ('none': the out-of-scope menu) is most likely about
+      // the escalation itself ("is it ok to go to work first"): the card's call to action again,
+      // not a one-line reminder under an off-topic menu.
+      if (meta.intent !== 'none') {
+        await context.sendActivity(fill(wording.after_escalation.reminder[record.level]));
+        return;
+      }
     }
     // An all-clear claimed after new signs came up: the check before them cannot rule them out.
     const reply =
-      kind === 'other' || kind === 'confirms_signs' ? wording.after_escalation.during_emergency
+      kind === 'other' && record.level === 'urgent' ? wording.after_escalation.waiting.reply.urgent
+      : kind === 'other' || kind === 'confirms_signs' ? wording.after_escalation.during_emergency
       : kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level]
       : this.after.reply(kind, record.level);
     const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
