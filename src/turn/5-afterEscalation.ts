@@ -136,6 +136,7 @@ export class AfterEscalationMiddleware implements Middleware {
     }
     // An all-clear claimed after new signs came up: the check before them cannot rule them out.
     const reply =
+      // an urgent 'other' gets here only when the bot could not place it (above)
       kind === 'other' && record.level === 'urgent' ? wording.after_escalation.waiting.reply.urgent
       : kind === 'other' || kind === 'confirms_signs' ? wording.after_escalation.during_emergency
       : kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level]
