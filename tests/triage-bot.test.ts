@@ -163,6 +163,39 @@ describe('a question with no sign now gets the answer, not the card', () => {
   });
 });
 
+describe('a red flag told in pieces, before any escalation', () => {
+  it('"any stretch for a tight, achy calf?", then "since the op on tuesday", gets the urgent card at the second message', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('hi what stretch is best for a really tight calf? my right one feels achy and tight'))).toBe('none');
+    const second = await c.say('since the op on tuesday');
+    expect(urgencyOf(second)).toBe('urgent');
+    expect(textOf(second)).toMatch(/Please get medical advice today/);
+  });
+  it('the same words in a new conversation are not escalated: only this conversation\'s signs count', async () => {
+    expect(urgencyOf(await say('since the op on tuesday'))).toBe('none');
+  });
+  it('what the earlier message said about its signs counts too: a DVT treated in 2019, then both calves sore after hills, is no card', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('I had a DVT in 2019, treated, all clear.'))).toBe('none');
+    expect(urgencyOf(await c.say('my calves are sore today, first hill session in ages, both the same on each side. can I still do heel raises?'))).toBe('none');
+  });
+  it('signs told three messages back no longer count', async () => {
+    const c = await bot.conversation();
+    await c.say('my right calf feels achy and tight');
+    await c.say('how long should I hold the wall stretch?');
+    await c.say('and how many times a day?');
+    expect(urgencyOf(await c.say('since the op on tuesday'))).toBe('none');
+  });
+  it('after the pieces escalate, a later sign adds to all of them: the clot risk told first still counts', async () => {
+    const c = await bot.conversation();
+    await c.say('back from a long haul flight on sunday, any stretches for a tight calf?');
+    expect(urgencyOf(await c.say('the left one is swollen and warm'))).toBe('urgent');
+    // alone, the writer's usual breathlessness gets the breathing questions; beside the flight, the 999 card
+    expect(urgencyOf(await say("I've always been a bit short of breath on the stairs"))).toBe('none');
+    expect(urgencyOf(await c.say("I've always been a bit short of breath on the stairs"))).toBe('emergency');
+  });
+});
+
 describe('after an escalation, the conversation stays safe', () => {
   async function escalated(text = 'my calf is swollen and red after a long flight'): Promise<LocalConversation> {
     const c = await bot.conversation();

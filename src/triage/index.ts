@@ -13,7 +13,7 @@ import { isEscalation, maxUrgency, type EscalationLevel, type Urgency } from '..
 import { DETECTOR_CHARS, loadDetector, type RedFlagDetector } from './detector';
 import { isEscalatingRule, type Lexicon, type Rule } from './lexicon';
 import { loadCompiledLexicon } from './lexiconCache';
-import { Matcher, rulesWithEarlierSigns, type Analysis } from './matcher';
+import { Matcher, rulesAcrossMessages, rulesWithEarlierSigns, type Analysis } from './matcher';
 import { loadWording, WORDING_FILE, WordingError, type Wording } from './wording';
 
 export interface TriageResult {
@@ -43,6 +43,11 @@ export interface Triage {
    * present (src/turn/3-triage.ts uses it after an escalation).
    */
   assessWithEarlier?(text: string, earlierSigns: readonly string[]): TriageResult;
+  /**
+   * The rules again, with the signs of the last few messages before any escalation read as if
+   * told in this one, their checks and contexts included (src/turn/3-triage.ts).
+   */
+  assessAcross?(text: string, earlierSigns: readonly string[]): TriageResult;
   /** The same, giving the event loop a turn between windows of a long message. */
   assessAsync?(text: string): Promise<TriageResult>;
 }
@@ -130,13 +135,8 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       const analyses = windows(text).map((part) => matcher.analyse(part));
       return combine(text, analyses);
     },
-    assessWithEarlier(raw: string, earlierSigns: readonly string[]): TriageResult {
-      const text = prepare(raw);
-      if (text === null) return NO_FLAG;
-      return windows(text)
-        .map((part) => matcher.analyse(part))
-        .reduce((acc, a) => merge(acc, fromRules(rulesWithEarlierSigns(lexicon.rules, a, earlierSigns), signsOf(a))), NO_FLAG);
-    },
+    assessWithEarlier: (raw, earlierSigns) => withEarlier(raw, (a) => rulesWithEarlierSigns(lexicon.rules, a, earlierSigns)),
+    assessAcross: (raw, earlierSigns) => withEarlier(raw, (a) => rulesAcrossMessages(lexicon.rules, a, earlierSigns)),
     async assessAsync(raw: string): Promise<TriageResult> {
       const text = prepare(raw);
       if (text === null) return NO_FLAG;
@@ -149,6 +149,15 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       return combine(text, analyses);
     },
   };
+
+  /** The rules `fired` picks for each window, with what the message itself names as its signs. */
+  function withEarlier(raw: string, fired: (a: Analysis) => Rule[]): TriageResult {
+    const text = prepare(raw);
+    if (text === null) return NO_FLAG;
+    return windows(text)
+      .map((part) => matcher.analyse(part))
+      .reduce((acc, a) => merge(acc, fromRules(fired(a), signsOf(a))), NO_FLAG);
+  }
 
   /** The cleaned text, or null when there is nothing to assess. */
   function prepare(raw: string): string | null {

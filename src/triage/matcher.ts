@@ -624,6 +624,23 @@ export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis
 }
 
 /**
+ * The rules that fire when the signs of the last few messages, before any escalation, are
+ * read as if told in this one: "my right calf feels achy and tight", then "since the op on
+ * tuesday". Unlike after an escalation, the earlier messages' checks and contexts count too
+ * (a DVT "treated in 2019", a clear scan, "both legs"), so a story the rules answer calmly
+ * told in one message is answered the same told over three. Clause-scoped rules need their
+ * signs in one clause: they never fire across messages.
+ */
+export function rulesAcrossMessages(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
+  const live = new Set([...analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept), ...earlier]);
+  const named = new Set(analysis.occurrences.map((o) => o.concept));
+  return rules.filter((rule) => rule.scope === 'message'
+    && !setAside(rule, live, live)
+    && !(rule.unless_negated.some((c) => named.has(c)) && !rule.unless_negated.some((c) => live.has(c)))
+    && groupsSatisfied(rule, live));
+}
+
+/**
  * Whether a check in `live` sets the rule aside: one of its `exclude`, or, for any of its
  * `exclude_unless` pairs, one of the pair's `exclude` while none of its `any_of` is in `present`.
  */

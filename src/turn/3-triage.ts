@@ -8,6 +8,8 @@
  *      escalation is remembered for the conversation and the staff alert fires;
  *   2. the active dialog is cancelled and state saved (storage errors are logged);
  *   3. the turn ends: the dialogs do not run.
+ * Before any escalation, the signs of the last two messages (src/turn/recentSigns.ts) are
+ * read with the new one's, as if told in one message: a red flag told in pieces escalates.
  * After an escalation, the signs remembered from it count with the new message's, and
  * a higher level escalates again. On a warning sign that is not enough to escalate, the
  * turn is marked for the screening questions; on a past clot, a clear scan or a
@@ -20,6 +22,7 @@ import { isEscalation, urgencyRank } from '../domain/urgency';
 import { NO_FLAG, type Triage, type TriageResult } from '../triage';
 import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
+import type { RecentSigns } from './recentSigns';
 import { turnMeta } from './turnMeta';
 
 export interface TriageMiddlewareOptions {
@@ -27,6 +30,7 @@ export interface TriageMiddlewareOptions {
   escalator: Escalator;
   conversationState: ConversationState;
   memory: EscalationMemory;
+  recent: RecentSigns;
   dialogState: StatePropertyAccessor<DialogState>;
   logger: Logger;
 }
@@ -49,7 +53,7 @@ export class TriageMiddleware implements Middleware {
     } catch {
       return result; // state unreadable: this message was triaged on its own
     }
-    if (!record) return result;
+    if (!record) return this.withRecentSigns(context, text, result);
     const combined = record.signs?.length ? triage.assessWithEarlier(text, record.signs) : result;
     const higher = urgencyRank(combined.level) > Math.max(urgencyRank(record.level), urgencyRank(result.level));
     if (higher) return combined;
@@ -59,9 +63,31 @@ export class TriageMiddleware implements Middleware {
     return result;
   }
 
+  /**
+   * Before any escalation: the last messages' signs read with this one's, their checks and
+   * contexts included ("a DVT in 2019, treated" stays past). Only an escalation that this
+   * message alone does not reach counts; the warning-sign questions stay this message's own.
+   */
+  private async withRecentSigns(context: TurnContext, text: string, result: TriageResult): Promise<TriageResult> {
+    const { triage, recent } = this.options;
+    if (!triage.assessAcross) return result;
+    let earlier: string[];
+    try {
+      earlier = await recent.get(context);
+    } catch {
+      return result;
+    }
+    if (earlier.length === 0) return result;
+    const combined = triage.assessAcross(text, earlier);
+    const best = isEscalation(combined.level) && urgencyRank(combined.level) > urgencyRank(result.level) ? combined : result;
+    // an escalation remembers the signs told before it too, so later messages add to all of them
+    return isEscalation(best.level) ? { ...best, signs: [...new Set([...earlier, ...best.signs])] } : best;
+  }
+
   private async noteAllClear(context: TurnContext): Promise<void> {
     try {
       await this.options.memory.noteAllClear(context);
+      await this.options.recent.forget(context);
       await this.options.conversationState.saveChanges(context);
     } catch (err) {
       this.options.logger.warn({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'could not note the all-clear');
@@ -88,6 +114,7 @@ export class TriageMiddleware implements Middleware {
       meta.screenFor = result.screenFor;
       meta.safetyNet = result.safetyNet;
       meta.redFlags = result.reasons;
+      meta.signs = result.signs;
       // "A doctor ruled out a clot last week": that check is an all-clear given in this
       // conversation, so repeating it after a later escalation does not end that one.
       // Saved now: the dialogs' turn may load state afresh (src/turn/retry.ts).
@@ -98,6 +125,7 @@ export class TriageMiddleware implements Middleware {
     await this.options.escalator.escalate(context, result.level, { redFlags: result.reasons, conditions: result.conditions, whys: result.whys }, text, { remember: false });
     try {
       await this.options.memory.remember(context, result.level, result.conditions, result.reasons, result.signs);
+      await this.options.recent.forget(context);
       await this.options.dialogState.set(context, { dialogStack: [] });
       await this.options.conversationState.saveChanges(context, true);
     } catch (err) {

@@ -29,6 +29,8 @@ export class CalfBot extends TeamsActivityHandler {
     private readonly conversationState: ConversationState,
     private readonly dialog: ConversationDialog,
     logger: Logger = silentLogger,
+    /** Writes what the turn noted into the state, inside each attempt before it is saved (e.g. the message's signs). */
+    private readonly noteTurn: (context: TurnContext) => Promise<void> = async () => undefined,
   ) {
     super();
     this.dialogState = conversationState.createProperty<DialogState>('DialogState');
@@ -61,6 +63,7 @@ export class CalfBot extends TeamsActivityHandler {
       context,
       async () => {
         await this.dispatch(context);
+        await this.noteTurn(context);
         await this.conversationState.saveChanges(context, false);
       },
       { states: [this.conversationState], onRetry: () => void (turnMeta(context).intent = null) },

@@ -12,7 +12,7 @@
  * limited or too long to answer.
  */
 import path from 'node:path';
-import type { BotAdapter, ConversationState, Middleware } from 'botbuilder';
+import { ActivityTypes, type BotAdapter, type ConversationState, type Middleware } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Database } from '../storage/types';
@@ -32,6 +32,8 @@ import { CalfConversationState } from './conversationState';
 import { ReplyMetadataMiddleware } from './7-replyMetadata';
 import { EscalationMemory } from './escalationMemory';
 import { Escalator } from './escalator';
+import { RecentSigns } from './recentSigns';
+import { turnMeta } from './turnMeta';
 
 export interface BotAppDeps {
   config: Config;
@@ -69,14 +71,18 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     screening: triage.wording.screening,
     safetyNet: triage.wording.safety_net,
   });
-  const bot = new CalfBot(conversationState, dialog, logger);
+  const recent = new RecentSigns(conversationState);
+  // A message's signs are kept with the state the dialogs save (a write before them would be re-read away: retry.ts)
+  const bot = new CalfBot(conversationState, dialog, logger, async (context) => {
+    if (context.activity.type === ActivityTypes.Message) await recent.note(context, turnMeta(context).signs);
+  });
 
   const middleware: Middleware[] = [
     new NormaliseMiddleware(),
     // Before anything can answer, so every reply is logged; writes the turn in one batch before the response.
     new TranscriptMiddleware(db.transcripts, logger),
     new ReplyMetadataMiddleware(),
-    new TriageMiddleware({ triage, escalator, conversationState, memory, dialogState: bot.dialogState, logger }),
+    new TriageMiddleware({ triage, escalator, conversationState, memory, recent, dialogState: bot.dialogState, logger }),
     new InputGuardMiddleware({ config, logger }),
     new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config, escalator }),
   ];

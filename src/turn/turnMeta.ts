@@ -22,6 +22,8 @@ export interface TurnMeta {
   screenFor: string[];
   /** A past clot or a clear scan, no current sign: the answer carries the safety-net line. */
   safetyNet: boolean;
+  /** The concepts this message names (never its text): kept for the next messages' triage (recentSigns.ts). */
+  signs: string[];
 }
 
 const TURN_META_KEY = Symbol('calfbot.turnMeta');
@@ -29,7 +31,7 @@ const TURN_META_KEY = Symbol('calfbot.turnMeta');
 export function turnMeta(context: TurnContext): TurnMeta {
   let meta = context.turnState.get(TURN_META_KEY) as TurnMeta | undefined;
   if (!meta) {
-    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, screenFor: [], safetyNet: false };
+    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, screenFor: [], safetyNet: false, signs: [] };
     context.turnState.set(TURN_META_KEY, meta);
   }
   return meta;

@@ -16,6 +16,7 @@ import type { EscalationAlert } from '../../src/triage/alert';
 import { TriageMiddleware } from '../../src/turn/3-triage';
 import { EscalationMemory } from '../../src/turn/escalationMemory';
 import { Escalator } from '../../src/turn/escalator';
+import { RecentSigns } from '../../src/turn/recentSigns';
 
 let shared: LoadedTriage | undefined;
 /** The real triage (rules, wording and detector, from the model cache as the bot loads it), once per test worker. */
@@ -46,6 +47,7 @@ export function triageMiddleware(opts: {
   return new TriageMiddleware({
     triage,
     memory,
+    recent: new RecentSigns(opts.conversationState),
     escalator: new Escalator({ triage, config: opts.config ?? testConfig(), memory, logger: silentLogger, alert: opts.alert }),
     conversationState: opts.conversationState,
     dialogState: opts.dialogState,
