@@ -125,6 +125,8 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   const matcher = options.matcher ?? new Matcher(lexicon);
   checkScreeningConditions(wording, lexicon);
   const labels = new Map(lexicon.conditions.map((c) => [c.id, c.label]));
+  /** The last message assessed and its analysis (read-only once made), for the same turn's second look. */
+  let lastAnalysed: { text: string; analyses: Analysis[] } | undefined;
   return {
     lexicon,
     wording,
@@ -154,9 +156,9 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   function withEarlier(raw: string, fired: (a: Analysis) => Rule[]): TriageResult {
     const text = prepare(raw);
     if (text === null) return NO_FLAG;
-    return windows(text)
-      .map((part) => matcher.analyse(part))
-      .reduce((acc, a) => merge(acc, fromRules(fired(a), signsOf(a))), NO_FLAG);
+    // the turn assessed this message on its own just before: its analysis is reused
+    const analyses = lastAnalysed?.text === text ? lastAnalysed.analyses : windows(text).map((part) => matcher.analyse(part));
+    return analyses.reduce((acc, a) => merge(acc, fromRules(fired(a), signsOf(a))), NO_FLAG);
   }
 
   /** The cleaned text, or null when there is nothing to assess. */
@@ -167,6 +169,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   }
 
   function combine(text: string, analyses: Analysis[]): TriageResult {
+    lastAnalysed = { text, analyses };
     let result = analyses.reduce((acc, a) => merge(acc, fromRules(a.fired, signsOf(a))), NO_FLAG);
     if (options.detector) {
       // A message no longer than one window was analysed whole already: the detector reuses it.
