@@ -9,6 +9,7 @@ import { loadLexicon } from '../src/triage/lexicon';
 import { describe, expect, it } from 'vitest';
 import { ContentError, loadContent } from '../src/content/loader';
 import { dialogFileSchema } from '../src/content/schema';
+import { validateSet } from '../src/content/validate';
 import { FALLBACK_INTENT, TAXONOMY_INTENTS } from '../src/domain/taxonomy';
 
 const root = path.resolve(__dirname, '..');
@@ -65,7 +66,16 @@ describe('content check', () => {
     expect(bad).toEqual([]);
   });
 
-  it('names file and node id for graph problems', () => {
+  it('every dialog with steps the user carries out is held while an escalation is open; unmarking one fails the check', () => {
+    const withSteps = content.dialogs.filter((d) => d.nodes.some((n) => n.kind === 'message' && n.card === 'step'));
+    expect(withSteps.map((d) => d.id).sort()).toEqual(['calf_tightness', 'selftest_ankle_wall', 'selftest_calf_raise', 'selftest_squat']);
+    expect(withSteps.every((d) => d.hold_while_escalated)).toBe(true);
+    const unmarked = content.dialogs.map((d) => (d.id === 'calf_tightness' ? { ...d, hold_while_escalated: false } : d));
+    const problems = validateSet(content.system, unmarked, [...TAXONOMY_INTENTS]).map((p) => `${p.file} ${p.node}: ${p.message}`);
+    expect(problems).toContain('calf_tightness.yaml step_1: a step the user carries out must not run while an escalation is open: mark the file hold_while_escalated: true');
+  });
+
+    it('names file and node id for graph problems', () => {
     const msg = problemsOf(fixture('graph'));
     expect(msg).toContain("broken_tree.yaml node 'ask': goes to node 'missing_node', which does not exist");
     expect(msg).toContain("broken_tree.yaml node 'ask': starts dialog 'no_such_dialog'");

@@ -212,6 +212,21 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(intentsOf(replies).filter((i) => /stretch|foam|strength|selftest|knot/.test(i))).toEqual([]);
     expect(JSON.stringify(replies)).toContain('tel:111');
   });
+  it('a question whose answer offers a home programme, then "yes": never the steps, but "not until you have been checked" with the call buttons', async () => {
+    const c = await escalated();
+    const asked = await c.say('why do calves get tight?');
+    expect(textOf(asked)).toMatch(/Not until you have been checked/);
+    expect(textOf(asked)).not.toMatch(/home programme/);
+    expect(JSON.stringify(asked)).toContain('tel:111');
+    const yes = await c.say('yes');
+    expect(textOf(yes)).not.toMatch(/Step 1|Foam roll your calves/);
+    expect(urgencyOf(yes)).toBe('urgent');
+  });
+  it('the same question with no escalation open gets the answer and the offer', async () => {
+    const c = await bot.conversation();
+    expect(textOf(await c.say('why do calves get tight?'))).toMatch(/home programme/);
+    expect(textOf(await c.say('yes'))).toMatch(/Step 1 of 6/);
+  });
   it.each(["they can't see me until next Thursday", "I'll wait and see", 'probably nothing, I will leave it till monday', 'is it ok to go to work first and go after', "do I really need to go, it doesn't hurt that much"])('"%s" gets "don\'t wait: get seen today"', async (text) => {
     const c = await escalated();
     const replies = await c.say(text);

@@ -118,6 +118,11 @@ export const dialogFileSchema = z.strictObject({
   entries: z.record(key, key).default({}),
   /** false only for small talk (greeting, thanks…) whose answers rest on no document. */
   sourced: z.boolean().default(true),
+  /**
+   * true for a dialog that has the user stretch, roll, load or test the calf: while an
+   * escalation is open, the bot says "not until you have been checked" instead of running it.
+   */
+  hold_while_escalated: z.boolean().default(false),
   start: key.optional(),
   nodes: z.array(nodeSchema).min(1),
 });

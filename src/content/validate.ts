@@ -66,6 +66,7 @@ function checkFile(file: DialogFile, dialogIds: Set<string>, problems: Problem[]
     if (n.kind === 'choice') for (const c of n.choices) if (c.next && c.dialog) add(n.id, `choice '${c.title}' has both next and dialog`);
     if (n.kind === 'number' && n.min > n.max) add(n.id, `min ${n.min} is above max ${n.max}`);
     if (n.kind === 'message' && file.sourced && !n.sources?.length) add(n.id, 'an answer must name its sources (document + section)');
+    if (n.kind === 'message' && n.card === 'step' && !file.hold_while_escalated) add(n.id, 'a step the user carries out must not run while an escalation is open: mark the file hold_while_escalated: true');
     if (n.kind === 'branch') for (const c of n.cases) for (const w of c.when) {
       for (const v of [w.var, ...(w.absDiffFrom ? [w.absDiffFrom] : [])]) if (!saved.has(v)) add(n.id, `branches on '${v}', which no prompt in this file saves`);
     }

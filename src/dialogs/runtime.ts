@@ -17,6 +17,11 @@ export interface Runtime {
   screening: ScreeningWording;
   /** Added to answers when triage saw a past clot or clear scan and no current sign. */
   safetyNet: string;
+  /**
+   * While an escalation is open: says "not until you have been checked" (with the card's
+   * buttons) and returns true. A dialog marked `hold_while_escalated` then does not run.
+   */
+  holdIfEscalated(context: TurnContext): Promise<boolean>;
 }
 
 /** How a tree ended: normally, by handing over to another dialog, or by a command. */

@@ -158,6 +158,8 @@ export class TreeDialog extends CancelAndHelpDialog {
     ask: (dialogId: string, o: NodeOptions) => Promise<DialogTurnResult>,
     end: (result: TreeResult) => Promise<DialogTurnResult>,
   ): Promise<DialogTurnResult> {
+    // stretches, rolling or a self-test after an escalation's card: "not until you have been checked"
+    if (this.file.hold_while_escalated && (await this.runtime.holdIfEscalated(context))) return end({ action: 'escalated' });
     // the content check rejects loops that never wait; this only stops a file that skipped it
     for (let passed = 0; passed <= this.file.nodes.length; passed++) {
       if (target === null) return end({});

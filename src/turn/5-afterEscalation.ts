@@ -28,7 +28,7 @@ import { maxUrgency, type EscalationLevel } from '../domain/urgency';
 import { escalationSpec } from '../triage/escalation';
 import { normaliseText, tokenize } from '../triage/matcher';
 import type { Wording } from '../triage/wording';
-import type { EscalationMemory } from './escalationMemory';
+import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
 import { turnMeta } from './turnMeta';
 
@@ -97,6 +97,25 @@ export class AfterEscalationMiddleware implements Middleware {
     this.after = new AfterEscalation(options.wording);
   }
 
+  /**
+   * For a dialog that has the user stretch, roll, load or test the calf (`hold_while_escalated`),
+   * reached through a menu, a button or a "yes" to an offer, words the checks above never see:
+   * while an escalation is open, "not until you have been checked" with the card's buttons.
+   */
+  async holdIfEscalated(context: TurnContext): Promise<boolean> {
+    const record = await this.options.memory.get(context);
+    if (!record) return false;
+    await this.sendWithButtons(context, this.after.reply('unsafe_request', record.level), record);
+    turnMeta(context).held = true;
+    return true;
+  }
+
+  private async sendWithButtons(context: TurnContext, reply: string, record: EscalationRecord): Promise<void> {
+    const { config, wording } = this.options;
+    const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
+    await context.sendActivity(cardMessage({ paragraphs: [fillPlaceholders(reply, config)], buttons: spec.buttons, style: record.level, suggest: false }));
+  }
+
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const meta = turnMeta(context);
     if (context.activity.type !== ActivityTypes.Message || meta.escalated) return next();
@@ -129,6 +148,8 @@ export class AfterEscalationMiddleware implements Middleware {
       // A message the bot could not place ('none': the out-of-scope menu) is most likely about
       // the escalation itself ("is it ok to go to work first"): the card's call to action again,
       // not a one-line reminder under an off-topic menu.
+      // (a dialog held back for the escalation has said so with the card's buttons already)
+      if (meta.held) return;
       if (meta.intent !== 'none') {
         await context.sendActivity(fill(wording.after_escalation.reminder[record.level]));
         return;
@@ -141,8 +162,7 @@ export class AfterEscalationMiddleware implements Middleware {
       : kind === 'other' || kind === 'confirms_signs' ? wording.after_escalation.during_emergency
       : kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level]
       : this.after.reply(kind, record.level);
-    const spec = escalationSpec(wording, record.level, { redFlags: record.redFlags, conditions: record.conditions, whys: [] }, config);
-    await context.sendActivity(cardMessage({ paragraphs: [fill(reply)], buttons: spec.buttons, style: record.level, suggest: false }));
+    await this.sendWithButtons(context, reply, record);
     await this.options.conversationState.saveChanges(context);
   }
 }

@@ -62,6 +62,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
   const escalator = new Escalator({ triage, config, memory, logger, alert: createEscalationAlert(config, logger) });
   // trained once, then reused from data/cache/ until intents/ or the NLU code change (src/nlu/modelCache.ts)
   const recognizer = deps.recognizer ?? loadRecognizer('intents', {}, { cacheDir: path.join('data', 'cache') });
+  const afterEscalation = new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config, escalator });
   const dialog = deps.dialog ?? new MainDialog({
     recognizer,
     // the lexicon is already loaded (from its cache): its levels check the escalation nodes
@@ -70,6 +71,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     escalate: (context, ruleId) => escalator.escalateRule(context, ruleId),
     screening: triage.wording.screening,
     safetyNet: triage.wording.safety_net,
+    holdIfEscalated: (context) => afterEscalation.holdIfEscalated(context),
   });
   const recent = new RecentSigns(conversationState);
   // A message's signs are kept with the state the dialogs save (a write before them would be re-read away: retry.ts)
@@ -84,7 +86,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     new ReplyMetadataMiddleware(),
     new TriageMiddleware({ triage, escalator, conversationState, memory, recent, dialogState: bot.dialogState, logger }),
     new InputGuardMiddleware({ config, logger }),
-    new AfterEscalationMiddleware({ wording: triage.wording, memory, conversationState, config, escalator }),
+    afterEscalation,
   ];
 
   return {

@@ -24,6 +24,8 @@ export interface TurnMeta {
   safetyNet: boolean;
   /** The concepts this message names (never its text): kept for the next messages' triage (recentSigns.ts). */
   signs: string[];
+  /** A dialog that moves the calf was held back because an escalation is open (5-afterEscalation.ts). */
+  held: boolean;
 }
 
 const TURN_META_KEY = Symbol('calfbot.turnMeta');
@@ -31,7 +33,7 @@ const TURN_META_KEY = Symbol('calfbot.turnMeta');
 export function turnMeta(context: TurnContext): TurnMeta {
   let meta = context.turnState.get(TURN_META_KEY) as TurnMeta | undefined;
   if (!meta) {
-    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, screenFor: [], safetyNet: false, signs: [] };
+    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, screenFor: [], safetyNet: false, signs: [], held: false };
     context.turnState.set(TURN_META_KEY, meta);
   }
   return meta;

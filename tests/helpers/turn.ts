@@ -14,6 +14,7 @@ import type { IntentRecognizer } from '../../src/nlu/types';
 import { loadTriage, type LoadedTriage } from '../../src/triage';
 import type { EscalationAlert } from '../../src/triage/alert';
 import { TriageMiddleware } from '../../src/turn/3-triage';
+import { AfterEscalationMiddleware } from '../../src/turn/5-afterEscalation';
 import { EscalationMemory } from '../../src/turn/escalationMemory';
 import { Escalator } from '../../src/turn/escalator';
 import { RecentSigns } from '../../src/turn/recentSigns';
@@ -58,6 +59,7 @@ export function triageMiddleware(opts: {
 export function dialogRuntime(recognizer: IntentRecognizer, content: Content, conversationState: ConversationState, config: Config = testConfig()): Runtime {
   const triage = realTriage();
   const escalator = escalatorFor(conversationState, { config });
+  const after = new AfterEscalationMiddleware({ wording: triage.wording, memory: new EscalationMemory(conversationState), conversationState, config, escalator });
   return {
     recognizer,
     content,
@@ -65,5 +67,6 @@ export function dialogRuntime(recognizer: IntentRecognizer, content: Content, co
     escalate: (context, ruleId) => escalator.escalateRule(context, ruleId),
     screening: triage.wording.screening,
     safetyNet: triage.wording.safety_net,
+    holdIfEscalated: (context) => after.holdIfEscalated(context),
   };
 }
