@@ -227,7 +227,7 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(textOf(await c.say('why do calves get tight?'))).toMatch(/home programme/);
     expect(textOf(await c.say('yes'))).toMatch(/Step 1 of 6/);
   });
-  it.each(["they can't see me until next Thursday", "I'll wait and see", 'probably nothing, I will leave it till monday', 'is it ok to go to work first and go after', "do I really need to go, it doesn't hurt that much"])('"%s" gets "don\'t wait: get seen today"', async (text) => {
+  it.each(["they can't see me until next Thursday", "I'll wait and see", 'probably nothing, I will leave it till monday', 'is it ok to go to work first and go after', "do I really need to go, it doesn't hurt that much", 'my calf feels a bit better now actually', 'the swelling has gone down a bit'])('"%s" gets "don\'t wait: get seen today"', async (text) => {
     const c = await escalated();
     const replies = await c.say(text);
     expect(textOf(replies)).toMatch(/don't wait: get seen today/i);
