@@ -222,6 +222,21 @@ describe('after an escalation, the conversation stays safe', () => {
     expect(textOf(yes)).not.toMatch(/Step 1|Foam roll your calves/);
     expect(urgencyOf(yes)).toBe('urgent');
   });
+  it('"I flew back yesterday, does that matter?" after the urgent card: "don\'t wait: get seen today", not a menu or the screening questions', async () => {
+    const c = await escalated('my calf is swollen and red');
+    const replies = await c.say('I flew back from Spain yesterday, does that matter?');
+    expect(textOf(replies)).toMatch(/don't wait: get seen today/i);
+    expect(textOf(replies)).not.toMatch(/safety questions|Did you mean/);
+    expect(urgencyOf(replies)).toBe('urgent');
+  });
+  it('after a clinician\'s all-clear, what was said while escalated does not bring the card back', async () => {
+    const c = await escalated('my calf is swollen and red');
+    await c.say('I flew back from Spain yesterday, does that matter?');
+    expect(textOf(await c.say('the doctor scanned it today and ruled out a clot'))).toMatch(/glad you have been checked/);
+    const next = await c.say('my calf is still a bit sore, what should I do?');
+    expect(urgencyOf(next)).toBe('none');
+    expect(textOf(next)).not.toMatch(/Please get medical advice today|safety questions/);
+  });
   it('the same question with no escalation open gets the answer and the offer', async () => {
     const c = await bot.conversation();
     expect(textOf(await c.say('why do calves get tight?'))).toMatch(/home programme/);

@@ -54,12 +54,18 @@ export class TriageMiddleware implements Middleware {
       return result; // state unreadable: this message was triaged on its own
     }
     if (!record) return this.withRecentSigns(context, text, result);
+    // The user has been sent to be checked already: the screening questions would only hold them up.
+    if (!isEscalation(result.level)) result = { ...result, screen: false, screenFor: [] };
     const combined = record.signs?.length ? triage.assessWithEarlier(text, record.signs) : result;
     const higher = urgencyRank(combined.level) > Math.max(urgencyRank(record.level), urgencyRank(result.level));
     if (higher) return combined;
     // A new sign after an emergency never gets a lower card than the one already sent
     // ("they checked me for clots last week" after "call 999" stays at "call 999").
     if (isEscalation(result.level) && urgencyRank(record.level) > urgencyRank(result.level)) return { ...result, level: record.level };
+    // "I flew back yesterday, does that matter?": no new card, but a red-flag reason the escalation
+    // did not have, so the reply is about getting seen, not the usual answer (5-afterEscalation.ts)
+    const added = combined.reasons.filter((r) => combined.conditions.includes(r.split('/')[0] ?? '') && !record.redFlags.includes(r));
+    if (!isEscalation(result.level) && isEscalation(combined.level) && added.length > 0) turnMeta(context).addsToEscalation = true;
     return result;
   }
 

@@ -15,7 +15,8 @@
  *    reminder of the warning signs; but not when this escalation came after such an
  *    all-clear (new signs after a check are not covered by it);
  *  - anything else is answered, followed by a one-line reminder, or by "don't wait: get seen
- *    today" when the bot could not place it (off-topic: most likely about the escalation);
+ *    today" when the bot could not place it (off-topic: most likely about the escalation) or
+ *    when its signs add a red-flag reason to the escalation ("I flew back yesterday, does that matter?");
  *    during an emergency it is not answered as usual: call now, and calf questions once seen.
  * The words and replies are data: triage/escalation.yaml, `after_escalation`.
  * Every reply while escalated carries `channelData.urgency` at the escalated level.
@@ -143,7 +144,7 @@ export class AfterEscalationMiddleware implements Middleware {
       return;
     }
     meta.urgency = maxUrgency(meta.urgency, record.level);
-    if (kind === 'other' && record.level === 'urgent') {
+    if (kind === 'other' && record.level === 'urgent' && !meta.addsToEscalation) {
       await next();
       // A message the bot could not place ('none': the out-of-scope menu) is most likely about
       // the escalation itself ("is it ok to go to work first"): the card's call to action again,
@@ -157,7 +158,7 @@ export class AfterEscalationMiddleware implements Middleware {
     }
     // An all-clear claimed after new signs came up: the check before them cannot rule them out.
     const reply =
-      // an urgent 'other' gets here only when the bot could not place it (above)
+      // an urgent 'other' gets here only when the bot could not place it, or it adds to the escalation (above)
       kind === 'other' && record.level === 'urgent' ? wording.after_escalation.waiting.reply.urgent
       : kind === 'other' || kind === 'confirms_signs' ? wording.after_escalation.during_emergency
       : kind === 'cleared' ? wording.after_escalation.cleared.after_new_signs[record.level]

@@ -76,7 +76,8 @@ export function createBotApp(deps: BotAppDeps): BotApp {
   const recent = new RecentSigns(conversationState);
   // A message's signs are kept with the state the dialogs save (a write before them would be re-read away: retry.ts)
   const bot = new CalfBot(conversationState, dialog, logger, async (context) => {
-    if (context.activity.type === ActivityTypes.Message) await recent.note(context, turnMeta(context).signs);
+    // while an escalation is open its memory keeps the signs (and an all-clear must not leave them behind)
+    if (context.activity.type === ActivityTypes.Message && !(await memory.get(context))) await recent.note(context, turnMeta(context).signs);
   });
 
   const middleware: Middleware[] = [
