@@ -634,10 +634,9 @@ export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis
 export function rulesAcrossMessages(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
   const live = new Set([...analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept), ...earlier]);
   const named = new Set(analysis.occurrences.map((o) => o.concept));
-  return rules.filter((rule) => rule.scope === 'message'
-    && !setAside(rule, live, live)
-    && !(rule.unless_negated.some((c) => named.has(c)) && !rule.unless_negated.some((c) => live.has(c)))
-    && groupsSatisfied(rule, live));
+  // the rules' own test, over the messages' signs together; no clause holds signs of several messages
+  const findings: Findings = { live, named, clauses: [] };
+  return rules.filter((rule) => ruleFires(rule, findings));
 }
 
 /**
