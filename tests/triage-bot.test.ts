@@ -32,6 +32,14 @@ async function say(text: string, conversation?: LocalConversation): Promise<Part
   return (conversation ?? (await bot.conversation())).say(text);
 }
 
+/** The level of the replies to the last of `texts`, said in order in one new conversation. */
+async function levelAfter(...texts: string[]): Promise<Urgency> {
+  const c = await bot.conversation();
+  let replies: Partial<Activity>[] = [];
+  for (const text of texts) replies = await c.say(text);
+  return urgencyOf(replies);
+}
+
 describe('the regression table, whole turns through the bot', () => {
   it('escalates every red flag at its level', async () => {
     const missed: string[] = [];
@@ -62,16 +70,10 @@ describe('ask when unsure: the screening questions', () => {
     expect(urgencyOf(last)).toBe('none');
   });
   it('a "yes" to one leg swollen, warm or red escalates as urgent', async () => {
-    const c = await bot.conversation();
-    await c.say('my calf feels a bit odd after the flight home');
-    expect(urgencyOf(await c.say('yes'))).toBe('urgent');
+    expect(await levelAfter('my calf feels a bit odd after the flight home', 'yes')).toBe('urgent');
   });
   it('a "yes" to breathlessness, chest pain or a pale, cold foot is an emergency', async () => {
-    const c = await bot.conversation();
-    await c.say('my calf feels a bit odd after the flight home');
-    await c.say('no');
-    await c.say('no');
-    expect(urgencyOf(await c.say('yes'))).toBe('emergency');
+    expect(await levelAfter('my calf feels a bit odd after the flight home', 'no', 'no', 'yes')).toBe('emergency');
   });
   describe('breathlessness told with an everyday cause gets the breathing questions, not the 999 card', () => {
     const effort = 'after netball I am always breathless for a minute or two and my calf gets a bit tight, should I stretch before or after?';
@@ -180,11 +182,7 @@ describe('a red flag told in pieces, before any escalation', () => {
     expect(urgencyOf(await c.say('my calves are sore today, first hill session in ages, both the same on each side. can I still do heel raises?'))).toBe('none');
   });
   it('signs told three messages back no longer count', async () => {
-    const c = await bot.conversation();
-    await c.say('my right calf feels achy and tight');
-    await c.say('how long should I hold the wall stretch?');
-    await c.say('and how many times a day?');
-    expect(urgencyOf(await c.say('since the op on tuesday'))).toBe('none');
+    expect(await levelAfter('my right calf feels achy and tight', 'how long should I hold the wall stretch?', 'and how many times a day?', 'since the op on tuesday')).toBe('none');
   });
   it('after the pieces escalate, a later sign adds to all of them: the clot risk told first still counts', async () => {
     const c = await bot.conversation();
