@@ -13,7 +13,7 @@ import { isEscalation, maxUrgency, type EscalationLevel, type Urgency } from '..
 import { DETECTOR_CHARS, loadDetector, type RedFlagDetector } from './detector';
 import { isEscalatingRule, type Lexicon, type Rule } from './lexicon';
 import { loadCompiledLexicon } from './lexiconCache';
-import { Matcher, rulesAcrossMessages, rulesWithEarlierSigns, type Analysis } from './matcher';
+import { Matcher, type Analysis } from './matcher';
 import { loadWording, WORDING_FILE, WordingError, type Wording } from './wording';
 
 export interface TriageResult {
@@ -137,8 +137,8 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       const analyses = windows(text).map((part) => matcher.analyse(part));
       return combine(text, analyses);
     },
-    assessWithEarlier: (raw, earlierSigns) => withEarlier(raw, (a) => rulesWithEarlierSigns(lexicon.rules, a, earlierSigns)),
-    assessAcross: (raw, earlierSigns) => withEarlier(raw, (a) => rulesAcrossMessages(lexicon.rules, a, earlierSigns)),
+    assessWithEarlier: (raw, earlierSigns) => withEarlier(raw, (a) => matcher.rulesWithEarlierSigns(a, earlierSigns)),
+    assessAcross: (raw, earlierSigns) => withEarlier(raw, (a) => matcher.rulesAcrossMessages(a, earlierSigns)),
     async assessAsync(raw: string): Promise<TriageResult> {
       const text = prepare(raw);
       if (text === null) return NO_FLAG;

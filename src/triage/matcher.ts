@@ -303,6 +303,34 @@ export class Matcher {
     return [...indices].sort((a, b) => a - b).map((i) => rules[i] as Rule);
   }
 
+  /**
+   * The rules that fire when the signs of earlier messages count too: each earlier sign
+   * is present, anywhere in the message; exclusions and denials are read from this message
+   * only. Used after an escalation, when signs add up across turns (a red leg, then "now
+   * I've got the shivers").
+   */
+  rulesWithEarlierSigns(analysis: Analysis, earlier: readonly string[]): Rule[] {
+    const live = new Set(analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept));
+    const present = new Set([...live, ...earlier]);
+    return this.rulesNaming(present).filter((rule) => !setAside(rule, live, present) && groupsSatisfied(rule, present));
+  }
+
+  /**
+   * The rules that fire when the signs of the last few messages, before any escalation, are
+   * read as if told in this one: "my right calf feels achy and tight", then "since the op on
+   * tuesday". Unlike after an escalation, the earlier messages' checks and contexts count too
+   * (a DVT "treated in 2019", a clear scan, "both legs"), so a story the rules answer calmly
+   * told in one message is answered the same told over three. Clause-scoped rules need their
+   * signs in one clause: they never fire across messages.
+   */
+  rulesAcrossMessages(analysis: Analysis, earlier: readonly string[]): Rule[] {
+    const live = new Set([...analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept), ...earlier]);
+    const named = new Set(analysis.occurrences.map((o) => o.concept));
+    // the rules' own test, over the messages' signs together; no clause holds signs of several messages
+    const findings: Findings = { live, named, clauses: [] };
+    return this.rulesNaming(live).filter((rule) => ruleFires(rule, findings));
+  }
+
   /** Stems already worked out (Porter stemming is pure; people use the same few thousand words). Bounded: emptied when full. */
   private readonly stems = new Map<string, string>();
 
@@ -496,6 +524,8 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
   // pseudo-negations: "not sure", "no idea", "can not tell", "not getting better", "not just"
   const [a0 = '', a1 = ''] = tokens.slice(i + 1, i + 3).map((x) => x.text);
   if (PSEUDO_AFTER.has(a0) || (HEDGE_FILLER.has(a0) && PSEUDO_AFTER.has(a1))) return -1;
+  // "no problem with breathing", "no problem walking" deny; "no problem, see you then" answers
+  if (t.text === 'no' && nextText === 'problem') return a1 === 'with' || a1.endsWith('ing') ? i + 1 : -1;
   if (t.text === 'no' && (NOT_AFTER_NO.has(nextText) || nextText === '' || (next !== undefined && isBreak(next)))) return -1;
   if (t.text === 'no' && nextText === 'longer') return i + 2;
   // "can't walk to the shop without my calf seizing up": not ... without X says X happens
@@ -610,34 +640,6 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
 }
 
 // ---------------------------------------------------------------- rules
-
-/**
- * The rules that fire when the signs of earlier messages count too: each earlier sign
- * is present, anywhere in the message; exclusions and denials are read from this message
- * only. Used after an escalation, when signs add up across turns (a red leg, then "now
- * I've got the shivers").
- */
-export function rulesWithEarlierSigns(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
-  const live = new Set(analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept));
-  const present = new Set([...live, ...earlier]);
-  return rules.filter((rule) => !setAside(rule, live, present) && groupsSatisfied(rule, present));
-}
-
-/**
- * The rules that fire when the signs of the last few messages, before any escalation, are
- * read as if told in this one: "my right calf feels achy and tight", then "since the op on
- * tuesday". Unlike after an escalation, the earlier messages' checks and contexts count too
- * (a DVT "treated in 2019", a clear scan, "both legs"), so a story the rules answer calmly
- * told in one message is answered the same told over three. Clause-scoped rules need their
- * signs in one clause: they never fire across messages.
- */
-export function rulesAcrossMessages(rules: readonly Rule[], analysis: Analysis, earlier: readonly string[]): Rule[] {
-  const live = new Set([...analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept), ...earlier]);
-  const named = new Set(analysis.occurrences.map((o) => o.concept));
-  // the rules' own test, over the messages' signs together; no clause holds signs of several messages
-  const findings: Findings = { live, named, clauses: [] };
-  return rules.filter((rule) => ruleFires(rule, findings));
-}
 
 /**
  * Whether a check in `live` sets the rule aside: one of its `exclude`, or, for any of its
