@@ -24,13 +24,6 @@ export const regexSource = z.string().min(1).refine((s) => {
   }
 }, 'is not a valid regular expression');
 
-/**
- * A phrase: a regular expression that must compile and must not end in a space followed by an
- * optional group ("10 ?k (run|race)?"). A phrase only matches between word boundaries, so without
- * the group the trailing space leaves it unable to match before another word: write "( (run|race))?".
- */
-const phraseSource = regexSource.refine((s) => !/ \((?:[^()]|\([^()]*\))*\)[?*](?:\\b)?$/.test(s), 'ends in a space and an optional group, so it never matches before another word: put the space inside the group, "( (a|b))?"');
-
 const conceptSchema = z.strictObject({
   id,
   explicit: z.boolean().default(false),
@@ -50,7 +43,7 @@ const conceptSchema = z.strictObject({
   context: z.boolean().default(false),
   fuzzy: z.boolean().default(true),
   words: z.array(word).default([]),
-  phrases: z.array(phraseSource).default([]),
+  phrases: z.array(regexSource).default([]),
   raw: z.array(z.string().min(1)).default([]),
   not_before: regexSource.optional(),
   not_after: regexSource.optional(),

@@ -241,7 +241,9 @@ export class Matcher {
       }
       return {
         concept: c,
-        phrases: c.phrases.map((p) => ({ re: new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`, 'g'), id: phraseId++ })),
+        // between word boundaries; a match that ends in a space (an optional last word left
+        // out: "[0-9]+ ?k (run|race)?" on "10 k this") has ended at one already
+        phrases: c.phrases.map((p) => ({ re: new RegExp(`(?<![a-z0-9])(?:${p})(?:(?<= )|(?![a-z0-9]))`, 'g'), id: phraseId++ })),
         raw: new Set(c.raw),
         notBefore: c.not_before !== undefined ? new RegExp(c.not_before) : undefined,
         notAfter: c.not_after !== undefined ? new RegExp(c.not_after) : undefined,
