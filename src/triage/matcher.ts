@@ -599,7 +599,8 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
     }
   }
   // post-triggers: "the swelling has gone", "redness went away", "pain free"
-  const postNegated = new Array<boolean>(tokens.length).fill(false);
+  // the index of the post-trigger that negates each token (-1: none)
+  const postNegated = new Array<number>(tokens.length).fill(-1);
   tokens.forEach((t, i) => {
     const next = tokens[i + 1]?.text;
     const after = tokens[i + 2]?.text;
@@ -613,13 +614,17 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
     for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
       const p = tokens[j];
       if (!p || p.clause !== t.clause) break;
-      postNegated[j] = true;
+      postNegated[j] = i;
     }
   });
-  answeredNo(tokens, postNegated);
+  const answered = new Array<boolean>(tokens.length).fill(false);
+  answeredNo(tokens, answered);
   for (const o of occurrences) {
     if (explicit.has(o.concept)) continue;
-    o.negated = negated[o.start] === true || postNegated[o.start] === true;
+    // a post-trigger inside the occurrence's own phrase is part of it ("nearly gone now" is a recovery, not a denied one)
+    const post = postNegated[o.start] ?? -1;
+    const postNegates = post >= 0 && !(post >= o.start && post < o.end);
+    o.negated = negated[o.start] === true || postNegates || answered[o.start] === true;
   }
 }
 
