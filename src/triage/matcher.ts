@@ -154,8 +154,8 @@ const CONDITIONALS = new Set(['when', 'whenever', 'after', 'if', 'once', 'as', '
 const PSEUDO_AFTER = new Set(['sure', 'certain', 'know', 'tell', 'think', 'only', 'just', 'stop', 'stopping', 'stopped', 'idea', 'reason', 'better', 'change', 'changed', 'changing', 'improvement', 'improve', 'improving', 'improved', 'help', 'helping', 'helped', 'settle', 'settling', 'settled', 'ease', 'easing', 'eased', 'matter', 'doubt', 'go', 'going', 'gone', 'get', 'getting', 'worse', 'much', 'understand', 'convinced', 'ruled', 'rule', 'clear', 'remember', 'normal', 'right', 'wait', 'waiting']);
 /** "not really sure", "not even sure", "not quite right". */
 const HEDGE_FILLER = new Set(['really', 'even', 'quite', 'totally', 'entirely', 'completely', '100', 'too']);
-/** Determiners/pronouns: "no i can't walk" — an answer, not a negation. */
-const NOT_AFTER_NO = new Set(['i', 'it', 'its', 'my', 'she', 'he', 'they', 'we', 'you', 'that', 'thats', 'this', 'there', 'thanks', 'thank', 'problem', 'wait']);
+/** Determiners/pronouns: "no i can't walk" — an answer, not a negation ("no problem" is decided in triggerAt). */
+const NOT_AFTER_NO = new Set(['i', 'it', 'its', 'my', 'she', 'he', 'they', 'we', 'you', 'that', 'thats', 'this', 'there', 'thanks', 'thank', 'wait']);
 /** Words that end the clause (and any negation scope). */
 const CLAUSE_BREAK_WORDS = new Set(['but', 'however', 'although', 'though', 'except', 'whereas', 'yet', 'still', 'apart', 'because', 'cause', 'since', 'which', 'now', 'then', 'also', 'plus']);
 /** "and" followed by one of these starts a new clause. */
