@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadDetector, type Detector } from '../src/triage/detector';
+import { detectorFeatures, loadDetector, type Detector } from '../src/triage/detector';
+import { Matcher } from '../src/triage/matcher';
 import { loadLexicon } from '../src/triage/lexicon';
 import { parse, stringify } from 'yaml';
 
@@ -45,5 +46,20 @@ describe('red-flag detector cache', () => {
     appendFileSync(join(triage, 'detector', 'train.yaml'), '  - text: "my calf went numb and blue out of nowhere"\n    condition: acute_limb_ischaemia\n    level: emergency\n');
     expect(load().fromCache).toBe(false);
     expect(cacheFiles()).toHaveLength(2);
+  });
+});
+
+/** A concept marked `detector: false` is read by the rules and never given to the classifier. */
+describe('red-flag detector features', () => {
+  const lexicon = loadLexicon('triage');
+  const matcher = new Matcher(lexicon);
+  const text = 'both my calves ache from running, but my left calf is swollen and hot';
+
+  it('leave out a side named ("left calf"), which the rules still read', () => {
+    expect(lexicon.concepts.find((c) => c.id === 'side_named')?.detector).toBe(false);
+    expect(matcher.analyse(text).occurrences.map((o) => o.concept)).toContain('side_named');
+    const features = detectorFeatures(matcher, text);
+    expect(features).toContain('#swelling');
+    expect(features.filter((f) => f.endsWith('side_named'))).toEqual([]);
   });
 });

@@ -88,13 +88,13 @@ export function loadDetectorSettings(dir = 'triage'): DetectorSettings {
 /** The detector reads at most this much of a message (the start, where the question is). */
 export const DETECTOR_CHARS = 2000;
 
-/** Features: stems, stem bigrams, and each concept found, marked when negated. */
+/** Features: stems, stem bigrams, and each concept found (but those marked `detector: false`), marked when negated. */
 export function detectorFeatures(matcher: Matcher, text: string): string[] {
-  return featuresOf(matcher.analyse(text.slice(0, DETECTOR_CHARS)));
+  return featuresOf(matcher.analyse(text.slice(0, DETECTOR_CHARS)), matcher.hiddenFromDetector);
 }
 
 /** The same features from an analysis of the message's first DETECTOR_CHARS characters. */
-export function featuresOf(a: Analysis): string[] {
+export function featuresOf(a: Analysis, hidden: ReadonlySet<string>): string[] {
   const out = new Set<string>();
   const words = a.tokens.filter((t) => t.word).map((t) => t.stem);
   words.forEach((s, i) => {
@@ -102,7 +102,7 @@ export function featuresOf(a: Analysis): string[] {
     const next = words[i + 1];
     if (next !== undefined) out.add(`${s}_${next}`);
   });
-  for (const o of a.occurrences) out.add(o.negated ? `!${o.concept}` : `#${o.concept}`);
+  for (const o of a.occurrences) if (!hidden.has(o.concept)) out.add(o.negated ? `!${o.concept}` : `#${o.concept}`);
   return [...out];
 }
 
@@ -168,7 +168,7 @@ export class Detector implements RedFlagDetector {
   }
 
   detectAnalysed(analysis: Analysis): Detection {
-    const p = this.model.predict(featuresOf(analysis));
+    const p = this.model.predict(featuresOf(analysis, this.matcher.hiddenFromDetector));
     const probability = 1 - (p[0] ?? 0);
     // The most likely condition (its levels' probabilities summed), at its more likely level.
     const sums = new Array<number>(this.conditions.length).fill(0);

@@ -36,6 +36,12 @@ const conceptSchema = z.strictObject({
    */
   rules_out: z.boolean().default(false),
   /**
+   * false: read by the rules only, never a feature of the classifier. For a modifier that says
+   * nothing about a red flag by itself ("left calf": a side named), which the classifier would
+   * otherwise learn as a sign because red flags often name their side.
+   */
+  detector: z.boolean().default(true),
+  /**
    * A context read across other words ("breathless at the end of my spin class": a cause told
    * near a sign). Its match does not swallow the negations inside it: "no breathlessness, no
    * swelling, just sore after football" still denies the swelling.

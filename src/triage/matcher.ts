@@ -205,6 +205,8 @@ export class Matcher {
   private readonly denials = new Set<string>();
   private readonly contexts = new Set<string>();
   private readonly rulesOut = new Set<string>();
+  /** Concepts the classifier does not see (`detector: false`). */
+  readonly hiddenFromDetector = new Set<string>();
   /** Concept indices by word and by stem: each token is looked up once, not once per concept. */
   private readonly byWord = new Map<string, number[]>();
   private readonly byStem = new Map<string, number[]>();
@@ -232,6 +234,7 @@ export class Matcher {
       if (c.denial) this.denials.add(c.id);
       if (c.context) this.contexts.add(c.id);
       if (c.rules_out) this.rulesOut.add(c.id);
+      if (!c.detector) this.hiddenFromDetector.add(c.id);
       for (const w of c.words) {
         this.known.add(w);
         this.knownStems.add(stem(w));
