@@ -454,6 +454,16 @@ describe('normalisation keeps words that look like contractions', () => {
   });
 });
 
+describe('normalisation reads a clinician\'s "#" as a fracture', () => {
+  it('"tib #", "# ankle" and "#NOF" are fractures; a hashtag is not', () => {
+    const words = (t: string): string => normaliseText(t).replace(/\s+/g, ' ').trim();
+    expect(words('post tib # in POP')).toContain('tib fracture in pop');
+    expect(words('# ankle 2/7 ago')).toContain('fracture ankle');
+    expect(words('#NOF last month')).toContain('fracture nof');
+    expect(words('#legday done')).not.toContain('fracture');
+  });
+});
+
 describe('a clinician\'s normal finding is not a sign', () => {
   it.each([
     'diabetic, my toes feel cold in the evening, the nurse checked my pulses and said they are strong',
