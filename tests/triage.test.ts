@@ -46,6 +46,11 @@ describe('triage table', () => {
     expect(false_.length / table.benign.length).toBeLessThanOrEqual(0.05);
   });
 
+  it('escalates none of the table\'s own benign messages (each is a false alarm fixed once: its return is a regression)', () => {
+    const false_ = base.benign.filter((c) => triage.assess(c.text).level !== 'none').map((c) => c.text);
+    expect(false_).toEqual([]);
+  });
+
   it.each(table.red_flags.map((c) => [c.text, c.expect] as const))('%s → %s', (text, level) => {
     const r = triage.assess(text);
     if (level === 'emergency') expect(r.level).toBe('emergency');
