@@ -460,11 +460,12 @@ describe('normalisation keeps words that look like contractions', () => {
 });
 
 describe('normalisation reads a clinician\'s "#" as a fracture', () => {
-  it('"tib #", "# ankle" and "#NOF" are fractures; a hashtag is not', () => {
+  it('"tib #", "# ankle", "#NOF" and "#5th MT" are fractures; a hashtag is not', () => {
     const words = (t: string): string => normaliseText(t).replace(/\s+/g, ' ').trim();
     expect(words('post tib # in POP')).toContain('tib fracture in pop');
     expect(words('# ankle 2/7 ago')).toContain('fracture ankle');
     expect(words('#NOF last month')).toContain('fracture nof');
+    expect(words('in POP for #5th MT')).toContain('for fracture 5th mt');
     expect(words('#legday done')).not.toContain('fracture');
   });
 });

@@ -120,8 +120,8 @@ export function normaliseText(text: string): string {
   s = s.replace(/[\u2018\u2019\u201b\u0060\u00b4\u2032]/g, "'");
   for (const [re, rep] of CONTRACTIONS) s = s.replace(re, rep);
   s = s.replace(/&|\+/g, ' and ');
-  // "#" as clinicians write a fracture ("tib #", "# ankle", "#NOF"), not a hashtag ("#legday")
-  s = s.replace(/(^|[\s(])#(?=\s|$|[.,;:)]|nof\b)/g, '$1 fracture ').replace(/(?<=[a-z0-9] )#(?![a-z])/g, ' fracture ');
+  // "#" as clinicians write a fracture ("tib #", "# ankle", "#NOF", "for #5th MT"), not a hashtag ("#legday")
+  s = s.replace(/(^|[\s(])#(?=\s|$|[.,;:)]|nof\b)|(?<=[a-z0-9] )#(?![a-z])/g, (_m, before: string | undefined) => `${before ?? ''} fracture `);
   return squeezeRepeats(s);
 }
 
