@@ -381,6 +381,17 @@ describe('lexicon validation', () => {
     c.phrases.splice(-2);
     expect(() => parseLexicon(lex)).toThrow(/fragments\.test_piece: not used by any concept/);
   });
+  it('expands a fragment named inside another, and names a fragment that names itself through others', () => {
+    const lex = rawLexicon();
+    const c = lex.concepts.find((x) => x.id === 'chest_pain');
+    if (!c) throw new Error('no concept');
+    lex.fragments.inner_piece = '(zzq|qqz)';
+    lex.fragments.outer_piece = '{{inner_piece}} (pain|ache)';
+    c.phrases.push('{{outer_piece}} here', '{{inner_piece}} there');
+    expect(parseLexicon(lex).concepts.find((x) => x.id === 'chest_pain')?.phrases).toEqual(expect.arrayContaining(['(zzq|qqz) (pain|ache) here', '(zzq|qqz) there']));
+    lex.fragments.inner_piece = '(zzq|{{outer_piece}})';
+    expect(() => parseLexicon(lex)).toThrow(/fragments\.(inner|outer)_piece: names itself through \{\{(inner|outer)_piece\}\} → \{\{(inner|outer)_piece\}\} → \{\{(inner|outer)_piece\}\}/);
+  });
   it('reads chat spellings as their words, and rejects a spelling that a concept names itself (it would be dead there)', () => {
     const lex = rawLexicon();
     const rules = createTriage(parseLexicon(lex), loadTriage('triage', { detector: false }).wording);

@@ -177,7 +177,9 @@ const EXPANDED_FIELDS = ['phrases', 'not_before', 'not_after', 'clause_exclude']
 
 /**
  * The raw lexicon with every `{{name}}` in a concept's phrases and filters replaced by its
- * fragment. A name that is not defined, or a fragment nothing uses, stops the load.
+ * fragment. A fragment may name other fragments (a list shared by two larger ones). A name
+ * that is not defined, a fragment that names itself through others, or a fragment nothing
+ * uses stops the load.
  */
 function expandFragments(raw: unknown, source: string): unknown {
   if (!raw || typeof raw !== 'object') return raw;
@@ -186,15 +188,32 @@ function expandFragments(raw: unknown, source: string): unknown {
   if (!Array.isArray(concepts)) return raw;
   const used = new Set<string>();
   const problems: string[] = [];
+  const resolved = new Map<string, string>();
+  const resolving: string[] = [];
+  const fragmentText = (name: string, where: string): string | undefined => {
+    const known = resolved.get(name);
+    if (known !== undefined) return known;
+    const fragment = defined[name];
+    if (typeof fragment !== 'string') {
+      problems.push(`${where}: unknown fragment "${name}"`);
+      return undefined;
+    }
+    if (resolving.includes(name)) {
+      problems.push(`fragments.${name}: names itself through ${[...resolving.slice(resolving.indexOf(name)), name].map((n) => `{{${n}}}`).join(' → ')}`);
+      return undefined;
+    }
+    resolving.push(name);
+    const text = expand(fragment, `fragments.${name}`) as string;
+    resolving.pop();
+    resolved.set(name, text);
+    return text;
+  };
   const expand = (text: unknown, where: string): unknown =>
     typeof text !== 'string'
       ? text
       : text.replace(FRAGMENT_REF, (ref, name: string) => {
-          const fragment = defined[name];
-          if (typeof fragment !== 'string') {
-            problems.push(`${where}: unknown fragment "${name}"`);
-            return ref;
-          }
+          const fragment = fragmentText(name, where);
+          if (fragment === undefined) return ref;
           used.add(name);
           return fragment;
         });
