@@ -374,6 +374,57 @@ describe('after an escalation, the conversation stays safe', () => {
   });
 });
 
+describe('the writer takes back the words that escalated, in the very next message', () => {
+  it('"i think ive snapped my leg", then "ok not literally lol … leg day, both thighs sore": the card ends, the message is answered, with the warning signs', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('i think ive snapped my leg 😭😭'))).toBe('urgent');
+    const back = await c.say('ok not literally lol. did my first proper leg day in 2 yrs on monday, today both thighs are SO sore');
+    expect(urgencyOf(back)).toBe('none');
+    expect(textOf(back)).toMatch(/Thank you for putting that right/);
+    expect(textOf(back)).toMatch(/know the warning signs/);
+    const next = await c.say('can I foam roll them?');
+    expect(urgencyOf(next)).toBe('none');
+    expect(textOf(next)).not.toMatch(/Not until you have been checked/);
+  });
+  it('an emergency on one short message can be taken back too: "My calf is dead", then a night cramp', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('My calf is dead. Completely dead.'))).toBe('emergency');
+    const back = await c.say('Sorry that sounded dramatic. I woke up at 4am with a cramp in my calf, it let go after a minute, just tender today');
+    expect(urgencyOf(back)).toBe('none');
+    expect(textOf(back)).toMatch(/Thank you for putting that right/);
+  });
+  it('playing it down is not taking it back: "it\'s probably nothing, forget I said that" keeps the card', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('i think ive snapped my leg'))).toBe('urgent');
+    const next = await c.say("it's probably nothing, forget I said that. which stretches?");
+    expect(urgencyOf(next)).toBe('urgent');
+    expect(textOf(next)).toMatch(/get seen today|Not until you have been checked/);
+  });
+  it('a take-back that names a sign again keeps the card: "I exaggerated, it\'s only a bit swollen"', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('my calf is swollen and hot'))).toBe('urgent');
+    expect(urgencyOf(await c.say("sorry I was exaggerating, it's only a bit swollen"))).toBe('urgent');
+  });
+  it('a message told with many signs cannot be taken back, however it is put ("my calf is swollen and hot" fires four rules)', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('my calf is swollen and hot'))).toBe('urgent');
+    const next = await c.say("sorry that sounded dramatic, it's fine. which stretches?");
+    expect(urgencyOf(next)).toBe('urgent');
+    expect(textOf(next)).toMatch(/Not until you have been checked/);
+  });
+  it('breathlessness is never taken back: the lungs and the heart cannot be ruled out in a chat', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say("I can't breathe and my chest hurts"))).toBe('emergency');
+    expect(urgencyOf(await c.say('lol not literally, just unfit. which calf stretches?'))).toBe('emergency');
+  });
+  it('only the very next message can take it back', async () => {
+    const c = await bot.conversation();
+    expect(urgencyOf(await c.say('i think ive snapped my leg'))).toBe('urgent');
+    await c.say('what should I do?');
+    expect(urgencyOf(await c.say('ok not literally lol, just sore thighs after leg day'))).toBe('urgent');
+  });
+});
+
 describe('bypass attempts', () => {
   const hidden = ['cl\u200bot in my calf?', 'my calf is s\u00adwollen and red', 'short\u2060 of breath and my leg hurts', 'my foot is c\u200cold and wh\u200dite'];
   it.each(hidden)('invisible characters do not hide a red flag from the bot: %j', async (text) => {

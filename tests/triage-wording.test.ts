@@ -44,6 +44,12 @@ describe('the escalation wording', () => {
     expect(() => createTriage(loadLexicon('triage'), parseWording(w))).toThrow(/screening set "breathing": unknown condition "pulmonary_embolsim"/);
   });
 
+  it('refuses a take-back limit for a condition the lexicon does not have: a typo there would let breathlessness be taken back', () => {
+    const w = raw();
+    w.after_escalation.taken_back.never_for = ['pulmonary_embolsim'];
+    expect(() => createTriage(loadLexicon('triage'), parseWording(w))).toThrow(/taken_back\.never_for: unknown condition "pulmonary_embolsim"/);
+  });
+
   it('refuses "soon" on the emergency card', () => {
     const w = raw();
     w.cards.emergency.paragraphs = ['Please see someone soon.'];

@@ -200,13 +200,15 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   }
 }
 
-/** Every condition the screening questions name is one of the lexicon's: a typo there would never be asked. */
+/** Every condition the screening questions or the take-back name is one of the lexicon's: a typo there would never be asked, or never kept. */
 function checkScreeningConditions(wording: Wording, lexicon: Lexicon): void {
   const known = new Set(lexicon.conditions.map((c) => c.id));
   for (const set of wording.screening.sets) {
     const unknown = [...set.for, ...set.questions.map((q) => q.condition)].filter((c) => !known.has(c));
     if (unknown.length > 0) throw new WordingError(`${WORDING_FILE}: screening set "${set.id}": unknown condition "${unknown[0]}" (conditions are listed in triage/red-flags.yaml)`);
   }
+  const unknownNever = wording.after_escalation.taken_back.never_for.filter((c) => !known.has(c));
+  if (unknownNever.length > 0) throw new WordingError(`${WORDING_FILE}: after_escalation.taken_back.never_for: unknown condition "${unknownNever[0]}" (conditions are listed in triage/red-flags.yaml)`);
 }
 
 /**

@@ -74,6 +74,14 @@ const afterSchema = z.strictObject({
   cleared: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text, after_new_signs: perLevel }),
   /** While an urgent escalation is open: a short yes to the card's emergency signs. */
   confirms_signs: z.strictObject({ phrases: z.array(regexSource).min(1), reply: text }),
+  /** The next message takes back the words of a short message that escalated ("not literally lol"). */
+  taken_back: z.strictObject({
+    max_words: z.number().int().min(1).max(40),
+    max_rules: z.number().int().min(1).max(10),
+    never_for: z.array(z.string().min(1)),
+    phrases: z.array(regexSource).min(1),
+    reply: text,
+  }),
   reminder: perLevel,
   /** Anything else while an emergency is open: not answered as usual. */
   during_emergency: text,

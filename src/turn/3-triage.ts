@@ -13,7 +13,9 @@
  * After an escalation, the signs remembered from it count with the new message's, and
  * a higher level escalates again. On a warning sign that is not enough to escalate, the
  * turn is marked for the screening questions; on a past clot, a clear scan or a
- * question with no sign now, for the safety-net line.
+ * question with no sign now, for the safety-net line. An escalation raised by one short
+ * message may be taken back by the very next one ("ok not literally lol", src/turn/takeBack.ts):
+ * that message is then answered as if it had come first, with the safety-net line.
  */
 import { ActivityTypes, type ConversationState, type Middleware, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
@@ -23,6 +25,7 @@ import { NO_FLAG, type Triage, type TriageResult } from '../triage';
 import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
 import type { RecentSigns } from './recentSigns';
+import type { TakeBack } from './takeBack';
 import { turnMeta } from './turnMeta';
 
 export interface TriageMiddlewareOptions {
@@ -31,6 +34,7 @@ export interface TriageMiddlewareOptions {
   conversationState: ConversationState;
   memory: EscalationMemory;
   recent: RecentSigns;
+  takeBack: TakeBack;
   dialogState: StatePropertyAccessor<DialogState>;
   logger: Logger;
 }
@@ -54,19 +58,50 @@ export class TriageMiddleware implements Middleware {
       return result; // state unreadable: this message was triaged on its own
     }
     if (!record) return this.withRecentSigns(context, text, result);
-    // The user has been sent to be checked already: the screening questions would only hold them up.
-    if (!isEscalation(result.level)) result = { ...result, screen: false, screenFor: [] };
     const combined = record.signs?.length ? triage.assessWithEarlier(text, record.signs) : result;
     const higher = urgencyRank(combined.level) > Math.max(urgencyRank(record.level), urgencyRank(result.level));
+    const added = combined.reasons.filter((r) => combined.conditions.includes(r.split('/')[0] ?? '') && !record.redFlags.includes(r));
+    if (record.takeBack) {
+      // "ok not literally lol" right after "i think ive snapped my leg": answered as if it had come first
+      const takenBack = !isEscalation(result.level) && !higher && added.length === 0 && this.options.takeBack.takesBack(text);
+      if (takenBack) return this.takeBack(context, record, result);
+      await this.closeTakeBack(context, record);
+    }
+    // The user has been sent to be checked already: the screening questions would only hold them up.
+    if (!isEscalation(result.level)) result = { ...result, screen: false, screenFor: [] };
     if (higher) return combined;
     // A new sign after an emergency never gets a lower card than the one already sent
     // ("they checked me for clots last week" after "call 999" stays at "call 999").
     if (isEscalation(result.level) && urgencyRank(record.level) > urgencyRank(result.level)) return { ...result, level: record.level };
     // "I flew back yesterday, does that matter?": no new card, but a red-flag reason the escalation
     // did not have, so the reply is about getting seen, not the usual answer (5-afterEscalation.ts)
-    const added = combined.reasons.filter((r) => combined.conditions.includes(r.split('/')[0] ?? '') && !record.redFlags.includes(r));
     if (!isEscalation(result.level) && isEscalation(combined.level) && added.length > 0) turnMeta(context).addsToEscalation = true;
     return result;
+  }
+
+  /** Not taken back: from now on the escalation stays. Saved now, as the dialogs' turn may load state afresh (retry.ts). */
+  private async closeTakeBack(context: TurnContext, record: EscalationRecord): Promise<void> {
+    try {
+      await this.options.memory.closeTakeBack(context, record);
+      await this.options.conversationState.saveChanges(context);
+    } catch (err) {
+      this.options.logger.warn({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'could not save the escalation as kept');
+    }
+  }
+
+  /** The escalation ends, said so first; the message is then answered with the safety-net line (and its own screening). */
+  private async takeBack(context: TurnContext, record: EscalationRecord, result: TriageResult): Promise<TriageResult> {
+    const { memory, conversationState, takeBack, logger } = this.options;
+    logger.info({ conversationId: context.activity.conversation?.id, level: record.level, redFlags: record.redFlags }, 'escalation taken back by the writer');
+    await context.sendActivity(takeBack.reply);
+    try {
+      await memory.takeBack(context);
+      // Saved now: the dialogs' turn may load state afresh (src/turn/retry.ts) and must see it ended.
+      await conversationState.saveChanges(context);
+    } catch (err) {
+      logger.warn({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'could not save the escalation taken back');
+    }
+    return { ...result, safetyNet: true };
   }
 
   /**
@@ -113,6 +148,7 @@ export class TriageMiddleware implements Middleware {
       logger.error({ err: { name: (err as Error).name }, conversationId: context.activity.conversation?.id }, 'triage failed');
       return next();
     }
+    const own = result;
     result = await this.withEarlierSigns(context, text, result);
     const meta = turnMeta(context);
     if (!isEscalation(result.level)) {
@@ -130,7 +166,9 @@ export class TriageMiddleware implements Middleware {
 
     await this.options.escalator.escalate(context, result.level, { redFlags: result.reasons, conditions: result.conditions, whys: result.whys }, text, { remember: false });
     try {
-      await this.options.memory.remember(context, result.level, result.conditions, result.reasons, result.signs);
+      // raised by this short message on its own: the next message may take it back
+      const canTakeBack = own.level === result.level && this.options.takeBack.eligible(text, result.conditions, result.reasons);
+      await this.options.memory.remember(context, result.level, result.conditions, result.reasons, result.signs, canTakeBack);
       await this.options.recent.forget(context);
       await this.options.dialogState.set(context, { dialogStack: [] });
       await this.options.conversationState.saveChanges(context, true);

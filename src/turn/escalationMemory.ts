@@ -19,6 +19,11 @@ export interface EscalationRecord {
    * end it (src/turn/5-afterEscalation.ts).
    */
   afterAllClear?: boolean;
+  /**
+   * Raised by one short message on its own, and no message since: the next one may take it
+   * back ("ok not literally lol": src/turn/takeBack.ts).
+   */
+  takeBack?: boolean;
   /** ISO time of the first escalation in this conversation. */
   at: string;
 }
@@ -39,7 +44,7 @@ export class EscalationMemory {
   }
 
   /** Keep the highest level and every condition seen so far. */
-  async remember(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[], signs: string[] = []): Promise<void> {
+  async remember(context: TurnContext, level: EscalationLevel, conditions: string[], redFlags: string[], signs: string[] = [], takeBack = false): Promise<void> {
     const prior = await this.get(context);
     await this.property.set(context, {
       level: prior ? maxUrgency(prior.level, level) : level,
@@ -47,6 +52,8 @@ export class EscalationMemory {
       redFlags: [...new Set([...(prior?.redFlags ?? []), ...redFlags])],
       signs: [...new Set([...(prior?.signs ?? []), ...signs])],
       afterAllClear: prior?.afterAllClear ?? ((await this.allClear.get(context, false)) === true),
+      // a second escalation rests on more than one message
+      ...(takeBack && !prior ? { takeBack: true } : {}),
       at: prior?.at ?? new Date().toISOString(),
     });
   }
@@ -59,6 +66,16 @@ export class EscalationMemory {
   /** A clinician's check reported with no escalation open ("they ruled out a clot last week"). */
   async noteAllClear(context: TurnContext): Promise<void> {
     await this.allClear.set(context, true);
+  }
+
+  /** A message came after the escalation without taking it back: from now on it stays. */
+  async closeTakeBack(context: TurnContext, record: EscalationRecord): Promise<void> {
+    await this.property.set(context, { ...record, takeBack: undefined });
+  }
+
+  /** The writer took back the words that escalated: the escalation ends (no all-clear was given). */
+  async takeBack(context: TurnContext): Promise<void> {
+    await this.property.set(context, null);
   }
 
   /** A clinician's all-clear: the escalation ends, and the conversation remembers that it was given. */

@@ -25,6 +25,7 @@ import { createEscalationAlert } from '../triage/alert';
 import { NormaliseMiddleware } from './1-normalise';
 import { TranscriptMiddleware } from './2-transcript';
 import { TriageMiddleware } from './3-triage';
+import { TakeBack } from './takeBack';
 import { InputGuardMiddleware } from './4-inputGuard';
 import { AfterEscalationMiddleware } from './5-afterEscalation';
 import { CalfBot, type ConversationDialog } from './6-dialogs';
@@ -85,7 +86,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
     // Before anything can answer, so every reply is logged; writes the turn in one batch before the response.
     new TranscriptMiddleware(db.transcripts, logger),
     new ReplyMetadataMiddleware(),
-    new TriageMiddleware({ triage, escalator, conversationState, memory, recent, dialogState: bot.dialogState, logger }),
+    new TriageMiddleware({ triage, escalator, conversationState, memory, recent, takeBack: new TakeBack(triage.wording, config), dialogState: bot.dialogState, logger }),
     new InputGuardMiddleware({ config, logger }),
     afterEscalation,
   ];

@@ -18,6 +18,7 @@ import { AfterEscalationMiddleware } from '../../src/turn/5-afterEscalation';
 import { EscalationMemory } from '../../src/turn/escalationMemory';
 import { Escalator } from '../../src/turn/escalator';
 import { RecentSigns } from '../../src/turn/recentSigns';
+import { TakeBack } from '../../src/turn/takeBack';
 
 let shared: LoadedTriage | undefined;
 /** The real triage (rules, wording and detector, from the model cache as the bot loads it), once per test worker. */
@@ -49,6 +50,7 @@ export function triageMiddleware(opts: {
     triage,
     memory,
     recent: new RecentSigns(opts.conversationState),
+    takeBack: new TakeBack(triage.wording, opts.config ?? testConfig()),
     escalator: new Escalator({ triage, config: opts.config ?? testConfig(), memory, logger: silentLogger, alert: opts.alert }),
     conversationState: opts.conversationState,
     dialogState: opts.dialogState,
