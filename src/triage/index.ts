@@ -79,6 +79,11 @@ export function windows(text: string): string[] {
   return out;
 }
 
+/** The reasons of the conditions that escalate (`condition/rule` ids), without those of conditions only screened or given the safety net. */
+export function escalatingReasons(result: Pick<TriageResult, 'reasons' | 'conditions'>): string[] {
+  return result.reasons.filter((r) => result.conditions.includes(r.split('/')[0] ?? ''));
+}
+
 function signsOf(a: Analysis): string[] {
   return [...new Set(a.occurrences.filter((o) => !o.negated).map((o) => o.concept))];
 }
@@ -123,7 +128,7 @@ export interface TriageOptions {
 
 export function createTriage(lexicon: Lexicon, wording: Wording, options: TriageOptions = {}): LoadedTriage {
   const matcher = options.matcher ?? new Matcher(lexicon);
-  checkScreeningConditions(wording, lexicon);
+  checkWordingConditions(wording, lexicon);
   const labels = new Map(lexicon.conditions.map((c) => [c.id, c.label]));
   /** The last message assessed and its analysis (read-only once made), for the same turn's second look. */
   let lastAnalysed: { text: string; analyses: Analysis[] } | undefined;
@@ -201,7 +206,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
 }
 
 /** Every condition the screening questions or the take-back name is one of the lexicon's: a typo there would never be asked, or never kept. */
-function checkScreeningConditions(wording: Wording, lexicon: Lexicon): void {
+function checkWordingConditions(wording: Wording, lexicon: Lexicon): void {
   const known = new Set(lexicon.conditions.map((c) => c.id));
   for (const set of wording.screening.sets) {
     const unknown = [...set.for, ...set.questions.map((q) => q.condition)].filter((c) => !known.has(c));

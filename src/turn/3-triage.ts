@@ -21,7 +21,7 @@ import { ActivityTypes, type ConversationState, type Middleware, type StatePrope
 import type { DialogState } from 'botbuilder-dialogs';
 import type { Logger } from '../logger';
 import { isEscalation, urgencyRank } from '../domain/urgency';
-import { NO_FLAG, type Triage, type TriageResult } from '../triage';
+import { escalatingReasons, NO_FLAG, type Triage, type TriageResult } from '../triage';
 import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
 import type { RecentSigns } from './recentSigns';
@@ -60,7 +60,7 @@ export class TriageMiddleware implements Middleware {
     if (!record) return this.withRecentSigns(context, text, result);
     const combined = record.signs?.length ? triage.assessWithEarlier(text, record.signs) : result;
     const higher = urgencyRank(combined.level) > Math.max(urgencyRank(record.level), urgencyRank(result.level));
-    const added = combined.reasons.filter((r) => combined.conditions.includes(r.split('/')[0] ?? '') && !record.redFlags.includes(r));
+    const added = escalatingReasons(combined).filter((r) => !record.redFlags.includes(r));
     if (record.takeBack) {
       // "ok not literally lol" right after "i think ive snapped my leg": answered as if it had come first
       const takenBack = !isEscalation(result.level) && !higher && added.length === 0 && this.options.takeBack.takesBack(text);
@@ -167,7 +167,7 @@ export class TriageMiddleware implements Middleware {
     await this.options.escalator.escalate(context, result.level, { redFlags: result.reasons, conditions: result.conditions, whys: result.whys }, text, { remember: false });
     try {
       // raised by this short message on its own: the next message may take it back
-      const canTakeBack = own.level === result.level && this.options.takeBack.eligible(text, result.conditions, result.reasons);
+      const canTakeBack = own.level === result.level && this.options.takeBack.eligible(text, result);
       await this.options.memory.remember(context, result.level, result.conditions, result.reasons, result.signs, canTakeBack);
       await this.options.recent.forget(context);
       await this.options.dialogState.set(context, { dialogStack: [] });

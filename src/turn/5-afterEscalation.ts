@@ -27,10 +27,11 @@ import type { Config } from '../config';
 import { fillPlaceholders } from '../domain/placeholders';
 import { maxUrgency, type EscalationLevel } from '../domain/urgency';
 import { escalationSpec } from '../triage/escalation';
-import { normaliseText, tokenize } from '../triage/matcher';
+import { tokenize } from '../triage/matcher';
 import type { Wording } from '../triage/wording';
 import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
+import { compileFollowUpPhrases, followUpText } from './followUpPhrases';
 import { turnMeta } from './turnMeta';
 
 export type FollowUp = 'confirms_signs' | 'cleared' | 'waiting' | 'driving' | 'help_coming' | 'unsafe_request' | 'medicine' | 'worried' | 'other';
@@ -47,12 +48,11 @@ export class AfterEscalation {
 
   constructor(private readonly wording: Wording) {
     const after = wording.after_escalation;
-    const compile = (phrases: string[]): RegExp[] => phrases.map((p) => new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`));
-    this.waiting = compile(after.waiting.phrases);
-    this.driving = compile(after.driving.phrases);
-    this.cleared = compile(after.cleared.phrases);
-    this.helpComing = compile(after.help_coming.phrases);
-    this.worried = compile(after.worried.phrases);
+    this.waiting = compileFollowUpPhrases(after.waiting.phrases);
+    this.driving = compileFollowUpPhrases(after.driving.phrases);
+    this.cleared = compileFollowUpPhrases(after.cleared.phrases);
+    this.helpComing = compileFollowUpPhrases(after.help_coming.phrases);
+    this.worried = compileFollowUpPhrases(after.worried.phrases);
     this.confirms = after.confirms_signs.phrases.map((p) => new RegExp(p));
     this.unsafe = new Set(after.unsafe_request.words);
     this.medicine = new Set(after.medicine.words);
@@ -60,7 +60,7 @@ export class AfterEscalation {
 
   /** What kind of follow-up a message is (exported for tests). */
   classify(text: string): FollowUp {
-    const normalised = normaliseText(text).replace(/[^a-z0-9 ]+/g, ' ').replace(/\s+/g, ' ').trim();
+    const normalised = followUpText(text);
     if (this.confirms.some((re) => re.test(normalised))) return 'confirms_signs';
     if (this.cleared.some((re) => re.test(normalised))) return 'cleared';
     if (this.driving.some((re) => re.test(normalised))) return 'driving';

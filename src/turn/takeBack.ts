@@ -8,8 +8,10 @@
  */
 import type { Config } from '../config';
 import { fillPlaceholders } from '../domain/placeholders';
-import { normaliseText, tokenize } from '../triage/matcher';
+import { escalatingReasons, type TriageResult } from '../triage';
+import { tokenize } from '../triage/matcher';
 import type { Wording } from '../triage/wording';
+import { compileFollowUpPhrases, followUpText } from './followUpPhrases';
 
 export class TakeBack {
   private readonly phrases: RegExp[];
@@ -21,7 +23,7 @@ export class TakeBack {
 
   constructor(wording: Wording, config: Config) {
     const spec = wording.after_escalation.taken_back;
-    this.phrases = spec.phrases.map((p) => new RegExp(`(?<![a-z0-9])(?:${p})(?![a-z0-9])`));
+    this.phrases = compileFollowUpPhrases(spec.phrases);
     this.maxWords = spec.max_words;
     this.maxRules = spec.max_rules;
     this.neverFor = new Set(spec.never_for);
@@ -30,18 +32,17 @@ export class TakeBack {
 
   /**
    * May the next message take back an escalation that this message raised on its own? Short,
-   * on few rules (`reasons`: `condition/rule` ids; only the escalating conditions' count), and
-   * for none of the conditions that are never taken back.
+   * on few rules (those of the escalating conditions), and for none of the conditions that are
+   * never taken back.
    */
-  eligible(text: string, conditions: readonly string[], reasons: readonly string[]): boolean {
+  eligible(text: string, result: Pick<TriageResult, 'reasons' | 'conditions'>): boolean {
     const words = tokenize(text).filter((t) => /[a-z0-9]/.test(t)).length;
-    const rules = reasons.filter((r) => conditions.includes(r.split('/')[0] ?? '')).length;
-    return words <= this.maxWords && rules <= this.maxRules && !conditions.some((c) => this.neverFor.has(c));
+    return words <= this.maxWords && escalatingReasons(result).length <= this.maxRules && !result.conditions.some((c) => this.neverFor.has(c));
   }
 
   /** Does this message take back the words of the one before? */
   takesBack(text: string): boolean {
-    const normalised = normaliseText(text).replace(/[^a-z0-9 ]+/g, ' ').replace(/\s+/g, ' ').trim();
+    const normalised = followUpText(text);
     return this.phrases.some((re) => re.test(normalised));
   }
 }
