@@ -196,6 +196,18 @@ describe('fallback and "Did you mean…?"', () => {
     expect(meta(picked[0]!).intent).toBe('knee_calf_pain');
   });
 
+  it('a number inside a longer message is what it tells, not a pick: "stiff for two days" is not item 2', async () => {
+    expect(sys.menu.items[1]).toBe('selftest');
+    const pickSelfTest = node('selftest', 'pick', 'choice').prompt;
+    const h = harness(nlu);
+    await h.turn('what is the capital of France');
+    expect(texts(await h.turn('my calf has been stiff for two days since I dug the garden, which stretch helps it?'))).not.toContain(pickSelfTest);
+    // the number alone, or in a few words, still picks
+    const h2 = harness(nlu);
+    await h2.turn('what is the capital of France');
+    expect(texts(await h2.turn('number 2 please'))).toContain(pickSelfTest);
+  });
+
   it('a new question instead of picking from the menu is answered', async () => {
     const h = harness(nlu);
     await h.turn('gibberish');

@@ -181,6 +181,13 @@ describe('a red flag told in pieces, before any escalation', () => {
     expect(urgencyOf(await c.say('I had a DVT in 2019, treated, all clear.'))).toBe('none');
     expect(urgencyOf(await c.say('my calves are sore today, first hill session in ages, both the same on each side. can I still do heel raises?'))).toBe('none');
   });
+  it('what the earlier message denied counts too: one calf stiff "no swelling", then a booking question, is no card; the swelling told next is', async () => {
+    const c = await bot.conversation();
+    // one calf, the swelling denied: the questions, not the card (possible_clot_screen/one_sided_pain_swelling_denied)
+    expect(urgencyOf(await c.say('It is only my left calf, stiff and achy after two days in the garden. No swelling, same size as the other.'))).toBe('none');
+    expect(urgencyOf(await c.say('Would you have a Wednesday morning appointment with Mr Patel?'))).toBe('none');
+    expect(urgencyOf(await c.say('actually it is a bit swollen now I look'))).toBe('urgent');
+  });
   it('signs told three messages back no longer count', async () => {
     expect(await levelAfter('my right calf feels achy and tight', 'how long should I hold the wall stretch?', 'and how many times a day?', 'since the op on tuesday')).toBe('none');
   });

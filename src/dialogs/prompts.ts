@@ -88,6 +88,16 @@ function offersNumbers(style: ListStyle | undefined): boolean {
   return style !== ListStyle.suggestedAction && style !== ListStyle.heroCard && style !== ListStyle.none;
 }
 
+/**
+ * An answer by number is short ("2", "the second one", "number 3 please"). In a longer message
+ * a number is part of what is told ("stiff and achy after two days planting"), not a choice.
+ */
+const MAX_WORDS_OF_A_NUMBERED_ANSWER = 4;
+
+function shortEnoughForANumber(text: string | undefined): boolean {
+  return (text ?? '').trim().split(/\s+/).length <= MAX_WORDS_OF_A_NUMBERED_ANSWER;
+}
+
 export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
   constructor(id: string, readonly open = false, validator?: PromptValidator<FoundChoice>) {
     super(id, validator, 'en-us');
@@ -99,7 +109,7 @@ export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
   /** A choice's words always; its number or ordinal only where the choices were numbered. */
   protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<FoundChoice>> {
     return recogniseOnce(context, state, () => {
-      const numbered = offersNumbers(options.style ?? this.style);
+      const numbered = offersNumbers(options.style ?? this.style) && shortEnoughForANumber(context.activity.text);
       // ChoicePrompt reads these synchronously, before its first await, so turns cannot mix them up.
       this.recognizerOptions = { recognizeNumbers: numbered, recognizeOrdinals: numbered, allowPartialMatches: false };
       return super.onRecognize(context, state, options);

@@ -34,6 +34,8 @@ export interface TriageResult {
   whys: string[];
   /** The concepts this message names (not denied): what an escalation remembers. */
   signs: string[];
+  /** The concepts this message names only denied ("no swelling"): a later message is read with the denial. */
+  denied: string[];
 }
 
 export interface Triage {
@@ -47,7 +49,7 @@ export interface Triage {
    * The rules again, with the signs of the last few messages before any escalation read as if
    * told in this one, their checks and contexts included (src/turn/3-triage.ts).
    */
-  assessAcross?(text: string, earlierSigns: readonly string[]): TriageResult;
+  assessAcross?(text: string, earlierSigns: readonly string[], earlierDenied?: readonly string[]): TriageResult;
   /** The same, giving the event loop a turn between windows of a long message. */
   assessAsync?(text: string): Promise<TriageResult>;
 }
@@ -60,7 +62,7 @@ export interface LoadedTriage extends Triage {
   analyse(text: string): Analysis;
 }
 
-export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, screenFor: [], safetyNet: false, allClear: false, whys: [], signs: [] };
+export const NO_FLAG: TriageResult = { level: 'none', reasons: [], conditions: [], screen: false, screenFor: [], safetyNet: false, allClear: false, whys: [], signs: [], denied: [] };
 
 /**
  * Long messages are analysed in overlapping windows, so the work stays linear in the
@@ -88,6 +90,16 @@ function signsOf(a: Analysis): string[] {
   return [...new Set(a.occurrences.filter((o) => !o.negated).map((o) => o.concept))];
 }
 
+/** Concepts every mention of which is denied. */
+function deniedOf(a: Analysis, signs: readonly string[]): string[] {
+  return [...new Set(a.occurrences.filter((o) => o.negated && !signs.includes(o.concept)).map((o) => o.concept))];
+}
+
+function fromAnalysis(fired: Rule[], a: Analysis): TriageResult {
+  const signs = signsOf(a);
+  return { ...fromRules(fired, signs), denied: deniedOf(a, signs) };
+}
+
 function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
   let level: Urgency = 'none';
   const escalating = fired.filter(isEscalatingRule);
@@ -102,6 +114,7 @@ function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
     allClear: fired.some((r) => r.all_clear),
     whys: escalating.map((r) => r.why),
     signs,
+    denied: [],
   };
 }
 
@@ -116,6 +129,7 @@ function merge(a: TriageResult, b: TriageResult): TriageResult {
     allClear: a.allClear || b.allClear,
     whys: [...new Set([...a.whys, ...b.whys])],
     signs: [...new Set([...a.signs, ...b.signs])],
+    denied: [...new Set([...a.denied, ...b.denied])].filter((c) => !a.signs.includes(c) && !b.signs.includes(c)),
   };
 }
 
@@ -143,7 +157,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       return combine(text, analyses);
     },
     assessWithEarlier: (raw, earlierSigns) => withEarlier(raw, (a) => matcher.rulesWithEarlierSigns(a, earlierSigns)),
-    assessAcross: (raw, earlierSigns) => withEarlier(raw, (a) => matcher.rulesAcrossMessages(a, earlierSigns)),
+    assessAcross: (raw, earlierSigns, earlierDenied = []) => withEarlier(raw, (a) => matcher.rulesAcrossMessages(a, earlierSigns, earlierDenied)),
     async assessAsync(raw: string): Promise<TriageResult> {
       const text = prepare(raw);
       if (text === null) return NO_FLAG;
@@ -163,7 +177,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
     if (text === null) return NO_FLAG;
     // the turn assessed this message on its own just before: its analysis is reused
     const analyses = lastAnalysed?.text === text ? lastAnalysed.analyses : windows(text).map((part) => matcher.analyse(part));
-    return analyses.reduce((acc, a) => merge(acc, fromRules(fired(a), signsOf(a))), NO_FLAG);
+    return analyses.reduce((acc, a) => merge(acc, fromAnalysis(fired(a), a)), NO_FLAG);
   }
 
   /** The cleaned text, or null when there is nothing to assess. */
@@ -175,7 +189,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
 
   function combine(text: string, analyses: Analysis[]): TriageResult {
     lastAnalysed = { text, analyses };
-    let result = analyses.reduce((acc, a) => merge(acc, fromRules(a.fired, signsOf(a))), NO_FLAG);
+    let result = analyses.reduce((acc, a) => merge(acc, fromAnalysis(a.fired, a)), NO_FLAG);
     if (options.detector) {
       // A message no longer than one window was analysed whole already: the detector reuses it.
       const [only] = analyses;

@@ -330,9 +330,10 @@ export class Matcher {
    * told in one message is answered the same told over three. Clause-scoped rules need their
    * signs in one clause: they never fire across messages.
    */
-  rulesAcrossMessages(analysis: Analysis, earlier: readonly string[]): Rule[] {
+  rulesAcrossMessages(analysis: Analysis, earlier: readonly string[], earlierDenied: readonly string[] = []): Rule[] {
     const live = new Set([...analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept), ...earlier]);
-    const named = new Set(analysis.occurrences.map((o) => o.concept));
+    // "no swelling" told in an earlier message is a denial still (`unless_negated`)
+    const named = new Set([...analysis.occurrences.map((o) => o.concept), ...earlier, ...earlierDenied]);
     // the rules' own test, over the messages' signs together; no clause holds signs of several messages
     const findings: Findings = { live, named, clauses: [] };
     return this.rulesNaming(live).filter((rule) => ruleFires(rule, findings));

@@ -24,7 +24,7 @@ import { isEscalation, urgencyRank } from '../domain/urgency';
 import { escalatingReasons, NO_FLAG, type Triage, type TriageResult } from '../triage';
 import type { EscalationMemory, EscalationRecord } from './escalationMemory';
 import type { Escalator } from './escalator';
-import type { RecentSigns } from './recentSigns';
+import type { RecentSigns, Told } from './recentSigns';
 import type { TakeBack } from './takeBack';
 import { turnMeta } from './turnMeta';
 
@@ -112,14 +112,15 @@ export class TriageMiddleware implements Middleware {
   private async withRecentSigns(context: TurnContext, text: string, result: TriageResult): Promise<TriageResult> {
     const { triage, recent } = this.options;
     if (!triage.assessAcross) return result;
-    let earlier: string[];
+    let told: Told;
     try {
-      earlier = await recent.get(context);
+      told = await recent.get(context);
     } catch {
       return result;
     }
+    const earlier = told.signs;
     if (earlier.length === 0) return result;
-    const combined = triage.assessAcross(text, earlier);
+    const combined = triage.assessAcross(text, earlier, told.denied);
     const best = isEscalation(combined.level) && urgencyRank(combined.level) > urgencyRank(result.level) ? combined : result;
     // an escalation remembers the signs told before it too, so later messages add to all of them
     return isEscalation(best.level) ? { ...best, signs: [...new Set([...earlier, ...best.signs])] } : best;
@@ -157,6 +158,7 @@ export class TriageMiddleware implements Middleware {
       meta.safetyNet = result.safetyNet;
       meta.redFlags = result.reasons;
       meta.signs = result.signs;
+      meta.denied = result.denied;
       // "A doctor ruled out a clot last week": that check is an all-clear given in this
       // conversation, so repeating it after a later escalation does not end that one.
       // Saved now: the dialogs' turn may load state afresh (src/turn/retry.ts).

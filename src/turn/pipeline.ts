@@ -78,7 +78,7 @@ export function createBotApp(deps: BotAppDeps): BotApp {
   // A message's signs are kept with the state the dialogs save (a write before them would be re-read away: retry.ts)
   const bot = new CalfBot(conversationState, dialog, logger, async (context) => {
     // while an escalation is open its memory keeps the signs (and an all-clear must not leave them behind)
-    if (context.activity.type === ActivityTypes.Message && !(await memory.get(context))) await recent.note(context, turnMeta(context).signs);
+    if (context.activity.type === ActivityTypes.Message && !(await memory.get(context))) await recent.note(context, turnMeta(context).signs, turnMeta(context).denied);
   });
 
   const middleware: Middleware[] = [

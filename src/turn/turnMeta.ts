@@ -24,6 +24,8 @@ export interface TurnMeta {
   safetyNet: boolean;
   /** The concepts this message names (never its text): kept for the next messages' triage (recentSigns.ts). */
   signs: string[];
+  /** The concepts it names only denied ("no swelling"), kept with the signs (recentSigns.ts). */
+  denied: string[];
   /** A dialog that moves the calf was held back because an escalation is open (5-afterEscalation.ts). */
   held: boolean;
   /** While escalated, this message's signs add a red-flag reason to the open escalation (3-triage.ts). */
@@ -35,7 +37,7 @@ const TURN_META_KEY = Symbol('calfbot.turnMeta');
 export function turnMeta(context: TurnContext): TurnMeta {
   let meta = context.turnState.get(TURN_META_KEY) as TurnMeta | undefined;
   if (!meta) {
-    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, screenFor: [], safetyNet: false, signs: [], held: false, addsToEscalation: false };
+    meta = { urgency: 'none', redFlags: [], conditions: [], intent: null, escalated: false, screen: false, screenFor: [], safetyNet: false, signs: [], denied: [], held: false, addsToEscalation: false };
     context.turnState.set(TURN_META_KEY, meta);
   }
   return meta;
