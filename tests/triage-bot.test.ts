@@ -69,6 +69,14 @@ describe('ask when unsure: the screening questions', () => {
     expect(last.length).toBeGreaterThan(1);
     expect(urgencyOf(last)).toBe('none');
   });
+  it('an answer is what it starts with: "nah, nothing swollen … fine by the next one" is a no, not the numbered "1. Yes"; "1" alone is a yes', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    const answered = await c.say('nah nothing swollen or red, both legs the same, just achy after runs and fine by the next one');
+    expect(urgencyOf(answered)).toBe('none');
+    expect(textOf(answered)).toMatch(/operation, a plaster cast/);
+    expect(await levelAfter('my calf feels a bit odd after the flight home', '1')).toBe('urgent');
+  });
   it('a "yes" to one leg swollen, warm or red escalates as urgent', async () => {
     expect(await levelAfter('my calf feels a bit odd after the flight home', 'yes')).toBe('urgent');
   });

@@ -124,14 +124,21 @@ export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
 
 /**
  * A yes or a no must be said: the message starts with one ("yes", "nope, not at all",
- * "I am", the button's number). The library's recognizer also reads "ok", "fine" or
- * "sure thing" as yes, and "ok, good to know, thanks" is not a yes to "are you short of
- * breath?": those get the question again.
+ * "I am"), or is the button's number in a few words where the two were numbered. The answer
+ * is what the message starts with: the library's recognizer would also read "ok", "fine" or
+ * "sure thing" as yes, and a number anywhere in the message as the button's ("nah, nothing
+ * swollen … fine by the next one" is a no, not "1. Yes"). Anything else gets the question again.
  */
-const PLAIN_ANSWER = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|true|definitely|absolutely|affirmative|i am|im|i do|i have|ive|it is|its|they are|he is|she is|n|no|nope|nah|naw|not|none|never|negative|neither|false|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not|1|2)\b/i;
+const NO_FIRST = /^\W*(n|no|nope|nah|naw|not|none|never|negative|neither|false|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not|they are not|they arent|he is not|he isnt|she is not|she isnt)\b/i;
+const YES_FIRST = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|true|definitely|absolutely|affirmative|i am|im|i do|i have|ive|it is|its|they are|he is|she is)\b/i;
+const NUMBER_FIRST = /^\W*(1|2)\b/;
 
-export function isPlainYesOrNo(text: string): boolean {
-  return PLAIN_ANSWER.test(text.replace(/[\u2018\u2019']/g, ''));
+/** The yes or no a message starts with, or null (checked for "no" first: "I am not" is not "I am"). */
+export function plainYesOrNo(text: string): boolean | null {
+  const t = text.replace(/[\u2018\u2019']/g, '');
+  if (NO_FIRST.test(t)) return false;
+  if (YES_FIRST.test(t)) return true;
+  return null;
 }
 
 export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
@@ -141,25 +148,15 @@ export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
     this.style = ListStyle.auto;
   }
 
-  /** A plain yes or no (isPlainYesOrNo); "1"/"2" only where the two choices were shown as a numbered list. */
+  /** A plain yes or no (plainYesOrNo); "1"/"2" only in a short message, where the two choices were shown as a numbered list. */
   protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
     return recogniseOnce(context, state, async () => {
-      const result = await this.recognizeYesNo(context, state, options);
-      if (result.succeeded && !isPlainYesOrNo(context.activity.text ?? '')) return { succeeded: false };
-      return result;
-    });
-  }
-
-  private recognizeYesNo(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
-    if (choiceStyle(context) === ListStyle.list) return super.onRecognize(context, state, options);
-    // ConfirmPrompt reads this synchronously, before its first await; put back at once.
-    const saved = this.choiceOptions;
-    this.choiceOptions = { ...saved, includeNumbers: false };
-    try {
+      const text = context.activity.text ?? '';
+      const said = plainYesOrNo(text);
+      if (said !== null) return { succeeded: true, value: said };
+      if (choiceStyle(context) !== ListStyle.list || !NUMBER_FIRST.test(text) || !shortEnoughForANumber(text)) return { succeeded: false };
       return super.onRecognize(context, state, options);
-    } finally {
-      this.choiceOptions = saved;
-    }
+    });
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {
