@@ -124,20 +124,25 @@ export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
 
 /**
  * A yes or a no must be said: the message starts with one ("yes", "nope, not at all",
- * "I am"), or is the button's number in a few words where the two were numbered. The answer
- * is what the message starts with: the library's recognizer would also read "ok", "fine" or
- * "sure thing" as yes, and a number anywhere in the message as the button's ("nah, nothing
- * swollen … fine by the next one" is a no, not "1. Yes"). Anything else gets the question again.
+ * "I am"), or is the button's number in a few words where the two were numbered.
+ *  - A message that starts with a plain yes or no word is that answer ("nah, nothing swollen
+ *    … fine by the next one" is a no: the library would read "one" as the numbered "1. Yes").
+ *  - One that starts "I am", "I do", "it is", "not"… is an answer only if the library's
+ *    recognizer finds one in it too ("I do get a bit achy after a long day" is no "yes" to
+ *    "has the foot gone pale or cold?"), and never from a number inside a longer message.
+ *  - The library also reads "ok", "fine" or "sure thing" as yes: "ok, good to know, thanks"
+ *    is not a yes to "are you short of breath?". Anything else gets the question again.
  */
-const NO_FIRST = /^\W*(n|no|nope|nah|naw|not|none|never|negative|neither|false|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not|they are not|they arent|he is not|he isnt|she is not|she isnt)\b/i;
-const YES_FIRST = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|true|definitely|absolutely|affirmative|i am|im|i do|i have|ive|it is|its|they are|he is|she is)\b/i;
+const PLAIN_NO = /^\W*(n|no|nope|nah|naw|none|never|negative|neither)\b/i;
+const PLAIN_YES = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|definitely|absolutely|affirmative)\b/i;
+const SAID_WITH_A_VERB = /^\W*(true|false|not|i am|im|i do|i have|ive|it is|its|they are|he is|she is|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not)\b/i;
 const NUMBER_FIRST = /^\W*(1|2)\b/;
 
-/** The yes or no a message starts with, or null (checked for "no" first: "I am not" is not "I am"). */
+/** The plain yes or no word a message starts with, or null. */
 export function plainYesOrNo(text: string): boolean | null {
   const t = text.replace(/[\u2018\u2019']/g, '');
-  if (NO_FIRST.test(t)) return false;
-  if (YES_FIRST.test(t)) return true;
+  if (PLAIN_NO.test(t)) return false;
+  if (PLAIN_YES.test(t)) return true;
   return null;
 }
 
@@ -148,15 +153,28 @@ export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
     this.style = ListStyle.auto;
   }
 
-  /** A plain yes or no (plainYesOrNo); "1"/"2" only in a short message, where the two choices were shown as a numbered list. */
+  /** See above: a plain yes or no word; "I am", "it is"… with the library's agreement; "1"/"2" in a short message where the two were numbered. */
   protected override onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<boolean>> {
     return recogniseOnce(context, state, async () => {
-      const text = context.activity.text ?? '';
+      const text = (context.activity.text ?? '').replace(/[\u2018\u2019']/g, '');
       const said = plainYesOrNo(text);
       if (said !== null) return { succeeded: true, value: said };
-      if (choiceStyle(context) !== ListStyle.list || !NUMBER_FIRST.test(text) || !shortEnoughForANumber(text)) return { succeeded: false };
-      return super.onRecognize(context, state, options);
+      const numbered = choiceStyle(context) === ListStyle.list && shortEnoughForANumber(text);
+      if (!SAID_WITH_A_VERB.test(text) && !(numbered && NUMBER_FIRST.test(text))) return { succeeded: false };
+      return this.recognizeYesNo(context, state, options, numbered);
     });
+  }
+
+  /** The library's recognizer, reading the buttons' numbers only where `numbers` says so. */
+  private recognizeYesNo(context: TurnContext, state: object, options: PromptOptions, numbers: boolean): Promise<PromptRecognizerResult<boolean>> {
+    // ConfirmPrompt reads this synchronously, before its first await; put back at once.
+    const saved = this.choiceOptions;
+    this.choiceOptions = { ...saved, includeNumbers: numbers };
+    try {
+      return super.onRecognize(context, state, options);
+    } finally {
+      this.choiceOptions = saved;
+    }
   }
 
   async accepts(dc: DialogContext): Promise<boolean> {
