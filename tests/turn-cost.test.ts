@@ -3,7 +3,7 @@
  * changed, with what changed; the bot's replies are redacted as before through a bounded
  * memo.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TestAdapter, TurnContext, type Activity, type StoreItems } from 'botbuilder';
 import { EtagMemoryStorage } from '../src/storage/memory';
 import { redact, RedactionMemo } from '../src/storage/redact';
@@ -168,6 +168,53 @@ describe('number prompt recognition with kept models', () => {
           expect(await ours.onRecognize(c2, {}, {}), `${text} (${locale})`).toEqual(expected);
         }
       }
+    }
+  });
+});
+
+describe('activityReceived stops at the prompt', () => {
+  it('no dialog of the bot handles the event, and the prompts end it without recognising', async () => {
+    const { Dialog, DialogContainer, DialogEvents, DialogSet, Prompt } = await import('botbuilder-dialogs');
+    const { ConversationState, MemoryStorage } = await import('botbuilder');
+    const { MainDialog } = await import('../src/dialogs/mainDialog');
+    const { dialogRuntime } = await import('./helpers/turn');
+    const { content, config, fakeRecognizer } = await import('./dialogsHarness');
+    const state = new ConversationState(new MemoryStorage());
+    const main = new MainDialog(dialogRuntime(fakeRecognizer({}), content, state, config));
+
+    // every dialog the main dialog can put on a stack, containers' children included
+    const all: InstanceType<typeof Dialog>[] = [];
+    const visit = (d: InstanceType<typeof Dialog>): void => {
+      all.push(d);
+      if (d instanceof DialogContainer) for (const child of d.dialogs.getDialogs()) visit(child);
+    };
+    visit(main);
+    const prompts = all.filter((d) => d instanceof Prompt);
+    expect(prompts.length).toBeGreaterThan(10);
+    // the event handlers are protected: compared as plain properties
+    const handlers = (d: object) => d as unknown as Record<'onPreBubbleEvent' | 'onPostBubbleEvent' | 'onDialogEvent', unknown>;
+    const dialog = handlers(Dialog.prototype);
+    for (const d of all) {
+      // botbuilder's own do-nothing handlers (or the prompts' recognition), never one of ours
+      const own = handlers(d);
+      expect(own.onPostBubbleEvent, d.id).toBe(dialog.onPostBubbleEvent);
+      expect(own.onPreBubbleEvent, d.id).toBe(d instanceof Prompt ? handlers(Prompt.prototype).onPreBubbleEvent : dialog.onPreBubbleEvent);
+      if (!(d instanceof Prompt)) expect([dialog.onDialogEvent, handlers(DialogContainer.prototype).onDialogEvent], d.id).toContain(own.onDialogEvent);
+    }
+
+    // a prompt neither recognises nor passes the event on; other events still go through botbuilder's handling
+    const accessor = state.createProperty<import('botbuilder-dialogs').DialogState>('DialogState');
+    const dialogs = new DialogSet(accessor);
+    for (const p of prompts) dialogs.add(p);
+    const dc = await dialogs.createContext(context());
+    for (const p of prompts) {
+      // where a prompt recognises the message and decides whether the event bubbles on
+      const preBubble = vi.spyOn(p as unknown as { onPreBubbleEvent: () => Promise<boolean> }, 'onPreBubbleEvent').mockResolvedValue(false);
+      expect(await p.onDialogEvent(dc, { name: DialogEvents.activityReceived, bubble: true, value: dc.context.activity })).toBe(false);
+      expect(preBubble, p.id).not.toHaveBeenCalled();
+      await p.onDialogEvent(dc, { name: DialogEvents.versionChanged, bubble: true, value: undefined });
+      expect(preBubble, p.id).toHaveBeenCalledOnce();
+      preBubble.mockRestore();
     }
   });
 });
