@@ -76,6 +76,8 @@ describe('ask when unsure: the screening questions', () => {
     expect(urgencyOf(answered)).toBe('none');
     expect(textOf(answered)).toMatch(/operation, a plaster cast/);
     expect(await levelAfter('my calf feels a bit odd after the flight home', '1')).toBe('urgent');
+    // "I do…" that goes on to tell something else is no yes (dev131: it had raised the card for a pale, cold foot)
+    expect(await levelAfter('my calf feels a bit odd after the flight home', 'i do get a bit achy in the calves after a long day on my feet, both legs')).toBe('none');
   });
   it('a "yes" to one leg swollen, warm or red escalates as urgent', async () => {
     expect(await levelAfter('my calf feels a bit odd after the flight home', 'yes')).toBe('urgent');
