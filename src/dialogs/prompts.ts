@@ -158,11 +158,10 @@ const PLAIN_YES = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|definitely|abso
 const SAID_WITH_A_VERB = /^\W*(true|false|not|i am|im|i do|i have|ive|it is|its|they are|he is|she is|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not)\b/i;
 const NUMBER_FIRST = /^\W*(1|2)\b/;
 
-/** The plain yes or no word a message starts with, or null. */
-export function plainYesOrNo(text: string): boolean | null {
-  const t = text.replace(/[\u2018\u2019']/g, '');
-  if (PLAIN_NO.test(t)) return false;
-  if (PLAIN_YES.test(t)) return true;
+/** The plain yes or no word a message (its apostrophes dropped) starts with, or null. */
+function plainYesOrNo(text: string): boolean | null {
+  if (PLAIN_NO.test(text)) return false;
+  if (PLAIN_YES.test(text)) return true;
   return null;
 }
 

@@ -86,24 +86,12 @@ export function escalatingReasons(result: Pick<TriageResult, 'reasons' | 'condit
   return result.reasons.filter((r) => result.conditions.includes(r.split('/')[0] ?? ''));
 }
 
-function signsOf(a: Analysis): string[] {
-  return [...new Set(a.occurrences.filter((o) => !o.negated).map((o) => o.concept))];
-}
-
-/** Concepts every mention of which is denied. */
-function deniedOf(a: Analysis, signs: readonly string[]): string[] {
-  return [...new Set(a.occurrences.filter((o) => o.negated && !signs.includes(o.concept)).map((o) => o.concept))];
-}
-
+/** The rules that fired on one analysis, with the concepts it names (signs) and those it names only denied. */
 function fromAnalysis(fired: Rule[], a: Analysis): TriageResult {
-  const signs = signsOf(a);
-  return { ...fromRules(fired, signs), denied: deniedOf(a, signs) };
-}
-
-function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
   let level: Urgency = 'none';
   const escalating = fired.filter(isEscalatingRule);
   for (const r of escalating) level = maxUrgency(level, r.level);
+  const signs = [...new Set(a.occurrences.filter((o) => !o.negated).map((o) => o.concept))];
   return {
     level,
     reasons: fired.map((r) => `${r.condition}/${r.id}`),
@@ -114,7 +102,7 @@ function fromRules(fired: Rule[], signs: string[] = []): TriageResult {
     allClear: fired.some((r) => r.all_clear),
     whys: escalating.map((r) => r.why),
     signs,
-    denied: [],
+    denied: [...new Set(a.occurrences.filter((o) => o.negated && !signs.includes(o.concept)).map((o) => o.concept))],
   };
 }
 
