@@ -399,6 +399,11 @@ describe('lexicon validation', () => {
     lex.fuzzy.spellings = { ...lex.fuzzy.spellings, hrs: 'hours' };
     expect(() => parseLexicon(lex)).toThrow(/fuzzy\.spellings\.hrs: concepts\[[a-z_]+\] names "hrs" itself/);
   });
+  it('reads a hedge after "can\'t" as the plain "can not", so every sign phrase with "can not" covers it', () => {
+    expect(triage.analyse("I can't seem to get a full breath in").normalised).toBe('i can not get a full breath in');
+    expect(triage.assess("two weeks after my c section and I can't seem to catch my breath").level).toBe('emergency');
+    expect(triage.analyse("it doesn't seem to be swollen").normalised).toBe('it does not seem to be swollen');
+  });
   it('rejects a condition without rules', () => {
     const lex = rawLexicon();
     const c = lex.conditions[0];

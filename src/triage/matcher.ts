@@ -93,6 +93,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bain'?t\b/g, 'is not'],
   [/\b([a-z]+)n't\b/g, '$1 not'],
   [/\b(is|was|are|were|do|does|did|has|have|had|could|would|should|must|need|might)nt\b/g, '$1 not'],
+  // a hedge is not a sign's word: "can't seem to catch my breath" is "can not catch my breath"
+  [/\b(can|could) not (seem|appear) to\b/g, '$1 not'],
   [/\b(it|that|there|what|he|she|who|where|here|this)'s\b/g, '$1 is'],
   // "the swelling's going down", "my calf's gone hard": a noun's 's before a state is "is"
   [/\b([a-z]+)'s (?=(going|gone|getting|got|been|coming|looking|feeling|started|starting|still|not|now|very|really|quite|much|more|less|worse|better|bigger|smaller|swollen|red|hot|warm|cold|sore|fine|ok|okay|all|totally|completely)\b)/g, '$1 is '],
