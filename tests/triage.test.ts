@@ -2,14 +2,15 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../src/config';
 import { createTriage, loadTriage, NO_FLAG } from '../src/triage';
 import { loadDetector } from '../src/triage/detector';
 import { escalationSpec } from '../src/triage/escalation';
 import { cardText } from '../src/cards';
-import { LexiconError, parseLexicon } from '../src/triage/lexicon';
-import { normaliseText } from '../src/triage/matcher';
+import { LexiconError, loadLexicon, parseLexicon } from '../src/triage/lexicon';
+import { Matcher, normaliseText } from '../src/triage/matcher';
+import { loadWording } from '../src/triage/wording';
 
 interface Case { text: string; expect: 'none' | 'urgent' | 'emergency' }
 const base = parse(readFileSync('tests/data/triage-cases.yaml', 'utf8')) as { red_flags: Case[]; benign: Case[] };
@@ -638,5 +639,37 @@ describe('clinicians\' shorthand', () => {
     ['US duplex neg for DVT, suspected calf strain', 'none'],
   ])('%s → %s', (text, level) => {
     expect(triage.assess(text).level).toBe(level);
+  });
+});
+
+describe('a turn\'s second look reuses its own analysis', () => {
+  // Between a turn's assessment and its look across messages, other conversations' messages are
+  // triaged (the turn awaits its state): the analysis must follow the turn's own result, and give
+  // exactly what a fresh analysis gives.
+  const lexicon = loadLexicon('triage');
+  const matcher = new Matcher(lexicon);
+  const counted = createTriage(lexicon, loadWording('triage'), { matcher });
+  const fresh = createTriage(lexicon, loadWording('triage'));
+  const mine = 'since the op on tuesday my calf is tight';
+  const earlier = ['swelling', 'calf_or_leg'];
+
+  it('analyses the message once, even with other messages assessed in between', async () => {
+    const own = await counted.assessAsync!(mine);
+    counted.assess('my other leg is fine, thanks');
+    const analyse = vi.spyOn(matcher, 'analyse');
+    const across = counted.assessAcross!(mine, earlier, [], own);
+    const withEarlier = counted.assessWithEarlier!(mine, earlier, own);
+    expect(analyse).not.toHaveBeenCalled();
+    expect(across).toEqual(fresh.assessAcross!(mine, earlier, []));
+    expect(withEarlier).toEqual(fresh.assessWithEarlier!(mine, earlier));
+    analyse.mockRestore();
+  });
+
+  it('analyses afresh when the result given is not this message\'s', () => {
+    const other = counted.assess('my other leg is fine, thanks');
+    const analyse = vi.spyOn(matcher, 'analyse');
+    expect(counted.assessAcross!(mine, earlier, [], other)).toEqual(fresh.assessAcross!(mine, earlier, []));
+    expect(analyse).toHaveBeenCalledTimes(1);
+    analyse.mockRestore();
   });
 });

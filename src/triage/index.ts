@@ -42,14 +42,15 @@ export interface Triage {
   assess(text: string): TriageResult;
   /**
    * The rules again, with the signs of earlier messages in the conversation counted as
-   * present (src/turn/3-triage.ts uses it after an escalation).
+   * present (src/turn/3-triage.ts uses it after an escalation). `own`: what `assess` or
+   * `assessAsync` gave this message, whose analysis is then reused instead of made again.
    */
-  assessWithEarlier?(text: string, earlierSigns: readonly string[]): TriageResult;
+  assessWithEarlier?(text: string, earlierSigns: readonly string[], own?: TriageResult): TriageResult;
   /**
    * The rules again, with the signs of the last few messages before any escalation read as if
-   * told in this one, their checks and contexts included (src/turn/3-triage.ts).
+   * told in this one, their checks and contexts included (src/turn/3-triage.ts). `own` as above.
    */
-  assessAcross?(text: string, earlierSigns: readonly string[], earlierDenied?: readonly string[]): TriageResult;
+  assessAcross?(text: string, earlierSigns: readonly string[], earlierDenied?: readonly string[], own?: TriageResult): TriageResult;
   /** The same, giving the event loop a turn between windows of a long message. */
   assessAsync?(text: string): Promise<TriageResult>;
 }
@@ -132,8 +133,14 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   const matcher = options.matcher ?? new Matcher(lexicon);
   checkWordingConditions(wording, lexicon);
   const labels = new Map(lexicon.conditions.map((c) => [c.id, c.label]));
-  /** The last message assessed and its analysis (read-only once made), for the same turn's second look. */
-  let lastAnalysed: { text: string; analyses: Analysis[] } | undefined;
+  /**
+   * The analysis behind each result `assess`/`assessAsync` gave (read-only once made), for the
+   * same turn's second look (`own` of assessWithEarlier/assessAcross). Keyed by the result the
+   * turn holds, not one slot for the last message: between a turn's two looks other
+   * conversations' turns are triaged (the turn awaits its state), and a single slot was
+   * overwritten there, so about a third of the messages were analysed twice under load.
+   */
+  const analysed = new WeakMap<TriageResult, { text: string; analyses: Analysis[] }>();
   return {
     lexicon,
     wording,
@@ -144,8 +151,8 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
       const analyses = windows(text).map((part) => matcher.analyse(part));
       return combine(text, analyses);
     },
-    assessWithEarlier: (raw, earlierSigns) => withEarlier(raw, (a) => matcher.rulesWithEarlierSigns(a, earlierSigns)),
-    assessAcross: (raw, earlierSigns, earlierDenied = []) => withEarlier(raw, (a) => matcher.rulesAcrossMessages(a, earlierSigns, earlierDenied)),
+    assessWithEarlier: (raw, earlierSigns, own) => withEarlier(raw, own, (a) => matcher.rulesWithEarlierSigns(a, earlierSigns)),
+    assessAcross: (raw, earlierSigns, earlierDenied = [], own) => withEarlier(raw, own, (a) => matcher.rulesAcrossMessages(a, earlierSigns, earlierDenied)),
     async assessAsync(raw: string): Promise<TriageResult> {
       const text = prepare(raw);
       if (text === null) return NO_FLAG;
@@ -160,11 +167,10 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
   };
 
   /** The rules `fired` picks for each window, with what the message itself names as its signs. */
-  function withEarlier(raw: string, fired: (a: Analysis) => Rule[]): TriageResult {
+  function withEarlier(raw: string, own: TriageResult | undefined, fired: (a: Analysis) => Rule[]): TriageResult {
     const text = prepare(raw);
     if (text === null) return NO_FLAG;
-    // the turn assessed this message on its own just before: its analysis is reused
-    const analyses = lastAnalysed?.text === text ? lastAnalysed.analyses : windows(text).map((part) => matcher.analyse(part));
+    const analyses = analysesOf(text, own) ?? windows(text).map((part) => matcher.analyse(part));
     return analyses.reduce((acc, a) => merge(acc, fromAnalysis(fired(a), a)), NO_FLAG);
   }
 
@@ -175,8 +181,19 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
     return text.trim() === '' ? null : text;
   }
 
+  /** The analysis `own` was assessed from, when it was this very text (analysis depends on the text alone). */
+  function analysesOf(text: string, own: TriageResult | undefined): Analysis[] | undefined {
+    const known = own === undefined ? undefined : analysed.get(own);
+    return known?.text === text ? known.analyses : undefined;
+  }
+
   function combine(text: string, analyses: Analysis[]): TriageResult {
-    lastAnalysed = { text, analyses };
+    const result = assessed(text, analyses);
+    analysed.set(result, { text, analyses });
+    return result;
+  }
+
+  function assessed(text: string, analyses: Analysis[]): TriageResult {
     let result = analyses.reduce((acc, a) => merge(acc, fromAnalysis(a.fired, a)), NO_FLAG);
     if (options.detector) {
       // A message no longer than one window was analysed whole already: the detector reuses it.

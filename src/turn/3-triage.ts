@@ -58,7 +58,7 @@ export class TriageMiddleware implements Middleware {
       return result; // state unreadable: this message was triaged on its own
     }
     if (!record) return this.withRecentSigns(context, text, result);
-    const combined = record.signs?.length ? triage.assessWithEarlier(text, record.signs) : result;
+    const combined = record.signs?.length ? triage.assessWithEarlier(text, record.signs, result) : result;
     const higher = urgencyRank(combined.level) > Math.max(urgencyRank(record.level), urgencyRank(result.level));
     const added = escalatingReasons(combined).filter((r) => !record.redFlags.includes(r));
     if (record.takeBack) {
@@ -120,7 +120,7 @@ export class TriageMiddleware implements Middleware {
     }
     const earlier = told.signs;
     if (earlier.length === 0) return result;
-    const combined = triage.assessAcross(text, earlier, told.denied);
+    const combined = triage.assessAcross(text, earlier, told.denied, result);
     const best = isEscalation(combined.level) && urgencyRank(combined.level) > urgencyRank(result.level) ? combined : result;
     // an escalation remembers the signs told before it too, so later messages add to all of them
     return isEscalation(best.level) ? { ...best, signs: [...new Set([...earlier, ...best.signs])] } : best;
