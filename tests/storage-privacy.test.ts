@@ -100,3 +100,18 @@ it('redacts a copy: the activity the bot goes on using keeps its text, names and
   for (const secret of SECRETS) expect(row.json, secret).not.toContain(secret);
   expect(JSON.parse(row.json)).toMatchObject({ text: 'email [email]', timestamp: '2026-01-02T03:04:05.000Z', from: { id: 'u1', role: 'user' } });
 });
+
+it('drops the names of members added or removed (on Teams, real people\'s names) from transcript rows', () => {
+  const row = prepareActivity({
+    type: 'conversationUpdate',
+    channelId: 'msteams',
+    conversation: { id: 'c2' } as Activity['conversation'],
+    recipient: { id: 'bot', name: 'calfbot' } as Activity['recipient'],
+    membersAdded: [{ id: 'u7', name: 'Jane Doe' }, { id: 'bot', name: 'calfbot' }] as Activity['membersAdded'],
+    membersRemoved: [{ id: 'u8', name: 'John Smith' }] as Activity['membersRemoved'],
+    timestamp: new Date('2026-01-02T03:04:05Z'),
+  });
+  expect(row.json).not.toContain('Jane Doe');
+  expect(row.json).not.toContain('John Smith');
+  expect(JSON.parse(row.json)).toMatchObject({ membersAdded: [{ id: 'u7' }, { id: 'bot' }], membersRemoved: [{ id: 'u8' }] });
+});

@@ -84,6 +84,8 @@ function roleOf(a: Partial<Activity>): 'user' | 'bot' {
 const TEXT_FIELDS = ['text', 'speak', 'summary'] as const;
 const DEEP_FIELDS = ['value', 'attachments', 'entities', 'suggestedActions'] as const;
 const PARTIES = ['from', 'recipient', 'conversation'] as const;
+/** Lists of parties a conversationUpdate carries (on Teams, with people's real names). */
+const MEMBER_LISTS = ['membersAdded', 'membersRemoved'] as const;
 
 /** The bot's own texts, redacted once (see RedactionMemo; user text never goes in). */
 const botTexts = new RedactionMemo();
@@ -129,12 +131,15 @@ export function prepareActivity(activity: Partial<Activity>, safe: (id: string) 
   for (const field of DEEP_FIELDS) if (copy[field] !== undefined) copy[field] = redactDeep(copy[field], r);
   if (role === 'user' && copy.channelData !== undefined) copy.channelData = redactDeep(copy.channelData);
   for (const party of PARTIES) {
-    const original = copy[party] as Record<string, unknown> | undefined;
+    const original = copy[party];
     if (!original || typeof original !== 'object') continue;
-    // Without the display name; a rest copy, not `delete` (which would leave a slow object for JSON.stringify).
-    const { name: _name, ...p } = original;
-    copy[party] = p;
-    if (typeof p.id === 'string') p.id = party === 'conversation' && p.id === rawConversationId ? conversationId : safe(p.id);
+    copy[party] = party === 'conversation' && (original as { id?: unknown }).id === rawConversationId
+      ? { ...withoutName(original as Record<string, unknown>, safe), id: conversationId }
+      : withoutName(original as Record<string, unknown>, safe);
+  }
+  for (const field of MEMBER_LISTS) {
+    const list = copy[field];
+    if (Array.isArray(list)) copy[field] = list.map((m: unknown) => (m && typeof m === 'object' ? withoutName(m as Record<string, unknown>, safe) : m));
   }
   const activityId = typeof copy.id === 'string' && copy.id ? safe(copy.id) : null;
   const replyToId = typeof copy.replyToId === 'string' && copy.replyToId ? safe(copy.replyToId) : null;
@@ -157,6 +162,16 @@ export function prepareActivity(activity: Partial<Activity>, safe: (id: string) 
     urgency,
     json: JSON.stringify(copy),
   };
+}
+
+/**
+ * A party (from, recipient, a member added…) without its display name and with its id made safe: a
+ * rest copy, not `delete` (which would leave a slow object for JSON.stringify).
+ */
+function withoutName(party: Record<string, unknown>, safe: (id: string) => string): Record<string, unknown> {
+  const { name: _name, ...p } = party;
+  if (typeof p.id === 'string') p.id = safe(p.id);
+  return p;
 }
 
 export function conversationKey(channel: string, id: string): string {
