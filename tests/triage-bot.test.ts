@@ -119,6 +119,38 @@ describe('ask when unsure: the screening questions', () => {
       expect(urgencyOf(await say('I have been breathless since yesterday and my calf aches'))).toBe('emergency');
     });
   });
+  describe('a bad back told with the bladder, bowels or saddle area in words the rules cannot read gets the nerve questions', () => {
+    const vague = "back's playing up and the loo has been weird since yesterday, any stretches?";
+    it('asks three nerve questions, then answers with the safety net after three "no"s', async () => {
+      const c = await bot.conversation();
+      const first = await c.say(vague);
+      expect(urgencyOf(first)).toBe('none');
+      expect(textOf(first)).toMatch(/three quick questions about your back and nerves/);
+      expect(textOf(first)).toMatch(/bottom, genitals or inner thighs/);
+      for (const next of [/passing water or opening your bowels/, /both legs getting weak/]) expect(textOf(await c.say('no'))).toMatch(next);
+      const last = await c.say('no');
+      expect(textOf(last)).toMatch(/Nothing you answered points to pressure on the nerves/);
+      expect(urgencyOf(last)).toBe('none');
+    });
+    it.each([
+      ['a numb or changed saddle area', ['yes']],
+      ['the bladder or bowels changed', ['no', 'yes']],
+      ['both legs failing', ['no', 'no', 'yes']],
+    ])('a "yes" to %s is an emergency', async (_, answers) => {
+      const c = await bot.conversation();
+      await c.say(vague);
+      let last: Partial<Activity>[] = [];
+      for (const a of answers) last = await c.say(a);
+      expect(urgencyOf(last)).toBe('emergency');
+      expect(textOf(last)).toMatch(/Call 999 now/);
+    });
+    it('not when the writer has said they are normal, nor for a cause of their own', async () => {
+      for (const text of ['sciatica down my leg, waterworks and everything down below totally normal, any stretches?', 'bad back and my IBS has me dashing to the loo, any stretches?']) {
+        const c = await bot.conversation();
+        expect(textOf(await c.say(text))).not.toMatch(/questions about your back and nerves/);
+      }
+    });
+  });
   it('a conversation saved inside a dialog that a later version renamed starts afresh, not an error on every message', async () => {
     const c = await bot.conversation();
     await c.say('my calf feels a bit odd after the flight home');

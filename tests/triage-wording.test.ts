@@ -15,7 +15,7 @@ const real = parseWording(raw());
 
 describe('the escalation wording', () => {
   it('loads the shipped file', () => {
-    expect(real.screening.sets.map((s) => s.id)).toEqual(['breathing', 'clot']);
+    expect(real.screening.sets.map((s) => s.id)).toEqual(['breathing', 'nerves', 'clot']);
   });
 
   it('asks the breathing questions for a screened embolism, the clot questions otherwise', () => {
@@ -33,8 +33,8 @@ describe('the escalation wording', () => {
 
   it('refuses a question id used twice: a "yes" must say which question it answered', () => {
     const w = raw();
-    const [breathing, clot] = w.screening.sets;
-    clot!.questions[0] = { ...clot!.questions[0]!, id: breathing!.questions[0]!.id };
+    const [breathing, second] = w.screening.sets;
+    second!.questions[0] = { ...second!.questions[0]!, id: breathing!.questions[0]!.id };
     expect(() => parseWording(w)).toThrow(/screening\.sets\.1\.questions\.0\.id: question id "breathless_now_or_suddenly" is used twice/);
   });
 
