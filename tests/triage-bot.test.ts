@@ -33,11 +33,30 @@ async function say(text: string, conversation?: LocalConversation): Promise<Part
 }
 
 /** The level of the replies to the last of `texts`, said in order in one new conversation. */
-async function levelAfter(...texts: string[]): Promise<Urgency> {
+/** The bot's replies to the last of these messages, said in turn in one new conversation. */
+async function repliesAfter(...texts: string[]): Promise<Partial<Activity>[]> {
   const c = await bot.conversation();
   let replies: Partial<Activity>[] = [];
   for (const text of texts) replies = await c.say(text);
-  return urgencyOf(replies);
+  return replies;
+}
+
+/**
+ * Says `opening`, checks that the first reply (no card) shows the first two patterns (the intro and the
+ * first question) and that each "no" brings the next question in turn; returns the replies to the last "no".
+ */
+async function askedInTurn(opening: string, [intro, firstQuestion, ...questions]: RegExp[]): Promise<Partial<Activity>[]> {
+  const c = await bot.conversation();
+  const first = await c.say(opening);
+  expect(urgencyOf(first)).toBe('none');
+  expect(textOf(first)).not.toMatch(/Call 999/);
+  for (const shown of [intro, firstQuestion]) expect(textOf(first)).toMatch(shown!);
+  for (const next of questions) expect(textOf(await c.say('no'))).toMatch(next);
+  return c.say('no');
+}
+
+async function levelAfter(...texts: string[]): Promise<Urgency> {
+  return urgencyOf(await repliesAfter(...texts));
 }
 
 describe('the regression table, whole turns through the bot', () => {
@@ -88,14 +107,7 @@ describe('ask when unsure: the screening questions', () => {
   describe('breathlessness told with an everyday cause gets the breathing questions, not the 999 card', () => {
     const effort = 'after netball I am always breathless for a minute or two and my calf gets a bit tight, should I stretch before or after?';
     it('asks four breathing questions, then answers with the safety net after four "no"s', async () => {
-      const c = await bot.conversation();
-      const first = await c.say(effort);
-      expect(urgencyOf(first)).toBe('none');
-      expect(textOf(first)).toMatch(/four quick questions about your breathing/);
-      expect(textOf(first)).toMatch(/short of breath now, while resting/);
-      expect(textOf(first)).not.toMatch(/Call 999/);
-      for (const next of [/chest pain/, /one calf or leg swollen/, /operation, a plaster cast/]) expect(textOf(await c.say('no'))).toMatch(next);
-      const last = await c.say('no');
+      const last = await askedInTurn(effort, [/four quick questions about your breathing/, /short of breath now, while resting/, /chest pain/, /one calf or leg swollen/, /operation, a plaster cast/]);
       expect(textOf(last)).toMatch(/is not a warning sign on its own/);
       expect(textOf(last)).toMatch(/call 999 if it comes on at rest or suddenly/i);
       expect(urgencyOf(last)).toBe('none');
@@ -107,10 +119,7 @@ describe('ask when unsure: the screening questions', () => {
       ['one leg swollen', ['no', 'no', 'yes']],
       ['a recent operation, cast or journey', ['no', 'no', 'no', 'yes']],
     ])('a "yes" to %s is an emergency', async (_, answers) => {
-      const c = await bot.conversation();
-      await c.say(effort);
-      let last: Partial<Activity>[] = [];
-      for (const a of answers) last = await c.say(a);
+      const last = await repliesAfter(effort, ...answers);
       expect(urgencyOf(last)).toBe('emergency');
       expect(textOf(last)).toMatch(/Call 999 now/);
     });
@@ -122,13 +131,7 @@ describe('ask when unsure: the screening questions', () => {
   describe('a bad back told with the bladder, bowels or saddle area in words the rules cannot read gets the nerve questions', () => {
     const vague = "back's playing up and the loo has been weird since yesterday, any stretches?";
     it('asks three nerve questions, then answers with the safety net after three "no"s', async () => {
-      const c = await bot.conversation();
-      const first = await c.say(vague);
-      expect(urgencyOf(first)).toBe('none');
-      expect(textOf(first)).toMatch(/three quick questions about your back and nerves/);
-      expect(textOf(first)).toMatch(/bottom, genitals or inner thighs/);
-      for (const next of [/passing water or opening your bowels/, /both legs getting weak/]) expect(textOf(await c.say('no'))).toMatch(next);
-      const last = await c.say('no');
+      const last = await askedInTurn(vague, [/three quick questions about your back and nerves/, /bottom, genitals or inner thighs/, /passing water or opening your bowels/, /both legs getting weak/]);
       expect(textOf(last)).toMatch(/Nothing you answered points to pressure on the nerves/);
       expect(urgencyOf(last)).toBe('none');
     });
@@ -137,10 +140,7 @@ describe('ask when unsure: the screening questions', () => {
       ['the bladder or bowels changed', ['no', 'yes']],
       ['both legs failing', ['no', 'no', 'yes']],
     ])('a "yes" to %s is an emergency', async (_, answers) => {
-      const c = await bot.conversation();
-      await c.say(vague);
-      let last: Partial<Activity>[] = [];
-      for (const a of answers) last = await c.say(a);
+      const last = await repliesAfter(vague, ...answers);
       expect(urgencyOf(last)).toBe('emergency');
       expect(textOf(last)).toMatch(/Call 999 now/);
     });
