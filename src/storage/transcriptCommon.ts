@@ -133,9 +133,8 @@ export function prepareActivity(activity: Partial<Activity>, safe: (id: string) 
   for (const party of PARTIES) {
     const original = copy[party];
     if (!original || typeof original !== 'object') continue;
-    copy[party] = party === 'conversation' && (original as { id?: unknown }).id === rawConversationId
-      ? { ...withoutName(original as Record<string, unknown>, safe), id: conversationId }
-      : withoutName(original as Record<string, unknown>, safe);
+    // the conversation's own id comes out as conversationId: the same `safe` of the same id
+    copy[party] = withoutName(original as Record<string, unknown>, safe);
   }
   for (const field of MEMBER_LISTS) {
     const list = copy[field];
