@@ -90,6 +90,30 @@ function retrySuite(open: () => Promise<Database>, stateOf?: MakeState): void {
     await db.close();
   });
 
+  it('logs a reply held back until its attempt saved under the id the channel gave it, not a generated one', async () => {
+    const db = await open();
+    const h = harness(db, 'held-ids', async (ctx, { state }) => {
+      const count = state.createProperty<number>('count');
+      await runTurnWithRetry(
+        ctx,
+        async () => {
+          await ctx.sendActivity('first');
+          await ctx.sendActivities([{ type: 'message', text: 'second' }, { type: 'message', text: 'third' }]);
+          await count.set(ctx, 1);
+          await state.saveChanges(ctx);
+        },
+        { states: [state] },
+      );
+    });
+    await h.adapter.processActivity({ type: 'message', text: 'go', id: 'u1' });
+    const sent = h.adapter.activeQueue.map((a) => [a.text, a.id]);
+    expect(sent).toHaveLength(3);
+    expect(sent.every(([, id]) => typeof id === 'string' && id.length > 0)).toBe(true);
+    const logged = await db.getConversationActivities({ channel: 'test', id: 'held-ids' });
+    expect(logged.filter((l) => l.role === 'bot').map((l) => [l.text, l.activity.id])).toEqual(sent);
+    await db.close();
+  });
+
   it('two simultaneous turns of one conversation both count (without the helper one is lost)', async () => {
     const db = await open();
     const run = async (useHelper: boolean, conv: string): Promise<number> => {

@@ -22,6 +22,9 @@ import type { BatchTranscriptStore } from '../storage/types';
 interface Entry {
   activity: Partial<Activity>;
   attempt: number;
+  /** The channel's response to a reply, read again at the end of the turn: a reply held back by
+   * `runTurnWithRetry` gets its id only when it is released (src/turn/retry.ts). */
+  response?: { id?: string };
 }
 
 export class TranscriptMiddleware implements Middleware {
@@ -40,14 +43,19 @@ export class TranscriptMiddleware implements Middleware {
       const attempt = currentAttempt(ctx);
       const responses = await nextSend();
       activities.forEach((activity, i) => {
-        entries.push({ activity: withTranscriptDefaults(activity, 'bot', responses?.[i]?.id), attempt });
+        const response = responses?.[i];
+        entries.push({ activity: withTranscriptDefaults(activity, 'bot', response?.id), attempt, response });
       });
       return responses;
     });
     try {
       await next();
     } finally {
-      const batch = entries.filter((e) => !isAttemptDiscarded(context, e.attempt)).map((e) => e.activity);
+      const batch = entries.filter((e) => !isAttemptDiscarded(context, e.attempt)).map((e) => {
+        // the id the channel gave a reply released after its attempt saved (not the generated one)
+        if (e.response?.id && e.activity.id !== e.response.id) e.activity.id = e.response.id;
+        return e.activity;
+      });
       try {
         await this.store.logActivities(batch);
       } catch (err) {

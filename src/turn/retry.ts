@@ -79,10 +79,20 @@ export async function runTurnWithRetry(context: TurnContext, fn: (attempt: numbe
   const info = attemptInfo(context);
   let held: (() => Promise<ResourceResponse[]>)[] | null = null;
 
+  // A held send answers at once with placeholders; when it is released, each placeholder gets the
+  // id the channel gave its activity, so middleware that kept the response (the transcript) logs it.
   context.onSendActivities(async (_ctx, activities, next) => {
     if (!held) return next();
-    held.push(next);
-    return activities.map(() => ({ id: '' }));
+    const placeholders: ResourceResponse[] = activities.map(() => ({ id: '' }));
+    held.push(async () => {
+      const responses = await next();
+      responses?.forEach((r, i) => {
+        const placeholder = placeholders[i];
+        if (placeholder && r?.id) placeholder.id = r.id;
+      });
+      return responses;
+    });
+    return placeholders;
   });
 
   const release = async (sends: (() => Promise<ResourceResponse[]>)[]): Promise<void> => {
