@@ -53,7 +53,7 @@ export class TranscriptMiddleware implements Middleware {
     } finally {
       const batch = entries.filter((e) => !isAttemptDiscarded(context, e.attempt)).map((e) => {
         // the id the channel gave a reply released after its attempt saved (not the generated one)
-        if (e.response?.id && e.activity.id !== e.response.id) e.activity.id = e.response.id;
+        if (e.response?.id) e.activity.id = e.response.id;
         return e.activity;
       });
       try {
