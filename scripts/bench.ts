@@ -355,6 +355,18 @@ async function startBaseline(tmp: string, name: 'echo-bot' | 'peer-bot', server:
   return startServer({ name: server, command: node, args: [...PROBE, built.file], cwd: ROOT, env: { ...quietEnv, ...built.env }, ipc: true });
 }
 
+/**
+ * (a'') the same peer built the way scripts/build.mjs builds the full bot: one bundle, botbuilder's
+ * async methods made native (scripts/nativeAsync.mjs). For information: how much of the full bot's
+ * standing against the stock peer is the build rather than its own code.
+ */
+async function startNativePeer(tmp: string): Promise<Server> {
+  const file = join(tmp, 'peer-bot-native.js');
+  const r = spawnSync(node, ['scripts/nativeAsync.mjs', 'scripts/bench/peer-bot.ts', file], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the native-async peer failed: ${r.stderr}`);
+  return startServer({ name: 'peer-native', command: node, args: [...PROBE, file], cwd: ROOT, env: { ...quietEnv }, ipc: true });
+}
+
 /** (b) the full bot, SQLite (temp file), transcripts on. */
 function startSqlite(o: Options, tmp: string, gcHook: boolean): Promise<Server> {
   return startServer({ name: 'sqlite', command: node, args: fullBotArgs(o, 'sqlite', gcHook), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}` }, ipc: true });
@@ -520,6 +532,8 @@ async function main(): Promise<void> {
     if (want('peer')) {
       log('== (a\') core-bot-style peer: ComponentDialog + WaterfallDialog + prompts, MemoryStorage (scripts/bench/peer-bot.ts)');
       baselines.push({ server: await startBaseline(tmp, 'peer-bot', 'peer'), label: 'peer bot (core-bot style)' });
+      log('== (a\'\') the same peer, built like the full bot: one bundle, native async (scripts/nativeAsync.mjs)');
+      baselines.push({ server: await startNativePeer(tmp), label: 'peer bot, built like the full bot' });
     }
     if (want('sqlite') || want('memory') || want('tail')) {
       log(`== (b) full bot: node ${START_ARGS.join(' ')}, SQLite`);
@@ -647,6 +661,8 @@ function targets(r: Results): Target[] {
   const pg2 = r.runs.find((x) => x.server === 'postgres-x2');
   const x = (n: number): string => `${n.toFixed(2)}×`;
   if (peer && full) t.push({ name: 'Throughput, full bot (SQLite) vs core-bot-style peer', target: '≥ 0.8×', measured: `${x(full.turnsPerSec / peer.turnsPerSec)} (${Math.round(full.turnsPerSec)} vs ${Math.round(peer.turnsPerSec)} turns/s; CPU ${full.cpuMsPerTurn.toFixed(2)} vs ${peer.cpuMsPerTurn.toFixed(2)} ms/turn)`, pass: full.turnsPerSec >= 0.8 * peer.turnsPerSec });
+  const peerNative = r.runs.find((x) => x.server === 'peer-native');
+  if (peerNative && full) t.push({ name: 'Throughput, full bot (SQLite) vs the same peer built like the full bot (one bundle, native async)', target: 'information', measured: `${x(full.turnsPerSec / peerNative.turnsPerSec)} (${Math.round(full.turnsPerSec)} vs ${Math.round(peerNative.turnsPerSec)} turns/s; CPU ${full.cpuMsPerTurn.toFixed(2)} vs ${peerNative.cpuMsPerTurn.toFixed(2)} ms/turn)`, pass: full.turnsPerSec >= 0.8 * peerNative.turnsPerSec, informational: true });
   const tailEcho = r.tail?.runs.find((x) => x.server === 'echo');
   const tailFull = r.tail?.runs.find((x) => x.server === 'sqlite');
   if (r.tail && tailEcho && tailFull) t.push({ name: `p99 latency at the same load (${r.tail.rate} turns/s), full bot (SQLite) vs echo bot`, target: '≤ 3×', measured: `${x(tailFull.latencyMs.p99 / Math.max(1, tailEcho.latencyMs.p99))} (${tailFull.latencyMs.p99} vs ${tailEcho.latencyMs.p99} ms)`, pass: tailFull.latencyMs.p99 <= 3 * Math.max(1, tailEcho.latencyMs.p99) });

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { createPgSchema, describePg } from './helpers/postgres';
-import { messageActivity, postActivity } from './helpers/service';
+import { parse } from 'yaml';
+import { SCRIPTS } from '../scripts/bench/conversations';
+import { messageActivity, postActivity, startTestService, type ReplyActivity } from './helpers/service';
 
 /** What `npm start` runs: `node <flags> scripts/start.mjs`, which runs the bundled service (dist/calfbot.js). */
 function startArgs(): string[] {
@@ -73,6 +75,33 @@ describe('the built service (what npm start runs)', () => {
     const result = await say('12');
     expect(result).toMatch(/\b32\b/);
     expect(result).toMatch(/\b12\b/);
+  });
+
+  // The bundle runs botbuilder's async methods rewritten as native async functions
+  // (scripts/nativeAsync.mjs); the source runs them as published. Every conversation must get the
+  // same replies from both: texts, urgency, buttons, in the same order.
+  it('answers whole conversations exactly as the source does (botbuilder rewritten to native async in the bundle)', async () => {
+    const source = await startTestService();
+    try {
+      const conversations = [
+        ...SCRIPTS.map((s) => s.turns.flatMap((t) => (t.text === undefined ? [] : [t.text]))),
+        ...['dev243', 'dev239'].flatMap((set) => (parse(fs.readFileSync(`tests/data/${set}/scripts.yaml`, 'utf8')) as { scripts: { turns: { user: string }[] }[] }).scripts.map((s) => s.turns.map((t) => t.user))),
+        ['heel raise test', 'thirty two', '12', 'menu', 'wall test', 'cancel', 'help'],
+      ];
+      const shape = (replies: ReplyActivity[]) => replies.map((r) => ({ text: r.text ?? '', urgency: r.channelData?.urgency, buttons: r.suggestedActions?.actions.map((a) => a.title) ?? [], cards: r.attachments?.length ?? 0 }));
+      let turns = 0;
+      for (const [i, texts] of conversations.entries()) {
+        for (const text of texts) {
+          const [bundled, fromSource] = await Promise.all([postActivity(url, messageActivity(text, `same-${i}`)), postActivity(source.url, messageActivity(text, `same-${i}`))]);
+          expect(bundled.status, text).toBe(200);
+          expect(shape(bundled.replies), `conversation ${i}: ${text}`).toEqual(shape(fromSource.replies));
+          turns++;
+        }
+      }
+      expect(turns).toBeGreaterThan(80);
+    } finally {
+      await source.stop();
+    }
   });
 
   it('refuses a body over 256 KB with 413 JSON, as restify would', async () => {
