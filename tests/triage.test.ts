@@ -347,6 +347,19 @@ describe('lexicon validation', () => {
     rule.exclude_unless = [{ any_of: ['sudden'], exclude: ['chronic_course'] }, { any_of: ['sudden'], exclude: ['lifelong_typo'] }];
     expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "lifelong_typo"/);
   });
+  it('adds every_escalating_rule to each urgent and emergency rule, not to screening or safety-net rules, and checks its concepts', () => {
+    const lexicon = parseLexicon(rawLexicon());
+    const gate = { any_of: ['current_person'], exclude: ['staff_material_request'] };
+    const escalating = lexicon.rules.filter((r) => r.level === 'urgent' || r.level === 'emergency');
+    const others = lexicon.rules.filter((r) => r.level === 'screen' || r.level === 'safety_net');
+    expect(escalating.length).toBeGreaterThan(100);
+    expect(others.length).toBeGreaterThan(0);
+    for (const r of escalating) expect(r.exclude_unless, r.id).toContainEqual(gate);
+    for (const r of others) expect(r.exclude_unless, r.id).not.toContainEqual(gate);
+    const lex = rawLexicon() as ReturnType<typeof rawLexicon> & { every_escalating_rule: { exclude_unless: unknown[] } };
+    lex.every_escalating_rule = { exclude_unless: [{ any_of: ['current_person'], exclude: ['no_such_check'] }] };
+    expect(() => parseLexicon(lex)).toThrow(/unknown concept "no_such_check"/);
+  });
   it('expands "@sign groups" in rules, groups inside groups included, without repeats', () => {
     const lex = parseLexicon(rawLexicon());
     const rule = lex.rules.find((r) => r.id === 'out_of_breath_with_leg_sign');
