@@ -222,6 +222,36 @@ describe('a past clot or a clear scan (judgement call, docs/triage.md)', () => {
   });
 });
 
+describe('stories: someone else\'s emergency, or one long over (docs/triage.md)', () => {
+  it.each([
+    'My nan had cellulitis in her leg, red and hot and spreading, she was in hospital for a week, she is home and fine now. My lower back is sore from lifting her, any stretches?',
+    'watching 24 hours in A&E and a man came in with his leg gone cold and white from a clot. made me think about my own legs, are tight calves normal?',
+    'the leg on our CPR mannequin has gone all white and cold, who orders a new one?',
+  ])('%s: the story\'s signs are not the writer\'s: no escalation, and nothing carried to the next message', (text) => {
+    const r = triage.assess(text);
+    expect(r.level).toBe('none');
+    expect(r.signs).not.toContain('redness');
+    expect(r.signs).not.toContain('colour_change');
+  });
+  it.each([
+    'my nan had cellulitis last year and now it is back, red, hot and spreading up her leg',
+    'my dad had a DVT 2 years ago and his calf is swollen and hot',
+    'watching tv and his leg went cold and white and he can not feel it',
+    'my sister had a PE years ago, fully recovered. I flew back yesterday and my calf is swollen and hot',
+    'I had a DVT 3 years ago, fully recovered, but now my calf is swollen and hot',
+  ])('%s: a sign happening now, beside or after a story, escalates', (text) => {
+    expect(triage.assess(text).level).not.toBe('none');
+  });
+  it('a story still counts for the safety net: a past clot, all fine now, gets the line on what to watch for', () => {
+    const r = triage.assess('My brother had a DVT in 2019, he is fine now. Is it ok for me to start running?');
+    expect(r.level).toBe('none');
+    expect(r.safetyNet).toBe(true);
+  });
+  it('"it never healed" is not over: the sign counts', () => {
+    expect(triage.assess('I broke my leg in 2019 and it is numb and cold, it never healed').level).not.toBe('none');
+  });
+});
+
 describe('nerve signs described by what people notice', () => {
   it.each([
     'I keep tripping over my own toes lately and my calf aches',

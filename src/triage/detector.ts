@@ -102,7 +102,7 @@ export function featuresOf(a: Analysis, hidden: ReadonlySet<string>): string[] {
     const next = words[i + 1];
     if (next !== undefined) out.add(`${s}_${next}`);
   });
-  for (const o of a.occurrences) if (!hidden.has(o.concept)) out.add(o.negated ? `!${o.concept}` : `#${o.concept}`);
+  for (const o of a.occurrences) if (!hidden.has(o.concept) && !o.inStory) out.add(o.negated ? `!${o.concept}` : `#${o.concept}`);
   return [...out];
 }
 

@@ -36,6 +36,12 @@ const conceptSchema = z.strictObject({
    */
   rules_out: z.boolean().default(false),
   /**
+   * A story the signs inside it belong to: someone else's emergency (a relative's, a programme's, a pet's, a
+   * mannequin's) or one long over. Each match is a span, and every other concept named inside it is set aside;
+   * the rest of the message is read as usual.
+   */
+  story: z.boolean().default(false),
+  /**
    * false: read by the rules only, never a feature of the classifier. For a modifier that says
    * nothing about a red flag by itself ("left calf": a side named), which the classifier would
    * otherwise learn as a sign because red flags often name their side.

@@ -50,6 +50,12 @@ export interface Occurrence {
   start: number;
   end: number;
   negated: boolean;
+  /**
+   * Told inside a story's span (a `story` concept: someone else's emergency, one long over): not a sign
+   * now. It satisfies no rule's `require` but a safety net's; exclusions still read it (the story may
+   * explain the present).
+   */
+  inStory?: boolean;
 }
 
 export interface Analysis {
@@ -209,6 +215,8 @@ export class Matcher {
   private readonly denials = new Set<string>();
   private readonly contexts = new Set<string>();
   private readonly rulesOut = new Set<string>();
+  /** Concepts whose match is a story: the signs inside it are not the writer's now (`story`). */
+  private readonly stories = new Set<string>();
   /** Concepts the classifier does not see (`detector: false`). */
   readonly hiddenFromDetector = new Set<string>();
   /** Concept indices by word and by stem: each token is looked up once, not once per concept. */
@@ -238,6 +246,7 @@ export class Matcher {
       if (c.denial) this.denials.add(c.id);
       if (c.context) this.contexts.add(c.id);
       if (c.rules_out) this.rulesOut.add(c.id);
+      if (c.story) this.stories.add(c.id);
       if (!c.detector) this.hiddenFromDetector.add(c.id);
       for (const w of c.words) {
         this.known.add(w);
@@ -321,7 +330,8 @@ export class Matcher {
   rulesWithEarlierSigns(analysis: Analysis, earlier: readonly string[]): Rule[] {
     const live = new Set(analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept));
     const present = new Set([...live, ...earlier]);
-    return this.rulesNaming(present).filter((rule) => !setAside(rule, live, present) && groupsSatisfied(rule, present));
+    const signs = new Set([...analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept), ...earlier]);
+    return this.rulesNaming(present).filter((rule) => !setAside(rule, live, present) && groupsSatisfied(rule, rule.level === 'safety_net' ? present : signs));
   }
 
   /**
@@ -334,10 +344,11 @@ export class Matcher {
    */
   rulesAcrossMessages(analysis: Analysis, earlier: readonly string[], earlierDenied: readonly string[] = []): Rule[] {
     const live = new Set([...analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept), ...earlier]);
+    const signs = new Set([...analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept), ...earlier]);
     // "no swelling" told in an earlier message is a denial still (`unless_negated`)
     const named = new Set([...analysis.occurrences.map((o) => o.concept), ...earlier, ...earlierDenied]);
     // the rules' own test, over the messages' signs together; no clause holds signs of several messages
-    const findings: Findings = { live, named, clauses: [] };
+    const findings: Findings = { live, signs, named, clauses: [], clauseSigns: [] };
     return this.rulesNaming(live).filter((rule) => ruleFires(rule, findings));
   }
 
@@ -401,6 +412,7 @@ export class Matcher {
     assignClauses(tokens);
 
     const occurrences = this.findOccurrences(text, normalised, tokens);
+    markStories(occurrences, this.stories);
     applyNegation(tokens, occurrences, this.explicit, this.denials, this.contexts);
 
     const findings = findingsOf(occurrences, tokens);
@@ -479,6 +491,13 @@ export class Matcher {
     });
     return found;
   }
+}
+
+/** Marks the occurrences told inside a story's span (`inStory`); one that reaches past the span's end is not. */
+function markStories(found: Occurrence[], stories: ReadonlySet<string>): void {
+  const spans = found.filter((o) => stories.has(o.concept));
+  if (spans.length === 0) return;
+  for (const o of found) if (!stories.has(o.concept) && spans.some((s) => o.start >= s.start && o.end <= s.end)) o.inStory = true;
 }
 
 /** How often each letter a-z occurs in a word. */
@@ -667,37 +686,50 @@ function setAside(rule: Rule, live: ReadonlySet<string>, present: ReadonlySet<st
 
 /** What every rule is tested against, worked out once per message. */
 interface Findings {
-  /** Concepts named and not denied. */
+  /** Concepts named and not denied (what exclusions and safety nets read). */
   live: Set<string>;
+  /** The live concepts outside every story: the signs a rule's `require` reads. */
+  signs: Set<string>;
   /** Concepts named at all, denied or not. */
   named: Set<string>;
-  /** The live concepts of each clause. */
+  /** The live concepts of each clause, and those outside every story. */
   clauses: Set<string>[];
+  clauseSigns: Set<string>[];
 }
 
 function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
   const live = new Set<string>();
+  const signs = new Set<string>();
   const named = new Set<string>();
   const byClause = new Map<number, Set<string>>();
+  const signsByClause = new Map<number, Set<string>>();
+  const add = (map: Map<number, Set<string>>, clause: number, concept: string): void => {
+    const set = map.get(clause);
+    if (set === undefined) map.set(clause, new Set([concept]));
+    else set.add(concept);
+  };
   for (const o of occurrences) {
     named.add(o.concept);
     if (o.negated) continue;
     live.add(o.concept);
     const clause = tokens[o.start]?.clause ?? 0;
-    const set = byClause.get(clause);
-    if (set === undefined) byClause.set(clause, new Set([o.concept]));
-    else set.add(o.concept);
+    add(byClause, clause, o.concept);
+    if (o.inStory) continue;
+    signs.add(o.concept);
+    add(signsByClause, clause, o.concept);
   }
-  return { live, named, clauses: [...byClause.values()] };
+  return { live, signs, named, clauses: [...byClause.values()], clauseSigns: [...signsByClause.values()] };
 }
 
 function ruleFires(rule: Rule, f: Findings): boolean {
   if (setAside(rule, f.live, f.live)) return false;
   // "Could it be a clot? No swelling, not red": every sign named is denied.
   if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => f.live.has(c))) return false;
+  // a story's signs are not the writer's now, but a safety net still reads them ("had a DVT in 2019, all fine now")
+  const [present, clauses] = rule.level === 'safety_net' ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
   // a rule that the whole message does not satisfy cannot be satisfied by one clause of it
-  if (!groupsSatisfied(rule, f.live)) return false;
-  return rule.scope === 'message' || f.clauses.some((clause) => groupsSatisfied(rule, clause));
+  if (!groupsSatisfied(rule, present)) return false;
+  return rule.scope === 'message' || clauses.some((clause) => groupsSatisfied(rule, clause));
 }
 
 function groupsSatisfied(rule: Rule, present: ReadonlySet<string>): boolean {
