@@ -52,8 +52,7 @@ export interface Occurrence {
   negated: boolean;
   /**
    * Told inside a story's span (a `story` concept: someone else's emergency, one long over): not a sign
-   * now. It satisfies no rule's `require` but a safety net's; exclusions still read it (the story may
-   * explain the present).
+   * now, nor what explains the present. Only a safety net reads it.
    */
   inStory?: boolean;
 }
@@ -330,8 +329,9 @@ export class Matcher {
   rulesWithEarlierSigns(analysis: Analysis, earlier: readonly string[]): Rule[] {
     const live = new Set(analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept));
     const present = new Set([...live, ...earlier]);
-    const signs = new Set([...analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept), ...earlier]);
-    return this.rulesNaming(present).filter((rule) => !setAside(rule, live, present) && groupsSatisfied(rule, rule.level === 'safety_net' ? present : signs));
+    const signsNow = new Set(analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept));
+    const signs = new Set([...signsNow, ...earlier]);
+    return this.rulesNaming(present).filter((rule) => (rule.level === 'safety_net' ? !setAside(rule, live, present) && groupsSatisfied(rule, present) : !setAside(rule, signsNow, signs) && groupsSatisfied(rule, signs)));
   }
 
   /**
@@ -686,9 +686,9 @@ function setAside(rule: Rule, live: ReadonlySet<string>, present: ReadonlySet<st
 
 /** What every rule is tested against, worked out once per message. */
 interface Findings {
-  /** Concepts named and not denied (what exclusions and safety nets read). */
+  /** Concepts named and not denied (what a safety net reads). */
   live: Set<string>;
-  /** The live concepts outside every story: the signs a rule's `require` reads. */
+  /** The live concepts outside every story: what every other rule reads. */
   signs: Set<string>;
   /** Concepts named at all, denied or not. */
   named: Set<string>;
@@ -722,11 +722,13 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
 }
 
 function ruleFires(rule: Rule, f: Findings): boolean {
-  if (setAside(rule, f.live, f.live)) return false;
-  // "Could it be a clot? No swelling, not red": every sign named is denied.
-  if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => f.live.has(c))) return false;
-  // a story's signs are not the writer's now, but a safety net still reads them ("had a DVT in 2019, all fine now")
+  // a story (someone else's, one long over) neither fires a rule nor explains the present ("my dad had a stroke 8 yrs
+  // ago and recovered really well. … over lunch his mouth has dropped"), but a safety net still reads it ("had a DVT
+  // in 2019, all fine now")
   const [present, clauses] = rule.level === 'safety_net' ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
+  if (setAside(rule, present, present)) return false;
+  // "Could it be a clot? No swelling, not red": every sign named is denied.
+  if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => present.has(c))) return false;
   // a rule that the whole message does not satisfy cannot be satisfied by one clause of it
   if (!groupsSatisfied(rule, present)) return false;
   return rule.scope === 'message' || clauses.some((clause) => groupsSatisfied(rule, clause));
