@@ -99,6 +99,12 @@ const ruleSchema = z.strictObject({
    * notes it as an all-clear already given (src/turn/3-triage.ts).
    */
   all_clear: z.boolean().default(false),
+  /**
+   * A rule about a past episode itself (an earlier clot and a new sign): it reads what a story tells (a
+   * `story` concept's span) like the rest of the message, as safety nets do. Every other rule reads
+   * only what is outside stories.
+   */
+  reads_stories: z.boolean().default(false),
   why: z.string().min(1),
 });
 

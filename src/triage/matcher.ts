@@ -331,7 +331,7 @@ export class Matcher {
     const present = new Set([...live, ...earlier]);
     const signsNow = new Set(analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept));
     const signs = new Set([...signsNow, ...earlier]);
-    return this.rulesNaming(present).filter((rule) => (rule.level === 'safety_net' ? !setAside(rule, live, present) && groupsSatisfied(rule, present) : !setAside(rule, signsNow, signs) && groupsSatisfied(rule, signs)));
+    return this.rulesNaming(present).filter((rule) => (readsStories(rule) ? !setAside(rule, live, present) && groupsSatisfied(rule, present) : !setAside(rule, signsNow, signs) && groupsSatisfied(rule, signs)));
   }
 
   /**
@@ -721,11 +721,16 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
   return { live, signs, named, clauses: [...byClause.values()], clauseSigns: [...signsByClause.values()] };
 }
 
+/** Safety nets, and rules about a past episode itself (`reads_stories`), read what stories tell. */
+function readsStories(rule: Rule): boolean {
+  return rule.level === 'safety_net' || rule.reads_stories;
+}
+
 function ruleFires(rule: Rule, f: Findings): boolean {
   // a story (someone else's, one long over) neither fires a rule nor explains the present ("my dad had a stroke 8 yrs
   // ago and recovered really well. … over lunch his mouth has dropped"), but a safety net still reads it ("had a DVT
   // in 2019, all fine now")
-  const [present, clauses] = rule.level === 'safety_net' ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
+  const [present, clauses] = readsStories(rule) ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
   if (setAside(rule, present, present)) return false;
   // "Could it be a clot? No swelling, not red": every sign named is denied.
   if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => present.has(c))) return false;
