@@ -100,11 +100,12 @@ const ruleSchema = z.strictObject({
    */
   all_clear: z.boolean().default(false),
   /**
-   * A rule about a past episode itself (an earlier clot and a new sign): it reads what a story tells (a
-   * `story` concept's span) like the rest of the message, as safety nets do. Every other rule reads
-   * only what is outside stories.
+   * A rule about an earlier episode and a sign now (an earlier clot, and a calf swollen today): its first
+   * `require` group (the episode) and its exclusions read what a story tells (a `story` concept's span);
+   * its other groups need signs outside stories. Safety nets read stories throughout; every other rule
+   * reads only what is outside them.
    */
-  reads_stories: z.boolean().default(false),
+  story_history: z.boolean().default(false),
   why: z.string().min(1),
 });
 

@@ -331,7 +331,11 @@ export class Matcher {
     const present = new Set([...live, ...earlier]);
     const signsNow = new Set(analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept));
     const signs = new Set([...signsNow, ...earlier]);
-    return this.rulesNaming(present).filter((rule) => (readsStories(rule) ? !setAside(rule, live, present) && groupsSatisfied(rule, present) : !setAside(rule, signsNow, signs) && groupsSatisfied(rule, signs)));
+    return this.rulesNaming(present).filter((rule) => {
+      const net = rule.level === 'safety_net';
+      const stories = net || rule.story_history;
+      return !(stories ? setAside(rule, live, present) : setAside(rule, signsNow, signs)) && groupsSatisfied(rule, net ? present : signs, stories ? present : signs);
+    });
   }
 
   /**
@@ -721,31 +725,34 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
   return { live, signs, named, clauses: [...byClause.values()], clauseSigns: [...signsByClause.values()] };
 }
 
-/** Safety nets, and rules about a past episode itself (`reads_stories`), read what stories tell. */
-function readsStories(rule: Rule): boolean {
-  return rule.level === 'safety_net' || rule.reads_stories;
-}
 
 function ruleFires(rule: Rule, f: Findings): boolean {
-  // a story (someone else's, one long over) neither fires a rule nor explains the present ("my dad had a stroke 8 yrs
+  // A story (someone else's, one long over) neither fires a rule nor explains the present ("my dad had a stroke 8 yrs
   // ago and recovered really well. … over lunch his mouth has dropped"), but a safety net still reads it ("had a DVT
-  // in 2019, all fine now")
-  const [present, clauses] = readsStories(rule) ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
-  if (setAside(rule, present, present)) return false;
+  // in 2019, all fine now"). A rule about an earlier episode (`story_history`) finds that episode, and what sets it
+  // aside, in stories too; the sign it needs now must be outside them.
+  const net = rule.level === 'safety_net';
+  const stories = net || rule.story_history;
+  const [present, clauses] = net ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
+  const read = stories ? f.live : f.signs;
+  if (setAside(rule, read, read)) return false;
   // "Could it be a clot? No swelling, not red": every sign named is denied.
-  if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => present.has(c))) return false;
+  if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => read.has(c))) return false;
   // a rule that the whole message does not satisfy cannot be satisfied by one clause of it
-  if (!groupsSatisfied(rule, present)) return false;
+  const first = stories ? f.live : present;
+  if (!groupsSatisfied(rule, present, first)) return false;
   return rule.scope === 'message' || clauses.some((clause) => groupsSatisfied(rule, clause));
 }
 
-function groupsSatisfied(rule: Rule, present: ReadonlySet<string>): boolean {
-  if (!rule.distinct) return rule.require.every((g) => g.some((c) => present.has(c)));
+/** Every `require` group has a present concept; the first group's may come from `first` (an earlier episode told in a story). */
+function groupsSatisfied(rule: Rule, present: ReadonlySet<string>, first: ReadonlySet<string> = present): boolean {
+  const has = (g: number, c: string): boolean => (g === 0 ? first : present).has(c);
+  if (!rule.distinct) return rule.require.every((group, g) => group.some((c) => has(g, c)));
   const choose = (g: number, used: Set<string>): boolean => {
     const group = rule.require[g];
     if (!group) return true;
     for (const c of group) {
-      if (!present.has(c) || used.has(c)) continue;
+      if (!has(g, c) || used.has(c)) continue;
       used.add(c);
       if (choose(g + 1, used)) return true;
       used.delete(c);
