@@ -52,7 +52,8 @@ export interface Occurrence {
   negated: boolean;
   /**
    * Told inside a story's span (a `story` concept: someone else's emergency, one long over): not a sign
-   * now, nor what explains the present. Only a safety net reads it.
+   * now, nor what explains the present. Only safety nets, and the earlier episode of a `story_history`
+   * rule, read it (storyReading).
    */
   inStory?: boolean;
 }
@@ -332,9 +333,9 @@ export class Matcher {
     const signsNow = new Set(analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept));
     const signs = new Set([...signsNow, ...earlier]);
     return this.rulesNaming(present).filter((rule) => {
-      const net = rule.level === 'safety_net';
-      const stories = net || rule.story_history;
-      return !(stories ? setAside(rule, live, present) : setAside(rule, signsNow, signs)) && groupsSatisfied(rule, net ? present : signs, stories ? present : signs);
+      const reads = storyReading(rule);
+      const excluded = reads.firstAndExclusions ? setAside(rule, live, present) : setAside(rule, signsNow, signs);
+      return !excluded && groupsSatisfied(rule, reads.groups ? present : signs, reads.firstAndExclusions ? present : signs);
     });
   }
 
@@ -725,21 +726,27 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
   return { live, signs, named, clauses: [...byClause.values()], clauseSigns: [...signsByClause.values()] };
 }
 
+/**
+ * What a rule reads of a message's stories. A story (someone else's, one long over) neither fires a rule nor
+ * explains the present ("my dad had a stroke 8 yrs ago and recovered really well. … over lunch his mouth has
+ * dropped"), but a safety net reads it throughout ("had a DVT in 2019, all fine now"). A rule about an earlier
+ * episode (`story_history`) finds that episode, and what sets it aside, in stories too; the sign it needs now
+ * must be outside them.
+ */
+function storyReading(rule: Rule): { groups: boolean; firstAndExclusions: boolean } {
+  const net = rule.level === 'safety_net';
+  return { groups: net, firstAndExclusions: net || rule.story_history };
+}
 
 function ruleFires(rule: Rule, f: Findings): boolean {
-  // A story (someone else's, one long over) neither fires a rule nor explains the present ("my dad had a stroke 8 yrs
-  // ago and recovered really well. … over lunch his mouth has dropped"), but a safety net still reads it ("had a DVT
-  // in 2019, all fine now"). A rule about an earlier episode (`story_history`) finds that episode, and what sets it
-  // aside, in stories too; the sign it needs now must be outside them.
-  const net = rule.level === 'safety_net';
-  const stories = net || rule.story_history;
-  const [present, clauses] = net ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
-  const read = stories ? f.live : f.signs;
+  const reads = storyReading(rule);
+  const [present, clauses] = reads.groups ? [f.live, f.clauses] : [f.signs, f.clauseSigns];
+  const read = reads.firstAndExclusions ? f.live : f.signs;
   if (setAside(rule, read, read)) return false;
   // "Could it be a clot? No swelling, not red": every sign named is denied.
   if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => read.has(c))) return false;
   // a rule that the whole message does not satisfy cannot be satisfied by one clause of it
-  const first = stories ? f.live : present;
+  const first = reads.firstAndExclusions ? f.live : present;
   if (!groupsSatisfied(rule, present, first)) return false;
   return rule.scope === 'message' || clauses.some((clause) => groupsSatisfied(rule, clause));
 }
