@@ -208,19 +208,6 @@ async function measureInterleaved(entries: { server: Server; label: string }[], 
   });
 }
 
-/** Warm-up (not measured), then the measured load, sampling the server's RSS every 200 ms. */
-async function measure(server: Server, label: string, o: Options, scripts?: Script[]): Promise<ServerRun> {
-  if (o.warmup > 0) await runLoad({ url: server.url, label: `${label} warm-up`, connections: o.connections, seconds: o.warmup, idPrefix: `${runId}-${server.name}-w`, scripts });
-  const rss = sampleRss(server.pid);
-  probeReset(server);
-  const load: LoadResult = await runLoad({ url: server.url, label, connections: o.connections, seconds: o.seconds, idPrefix: `${runId}-${server.name}-m`, scripts });
-  const { peak, cpuMs } = rss.stop();
-  const probe = await probeReport(server);
-  if (load.errors.total > 0) log(`  ${load.errors.total} errors: ${JSON.stringify(load.statusCodes)}; e.g.\n    ${load.errorSamples.join('\n    ')}`);
-  if (probe) log(`  event-loop delay p50 ${probe.loop.p50} ms, p99 ${probe.loop.p99} ms, max ${probe.loop.max} ms; GC ${probe.gc.count} pauses, ${probe.gc.totalMs} ms, longest ${probe.gc.maxMs} ms`);
-  return { ...load, label, server: server.name, startupMs: server.startupMs, peakRssMB: peak / MB, cpuMsPerTurn: load.turns > 0 ? cpuMs / load.turns : 0, ...(probe ? { loop: probe.loop, gc: probe.gc } : {}) };
-}
-
 /**
  * The same offered load (turns/s) for every server, open loop with evenly spaced turns
  * (scripts/bench/openLoad.ts): latency without queueing behind a burst, and where its tail
@@ -434,11 +421,21 @@ async function liveHeap(server: Server): Promise<{ rssMB: number; heapUsedMB: nu
   return null;
 }
 
+/** The full bot on a fresh PostgreSQL schema, up and answering, or why it is not. */
+interface PostgresBot {
+  server: Server;
+  base: string;
+  schema: string;
+  url: string;
+}
+
 /**
- * (b') the full bot on PostgreSQL (a fresh schema), when a server is reachable; then (b'')
- * a second instance on the same schema, the load split between the two (scale-out).
+ * (b') starts the full bot on PostgreSQL (a fresh schema) when a server is reachable. It is
+ * measured in the same interleaved slices as the full bot on SQLite (measureInterleaved), so the
+ * two share every busy moment of the machine; measured alone after five minutes of other load,
+ * the ratio followed that moment (round 28: 0.64× in a full run, 1.04× minutes later).
  */
-async function runPostgres(o: Options, tmp: string, scaleOut: boolean): Promise<{ runs: ServerRun[] } | { skipped: string }> {
+async function startPostgres(o: Options, tmp: string): Promise<PostgresBot | { skipped: string }> {
   const base = postgresUrl();
   const schema = `bench_${runId}`;
   const created = await createSchema(base, schema);
@@ -448,26 +445,30 @@ async function runPostgres(o: Options, tmp: string, scaleOut: boolean): Promise<
   }
   log(`== (b') full bot: node ${START_ARGS.join(' ')}, PostgreSQL (schema ${schema})`);
   const url = withSchema(base, schema);
-  const servers: Server[] = [];
   try {
     // one outbox file per instance (two processes must not share one; see OUTBOX_FILE)
-    const pg = await startServer({ name: 'postgres', command: node, args: fullBotArgs(o, 'postgres'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url, OUTBOX_FILE: join(tmp, 'outbox-postgres-1.jsonl') }, ipc: true });
-    servers.push(pg);
-    const runs = [await measure(pg, 'full bot, PostgreSQL', o)];
-    if (scaleOut) {
-      log('== (b\'\') two full-bot instances on the same PostgreSQL schema, the connections split between them');
-      const second = await startServer({ name: 'postgres-2', command: node, args: fullBotArgs(o, 'postgres-2'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url, OUTBOX_FILE: join(tmp, 'outbox-postgres-2.jsonl') }, ipc: true });
-      servers.push(second);
-      runs.push(await measurePair(pg, second, 'full bot, PostgreSQL, 2 instances', o));
-    }
-    return { runs };
+    const server = await startServer({ name: 'postgres', command: node, args: fullBotArgs(o, 'postgres'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url, OUTBOX_FILE: join(tmp, 'outbox-postgres-1.jsonl') }, ipc: true });
+    return { server, base, schema, url };
   } catch (error) {
+    await dropSchema(base, schema);
     const skipped = `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
     log(`  ${skipped}`);
     return { skipped };
+  }
+}
+
+/** (b'') a second instance on the same schema, the load split between the two (scale-out); then both stop and the schema goes. */
+async function finishPostgres(pg: PostgresBot, o: Options, tmp: string, scaleOut: boolean): Promise<ServerRun[]> {
+  const servers: Server[] = [pg.server];
+  try {
+    if (!scaleOut) return [];
+    log('== (b\'\') two full-bot instances on the same PostgreSQL schema, the connections split between them');
+    const second = await startServer({ name: 'postgres-2', command: node, args: fullBotArgs(o, 'postgres-2'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: pg.url, OUTBOX_FILE: join(tmp, 'outbox-postgres-2.jsonl') }, ipc: true });
+    servers.push(second);
+    return [await measurePair(pg.server, second, 'full bot, PostgreSQL, 2 instances', o)];
   } finally {
     for (const s of servers) await stopAndShow(s, s.name);
-    await dropSchema(base, schema);
+    await dropSchema(pg.base, pg.schema);
   }
 }
 
@@ -520,10 +521,27 @@ async function main(): Promise<void> {
   const want = (part: string): boolean => !o.only || o.only.has(part);
 
   if (['sqlite', 'memory', 'postgres', 'startup'].some(want)) buildBot();
-  // Echo bot, peer and full bot (SQLite) under the same conversations, one after the other;
-  // they stay up for the tail phase, which offers all three the same fixed load.
+  // Echo bot, peer and full bot (SQLite, and PostgreSQL when reachable) under the same
+  // conversations, in slices taken in turns; echo, peer and SQLite stay up for the tail
+  // phase, which offers them the same fixed load.
   const baselines: { server: Server; label: string }[] = [];
   let tail: Results['tail'] = null;
+  let pg: PostgresBot | null = null;
+  if (o.postgres && want('postgres')) {
+    const started = await startPostgres(o, tmp);
+    if ('skipped' in started) postgres = started;
+    else pg = started;
+  } else {
+    postgres = { skipped: o.postgres ? 'not run (--only)' : '--no-postgres' };
+  }
+  const pgEntry = pg ? [{ server: pg.server, label: 'full bot, PostgreSQL' }] : [];
+  /** The scale-out pair, then PostgreSQL is stopped: before the memory phase, which wants the machine to itself. */
+  const donePostgres = async (): Promise<void> => {
+    if (!pg) return;
+    const running = pg;
+    pg = null;
+    runs.push(...(await finishPostgres(running, o, tmp, want('scaleout'))));
+  };
   try {
     if (want('echo')) {
       log('== (a) echo bot: CloudAdapter + restify (scripts/bench/echo-bot.ts, transpiled with esbuild)');
@@ -539,7 +557,7 @@ async function main(): Promise<void> {
       log(`== (b) full bot: node ${START_ARGS.join(' ')}, SQLite`);
       const sqlite = await startSqlite(o, tmp, want('memory'));
       try {
-        const measured = [...baselines, ...(want('sqlite') || want('tail') ? [{ server: sqlite, label: 'full bot, SQLite' }] : [])];
+        const measured = [...baselines, ...(want('sqlite') || want('tail') ? [{ server: sqlite, label: 'full bot, SQLite' }] : []), ...pgEntry];
         log(`== load: ${measured.map((m) => m.label).join(', ')}; ${o.warmup} s warm-up each, then ${o.seconds} s each in ${o.rounds} slices taken in turns`);
         const measuredRuns = await measureInterleaved(measured, o);
         runs.push(...measuredRuns);
@@ -552,6 +570,7 @@ async function main(): Promise<void> {
           tail = { rate, runs: await measureTailInterleaved(entries, o, rate) };
         }
         for (const b of baselines.splice(0)) await stopAndShow(b.server, b.label);
+        await donePostgres();
         if (want('memory')) {
           const m = await memoryPhase(o, sqlite, run ? run.conversations : 0);
           memory = m.memory;
@@ -560,18 +579,12 @@ async function main(): Promise<void> {
       } finally {
         await stopAndShow(sqlite, 'full bot');
       }
-    } else if (baselines.length > 0) {
-      runs.push(...(await measureInterleaved(baselines, o)));
+    } else if (baselines.length > 0 || pgEntry.length > 0) {
+      runs.push(...(await measureInterleaved([...baselines, ...pgEntry], o)));
     }
   } finally {
     for (const b of baselines) await stopAndShow(b.server, b.label);
-  }
-  if (o.postgres && want('postgres')) {
-    const r = await runPostgres(o, tmp, want('scaleout'));
-    if ('skipped' in r) postgres = r;
-    else runs.push(...r.runs);
-  } else {
-    postgres = { skipped: o.postgres ? 'not run (--only)' : '--no-postgres' };
+    await donePostgres();
   }
 
   let classifier: Results['classifier'] = { error: 'not run (--only)' };
