@@ -379,7 +379,7 @@ describe('lexicon validation', () => {
   });
   it('adds every_escalating_rule to each urgent and emergency rule, not to screening or safety-net rules, and checks its concepts', () => {
     const lexicon = parseLexicon(rawLexicon());
-    const gate = { any_of: ['current_person'], exclude: ['staff_material_request'] };
+    const gate = { any_of: ['current_person', 'onset_today'], exclude: ['staff_material_request'] };
     const escalating = lexicon.rules.filter((r) => r.level === 'urgent' || r.level === 'emergency');
     const others = lexicon.rules.filter((r) => r.level === 'screen' || r.level === 'safety_net');
     expect(escalating.length).toBeGreaterThan(100);

@@ -123,10 +123,14 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/'/g, ''],
 ];
 
+const PLACEHOLDER = /\[\s*(?:pt|patient|patient name|pt name|name|date|dob|age|time|x+|y\s*\/\s*n|nhs (?:no|number)|surname|first name|address|\.{2,}|\u2026|_+)?\s*\]/g;
+
 export function normaliseText(text: string): string {
   let s = foldAccents(text).toLowerCase();
   s = s.replace(/[\u2018\u2019\u201b\u0060\u00b4\u2032]/g, "'");
   for (const [re, rep] of CONTRACTIONS) s = s.replace(re, rep);
+  // a template's placeholder ("I saw [pt] on [date]", "saddle numbness [y/n]") is a blank to fill, not a patient
+  s = s.replace(PLACEHOLDER, ' blank ');
   s = s.replace(/&|\+/g, ' and ');
   // "#" as clinicians write a fracture ("tib #", "# ankle", "#NOF", "for #5th MT"), not a hashtag ("#legday")
   s = s.replace(/(^|[\s(])#(?=\s|$|[.,;:)]|nof\b)|(?<=[a-z0-9] )#(?![a-z])/g, (_m, before: string | undefined) => `${before ?? ''} fracture `);
