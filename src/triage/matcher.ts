@@ -160,6 +160,10 @@ const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsi
 const POST_FOLLOWERS = new Set(['now', 'completely', 'totally', 'away', 'and', 'thankfully', 'already', 'today', 'overnight']);
 /** Followers that only intensify: "gone completely" ends, "gone completely dead" does not. */
 const INTENSIFIERS = new Set(['completely', 'totally']);
+/** Before a post-trigger, these say it has not happened: "has not gone", "never went away". */
+const NOT_YET = new Set(['not', 'never']);
+/** …also with one of these between: "not fully gone", "not yet cleared", "never really went away". */
+const NOT_YET_FILLER = new Set(['yet', 'fully', 'completely', 'totally', 'entirely', 'really', 'quite', 'all', 'properly']);
 /** "went away", "gone away", "has gone". */
 const POST_PAIRS: [string, string][] = [['went', 'away'], ['go', 'away'], ['goes', 'away']];
 /** After "goes away", these make it a pattern ("goes away when I rest": claudication), not a recovery. */
@@ -646,7 +650,7 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
     const isPost = (POST_TRIGGERS.has(t.text) && ends) || pair;
     // "it goes away when I rest" is a habit, not a recovery ("it went away after a day" is).
     const habitual = pair && t.text !== 'went' && CONDITIONALS.has(tokens[i + 2]?.text ?? '');
-    if (!isPost || habitual) return;
+    if (!isPost || habitual || notYetGone(tokens, i)) return;
     for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
       const p = tokens[j];
       if (!p || p.clause !== t.clause) break;
@@ -662,6 +666,13 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
     const postNegates = post >= 0 && !(post >= o.start && post < o.end);
     o.negated = negated[o.start] === true || postNegates || answered[o.start] === true;
   }
+}
+
+/** "the chest pain hasn't gone", "never went away", "not completely cleared": a post-trigger denied is still there. */
+function notYetGone(tokens: Token[], i: number): boolean {
+  const prev = tokens[i - 1]?.text ?? '';
+  const before = tokens[i - 2]?.text ?? '';
+  return NOT_YET.has(prev) || (NOT_YET.has(before) && NOT_YET_FILLER.has(prev));
 }
 
 /** After a comma inside a negation scope: continue only for a plain list of findings joined by "or"/"nor". */
