@@ -191,6 +191,16 @@ describe('negation', () => {
     expect(triage.assess('my left leg has gone completely dead from the knee down').level).toBe('emergency');
     expect(triage.assess('my foot has gone totally numb and cold').level).toBe('emergency');
   });
+
+  it('a recovery denied ("hasn\'t gone", "never went away", "not fully gone") leaves the sign standing', () => {
+    for (const text of ["the chest pain hasn't gone", 'the chest pain never went away', 'the chest pain has not fully gone']) {
+      const pain = triage.analyse(text).occurrences.filter((o) => o.concept === 'chest_pain');
+      expect(pain.length, text).toBeGreaterThan(0);
+      expect(pain.some((o) => o.negated), text).toBe(false);
+      expect(triage.assess(text).level, text).toBe('emergency');
+    }
+    expect(triage.assess('the chest pain has gone').level).toBe('none');
+  });
 });
 
 describe('a past clot or a clear scan (judgement call, docs/triage.md)', () => {
