@@ -113,8 +113,14 @@ describe('negation', () => {
     'no swelling', 'not red', 'without any warmth', "isn't warm", 'neither swollen nor red',
     'my calf is tight but not swollen or red', 'no swelling, redness or warmth', 'there is no redness and no swelling',
     'it is not swollen and it is not warm', 'the swelling went away', 'no chest pain', 'I am not short of breath',
+    'no swelling, redness or pain in either leg', 'no swelling, redness or warmth anywhere',
   ])('%s → none', (text) => {
     expect(triage.assess(text).level).toBe('none');
+  });
+
+  it('a denied list followed by where it is stays denied, but a clause with its own "not" after the comma is not part of it', () => {
+    expect(concept('no swelling, redness or pain in either leg', 'redness')).toEqual([true]);
+    expect(concept('cold pale foot, reports numbness and can\'t really DF, I can\'t palpate DP or PT on that side', 'weak_pulse')).toEqual([false]);
   });
 
   it('a checklist answered in one message denies each sign answered "no", and only those', () => {

@@ -675,19 +675,27 @@ function notYetGone(tokens: Token[], i: number): boolean {
   return NOT_YET.has(prev) || (NOT_YET.has(before) && NOT_YET_FILLER.has(prev));
 }
 
+/** Words that start where a denied list is ("… or pain in either leg", "… or redness anywhere"). */
+const LIST_TAIL = new Set(['in', 'on', 'at', 'around', 'round', 'anywhere', 'behind', 'over', 'down', 'across', 'either', 'both']);
+
 /** After a comma inside a negation scope: continue only for a plain list of findings joined by "or"/"nor". */
 function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number>): boolean {
   let sawOr = false;
   let sawConcept = false;
+  // a phrase with its own "not" after the comma ("…, I can't palpate DP or PT on that side") is a clause, not a list
+  let sawNot = false;
   for (let j = comma + 1; j < tokens.length; j++) {
     const t = tokens[j];
     if (!t) break;
     if (isBreak(t)) break;
     if (t.text === 'or' || t.text === 'nor') sawOr = true;
+    if (t.text === 'not' || t.text === 'never') sawNot = true;
     if (conceptTokens.has(j)) {
       sawConcept = true;
       continue;
     }
+    // the list is over and where it is follows: "no swelling, redness or pain in either leg"
+    if (sawOr && sawConcept && !sawNot && LIST_TAIL.has(t.text)) return true;
     if (!LIST_FILLER.has(t.text)) return false;
   }
   return sawOr && sawConcept;
