@@ -446,8 +446,7 @@ async function startPostgres(o: Options, tmp: string): Promise<PostgresBot | { s
   log(`== (b') full bot: node ${START_ARGS.join(' ')}, PostgreSQL (schema ${schema})`);
   const url = withSchema(base, schema);
   try {
-    // one outbox file per instance (two processes must not share one; see OUTBOX_FILE)
-    const server = await startServer({ name: 'postgres', command: node, args: fullBotArgs(o, 'postgres'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url, OUTBOX_FILE: join(tmp, 'outbox-postgres-1.jsonl') }, ipc: true });
+    const server = await startPostgresInstance(o, tmp, url, 'postgres', 1);
     return { server, base, schema, url };
   } catch (error) {
     await dropSchema(base, schema);
@@ -457,13 +456,18 @@ async function startPostgres(o: Options, tmp: string): Promise<PostgresBot | { s
   }
 }
 
+/** One full-bot instance on the schema at `url`, with its own outbox file (two processes must not share one; see OUTBOX_FILE). */
+function startPostgresInstance(o: Options, tmp: string, url: string, name: string, instance: number): Promise<Server> {
+  return startServer({ name, command: node, args: fullBotArgs(o, name), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: url, OUTBOX_FILE: join(tmp, `outbox-postgres-${instance}.jsonl`) }, ipc: true });
+}
+
 /** (b'') a second instance on the same schema, the load split between the two (scale-out); then both stop and the schema goes. */
 async function finishPostgres(pg: PostgresBot, o: Options, tmp: string, scaleOut: boolean): Promise<ServerRun[]> {
   const servers: Server[] = [pg.server];
   try {
     if (!scaleOut) return [];
     log('== (b\'\') two full-bot instances on the same PostgreSQL schema, the connections split between them');
-    const second = await startServer({ name: 'postgres-2', command: node, args: fullBotArgs(o, 'postgres-2'), cwd: ROOT, env: { ...quietEnv, DATABASE_URL: pg.url, OUTBOX_FILE: join(tmp, 'outbox-postgres-2.jsonl') }, ipc: true });
+    const second = await startPostgresInstance(o, tmp, pg.url, 'postgres-2', 2);
     servers.push(second);
     return [await measurePair(pg.server, second, 'full bot, PostgreSQL, 2 instances', o)];
   } finally {

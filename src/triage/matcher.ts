@@ -185,6 +185,8 @@ function endsClause(word: string | undefined): boolean {
 }
 /** Words that may appear in a negated list after a comma: "no swelling, redness or warmth". */
 const LIST_FILLER = new Set(['or', 'nor', 'and', 'any', 'no', 'a', 'bit', 'of', 'at', 'all', 'real', 'really', 'much', 'obvious', 'visible', 'signs', 'sign']);
+/** Words that start where a denied list is ("… or pain in either leg", "… or redness anywhere"). */
+const LIST_TAIL = new Set(['in', 'on', 'at', 'around', 'round', 'anywhere', 'behind', 'over', 'down', 'across', 'either', 'both']);
 const NEGATION_WINDOW = 6;
 
 // ---------------------------------------------------------------- compiled lexicon
@@ -675,9 +677,6 @@ function notYetGone(tokens: Token[], i: number): boolean {
   return NOT_YET.has(prev) || (NOT_YET.has(before) && NOT_YET_FILLER.has(prev));
 }
 
-/** Words that start where a denied list is ("… or pain in either leg", "… or redness anywhere"). */
-const LIST_TAIL = new Set(['in', 'on', 'at', 'around', 'round', 'anywhere', 'behind', 'over', 'down', 'across', 'either', 'both']);
-
 /** After a comma inside a negation scope: continue only for a plain list of findings joined by "or"/"nor". */
 function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number>): boolean {
   let sawOr = false;
@@ -768,9 +767,9 @@ function ruleFires(rule: Rule, f: Findings): boolean {
   if (setAside(rule, read, read)) return false;
   // "Could it be a clot? No swelling, not red": every sign named is denied.
   if (rule.unless_negated.length > 0 && rule.unless_negated.some((c) => f.named.has(c)) && !rule.unless_negated.some((c) => read.has(c))) return false;
-  // a rule that the whole message does not satisfy cannot be satisfied by one clause of it
-  const first = reads.firstAndExclusions ? f.live : present;
-  if (!groupsSatisfied(rule, present, first)) return false;
+  // a rule that the whole message does not satisfy cannot be satisfied by one clause of it; its first group
+  // reads what its exclusions read (stories too, for a `story_history` rule or a safety net)
+  if (!groupsSatisfied(rule, present, read)) return false;
   return rule.scope === 'message' || clauses.some((clause) => groupsSatisfied(rule, clause));
 }
 
