@@ -393,18 +393,28 @@ describe('lexicon validation', () => {
     rule.exclude_unless = [{ any_of: ['sudden'], exclude: ['chronic_course'] }, { any_of: ['sudden'], exclude: ['lifelong_typo'] }];
     expect(() => parseLexicon(lex)).toThrow(/conditions\[acute_limb_ischaemia\]\.rules\[cold_limb\]: unknown concept "lifelong_typo"/);
   });
-  it('adds every_escalating_rule to each urgent and emergency rule, not to screening or safety-net rules, and checks its concepts', () => {
+  it('adds every_warning_rule to each urgent, emergency and screening rule, not to safety-net rules, and checks its concepts', () => {
     const lexicon = parseLexicon(rawLexicon());
     const gate = { any_of: ['current_person', 'onset_today'], exclude: ['staff_material_request'] };
-    const escalating = lexicon.rules.filter((r) => r.level === 'urgent' || r.level === 'emergency');
-    const others = lexicon.rules.filter((r) => r.level === 'screen' || r.level === 'safety_net');
-    expect(escalating.length).toBeGreaterThan(100);
-    expect(others.length).toBeGreaterThan(0);
-    for (const r of escalating) expect(r.exclude_unless, r.id).toContainEqual(gate);
-    for (const r of others) expect(r.exclude_unless, r.id).not.toContainEqual(gate);
-    const lex = rawLexicon() as ReturnType<typeof rawLexicon> & { every_escalating_rule: { exclude_unless: unknown[] } };
-    lex.every_escalating_rule = { exclude_unless: [{ any_of: ['current_person'], exclude: ['no_such_check'] }] };
+    const warning = lexicon.rules.filter((r) => r.level !== 'safety_net');
+    const safetyNets = lexicon.rules.filter((r) => r.level === 'safety_net');
+    expect(warning.filter((r) => r.level === 'screen').length).toBeGreaterThan(5);
+    expect(warning.length).toBeGreaterThan(100);
+    expect(safetyNets.length).toBeGreaterThan(0);
+    for (const r of warning) expect(r.exclude_unless, r.id).toContainEqual(gate);
+    for (const r of safetyNets) expect(r.exclude_unless, r.id).not.toContainEqual(gate);
+    const lex = rawLexicon() as ReturnType<typeof rawLexicon> & { every_warning_rule: { exclude_unless: unknown[] } };
+    lex.every_warning_rule = { exclude_unless: [{ any_of: ['current_person'], exclude: ['no_such_check'] }] };
     expect(() => parseLexicon(lex)).toThrow(/unknown concept "no_such_check"/);
+  });
+  it('asks staff material no screening questions, and still escalates a person now told in it', () => {
+    const text = 'Mentoring note: she asked great questions about compartment syndrome, pain out of proportion and tense calf';
+    const note = triage.assess(text);
+    expect(triage.analyse(text).setAside).toBe(true);
+    expect([note.level, note.screen]).toEqual(['none', false]);
+    const patient = triage.assess('Mentoring session moved to Weds. FYI our 2pm has just turned up and she is breathless with chest pain');
+    expect(patient.level).toBe('emergency');
+    expect(triage.analyse('she is breathless with chest pain, our 2pm').setAside).toBe(false);
   });
   it('expands "@sign groups" in rules, groups inside groups included, without repeats', () => {
     const lex = parseLexicon(rawLexicon());

@@ -215,7 +215,7 @@ export function createTriage(lexicon: Lexicon, wording: Wording, options: Triage
           conditions: [d.condition],
           whys: [`What you describe can be a sign of ${(labels.get(d.condition) ?? 'a serious problem').replace(/ \(.*\)$/, '').toLowerCase()}, which needs to be checked.`],
         });
-      } else if (d.verdict !== 'none' && !isEscalation(result.level)) {
+      } else if (d.verdict !== 'none' && !isEscalation(result.level) && !analyses.every((a) => a.setAside)) {
         // Unsure, or sure on too little ("just got off a long flight"): ask the questions.
         result = { ...result, screen: true, screenFor: [...new Set([...result.screenFor, d.condition])], reasons: [...result.reasons, `${d.condition}/detector_unsure`] };
       }

@@ -137,12 +137,13 @@ export const lexiconSchema = z.strictObject({
     spellings: z.record(word, word).default({}),
   }),
   /**
-   * Checks that set aside every escalating rule of every condition, each only while none of its
-   * `any_of` is present: staff asking for training or leaflet material that lists the signs, unless
-   * the message names a patient or the writer's own body. Appended to each urgent or emergency
-   * rule's `exclude_unless` when the lexicon loads.
+   * Checks that set aside every warning rule of every condition (urgent, emergency and screening),
+   * each only while none of its `any_of` is present: staff asking for training or leaflet material
+   * that lists the signs, unless the message names a patient or the writer's own body. Appended to
+   * each such rule's `exclude_unless` when the lexicon loads; the classifier does not ask its
+   * questions either while one holds (`Analysis.setAside`).
    */
-  every_escalating_rule: z.strictObject({ exclude_unless: z.array(excludeUnlessSchema).default([]) }).default({ exclude_unless: [] }),
+  every_warning_rule: z.strictObject({ exclude_unless: z.array(excludeUnlessSchema).default([]) }).default({ exclude_unless: [] }),
   concepts: z.array(conceptSchema).min(1),
   conditions: z.array(conditionSchema).min(1),
 });
@@ -265,14 +266,14 @@ export function parseLexicon(input: unknown, source = LEXICON_FILE): Lexicon {
   }
   if (groupLines.length) throw new LexiconError(groupLines.join('\n'));
   // The fragments are in the phrases now; a parsed lexicon (and its cache) holds none.
-  // every_escalating_rule goes into the urgent and emergency rules' exclude_unless, as if written there
+  // every_warning_rule goes into the urgent, emergency and screening rules' exclude_unless, as if written there
   // (kept in the parsed lexicon too, so that the cache, which derives the rules again, keeps it)
   const { fragments: _fragments, sign_groups: _groups, ...parsed } = result.data;
-  const everyRule = parsed.every_escalating_rule;
+  const everyRule = parsed.every_warning_rule;
   const rules: Rule[] = parsed.conditions.flatMap((c) =>
     c.rules.map((r) => {
       const level = r.level ?? c.level;
-      const everywhere = level === 'urgent' || level === 'emergency' ? everyRule.exclude_unless : [];
+      const everywhere = level === 'safety_net' ? [] : everyRule.exclude_unless;
       return { ...r, level, condition: c.id, exclude_unless: [...r.exclude_unless, ...everywhere] };
     }),
   );

@@ -71,6 +71,11 @@ export interface Analysis {
    * detector, which cannot read such reasons, may ask about these but not escalate on them alone.
    */
   discounted: string[];
+  /**
+   * A check of `every_warning_rule` holds (staff material, and no person now): every warning rule is set
+   * aside, and the detector asks no screening questions either.
+   */
+  setAside: boolean;
 }
 
 /** Distinct words whose typo correction is remembered (a few hundred KB at most). */
@@ -439,7 +444,8 @@ export class Matcher {
     let level: Urgency = 'none';
     for (const r of fired) if (isEscalatingRule(r)) level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
-    return { normalised, tokens, occurrences, fired, level, discounted };
+    const setAside = this.lexicon.every_warning_rule.exclude_unless.some((u) => u.exclude.some((c) => findings.live.has(c)) && !u.any_of.some((c) => findings.live.has(c)));
+    return { normalised, tokens, occurrences, fired, level, discounted, setAside };
   }
 
   private findOccurrences(original: string, normalised: string, tokens: Token[]): Occurrence[] {
