@@ -123,6 +123,12 @@ describe('negation', () => {
     expect(concept('cold pale foot, reports numbness and can\'t really DF, I can\'t palpate DP or PT on that side', 'weak_pulse')).toEqual([false]);
   });
 
+  it('a denial ends where "and if" or "and when" starts a new clause', () => {
+    expect(concept('ibuprofen did absolutley nothing and if i move my toes i basically scream', 'toe_move_pain')).toEqual([false]);
+    expect(concept('calf not swollen and when i touch it its hot and red', 'warmth')).toEqual([false, false]);
+    expect(concept('no swelling or warmth in the calf', 'warmth')).toEqual([true]);
+  });
+
   it('a checklist answered in one message denies each sign answered "no", and only those', () => {
     expect(triage.assess('Red? no. Swollen? nope. Flights? no. Pain? only when I press the knot the physio found').level).toBe('none');
     expect(concept('Red? no. Swollen? yes, since my flight', 'swelling')).toEqual([false]);

@@ -182,7 +182,7 @@ const NOT_AFTER_NO = new Set(['i', 'it', 'its', 'my', 'she', 'he', 'they', 'we',
 /** Words that end the clause (and any negation scope). */
 const CLAUSE_BREAK_WORDS = new Set(['but', 'however', 'although', 'though', 'except', 'whereas', 'yet', 'still', 'apart', 'because', 'cause', 'since', 'which', 'now', 'then', 'also', 'plus']);
 /** "and" followed by one of these starts a new clause. */
-const NEW_SUBJECT = new Set(['i', 'it', 'its', 'my', 'the', 'now', 'then', 'there', 'she', 'he', 'they', 'we', 'this', 'that', 'also', 'yet', 'still', 'suddenly']);
+const NEW_SUBJECT = new Set(['i', 'it', 'its', 'my', 'the', 'now', 'then', 'there', 'she', 'he', 'they', 'we', 'this', 'that', 'also', 'yet', 'still', 'suddenly', 'if', 'when', 'whenever']);
 const PUNCT_BREAK = new Set(['.', ',', ';', ':', '!', '?', '(', ')']);
 /** The end of the text, a punctuation break or a clause-breaking word. */
 function endsClause(word: string | undefined): boolean {
