@@ -166,6 +166,43 @@ describe('ask when unsure: the screening questions', () => {
     expect(intentsOf(await c.say('what stretches help a tight calf?'))).toContain('stretches');
     expect(urgencyOf(await c.say('my calf is swollen and hot now'))).toBe('urgent');
   });
+  it('a new message instead of an answer goes on: the signs to act on, then the new message answered, never the questions again', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    const moved = await c.say('what stretches help a tight calf?');
+    expect(textOf(moved)).toMatch(/go on without those answers/);
+    expect(textOf(moved)).toMatch(/swollen, warm or red.*call 999 now/s);
+    expect(intentsOf(moved)).toContain('stretches');
+    expect(textOf(moved)).not.toMatch(/Please answer yes or no/);
+    expect(urgencyOf(moved)).toBe('none');
+  });
+  it('a word or two that is no answer gets the question once more, and a second miss goes on', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    expect(textOf(await c.say('hmm?'))).toMatch(/Please answer yes or no\. Is one leg swollen/);
+    const second = await c.say('what?');
+    expect(textOf(second)).toMatch(/go on without those answers/);
+    expect(textOf(await c.say('yes'))).not.toMatch(/Is one leg swollen/);
+  });
+  describe('"my legs are dead" alone gets the questions about feeling and strength, not the 999 card', () => {
+    it('asks them, and goes on to the leg-day answer without escalating', async () => {
+      const c = await bot.conversation();
+      const first = await c.say('my legs are dead');
+      expect(urgencyOf(first)).toBe('none');
+      expect(textOf(first)).toMatch(/three quick questions about the feeling and strength in your legs/);
+      expect(urgencyOf(await c.say('leg day yesterday, heavy squats and 4x20 calf raises'))).toBe('none');
+    });
+    it.each([
+      ['a leg gone weak, numb or cold suddenly', ['yes']],
+      ['the saddle area or the bladder', ['no', 'yes']],
+      ['the face, an arm or speech', ['no', 'no', 'yes']],
+    ])('a "yes" to %s is an emergency', async (_, answers) => {
+      expect(urgencyOf(await repliesAfter('my legs are dead', ...answers))).toBe('emergency');
+    });
+    it('with anything more ("since this morning", "and I can\'t feel them") it is the 999 card at once', async () => {
+      expect(urgencyOf(await say('my legs are dead and I cant feel them since this morning'))).toBe('emergency');
+    });
+  });
   it('a red flag typed instead of an answer interrupts the screening at once', async () => {
     const c = await bot.conversation();
     await c.say('my calf feels a bit odd after the flight home');

@@ -15,11 +15,14 @@ const real = parseWording(raw());
 
 describe('the escalation wording', () => {
   it('loads the shipped file', () => {
-    expect(real.screening.sets.map((s) => s.id)).toEqual(['breathing', 'nerves', 'clot']);
+    expect(real.screening.sets.map((s) => s.id)).toEqual(['breathing', 'nerves', 'strength', 'clot']);
+    // every set says what to act on when the user goes on without answering, with the emergency number
+    for (const set of real.screening.sets) expect(set.skipped, set.id).toMatch(/\{emergencyNumber\}/);
   });
 
-  it('asks the breathing questions for a screened embolism, the clot questions otherwise', () => {
+  it('asks the breathing questions for a screened embolism, the strength questions for a loss of power or feeling, the clot questions otherwise', () => {
     expect(screeningSetFor(real.screening, ['pulmonary_embolism']).id).toBe('breathing');
+    expect(screeningSetFor(real.screening, ['neuro_deficit']).id).toBe('strength');
     expect(screeningSetFor(real.screening, ['possible_clot_screen', 'pulmonary_embolism']).id).toBe('breathing');
     expect(screeningSetFor(real.screening, ['possible_clot_screen']).id).toBe('clot');
     expect(screeningSetFor(real.screening, []).id).toBe('clot');

@@ -167,8 +167,8 @@ function plainYesOrNo(text: string): boolean | null {
 
 export class TreeConfirmPrompt extends ConfirmPrompt implements ProbePrompt {
   readonly open = false;
-  constructor(id: string) {
-    super(id, undefined, 'en-us');
+  constructor(id: string, validator?: PromptValidator<boolean>) {
+    super(id, validator, 'en-us');
     this.style = ListStyle.auto;
   }
 

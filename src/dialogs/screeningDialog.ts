@@ -6,9 +6,12 @@
  * breathing questions, every other warning sign the clot questions. A "yes"
  * escalates at that question's level; all "no" answers the original question.
  * A red flag typed instead of an answer is caught by triage, which runs first on
- * every message and ends this dialog.
+ * every message and ends this dialog. Anything else that is no yes or no is asked again
+ * once if it is a word or two ("hmm?"); a longer message, or a second miss, goes on
+ * without the answers: the set's `skipped` line names the signs to act on, and the new
+ * message is answered (a user is never held in the questions).
  */
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type PromptValidator, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { screeningSetFor, type ScreeningSet } from '../triage/wording';
 import { ReusingComponentDialog } from './componentBase';
 import { TreeConfirmPrompt } from './prompts';
@@ -26,11 +29,20 @@ export interface ScreeningOptions {
   conditions: readonly string[];
 }
 
-/** How screening ended: escalated, or cleared with the question to answer now. */
+/** How screening ended: escalated, or cleared (or skipped) with the question to answer now. */
 export interface ScreeningResult {
   escalated: boolean;
   question: string;
+  /** The user went on without answering; `question` is their new message. */
+  skipped?: boolean;
 }
+
+/** Words that make a reply a message of its own rather than an unclear answer ("hmm?"). */
+const OWN_MESSAGE_WORDS = 3;
+
+/** A yes or no; or, if not, a message of its own or a second miss: the prompt ends with no answer. */
+const answeredOrMovedOn: PromptValidator<boolean> = async (pc) =>
+  pc.recognized.succeeded || pc.attemptCount >= 2 || (pc.context.activity.text ?? '').trim().split(/\s+/).length >= OWN_MESSAGE_WORDS;
 
 interface ScreeningValues {
   question: string;
@@ -48,7 +60,7 @@ export class ScreeningDialog extends ReusingComponentDialog {
       async (step) => step.endDialog(step.result as ScreeningResult),
     ]));
     for (const set of runtime.screening.sets) this.addDialog(new WaterfallDialog(setDialogId(set), stepsFor(set, runtime)));
-    this.addDialog(new TreeConfirmPrompt(CONFIRM));
+    this.addDialog(new TreeConfirmPrompt(CONFIRM, answeredOrMovedOn));
     this.initialDialogId = CHOOSE;
   }
 }
@@ -63,6 +75,10 @@ function stepsFor(set: ScreeningSet, runtime: Runtime): ((step: WaterfallStepCon
       return step.prompt(CONFIRM, { prompt: fill(q.ask, runtime.config), retryPrompt: `${runtime.screening.retry} ${fill(q.ask, runtime.config)}` });
     },
     async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
+      if (typeof step.result !== 'boolean') {
+        await step.context.sendActivity(fill(set.skipped, runtime.config));
+        return step.endDialog({ escalated: false, skipped: true, question: step.context.activity.text ?? '' } satisfies ScreeningResult);
+      }
       if (step.result === true) {
         await runtime.escalate(step.context, `screening:${q.id}`);
         return step.endDialog({ escalated: true, question: (step.values as ScreeningValues).question } satisfies ScreeningResult);

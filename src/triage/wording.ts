@@ -43,6 +43,8 @@ const screeningSetSchema = z.strictObject({
     condition: name,
   })).min(1).max(4, 'keep screening to at most four questions'),
   all_clear: text,
+  /** Said when the user goes on without answering (a new question, or a second reply that is no yes or no): the signs to act on. */
+  skipped: text,
 });
 
 const screeningSchema = z.strictObject({
