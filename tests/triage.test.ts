@@ -418,6 +418,10 @@ describe('lexicon validation', () => {
     const note = triage.assess(text);
     expect(triage.analyse(text).setAside).toBe(true);
     expect([note.level, note.screen]).toEqual(['none', false]);
+    for (const admin of ['does anyone have the pt handout for Achilles rupture return to sport? patient is 6 months post-op and doing great', 'The airline wants us to encourage in-flight leg exercises. Could you suggest a few for the crew room poster? Not for a problem, purely prevention.']) {
+      const r = triage.assess(admin);
+      expect([r.level, r.screen], admin).toEqual(['none', false]);
+    }
     const patient = triage.assess('Mentoring session moved to Weds. FYI our 2pm has just turned up and she is breathless with chest pain');
     expect(patient.level).toBe('emergency');
     expect(triage.analyse('she is breathless with chest pain, our 2pm').setAside).toBe(false);
