@@ -176,6 +176,23 @@ describe('ask when unsure: the screening questions', () => {
     expect(textOf(moved)).not.toMatch(/Please answer yes or no/);
     expect(urgencyOf(moved)).toBe('none');
   });
+  it('everyday answers are read: "I don\'t think so" and "not that I know of" are no, "a bit" is yes, "no idea" is neither', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    expect(textOf(await c.say("I don't think so"))).toMatch(/operation, a plaster cast/);
+    expect(textOf(await c.say('not that I know of'))).toMatch(/short of breath or do you have chest pain/);
+    expect(await levelAfter('my calf feels a bit odd after the flight home', 'a bit')).toBe('urgent');
+    const d = await bot.conversation();
+    await d.say('my calf feels a bit odd after the flight home');
+    expect(textOf(await d.say('no idea'))).toMatch(/Please answer yes or no/);
+  });
+  it('a reply about the questions that is no answer ("hmm hard to say really") goes on to answer the message that raised them', async () => {
+    const c = await bot.conversation();
+    await c.say('my calf feels a bit odd after the flight home');
+    const moved = await c.say('hmm hard to say really');
+    expect(textOf(moved)).toMatch(/go on without those answers/);
+    expect(textOf(moved)).not.toMatch(/outside what I can help with/);
+  });
   it('a word or two that is no answer gets the question once more, and a second miss goes on', async () => {
     const c = await bot.conversation();
     await c.say('my calf feels a bit odd after the flight home');

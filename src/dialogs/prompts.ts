@@ -153,8 +153,9 @@ export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {
  *  - The library also reads "ok", "fine" or "sure thing" as yes: "ok, good to know, thanks"
  *    is not a yes to "are you short of breath?". Anything else gets the question again.
  */
-const PLAIN_NO = /^\W*(n|no|nope|nah|naw|none|never|negative|neither)\b/i;
-const PLAIN_YES = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|definitely|absolutely|affirmative)\b/i;
+const PLAIN_NO = /^\W*(?!no (idea|clue|sure)\b)(n|no|nope|nah|naw|none|never|negative|neither|not really|not at all|not that i know( of)?|not as far as i know|(i )?dont think so|(i )?do not think so|(i )?dont believe so)\b/i;
+/** A hedged yes ("a bit", "I think so", "maybe") is a yes: the safety question errs toward being checked. */
+const PLAIN_YES = /^\W*(y|yes|yeah|yea|yep|yup|ya|yh|aye|correct|definitely|absolutely|affirmative|(i )?think so|a bit|a little|a little bit|slightly|kind of|sort of|kinda|sorta|maybe|possibly|probably)\b/i;
 const SAID_WITH_A_VERB = /^\W*(true|false|not|i am|im|i do|i have|ive|it is|its|they are|he is|she is|i am not|im not|i do not|i dont|i have not|i havent|it is not|it isnt|its not)\b/i;
 const NUMBER_FIRST = /^\W*(1|2)\b/;
 

@@ -15,7 +15,7 @@ import { WaterfallDialog, type DialogTurnResult, type PromptValidator, type Wate
 import { screeningSetFor, type ScreeningSet } from '../triage/wording';
 import { ReusingComponentDialog } from './componentBase';
 import { TreeConfirmPrompt } from './prompts';
-import { fill, type Runtime } from './runtime';
+import { fill, recognizeAndDecide, type Runtime } from './runtime';
 
 export const SCREENING_DIALOG = 'screening';
 const CONFIRM = 'screeningConfirm';
@@ -77,7 +77,11 @@ function stepsFor(set: ScreeningSet, runtime: Runtime): ((step: WaterfallStepCon
     async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
       if (typeof step.result !== 'boolean') {
         await step.context.sendActivity(fill(set.skipped, runtime.config));
-        return step.endDialog({ escalated: false, skipped: true, question: step.context.activity.text ?? '' } satisfies ScreeningResult);
+        // a new question is answered; a reply the recognizer cannot place ("hmm, hard to say") was about the
+        // questions, so the message that raised them is answered instead
+        const decision = await recognizeAndDecide(runtime, step.context);
+        const question = decision.kind === 'answer' ? step.context.activity.text ?? '' : (step.values as ScreeningValues).question;
+        return step.endDialog({ escalated: false, skipped: true, question } satisfies ScreeningResult);
       }
       if (step.result === true) {
         await runtime.escalate(step.context, `screening:${q.id}`);
