@@ -111,7 +111,12 @@ function offersNumbers(style: ListStyle | undefined): boolean {
 const MAX_WORDS_OF_A_NUMBERED_ANSWER = 4;
 
 function shortEnoughForANumber(text: string | undefined): boolean {
-  return (text ?? '').trim().split(/\s+/).length <= MAX_WORDS_OF_A_NUMBERED_ANSWER;
+  return wordCount(text) <= MAX_WORDS_OF_A_NUMBERED_ANSWER;
+}
+
+/** How many words a message has. */
+export function wordCount(text: string | undefined): number {
+  return (text ?? '').trim().split(/\s+/).length;
 }
 
 export class TreeChoicePrompt extends ChoicePrompt implements ProbePrompt {

@@ -9,12 +9,13 @@
  * every message and ends this dialog. Anything else that is no yes or no is asked again
  * once if it is a word or two ("hmm?"); a longer message, or a second miss, goes on
  * without the answers: the set's `skipped` line names the signs to act on, and the new
- * message is answered (a user is never held in the questions).
+ * message is answered, or the one that raised the questions if the recognizer cannot place
+ * the new one (a user is never held in the questions).
  */
 import { WaterfallDialog, type DialogTurnResult, type PromptValidator, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { screeningSetFor, type ScreeningSet } from '../triage/wording';
 import { ReusingComponentDialog } from './componentBase';
-import { TreeConfirmPrompt } from './prompts';
+import { TreeConfirmPrompt, wordCount } from './prompts';
 import { fill, recognizeAndDecide, type Runtime } from './runtime';
 
 export const SCREENING_DIALOG = 'screening';
@@ -29,12 +30,10 @@ export interface ScreeningOptions {
   conditions: readonly string[];
 }
 
-/** How screening ended: escalated, or cleared (or skipped) with the question to answer now. */
+/** How screening ended: escalated, or cleared (or gone on without the answers) with the question to answer now. */
 export interface ScreeningResult {
   escalated: boolean;
   question: string;
-  /** The user went on without answering; `question` is their new message. */
-  skipped?: boolean;
 }
 
 /** Words that make a reply a message of its own rather than an unclear answer ("hmm?"). */
@@ -42,7 +41,7 @@ const OWN_MESSAGE_WORDS = 3;
 
 /** A yes or no; or, if not, a message of its own or a second miss: the prompt ends with no answer. */
 const answeredOrMovedOn: PromptValidator<boolean> = async (pc) =>
-  pc.recognized.succeeded || pc.attemptCount >= 2 || (pc.context.activity.text ?? '').trim().split(/\s+/).length >= OWN_MESSAGE_WORDS;
+  pc.recognized.succeeded || pc.attemptCount >= 2 || wordCount(pc.context.activity.text) >= OWN_MESSAGE_WORDS;
 
 interface ScreeningValues {
   question: string;
@@ -81,7 +80,7 @@ function stepsFor(set: ScreeningSet, runtime: Runtime): ((step: WaterfallStepCon
         // questions, so the message that raised them is answered instead
         const decision = await recognizeAndDecide(runtime, step.context);
         const question = decision.kind === 'answer' ? step.context.activity.text ?? '' : (step.values as ScreeningValues).question;
-        return step.endDialog({ escalated: false, skipped: true, question } satisfies ScreeningResult);
+        return step.endDialog({ escalated: false, question } satisfies ScreeningResult);
       }
       if (step.result === true) {
         await runtime.escalate(step.context, `screening:${q.id}`);

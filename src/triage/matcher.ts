@@ -444,7 +444,7 @@ export class Matcher {
     let level: Urgency = 'none';
     for (const r of fired) if (isEscalatingRule(r)) level = maxUrgency(level, r.level);
     fired.sort((a, b) => RULE_RANK[b.level] - RULE_RANK[a.level]);
-    const setAside = this.lexicon.every_warning_rule.exclude_unless.some((u) => u.exclude.some((c) => findings.live.has(c)) && !u.any_of.some((c) => findings.live.has(c)));
+    const setAside = anyCheckHolds(this.lexicon.every_warning_rule.exclude_unless, findings.live, findings.live);
     return { normalised, tokens, occurrences, fired, level, discounted, setAside };
   }
 
@@ -714,7 +714,12 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
  */
 function setAside(rule: Rule, live: ReadonlySet<string>, present: ReadonlySet<string>): boolean {
   if (rule.exclude.some((c) => live.has(c))) return true;
-  return rule.exclude_unless.some((u) => u.exclude.some((c) => live.has(c)) && !u.any_of.some((c) => present.has(c)));
+  return anyCheckHolds(rule.exclude_unless, live, present);
+}
+
+/** An `exclude_unless` check holds: one of its exclusions is named and none of its `any_of` is present. */
+function anyCheckHolds(checks: Rule['exclude_unless'], live: ReadonlySet<string>, present: ReadonlySet<string>): boolean {
+  return checks.some((u) => u.exclude.some((c) => live.has(c)) && !u.any_of.some((c) => present.has(c)));
 }
 
 /** What every rule is tested against, worked out once per message. */
