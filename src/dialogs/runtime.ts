@@ -1,5 +1,5 @@
 /** What every dialog shares: the content, the recognizer, the configuration. */
-import type { TurnContext } from 'botbuilder';
+import type { RecognizerResult, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import { fillPlaceholders } from '../domain/placeholders';
 import type { Content } from '../content/schema';
@@ -62,8 +62,23 @@ export function matchCommand(text: string, commands: Commands): Command | undefi
   return commandTable(commands).get(normalise(text));
 }
 
-export async function recognizeAndDecide(runtime: Runtime, context: TurnContext): Promise<Decision> {
+const RECOGNIZED = Symbol('calfbot.recognized');
+
+/**
+ * The recognizer's result for this turn's text. A turn can ask twice (an interruption check, then
+ * the screening's skipped reply or the menu), and the answer cannot differ, so it is kept in the turn.
+ */
+async function recognizeOnce(runtime: Runtime, context: TurnContext): Promise<RecognizerResult> {
+  const text = context.activity.text ?? '';
+  const kept = context.turnState.get(RECOGNIZED) as { text: string; result: RecognizerResult } | undefined;
+  if (kept?.text === text) return kept.result;
   const result = await runtime.recognizer.recognize(context);
+  context.turnState.set(RECOGNIZED, { text, result });
+  return result;
+}
+
+export async function recognizeAndDecide(runtime: Runtime, context: TurnContext): Promise<Decision> {
+  const result = await recognizeOnce(runtime, context);
   const { NLU_ANSWER_THRESHOLD: answer, NLU_FALLBACK_FLOOR: floor, NLU_CLARIFY_MARGIN: margin } = runtime.config;
   return decide(result, { answer, floor, margin });
 }
