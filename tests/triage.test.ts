@@ -426,6 +426,15 @@ describe('lexicon validation', () => {
     expect(patient.level).toBe('emergency');
     expect(triage.analyse('she is breathless with chest pain, our 2pm').setAside).toBe(false);
   });
+  it('carries none of the signs of staff material set aside to the next messages', () => {
+    const quiz = triage.assess("For question 4 I want a made-up scenario on Achilles rupture, something like 'caller heard a snap playing squash'. Can you write the model answer?");
+    expect([quiz.level, quiz.signs, quiz.denied]).toEqual(['none', [], []]);
+    const booking = "can you move Sandra from 3pm Thursday to 4pm? she's here for her Achilles rehab";
+    expect(triage.assessAcross!(booking, quiz.signs, quiz.denied).level).toBe('none');
+    // the same scenario told as a patient's own is carried: the next message completes it
+    const own = triage.assess('heard a snap at squash last night');
+    expect(own.signs).toContain('pop');
+  });
   it('expands "@sign groups" in rules, groups inside groups included, without repeats', () => {
     const lex = parseLexicon(rawLexicon());
     const rule = lex.rules.find((r) => r.id === 'out_of_breath_with_leg_sign');

@@ -92,8 +92,10 @@ function fromAnalysis(fired: Rule[], a: Analysis): TriageResult {
   let level: Urgency = 'none';
   const escalating = fired.filter(isEscalatingRule);
   for (const r of escalating) level = maxUrgency(level, r.level);
-  // a story's signs (someone else's, one long over) are not carried to the next messages
-  const signs = [...new Set(a.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept))];
+  // a story's signs (someone else's, one long over) are not carried to the next messages, nor those of staff
+  // material set aside (a quiz's scenario is nobody's leg: "she's here for her Achilles rehab" next is not a rupture)
+  const own = a.setAside ? [] : a.occurrences.filter((o) => !o.inStory);
+  const signs = [...new Set(own.filter((o) => !o.negated).map((o) => o.concept))];
   return {
     level,
     reasons: fired.map((r) => `${r.condition}/${r.id}`),
@@ -104,7 +106,7 @@ function fromAnalysis(fired: Rule[], a: Analysis): TriageResult {
     allClear: fired.some((r) => r.all_clear),
     whys: escalating.map((r) => r.why),
     signs,
-    denied: [...new Set(a.occurrences.filter((o) => o.negated && !o.inStory && !signs.includes(o.concept)).map((o) => o.concept))],
+    denied: [...new Set(own.filter((o) => o.negated && !signs.includes(o.concept)).map((o) => o.concept))],
   };
 }
 

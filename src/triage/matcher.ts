@@ -97,6 +97,13 @@ const CONTRACTIONS: [RegExp, string][] = [
   // text speak: "hurt wen i walk"
   [/\bwen\b/g, 'when'],
   [/\boot\b/g, 'out'],
+  // "felt like some1 kicked my heal": a number for "one", and "heal" where only the heel fits
+  [/\b(some|sum|any|every)1\b/g, '$1one'],
+  [/\bno1\b/g, 'no one'],
+  // "cant lift it since this am"
+  [/\bthis am\b/g, 'this morning'],
+  [/\bthis pm\b/g, 'this afternoon'],
+  [/\b(my|his|her|the|left|right|both|r|l) heal(s?)\b(?! (up|over|properly|quickly|itself|themselves|well|nicely|fine|on its own|by itself|faster|slowly))/g, '$1 heel$2'],
   [/\bma\b/g, 'my'],
   [/\btae\b/g, 'to'],
   [/\bwon'?t\b/g, 'will not'],
