@@ -224,6 +224,29 @@ describe('ask when unsure: the screening questions', () => {
       expect(urgencyOf(await say('my legs are dead and I cant feel them since this morning'))).toBe('emergency');
     });
   });
+  describe('a knock, a pop or a pain the rules cannot place gets the questions about the pain, not the clot questions', () => {
+    const knock = 'took a stud to the calf at training tonight';
+    it('asks them, and answers the message when every answer is no', async () => {
+      const c = await bot.conversation();
+      const first = await c.say(knock);
+      expect(urgencyOf(first)).toBe('none');
+      expect(textOf(first)).toMatch(/four quick questions about the pain.*rock hard or tense/s);
+      await c.say('no');
+      await c.say('no');
+      await c.say('no');
+      const last = await c.say('no');
+      expect(urgencyOf(last)).toBe('none');
+      expect(textOf(last)).toMatch(/Nothing you answered points to a torn tendon, pressure in the muscle or a clot/);
+    });
+    it.each([
+      ['a tense calf or pain out of proportion', ['yes'], 'emergency'],
+      ['a sudden bad pain or a walk made hard', ['no', 'yes'], 'urgent'],
+      ['a pop or no tiptoe', ['no', 'no', 'yes'], 'urgent'],
+      ['one calf swollen, warm or red', ['no', 'no', 'no', 'yes'], 'urgent'],
+    ])('a "yes" to %s is the %s card', async (_, answers, level) => {
+      expect(urgencyOf(await repliesAfter(knock, ...answers))).toBe(level);
+    });
+  });
   it('a red flag typed instead of an answer interrupts the screening at once', async () => {
     const c = await bot.conversation();
     await c.say('my calf feels a bit odd after the flight home');

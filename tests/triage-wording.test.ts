@@ -15,14 +15,15 @@ const real = parseWording(raw());
 
 describe('the escalation wording', () => {
   it('loads the shipped file', () => {
-    expect(real.screening.sets.map((s) => s.id)).toEqual(['breathing', 'nerves', 'strength', 'clot']);
+    expect(real.screening.sets.map((s) => s.id)).toEqual(['breathing', 'nerves', 'strength', 'pain', 'clot']);
     // every set says what to act on when the user goes on without answering, with the emergency number
     for (const set of real.screening.sets) expect(set.skipped, set.id).toMatch(/\{emergencyNumber\}/);
   });
 
-  it('asks the breathing questions for a screened embolism, the strength questions for a loss of power or feeling, the clot questions otherwise', () => {
+  it('asks the breathing questions for a screened embolism, the strength questions for a loss of power or feeling, the pain questions for a knock, a pop or a sudden pain, the clot questions otherwise', () => {
     expect(screeningSetFor(real.screening, ['pulmonary_embolism']).id).toBe('breathing');
     expect(screeningSetFor(real.screening, ['neuro_deficit']).id).toBe('strength');
+    for (const c of ['compartment_syndrome', 'rupture', 'sudden_severe_pain']) expect(screeningSetFor(real.screening, [c]).id, c).toBe('pain');
     expect(screeningSetFor(real.screening, ['possible_clot_screen', 'pulmonary_embolism']).id).toBe('breathing');
     expect(screeningSetFor(real.screening, ['possible_clot_screen']).id).toBe('clot');
     expect(screeningSetFor(real.screening, []).id).toBe('clot');
