@@ -100,6 +100,10 @@ const CONTRACTIONS: [RegExp, string][] = [
   // "felt like some1 kicked my heal": a number for "one", and "heal" where only the heel fits
   [/\b(some|sum|any|every)1\b/g, '$1one'],
   [/\bno1\b/g, 'no one'],
+  // "cant hardly walk": a double negative that means "can hardly"
+  [/\b(can|could) not (hardly|barely)\b/g, '$1 $2'],
+  // "pain in my cuff" (autocorrect, or said as it sounds), not a blood pressure cuff or a rotator cuff
+  [/\b(my|his|her|left|right|both) cuff(s?)\b/g, '$1 calf$2'],
   // "cant lift it since this am"
   [/\bthis am\b/g, 'this morning'],
   [/\bthis pm\b/g, 'this afternoon'],
