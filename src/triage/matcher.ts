@@ -104,6 +104,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\b(can|could) not (hardly|barely)\b/g, '$1 $2'],
   // "pain in my cuff" (autocorrect, or said as it sounds), not a blood pressure cuff or a rotator cuff
   [/\b(my|his|her|left|right|both) cuff(s?)\b/g, '$1 calf$2'],
+  // "three nights running": in a row, not a run
+  [/\b(nights|days|weeks|mornings|evenings|times|games|sessions) running\b/g, '$1 in a row'],
   // "cant lift it since this am"
   [/\bthis am\b/g, 'this morning'],
   [/\bthis pm\b/g, 'this afternoon'],
