@@ -564,6 +564,14 @@ describe('normalisation keeps words that look like contractions', () => {
   });
 });
 
+describe('normalisation reads a double negative as it is meant', () => {
+  it('"cant hardly walk" and "couldn\'t hardly stand" are "can hardly", "could hardly"; "can\'t walk" stays a negation', () => {
+    expect(normaliseText('cant hardly walk')).toContain('can hardly walk');
+    expect(normaliseText("couldn't hardly stand")).toContain('could hardly stand');
+    expect(normaliseText("can't walk")).toContain('can not walk');
+  });
+});
+
 describe('normalisation reads a clinician\'s "#" as a fracture', () => {
   it('"tib #", "# ankle", "#NOF" and "#5th MT" are fractures; a hashtag is not', () => {
     const words = (t: string): string => normaliseText(t).replace(/\s+/g, ' ').trim();

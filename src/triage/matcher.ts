@@ -100,8 +100,7 @@ const CONTRACTIONS: [RegExp, string][] = [
   // "felt like some1 kicked my heal": a number for "one", and "heal" where only the heel fits
   [/\b(some|sum|any|every)1\b/g, '$1one'],
   [/\bno1\b/g, 'no one'],
-  // "cant hardly walk": a double negative that means "can hardly"
-  [/\b(can|could) not (hardly|barely)\b/g, '$1 $2'],
+  [/\b(my|his|her|the|left|right|both|r|l) heal(s?)\b(?! (up|over|properly|quickly|itself|themselves|well|nicely|fine|on its own|by itself|faster|slowly))/g, '$1 heel$2'],
   // "pain in my cuff" (autocorrect, or said as it sounds), not a blood pressure cuff or a rotator cuff
   [/\b(my|his|her|left|right|both) cuff(s?)\b/g, '$1 calf$2'],
   // "three nights running": in a row, not a run
@@ -109,7 +108,6 @@ const CONTRACTIONS: [RegExp, string][] = [
   // "cant lift it since this am"
   [/\bthis am\b/g, 'this morning'],
   [/\bthis pm\b/g, 'this afternoon'],
-  [/\b(my|his|her|the|left|right|both|r|l) heal(s?)\b(?! (up|over|properly|quickly|itself|themselves|well|nicely|fine|on its own|by itself|faster|slowly))/g, '$1 heel$2'],
   [/\bma\b/g, 'my'],
   [/\btae\b/g, 'to'],
   [/\bwon'?t\b/g, 'will not'],
@@ -119,6 +117,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\b(is|was|are|were|do|does|did|has|have|had|could|would|should|must|need|might)nt\b/g, '$1 not'],
   // a hedge is not a sign's word: "can't seem to catch my breath" is "can not catch my breath"
   [/\b(can|could) not (seem|appear) to\b/g, '$1 not'],
+  // "cant hardly walk", "couldn't hardly stand": a double negative that means "can hardly" (after every n't is "not")
+  [/\b(can|could) not (hardly|barely)\b/g, '$1 $2'],
   [/\b(it|that|there|what|he|she|who|where|here|this)'s\b/g, '$1 is'],
   // "the swelling's going down", "my calf's gone hard": a noun's 's before a state is "is"
   [/\b([a-z]+)'s (?=(going|gone|getting|got|been|coming|looking|feeling|started|starting|still|not|now|very|really|quite|much|more|less|worse|better|bigger|smaller|swollen|red|hot|warm|cold|sore|fine|ok|okay|all|totally|completely)\b)/g, '$1 is '],
