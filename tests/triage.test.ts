@@ -680,7 +680,10 @@ describe('the classifier does not raise a course told as gradual to an emergency
     const dir = mkdtempSync(join(tmpdir(), 'calfbot-detector-'));
     mkdirSync(join(dir, 'detector'));
     copyFileSync('triage/detector/train.yaml', join(dir, 'detector', 'train.yaml'));
-    writeFileSync(join(dir, 'detector', 'settings.yaml'), readFileSync('triage/detector/settings.yaml', 'utf8').replace('keep_rules_level_with: [gradual_course]', 'keep_rules_level_with: [gradual_corse]'));
+    const settings = readFileSync('triage/detector/settings.yaml', 'utf8');
+    const misspelt = settings.replace(/keep_rules_level_with: \[gradual_course\b/, 'keep_rules_level_with: [gradual_corse');
+    expect(misspelt).not.toBe(settings);
+    writeFileSync(join(dir, 'detector', 'settings.yaml'), misspelt);
     expect(() => loadDetector(rulesOnly.lexicon, dir)).toThrow(/settings\.yaml: keep_rules_level_with names concepts the lexicon does not have: gradual_corse/);
   });
 });
