@@ -297,6 +297,9 @@ describe('a difference someone has always had', () => {
 });
 
 describe('levels', () => {
+  /** The classifier on its own, trained once for the tests below that read it directly. */
+  let trained: ReturnType<typeof loadDetector> | undefined;
+  const detectorAlone = (): ReturnType<typeof loadDetector> => (trained ??= loadDetector(triage.lexicon));
   it('a PE symptom with a leg symptom is an emergency, not urgent', () => {
     expect(triage.assess('swollen calf and chest pain').level).toBe('emergency');
     expect(triage.assess('clot in my leg and I am short of breath').level).toBe('emergency');
@@ -329,7 +332,7 @@ describe('levels', () => {
     ]) expect({ text, level: triage.assess(text).level }).toEqual({ text, level: 'urgent' });
   });
   it('the detector learns the level from the message, not from the condition: a foot drop over weeks is urgent, a sudden one with saddle numbness an emergency', () => {
-    const detector = loadDetector(triage.lexicon);
+    const detector = detectorAlone();
     const gradual = detector.detect('over the last two months my foot has been getting floppier and I trip on the stairs');
     const sudden = detector.detect("this morning my foot suddenly won't lift and I can't feel my bum when I wipe");
     expect([gradual.condition, gradual.level]).toEqual(['neuro_deficit', 'urgent']);
@@ -337,7 +340,7 @@ describe('levels', () => {
   });
   it('the detector has a class of its own for a sudden or night calf pain, which the rules are not the only guard of (round 33)', () => {
     // round 33's first-sight misses were mostly this kind; the classifier had no such class and read them as nothing or as another condition
-    const detector = loadDetector(triage.lexicon);
+    const detector = detectorAlone();
     const cases = parse(readFileSync('tests/data/dev362/redflags.yaml', 'utf8')) as { cases: { text: string; condition: string }[] };
     const sudden = cases.cases.filter((c) => c.condition === 'sudden_severe_pain');
     expect(sudden.length).toBeGreaterThanOrEqual(5);
