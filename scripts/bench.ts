@@ -31,7 +31,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { runLoad, type LoadResult } from './bench/load';
 import { runOpenLoad } from './bench/openLoad';
-import { killAll, probeReport, probeReset, rssAtRest, sampleRss, startServer, treeRss, type ProbeReport, type Server } from './bench/proc';
+import { killAll, machineBusyMs, probeReport, probeReset, rssAtRest, sampleRss, startServer, treeCpuMs, treeRss, type ProbeReport, type Server } from './bench/proc';
 import { describeMachine, markdown, summary, type Results, type ServerRun, type StartupVariant, type TailRun, type TailSlowest, type Target } from './bench/report';
 import { SCRIPTS, type Script } from './bench/conversations';
 import { classifierThroughput } from './bench/classifierRun';
@@ -216,30 +216,39 @@ async function measureInterleaved(entries: { server: Server; label: string }[], 
  * server's latencies are pooled over its slices, and its percentiles are of the pool.
  */
 async function measureTailInterleaved(entries: { server: Server; label: string }[], o: Options, rate: number): Promise<TailRun[]> {
-  const pools = entries.map(() => ({ latencies: [] as number[], byTurn: [] as { ms: number; turn: string; at: number }[], turns: 0, seconds: 0, errors: 0, probes: [] as ProbeReport[], generatorLoopMaxMs: 0 }));
+  const pools = entries.map(() => ({ latencies: [] as number[], byTurn: [] as { ms: number; turn: string; at: number }[], turns: 0, seconds: 0, errors: 0, probes: [] as ProbeReport[], generatorLoopMaxMs: 0, otherShares: [] as number[] }));
   const seconds = Math.max(1, Math.round(o.seconds / o.rounds));
   for (let r = 0; r < o.rounds; r++) {
-    for (const [i, e] of entries.entries()) {
+    // each round starts one server further on, so no server always comes last (round 34)
+    for (let k = 0; k < entries.length; k++) {
+      const i = (k + r) % entries.length;
+      const e = entries[i]!;
       const pool = pools[i]!;
       probeReset(e.server);
+      const before = { machine: machineBusyMs(), server: treeCpuMs(e.server.pid), generator: process.cpuUsage() };
       const load = await runOpenLoad({ url: e.server.url, label: `${e.label} at ${rate} turns/s (${r + 1}/${o.rounds})`, connections: o.connections, seconds, rate, latencies: pool.latencies, byTurn: pool.byTurn, idPrefix: `${runId}-${e.server.name}-t${r}` });
       pool.turns += load.turns;
       pool.seconds += load.durationS;
       pool.errors += load.errors.total;
       pool.generatorLoopMaxMs = Math.max(pool.generatorLoopMaxMs, load.generatorLoopMs.max);
+      // what else ran on the shared cores meanwhile: the machine's busy time less the server's and the generator's
+      const generatorMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(before.generator));
+      const otherMs = machineBusyMs() - before.machine - (treeCpuMs(e.server.pid) - before.server) - generatorMs;
+      if (load.durationS > 0) pool.otherShares.push(Math.max(0, otherMs) / (load.durationS * 1000));
       const probe = await probeReport(e.server);
       if (probe) pool.probes.push(probe);
     }
   }
   return entries.map((e, i) => {
-    const { latencies, byTurn, turns, seconds: s, errors, probes, generatorLoopMaxMs } = pools[i]!;
+    const { latencies, byTurn, turns, seconds: s, errors, probes, generatorLoopMaxMs, otherShares } = pools[i]!;
+    const otherCpu = otherShares.length ? { meanShare: otherShares.reduce((n, x) => n + x, 0) / otherShares.length, maxShare: Math.max(...otherShares) } : undefined;
     const probe = mergeProbes(probes);
     const ms = (p: number): number => Math.round(percentile(latencies, p));
     const latencyMs = { p50: ms(50), p97_5: ms(97.5), p99: ms(99), max: ms(100), mean: latencies.length ? Math.round(latencies.reduce((n, x) => n + x, 0) / latencies.length) : 0 };
     log(`  ${e.label}: p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, max ${latencyMs.max} ms over ${latencies.length} turns${probe ? `; loop delay p99 ${probe.loop.p99} ms, max ${probe.loop.max} ms; GC longest ${probe.gc.maxMs} ms (major ${probe.gc.majorMaxMs} ms)` : ''}`);
     const slowest = slowestTurns(byTurn);
-    log(`    the slowest 1% (${slowest.turns} turns, in ${slowest.bursts} bursts of due times within 50 ms): ${slowest.byTurn.map((t) => `${t.turn} ${t.count} (${t.shareOfAll}% of all turns)`).join(', ')}; the load generator's own loop delay max ${generatorLoopMaxMs.toFixed(1)} ms`);
-    return { label: e.label, server: e.server.name, rate, turnsPerSec: s > 0 ? turns / s : 0, latencyMs, errors, loop: probe?.loop ?? null, gc: probe?.gc ?? null, slowest, generatorLoopMaxMs };
+    log(`    the slowest 1% (${slowest.turns} turns, in ${slowest.bursts} bursts of due times within 50 ms): ${slowest.byTurn.map((t) => `${t.turn} ${t.count} (${t.shareOfAll}% of all turns)`).join(', ')}; the load generator's own loop delay max ${generatorLoopMaxMs.toFixed(1)} ms${otherCpu ? `; other processes' CPU ${Math.round(otherCpu.meanShare * 100)}% of a core on average, ${Math.round(otherCpu.maxShare * 100)}% in the busiest slice` : ''}`);
+    return { label: e.label, server: e.server.name, rate, turnsPerSec: s > 0 ? turns / s : 0, latencyMs, errors, loop: probe?.loop ?? null, gc: probe?.gc ?? null, slowest, generatorLoopMaxMs, otherCpu };
   });
 }
 

@@ -225,6 +225,13 @@ export function treeCpuMs(pid: number): number {
   return total;
 }
 
+/** CPU time the whole machine has been busy so far (every core, every process: /proc/stat less idle and I/O wait), in milliseconds. */
+export function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) * 10; // USER_HZ (100) ticks
+}
+
 /**
  * CPU time (user + system) used so far by every process named `comm` (e.g. `postgres`: the
  * server's backends, WAL writer, checkpointer…) and by those of their children that have

@@ -64,6 +64,11 @@ export interface TailRun {
   slowest?: TailSlowest;
   /** The load generator's own event-loop delay maximum over the server's slices (a stall there delays reading answers). */
   generatorLoopMaxMs?: number;
+  /**
+   * CPU that neither this server nor the load generator used during its slices, as a share of one core (other processes
+   * on the shared cores: the PostgreSQL server's background work, the idle servers, the system): the mean, and the busiest slice.
+   */
+  otherCpu?: { meanShare: number; maxShare: number };
 }
 
 export interface TailSlowest {
@@ -138,12 +143,12 @@ export function markdown(r: Results): string {
   if (r.tail) {
     lines.push(`Tail: the same offered load, ${f0(r.tail.rate)} turns/s (half the full bot's throughput above), for every server; latency without queueing, and the event-loop delay and GC pauses behind its tail.`);
     lines.push('');
-    lines.push('| Server | Turns/s | p50 ms | p97.5 ms | p99 ms | max ms | p99 vs echo | Loop delay p50 / p99 / max ms | GC pauses, total ms, longest (major) ms | Errors |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| Server | Turns/s | p50 ms | p97.5 ms | p99 ms | max ms | p99 vs echo | Loop delay p50 / p99 / max ms | GC pauses, total ms, longest (major) ms | Other processes\' CPU, mean / busiest slice (% of a core) | Errors |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const tailEcho = r.tail.runs.find((x) => x.server === 'echo');
     for (const t of r.tail.runs) {
       const p99r = tailEcho && t !== tailEcho && tailEcho.latencyMs.p99 > 0 ? `${(t.latencyMs.p99 / tailEcho.latencyMs.p99).toFixed(2)}×` : '—';
-      lines.push(`| ${t.label} | ${f0(t.turnsPerSec)} | ${t.latencyMs.p50} | ${t.latencyMs.p97_5} | ${t.latencyMs.p99} | ${t.latencyMs.max} | ${p99r} | ${loop(t.loop)} | ${t.gc ? `${t.gc.count}, ${t.gc.totalMs}, ${t.gc.maxMs} (${t.gc.majorMaxMs})` : ''} | ${t.errors} |`);
+      lines.push(`| ${t.label} | ${f0(t.turnsPerSec)} | ${t.latencyMs.p50} | ${t.latencyMs.p97_5} | ${t.latencyMs.p99} | ${t.latencyMs.max} | ${p99r} | ${loop(t.loop)} | ${t.gc ? `${t.gc.count}, ${t.gc.totalMs}, ${t.gc.maxMs} (${t.gc.majorMaxMs})` : ''} | ${t.otherCpu ? `${Math.round(t.otherCpu.meanShare * 100)} / ${Math.round(t.otherCpu.maxShare * 100)}` : ''} | ${t.errors} |`);
     }
     lines.push('');
   }
