@@ -232,8 +232,8 @@ async function measureTailInterleaved(entries: { server: Server; label: string }
       pool.errors += load.errors.total;
       pool.generatorLoopMaxMs = Math.max(pool.generatorLoopMaxMs, load.generatorLoopMs.max);
       // what else ran on the shared cores meanwhile: the machine's busy time less the server's and the generator's
-      const generatorMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(before.generator));
-      const otherMs = machineBusyMs() - before.machine - (treeCpuMs(e.server.pid) - before.server) - generatorMs;
+      const generator = process.cpuUsage(before.generator);
+      const otherMs = machineBusyMs() - before.machine - (treeCpuMs(e.server.pid) - before.server) - (generator.user + generator.system) / 1000;
       if (load.durationS > 0) pool.otherShares.push(Math.max(0, otherMs) / (load.durationS * 1000));
       const probe = await probeReport(e.server);
       if (probe) pool.probes.push(probe);

@@ -185,6 +185,9 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   return server;
 }
 
+/** /proc counts CPU time in USER_HZ ticks, 100 a second on Linux. */
+const MS_PER_TICK = 10;
+
 /** Resident set size of a process and all its descendants, in bytes (Linux /proc). */
 export function treeRss(pid: number): number {
   let total = 0;
@@ -208,13 +211,12 @@ export function treeRss(pid: number): number {
 
 /** CPU time (user + system) a process and its descendants have used so far, in milliseconds (Linux /proc). */
 export function treeCpuMs(pid: number): number {
-  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
   let total = 0;
   const visit = (p: number): void => {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / ticksPerMs; // utime, stime
+      total += (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK; // utime, stime
       const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
       for (const c of children ? children.split(/\s+/) : []) visit(Number(c));
     } catch {
@@ -229,7 +231,7 @@ export function treeCpuMs(pid: number): number {
 export function machineBusyMs(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-  return (user + nice + system + irq + softirq + steal) * 10; // USER_HZ (100) ticks
+  return (user + nice + system + irq + softirq + steal) * MS_PER_TICK;
 }
 
 /**
@@ -246,8 +248,8 @@ export function commandCpuMs(comm: string): number {
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // utime, stime, and cutime, cstime: children that have ended (a backend whose pool
-      // connection closed), in USER_HZ (100) ticks
-      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+      // connection closed)
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * MS_PER_TICK;
     } catch {
       // the process ended between reads
     }
