@@ -311,6 +311,13 @@ describe('a red flag told in pieces, before any escalation', () => {
     expect(urgencyOf(await c.say('Would you have a Wednesday morning appointment with Mr Patel?'))).toBe('none');
     expect(urgencyOf(await c.say('actually it is a bit swollen now I look'))).toBe('urgent');
   });
+  it('a leg that "went dead" from sitting on it and came back is not carried as a sign: a numb lip next is no card; a leg that went dead for no reason, then a numb lip, is the 999 card', async () => {
+    const satOnIt = 'Bit of a daft one - sat on my foot watching a film and my whole leg went dead like a bag of sand, then fizzed like mad. Back to completely normal now, walking fine.';
+    expect(await levelAfter(satOnIt, "Also my lip's still numb from the dentist this morning, so if I sound weird when I ring you that's why lol")).toBe('none');
+    expect(await levelAfter(satOnIt, 'Also my lip feels numb this morning, is that related?')).toBe('none');
+    // the same dead leg with no posture to explain it: two parts of a stroke told in two messages
+    expect(await levelAfter("my whole leg went dead like a bag of sand while I was watching a film, it's a bit better now", 'Also my lip feels numb this morning, is that related?')).toBe('emergency');
+  });
   it('signs told three messages back no longer count', async () => {
     expect(await levelAfter('my right calf feels achy and tight', 'how long should I hold the wall stretch?', 'and how many times a day?', 'since the op on tuesday')).toBe('none');
   });

@@ -406,6 +406,13 @@ describe('lexicon validation', () => {
     rule.require = [['no_such_concept']];
     expect(() => parseLexicon(lex)).toThrow(/conditions\[dvt\]\.rules\[dvt_term\]: unknown concept "no_such_concept"/);
   });
+  it('rejects a concept that explains an unknown concept, naming the concept', () => {
+    const lex = rawLexicon() as ReturnType<typeof rawLexicon> & { concepts: { id: string; explains?: string[] }[] };
+    const concept = lex.concepts.find((c) => c.id === 'leg_fell_asleep');
+    if (!concept) throw new Error('no concept');
+    concept.explains = ['limb_dead_weak', 'numbb'];
+    expect(() => parseLexicon(lex)).toThrow(/concepts\[leg_fell_asleep\]\.explains: unknown concept "numbb"/);
+  });
   it('checks the concepts of exclude_unless too, naming the condition and rule', () => {
     const lex = rawLexicon();
     const rule = lex.conditions.find((c) => c.id === 'acute_limb_ischaemia')?.rules.find((r) => r.id === 'cold_limb');

@@ -93,8 +93,9 @@ function fromAnalysis(fired: Rule[], a: Analysis): TriageResult {
   const escalating = fired.filter(isEscalatingRule);
   for (const r of escalating) level = maxUrgency(level, r.level);
   // a story's signs (someone else's, one long over) are not carried to the next messages, nor those of staff
-  // material set aside (a quiz's scenario is nobody's leg: "she's here for her Achilles rehab" next is not a rupture)
-  const own = a.setAside ? [] : a.occurrences.filter((o) => !o.inStory);
+  // material set aside (a quiz's scenario is nobody's leg: "she's here for her Achilles rehab" next is not a rupture),
+  // nor the signs a concept of the message explains (a leg that "went dead" from sitting on it, back to normal now)
+  const own = a.setAside ? [] : a.occurrences.filter((o) => !o.inStory && !o.explained);
   const signs = [...new Set(own.filter((o) => !o.negated).map((o) => o.concept))];
   return {
     level,

@@ -42,6 +42,13 @@ const conceptSchema = z.strictObject({
    */
   story: z.boolean().default(false),
   /**
+   * Signs this concept accounts for where its own match spans them: a leg that "went dead" from
+   * sitting on it and came back is not a numb or dead leg now. Such an occurrence is not a sign: no
+   * rule's `require` reads it, and it is neither carried to the next messages nor remembered by
+   * an escalation. The same sign told outside the span still counts.
+   */
+  explains: z.array(id).default([]),
+  /**
    * false: read by the rules only, never a feature of the classifier. For a modifier that says
    * nothing about a red flag by itself ("left calf": a side named), which the classifier would
    * otherwise learn as a sign because red flags often name their side.
@@ -288,6 +295,9 @@ export function parseLexicon(input: unknown, source = LEXICON_FILE): Lexicon {
   for (const c of lex.concepts) {
     if (conceptIds.has(c.id)) problems.push(`concepts[${c.id}]: duplicate concept id`);
     conceptIds.add(c.id);
+  }
+  for (const c of lex.concepts) {
+    for (const ref of c.explains) if (!conceptIds.has(ref)) problems.push(`concepts[${c.id}].explains: unknown concept "${ref}"`);
   }
   const ruleIds = new Set<string>();
   for (const r of lex.rules) {

@@ -56,6 +56,16 @@ export interface Occurrence {
    * rule, read it (storyReading).
    */
   inStory?: boolean;
+  /**
+   * Inside the span of a concept that `explains` it ("sat on my foot … my whole leg went dead …
+   * back to completely normal"): named, but not a sign now (isSign).
+   */
+  explained?: boolean;
+}
+
+/** An occurrence the rules' `require` groups read, and that is carried to the next messages: named, not denied, not in a story, not explained. */
+export function isSign(o: Occurrence): boolean {
+  return !o.negated && !o.inStory && !o.explained;
 }
 
 export interface Analysis {
@@ -245,6 +255,8 @@ export class Matcher {
   private readonly rulesOut = new Set<string>();
   /** Concepts whose match is a story: the signs inside it are not the writer's now (`story`). */
   private readonly stories = new Set<string>();
+  /** The concepts each explaining concept accounts for within its span (`explains`). */
+  private readonly explainers = new Map<string, ReadonlySet<string>>();
   /** Concepts the classifier does not see (`detector: false`). */
   readonly hiddenFromDetector = new Set<string>();
   /** Concept indices by word and by stem: each token is looked up once, not once per concept. */
@@ -275,6 +287,7 @@ export class Matcher {
       if (c.context) this.contexts.add(c.id);
       if (c.rules_out) this.rulesOut.add(c.id);
       if (c.story) this.stories.add(c.id);
+      if (c.explains.length > 0) this.explainers.set(c.id, new Set(c.explains));
       if (!c.detector) this.hiddenFromDetector.add(c.id);
       for (const w of c.words) {
         this.known.add(w);
@@ -358,7 +371,7 @@ export class Matcher {
   rulesWithEarlierSigns(analysis: Analysis, earlier: readonly string[]): Rule[] {
     const live = new Set(analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept));
     const present = new Set([...live, ...earlier]);
-    const signsNow = new Set(analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept));
+    const signsNow = new Set(analysis.occurrences.filter(isSign).map((o) => o.concept));
     const signs = new Set([...signsNow, ...earlier]);
     return this.rulesNaming(present).filter((rule) => {
       const reads = storyReading(rule);
@@ -377,7 +390,7 @@ export class Matcher {
    */
   rulesAcrossMessages(analysis: Analysis, earlier: readonly string[], earlierDenied: readonly string[] = []): Rule[] {
     const live = new Set([...analysis.occurrences.filter((o) => !o.negated).map((o) => o.concept), ...earlier]);
-    const signs = new Set([...analysis.occurrences.filter((o) => !o.negated && !o.inStory).map((o) => o.concept), ...earlier]);
+    const signs = new Set([...analysis.occurrences.filter(isSign).map((o) => o.concept), ...earlier]);
     // "no swelling" told in an earlier message is a denial still (`unless_negated`)
     const named = new Set([...analysis.occurrences.map((o) => o.concept), ...earlier, ...earlierDenied]);
     // the rules' own test, over the messages' signs together; no clause holds signs of several messages
@@ -447,6 +460,7 @@ export class Matcher {
     const occurrences = this.findOccurrences(text, normalised, tokens);
     markStories(occurrences, this.stories);
     applyNegation(tokens, occurrences, this.explicit, this.denials, this.contexts);
+    markExplained(occurrences, this.explainers);
 
     const findings = findingsOf(occurrences, tokens);
     const fired = this.rulesNaming(findings.live).filter((r) => ruleFires(r, findings));
@@ -532,6 +546,16 @@ function markStories(found: Occurrence[], stories: ReadonlySet<string>): void {
   const spans = found.filter((o) => stories.has(o.concept));
   if (spans.length === 0) return;
   for (const o of found) if (!stories.has(o.concept) && spans.some((s) => o.start >= s.start && o.end <= s.end)) o.inStory = true;
+}
+
+/** Marks the occurrences inside the span of a concept that explains them, itself named, not denied and not in a story (`explained`). */
+function markExplained(found: Occurrence[], explainers: ReadonlyMap<string, ReadonlySet<string>>): void {
+  if (explainers.size === 0) return;
+  const spans = found.filter((o) => explainers.has(o.concept) && !o.negated && !o.inStory);
+  for (const s of spans) {
+    const explains = explainers.get(s.concept) as ReadonlySet<string>;
+    for (const o of found) if (explains.has(o.concept) && o.start >= s.start && o.end <= s.end) o.explained = true;
+  }
 }
 
 /** How often each letter a-z occurs in a word. */
@@ -739,11 +763,11 @@ function anyCheckHolds(checks: Rule['exclude_unless'], live: ReadonlySet<string>
 interface Findings {
   /** Concepts named and not denied (what a safety net reads). */
   live: Set<string>;
-  /** The live concepts outside every story: what every other rule reads. */
+  /** The live concepts outside every story and not explained (isSign): what every other rule reads. */
   signs: Set<string>;
   /** Concepts named at all, denied or not. */
   named: Set<string>;
-  /** The live concepts of each clause, and those outside every story. */
+  /** The live concepts of each clause, and those that are signs. */
   clauses: Set<string>[];
   clauseSigns: Set<string>[];
 }
@@ -765,7 +789,7 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
     live.add(o.concept);
     const clause = tokens[o.start]?.clause ?? 0;
     add(byClause, clause, o.concept);
-    if (o.inStory) continue;
+    if (o.inStory || o.explained) continue;
     signs.add(o.concept);
     add(signsByClause, clause, o.concept);
   }
