@@ -407,8 +407,8 @@ describe('lexicon validation', () => {
     expect(() => parseLexicon(lex)).toThrow(/conditions\[dvt\]\.rules\[dvt_term\]: unknown concept "no_such_concept"/);
   });
   it('rejects a concept that explains an unknown concept, naming the concept', () => {
-    const lex = rawLexicon() as ReturnType<typeof rawLexicon> & { concepts: { id: string; explains?: string[] }[] };
-    const concept = lex.concepts.find((c) => c.id === 'leg_fell_asleep');
+    const lex = rawLexicon();
+    const concept: { id: string; explains?: string[] } | undefined = lex.concepts.find((c) => c.id === 'leg_fell_asleep');
     if (!concept) throw new Error('no concept');
     concept.explains = ['limb_dead_weak', 'numbb'];
     expect(() => parseLexicon(lex)).toThrow(/concepts\[leg_fell_asleep\]\.explains: unknown concept "numbb"/);

@@ -23,6 +23,7 @@ import { PostgresStorage, PostgresTranscripts, PostgresWriter } from './postgres
 import { conversationStateKeys, Outbox } from './outbox';
 import { startRetentionJob, type RetentionJob } from './retention';
 import { recordSystemAudit } from '../staff/audit';
+import { BackgroundCheckpointer } from './checkpointer';
 import { openSqliteFile, SqliteStorage, SqliteTranscripts, SqliteWriter } from './sqlite';
 import type { BatchTranscriptStore, ConversationIndex, ConversationRef, Database, RawHandle } from './types';
 
@@ -159,6 +160,9 @@ function openSqliteDatabase(kind: 'sqlite' | 'memory', file: string, migrationsR
   }
   // one writer: state and transcripts written at the same time share a transaction
   const writer = new SqliteWriter(db);
+  // the WAL's checkpoints (copy back and fsync) on a worker thread, not between two turns
+  const checkpointer = kind === 'sqlite' && file !== ':memory:' ? new BackgroundCheckpointer(db, { file, driver: require.resolve('better-sqlite3'), logger: opts.logger ?? silentLogger }) : null;
+  checkpointer?.start();
   return makeDatabase(
     {
       kind,
@@ -170,6 +174,7 @@ function openSqliteDatabase(kind: 'sqlite' | 'memory', file: string, migrationsR
         db.prepare('SELECT 1').get();
       },
       close: async () => {
+        await checkpointer?.stop();
         if (db.open) {
           if (kind === 'sqlite') db.pragma('wal_checkpoint(TRUNCATE)');
           db.close();
