@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../src/logger';
 import { openDatabase } from '../src/storage';
-import { BackgroundCheckpointer, SQLITE_AUTOCHECKPOINT_PAGES, type CheckpointReport } from '../src/storage/checkpointer';
+import { BackgroundCheckpointer, SQLITE_AUTOCHECKPOINT_PAGES, START_AFTER_MS, type CheckpointReport } from '../src/storage/checkpointer';
 import { openSqliteFile } from '../src/storage/sqlite';
 
 const dirs: string[] = [];
@@ -48,7 +48,7 @@ const autocheckpoint = (db: ReturnType<typeof openSqliteFile>): unknown => db.pr
 describe('WAL checkpoints off the event loop', () => {
   it('the worker copies the whole log back into the database while the connection no longer checkpoints itself', async () => {
     const db = openSqliteFile(tempFile());
-    const checkpointer = new BackgroundCheckpointer(db, { file: db.name, driver: require.resolve('better-sqlite3'), everyMs: 20, logger: silentLogger });
+    const checkpointer = new BackgroundCheckpointer(db, { file: db.name, driver: require.resolve('better-sqlite3'), everyMs: 20, startAfterMs: 0, logger: silentLogger });
     checkpointer.start();
     try {
       expect(checkpointer.running).toBe(true);
@@ -68,7 +68,7 @@ describe('WAL checkpoints off the event loop', () => {
   it('a worker that cannot open its driver leaves the checkpoints on the connection, at SQLite\'s default, and says so', async () => {
     const db = openSqliteFile(tempFile());
     const { lines, logger } = logLines();
-    const checkpointer = new BackgroundCheckpointer(db, { file: db.name, driver: '/nowhere/better-sqlite3', everyMs: 20, logger });
+    const checkpointer = new BackgroundCheckpointer(db, { file: db.name, driver: '/nowhere/better-sqlite3', everyMs: 20, startAfterMs: 0, logger });
     checkpointer.start();
     try {
       await expect.poll(() => checkpointer.running, { timeout: 10_000 }).toBe(false);
@@ -80,14 +80,27 @@ describe('WAL checkpoints off the event loop', () => {
     }
   });
 
-  it('the service\'s SQLite database runs them in the background and leaves an empty log on close', async () => {
+  it('the service\'s SQLite database checkpoints as SQLite does while it starts, then in the background, and leaves an empty log on close', async () => {
     const file = tempFile();
     const database = await openDatabase(`sqlite:${file}`, { outboxFile: join(file, '..', 'outbox.jsonl') });
     if (database.raw.kind !== 'sqlite') throw new Error('expected SQLite');
-    expect(autocheckpoint(database.raw.db)).toBe(0);
+    const db = database.raw.db;
+    expect(autocheckpoint(db)).toBe(SQLITE_AUTOCHECKPOINT_PAGES);
+    await expect.poll(() => autocheckpoint(db), { timeout: START_AFTER_MS + 10_000, interval: 200 }).toBe(0);
     await database.storage.write({ 'test/conversations/c1/': { n: 1 } });
     await database.close();
     expect(statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+  });
+
+  it('a database closed before the worker starts never starts one', async () => {
+    const db = openSqliteFile(tempFile());
+    const checkpointer = new BackgroundCheckpointer(db, { file: db.name, driver: require.resolve('better-sqlite3'), startAfterMs: 50, logger: silentLogger });
+    checkpointer.start();
+    await checkpointer.stop();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(checkpointer.running).toBe(false);
+    expect(autocheckpoint(db)).toBe(SQLITE_AUTOCHECKPOINT_PAGES);
+    db.close();
   });
 
   it('an in-memory database has no worker and keeps SQLite\'s default', async () => {

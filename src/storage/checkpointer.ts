@@ -20,6 +20,11 @@ import type { Logger } from '../logger';
 export const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 /** How often the worker checkpoints: a busy service writes a few MB of log between two. */
 export const CHECKPOINT_EVERY_MS = 200;
+/**
+ * How long after the database opens the worker starts: a worker is a second V8 isolate, whose start would
+ * otherwise share the 2 cores with the service's own start-up. Until then SQLite checkpoints as by default.
+ */
+export const START_AFTER_MS = 3_000;
 /** How long `stop` waits for the worker to close its connection before ending it. */
 const STOP_WAIT_MS = 5_000;
 
@@ -29,6 +34,7 @@ export interface CheckpointerOptions {
   /** Where better-sqlite3 is installed (resolved by the caller, so the bundled service and the tests load the same). */
   driver: string;
   everyMs?: number;
+  startAfterMs?: number;
   busyTimeoutMs?: number;
   logger: Logger;
 }
@@ -61,14 +67,26 @@ parentPort.on('message', (m) => {
 
 export class BackgroundCheckpointer {
   private worker: Worker | null = null;
+  private startTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private failedOnce = false;
   private readonly listeners: ((report: CheckpointReport) => void)[] = [];
 
   constructor(private readonly db: BetterSqlite3.Database, private readonly options: CheckpointerOptions) {}
 
-  /** Takes the checkpoints off the connection; on any failure to start, they stay on it. */
+  /** Takes the checkpoints off the connection after `startAfterMs`; on any failure to start, they stay on it. */
   start(): void {
+    const { startAfterMs = START_AFTER_MS } = this.options;
+    if (startAfterMs <= 0) return this.startNow();
+    this.startTimer = setTimeout(() => {
+      this.startTimer = null;
+      this.startNow();
+    }, startAfterMs);
+    this.startTimer.unref();
+  }
+
+  private startNow(): void {
+    if (this.stopping || !this.db.open) return;
     const { file, driver, everyMs = CHECKPOINT_EVERY_MS, busyTimeoutMs = 5_000, logger } = this.options;
     try {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs, busyTimeoutMs } });
@@ -99,6 +117,8 @@ export class BackgroundCheckpointer {
   /** Stops the worker after it closes its connection; the caller's own checkpoint on close does the rest. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer = null;
     const worker = this.worker;
     this.worker = null;
     if (!worker) return;
