@@ -39,7 +39,7 @@ export interface CheckpointerOptions {
   logger: Logger;
 }
 
-/** What the worker posts: each checkpoint's outcome, so tests and the log can see it work. */
+/** What the worker posts: each checkpoint's outcome when it differs from the last one reported, or a failure, so tests and the log can see it work. */
 export type CheckpointReport = { ok: true; logPages: number; copiedPages: number } | { ok: false; error: string };
 
 // Plain JavaScript, run with `eval`: the same in the bundle (dist/calfbot.js), dist/ file by file and the tests.
@@ -48,9 +48,13 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
+let last = { log: 0, copied: 0 };
 const checkpoint = () => {
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    // nothing new since the last report (an idle service): the service's event loop is not woken for nothing
+    if (row.log === last.log && row.checkpointed === last.copied) return;
+    last = { log: row.log, copied: row.checkpointed };
     parentPort.postMessage({ ok: true, logPages: row.log, copiedPages: row.checkpointed });
   } catch (err) {
     parentPort.postMessage({ ok: false, error: String(err && err.message || err) });
