@@ -789,7 +789,7 @@ function findingsOf(occurrences: Occurrence[], tokens: Token[]): Findings {
     live.add(o.concept);
     const clause = tokens[o.start]?.clause ?? 0;
     add(byClause, clause, o.concept);
-    if (o.inStory || o.explained) continue;
+    if (!isSign(o)) continue;
     signs.add(o.concept);
     add(signsByClause, clause, o.concept);
   }
