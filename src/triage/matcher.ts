@@ -736,8 +736,9 @@ function continuesList(tokens: Token[], comma: number, conceptTokens: Set<number
       sawConcept = true;
       continue;
     }
-    // the list is over and where it is follows: "no swelling, redness or pain in either leg"
-    if (sawOr && sawConcept && !sawNot && LIST_TAIL.has(t.text)) return true;
+    // the list is over and where it is follows: "no swelling, redness or pain in either leg"; or its last item is a
+    // finding the lexicon has no concept for: "no heat, redness or hard lumps"
+    if (sawOr && sawConcept && !sawNot && (LIST_TAIL.has(t.text) || tokens[j - 1]?.text === 'or' || tokens[j - 1]?.text === 'nor')) return true;
     if (!LIST_FILLER.has(t.text)) return false;
   }
   return sawOr && sawConcept;
