@@ -123,6 +123,20 @@ describe('negation', () => {
     expect(concept('cold pale foot, reports numbness and can\'t really DF, I can\'t palpate DP or PT on that side', 'weak_pulse')).toEqual([false]);
   });
 
+  it('a denied list whose last item has no concept of its own stays denied ("no heat, redness or hard lumps"), and "SOB nil" denies as staff write it', () => {
+    expect(concept('no heat, redness or hard lumps on my calf', 'redness')).toEqual([true]);
+    expect(concept('no heat, redness and hard lumps on my calf', 'redness')).toEqual([false]);
+    expect(concept('calf soft, SOB nil, HR 76', 'breathless')).toEqual([true]);
+    expect(concept('nil SOB', 'breathless')).toEqual([true]);
+    expect(concept('SOB nil swelling', 'breathless')).toEqual([false]);
+  });
+
+  it('a laughing emoji reads as a laugh: "can\'t breathe 😂" is a joke, "can\'t breathe" alone is not', () => {
+    expect(triage.assess("can't breathe 😂 has everyone seen the new jumper").level).toBe('none');
+    expect(triage.assess("can't breathe, has anyone got the number for the GP").level).toBe('emergency');
+    expect(triage.assess("can't breathe 😂 but my calf has been swollen and hot since the flight").level).toBe('emergency');
+  });
+
   it('a denial ends where "and if" or "and when" starts a new clause', () => {
     expect(concept('ibuprofen did absolutley nothing and if i move my toes i basically scream', 'toe_move_pain')).toEqual([false]);
     expect(concept('calf not swollen and when i touch it its hot and red', 'warmth')).toEqual([false, false]);

@@ -160,6 +160,8 @@ export function normaliseText(text: string): string {
   // a template's placeholder ("I saw [pt] on [date]", "saddle numbness [y/n]") is a blank to fill, not a patient
   s = s.replace(PLACEHOLDER, ' blank ');
   s = s.replace(/&|\+/g, ' and ');
+  // a laughing emoji is a laugh: "can't breathe 😂" is a joke (the rest of the emoji are dropped with the other symbols)
+  s = s.replace(/[\u{1F602}\u{1F923}\u{1F606}\u{1F639}]/gu, ' lol ');
   // "#" as clinicians write a fracture ("tib #", "# ankle", "#NOF", "for #5th MT"), not a hashtag ("#legday")
   s = s.replace(/(^|[\s(])#(?=\s|$|[.,;:)]|nof\b)|(?<=[a-z0-9] )#(?![a-z])/g, (_m, before: string | undefined) => `${before ?? ''} fracture `);
   return squeezeRepeats(s);
@@ -183,7 +185,8 @@ const CANNOT_WORDS = new Set(['not', 'never', 'unable', 'impossible']);
 const PRE_TRIGGERS = new Set(['no', 'nae', 'nil', 'not', 'never', 'without', 'nor', 'neither', 'none', 'nothing', 'denies', 'deny', 'denied', 'non', 'zero', 'absent']);
 /** Words after which "free"/"absence"/"lack" act as a trigger when followed by "of". */
 const OF_TRIGGERS = new Set(['free', 'absence', 'lack', 'lacking']);
-const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsided', 'cleared', 'vanished']);
+/** "SOB nil", as staff write a finding that is absent. */
+const POST_TRIGGERS = new Set(['free', 'gone', 'disappeared', 'resolved', 'subsided', 'cleared', 'vanished', 'nil']);
 /** A post-trigger must end its clause or be followed by one of these ("gone white" is not a negation). */
 const POST_FOLLOWERS = new Set(['now', 'completely', 'totally', 'away', 'and', 'thankfully', 'already', 'today', 'overnight']);
 /** Followers that only intensify: "gone completely" ends, "gone completely dead" does not. */
