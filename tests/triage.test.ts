@@ -131,6 +131,16 @@ describe('negation', () => {
     expect(concept('SOB nil swelling', 'breathless')).toEqual([false]);
   });
 
+  it('a line break ends a sentence, and a form\'s "Label: no" denies the label, as a checklist\'s "Red? no" does', () => {
+    const form = 'Red flag screening:\nSwelling in one leg: no\nRedness/heat: no\nChest pain/breathlessness: no\nJust want a sports massage';
+    expect(concept(form, 'swelling')).toEqual([true]);
+    expect(triage.assess(form).level).toBe('none');
+    expect(triage.assess('Swelling in one leg: yes, the left calf since the flight\nRedness/heat: no').level).toBe('urgent');
+    // the same lines run together without breaks are one clause, and "no" is not an answer there
+    expect(concept('Swelling in one leg: no Redness', 'swelling')).toEqual([false]);
+    expect(triage.assess('Symptoms: no pain but my calf is swollen and hot').level).toBe('urgent');
+  });
+
   it('a laughing emoji reads as a laugh: "can\'t breathe 😂" is a joke, "can\'t breathe" alone is not', () => {
     expect(triage.assess("can't breathe 😂 has everyone seen the new jumper").level).toBe('none');
     expect(triage.assess("can't breathe, has anyone got the number for the GP").level).toBe('emergency');

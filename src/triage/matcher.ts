@@ -160,6 +160,8 @@ export function normaliseText(text: string): string {
   // a template's placeholder ("I saw [pt] on [date]", "saddle numbness [y/n]") is a blank to fill, not a patient
   s = s.replace(PLACEHOLDER, ' blank ');
   s = s.replace(/&|\+/g, ' and ');
+  // a line break ends a sentence: a form's or a checklist's lines ("Swelling in one leg: no\nRedness/heat: no") are not one clause
+  s = s.replace(/[ \t]*(?:\r\n|\r|\n)+[ \t]*/g, ' . ');
   // a laughing emoji is a laugh: "can't breathe 😂" is a joke (the rest of the emoji are dropped with the other symbols)
   s = s.replace(/[\u{1F602}\u{1F923}\u{1F606}\u{1F639}]/gu, ' lol ');
   // "#" as clinicians write a fracture ("tib #", "# ankle", "#NOF", "for #5th MT"), not a hashtag ("#legday")
@@ -638,7 +640,8 @@ const ANSWER_NO = new Set(['no', 'nope', 'nah', 'none', 'nil', 'negative']);
 const CHECKLIST_WORDS = 4;
 function answeredNo(tokens: Token[], negated: boolean[]): void {
   tokens.forEach((t, i) => {
-    if (t.text !== '?' || tokens[i + 1]?.text === '?') return;
+    // "Red? no", and a form's "Redness/heat: no"
+    if ((t.text !== '?' && t.text !== ':') || tokens[i + 1]?.text === '?') return;
     const answer = tokens[i + 1];
     if (!answer || !ANSWER_NO.has(answer.text) || !endsClause(tokens[i + 2]?.text)) return;
     let j = i - 1;
