@@ -20,7 +20,7 @@ export function coverageMarkdown(lexicon: Lexicon): string {
     out.push(`## ${c.label} (\`${c.id}\`, ${c.level})`, '', '| rule | level | needs | unless | card says |', '|---|---|---|---|---|');
     for (const r of lexicon.rules.filter((x) => x.condition === c.id)) {
       const needs = r.require.map((g) => g.join(' or ')).join(' **and** ');
-      const unless = [...r.exclude, ...r.exclude_unless.map((u) => `${u.exclude.join(', ')} (not with ${u.any_of.join(' or ')})`)];
+      const unless = [...r.exclude, ...r.exclude_unless.flatMap((u) => u.exclude.map((concept) => `${concept} (not with ${u.any_of.join(' or ')})`))];
       out.push(`| ${r.id} | ${r.level} | ${needs} | ${unless.join(', ') || '–'} | ${r.why} |`);
     }
     out.push('');
