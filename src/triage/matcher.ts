@@ -103,6 +103,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bdinnae\b/g, 'do not'],
   [/\bcanny (?=(walk|get|go|move|feel|lift|stand|breathe|put|bend|sleep|do|manage|push|climb|reach)\b)/g, 'can not '],
   [/\baff\b/g, 'off'],
+  // Geordie "nee swellin": "no" before a sign, not "my nee" (a knee misspelt)
+  [/(?<!\b(my|his|her|the|left|right|both|a|sore|bad|swollen|painful) )\bnee (?=(swelling|swellin|pain|redness|heat|bother|problem|problems|numbness|tingling|fever|temperature|temp|bruising|change)\b)/g, 'no '],
   [/\bwi\b/g, 'with'],
   // text speak: "hurt wen i walk"
   [/\bwen\b/g, 'when'],
