@@ -101,6 +101,9 @@ const CONTRACTIONS: [RegExp, string][] = [
   // Scots: "cannae", "couldnae", "dinnae" ("nae" alone is a negation trigger); "push aff"
   [/\b(can|could|did|does|would|should|will|is|was|has|have)nae\b/g, '$1 not'],
   [/\bdinnae\b/g, 'do not'],
+  // Jamaican English: "mi cyaan put mi foot down", "di tablet dem nah do nutten"
+  [/\bcyaan\b/g, 'can not'],
+  [/\bnah (?=(do|work|help|helping|working|touch|ease|easing)\b)/g, 'not '],
   [/\bcanny (?=(walk|get|go|move|feel|lift|stand|breathe|put|bend|sleep|do|manage|push|climb|reach)\b)/g, 'can not '],
   [/\baff\b/g, 'off'],
   // Geordie "nee swellin": "no" before a sign, not "my nee" (a knee misspelt)
