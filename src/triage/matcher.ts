@@ -643,12 +643,17 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
  */
 const ANSWER_NO = new Set(['no', 'nope', 'nah', 'none', 'nil', 'negative']);
 const CHECKLIST_WORDS = 4;
+/** The label before an answer in a pasted questionnaire: "Q: swelling? A: no". */
+const ANSWER_LABELS = new Set(['a', 'ans', 'answer']);
+
 function answeredNo(tokens: Token[], negated: boolean[]): void {
   tokens.forEach((t, i) => {
     // "Red? no", and a form's "Redness/heat: no"
     if ((t.text !== '?' && t.text !== ':') || tokens[i + 1]?.text === '?') return;
-    const answer = tokens[i + 1];
-    if (!answer || !ANSWER_NO.has(answer.text) || !endsClause(tokens[i + 2]?.text)) return;
+    // "Q: breathless? A: no": the answer after its label
+    const at = t.text === '?' && ANSWER_LABELS.has(tokens[i + 1]?.text ?? '') && tokens[i + 2]?.text === ':' ? i + 3 : i + 1;
+    const answer = tokens[at];
+    if (!answer || !ANSWER_NO.has(answer.text) || !endsClause(tokens[at + 1]?.text)) return;
     let j = i - 1;
     while (j >= 0 && tokens[j]?.text === '?') j--;
     const question: number[] = [];
