@@ -153,6 +153,18 @@ describe('negation', () => {
     expect(concept('no swelling or warmth in the calf', 'warmth')).toEqual([true]);
   });
 
+  it('a pasted questionnaire\'s "Q: … A: no" and a dash answer ("fever - no") deny the sign, and only a bare answer does', () => {
+    expect(concept('Q: breathless? A: no, just knackered', 'breathless')).toEqual([true]);
+    expect(concept('Q: breathless? A: yes, since this morning', 'breathless')).toEqual([false]);
+    expect(concept('fever - no not that i know of', 'fever')).toEqual([true]);
+    // "yes" leaves the fever (and the 39 told with it) a sign
+    const yes = concept('fever - yes, 39 and shivering', 'fever');
+    expect(yes.length).toBeGreaterThan(0);
+    expect(yes.every((negated) => !negated)).toBe(true);
+    // a dash before "no clot" in a sentence is not an answer
+    expect(triage.assess('The doctor said my calf pain is a strain — no clot, no tear, he checked I can go up on tiptoe fine').level).toBe('none');
+  });
+
   it('a checklist answered in one message denies each sign answered "no", and only those', () => {
     expect(triage.assess('Red? no. Swollen? nope. Flights? no. Pain? only when I press the knot the physio found').level).toBe('none');
     expect(concept('Red? no. Swollen? yes, since my flight', 'swelling')).toEqual([false]);

@@ -167,6 +167,9 @@ export function normaliseText(text: string): string {
   s = s.replace(/&|\+/g, ' and ');
   // a line break ends a sentence: a form's or a checklist's lines ("Swelling in one leg: no\nRedness/heat: no") are not one clause
   s = s.replace(/[ \t]*(?:\r\n|\r|\n)+[ \t]*/g, ' . ');
+  // a dash before an answer is a form's colon: "fever - no not that i know of", "red around it - yes"
+  // (only an answer that ends there, or is hedged with "not": "a strain — no clot, no tear" is not one)
+  s = s.replace(/(?<=[a-z)?]) *[-\u2013\u2014]+ *(?=(no|nope|none|nil|yes|yep|yeah)\b *([.,;!?]|$|not\b))/g, ' : ');
   // a laughing emoji is a laugh: "can't breathe 😂" is a joke (the rest of the emoji are dropped with the other symbols)
   s = s.replace(/[\u{1F602}\u{1F923}\u{1F606}\u{1F639}]/gu, ' lol ');
   // "#" as clinicians write a fracture ("tib #", "# ankle", "#NOF", "for #5th MT"), not a hashtag ("#legday")
@@ -653,7 +656,9 @@ function answeredNo(tokens: Token[], negated: boolean[]): void {
     // "Q: breathless? A: no": the answer after its label
     const at = t.text === '?' && ANSWER_LABELS.has(tokens[i + 1]?.text ?? '') && tokens[i + 2]?.text === ':' ? i + 3 : i + 1;
     const answer = tokens[at];
-    if (!answer || !ANSWER_NO.has(answer.text) || !endsClause(tokens[at + 1]?.text)) return;
+    // "no, not that I know of", "no not really": the answer, then its hedge
+    const after = tokens[at + 1]?.text;
+    if (!answer || !ANSWER_NO.has(answer.text) || !(endsClause(after) || after === 'not')) return;
     let j = i - 1;
     while (j >= 0 && tokens[j]?.text === '?') j--;
     const question: number[] = [];
