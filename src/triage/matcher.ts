@@ -107,7 +107,7 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bcanny (?=(walk|get|go|move|feel|lift|stand|breathe|put|bend|sleep|do|manage|push|climb|reach)\b)/g, 'can not '],
   [/\baff\b/g, 'off'],
   // Geordie "nee swellin": "no" before a sign, not "my nee" (a knee misspelt)
-  [/(?<!\b(my|his|her|the|left|right|both|a|sore|bad|swollen|painful) )\bnee (?=(swelling|swellin|pain|redness|heat|bother|problem|problems|numbness|tingling|fever|temperature|temp|bruising|change)\b)/g, 'no '],
+  [/(?<!\b(my|his|her|their|the|left|right|both|a|sore|bad|swollen|painful|in|on|of|behind|under|above|below|round|around|to|from|at) )\bnee (?=(swelling|swellin|pain|redness|heat|bother|problem|problems|numbness|tingling|fever|temperature|temp|bruising|change)\b)/g, 'no '],
   [/\bwi\b/g, 'with'],
   // text speak: "hurt wen i walk"
   [/\bwen\b/g, 'when'],
