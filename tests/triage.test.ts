@@ -161,6 +161,9 @@ describe('negation', () => {
     const yes = concept('fever - yes, 39 and shivering', 'fever');
     expect(yes.length).toBeGreaterThan(0);
     expect(yes.every((negated) => !negated)).toBe(true);
+    // "no" to a question about a change says the sign is still there
+    expect(concept('swelling gone down - no, it is bigger since my flight', 'swelling')).toEqual([false]);
+    expect(triage.assess('swelling gone down? no, it is bigger since my flight').level).toBe('urgent');
     // a dash before "no clot" in a sentence is not an answer
     expect(triage.assess('The doctor said my calf pain is a strain — no clot, no tear, he checked I can go up on tiptoe fine').level).toBe('none');
   });

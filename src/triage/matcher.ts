@@ -646,6 +646,9 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
  */
 const ANSWER_NO = new Set(['no', 'nope', 'nah', 'none', 'nil', 'negative']);
 const CHECKLIST_WORDS = 4;
+/** A question about a sign's change ("gone down?", "any better?"): a "no" to it does not deny the sign. */
+const CHANGE_WORDS = new Set(['gone', 'better', 'eased', 'easing', 'settled', 'settling', 'improved', 'improving', 'away', 'cleared', 'resolved', 'down', 'less', 'smaller', 'shrunk', 'stopped', 'fading', 'faded', 'worse', 'bigger', 'spreading', 'spread']);
+
 /** The label before an answer in a pasted questionnaire: "Q: swelling? A: no". */
 const ANSWER_LABELS = new Set(['a', 'ans', 'answer']);
 
@@ -668,6 +671,8 @@ function answeredNo(tokens: Token[], negated: boolean[]): void {
       question.push(j);
     }
     if (question.filter((k) => tokens[k]?.word).length > CHECKLIST_WORDS) return;
+    // "swelling gone down? no, it's bigger": "no" to a question about a change says the sign is still there
+    if (question.some((k) => CHANGE_WORDS.has(tokens[k]?.text ?? ''))) return;
     for (const k of question) negated[k] = true;
   });
 }
