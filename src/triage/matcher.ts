@@ -106,6 +106,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bnah (?=(do|work|help|helping|working|touch|ease|easing)\b)/g, 'not '],
   [/\bcanny (?=(walk|get|go|move|feel|lift|stand|breathe|put|bend|sleep|do|manage|push|climb|reach)\b)/g, 'can not '],
   [/\baff\b/g, 'off'],
+  // Nigerian Pidgin: "I no get fever sha" is "I do not have a fever"
+  [/\b(i|he|she|we|they|una|dem) no get\b/g, '$1 do not have'],
   // Geordie "nee swellin": "no" before a sign, not "my nee" (a knee misspelt)
   [/(?<!\b(my|his|her|their|the|left|right|both|a|sore|bad|swollen|painful|in|on|of|behind|under|above|below|round|around|to|from|at) )\bnee (?=(swelling|swellin|pain|redness|heat|bother|problem|problems|numbness|tingling|fever|temperature|temp|bruising|change)\b)/g, 'no '],
   [/\bwi\b/g, 'with'],
