@@ -184,6 +184,16 @@ describe('negation', () => {
     expect(triage.assess('not swollen but red and warm').level).toBe('urgent');
   });
 
+  it('a phrase owns its negation words, but a span across sentences does not hide a denial', () => {
+    // "can not walk" is one phrase: the walking is not denied
+    expect(triage.assess('sudden calf pain and I can not walk on it').level).not.toBe('none');
+    // "the nurse taught me … the vascular clinic" is one span (a known artery disease looked after); "Not in a huge amount of
+    // pain" inside it still denies the pain
+    const text = 'Today my foot went numb and purplish and I can\'t feel the pulse on top of the foot that the nurse taught me to check. I have always had cold feet. Not in a huge amount of pain, it\'s just odd. Should I ring the vascular clinic on Monday?';
+    expect(concept(text, 'pain')).toEqual([true]);
+    expect(triage.assess(text).level).toBe('emergency');
+  });
+
   it('scope ends at a full stop and at "and" + new subject', () => {
     expect(triage.assess('No. My calf is swollen').level).toBe('urgent');
     expect(triage.assess('no pain and my calf is swollen').level).toBe('urgent');

@@ -231,6 +231,12 @@ const LIST_FILLER = new Set(['or', 'nor', 'and', 'any', 'no', 'a', 'bit', 'of', 
 /** Words that start where a denied list is ("… or pain in either leg", "… or redness anywhere"). */
 const LIST_TAIL = new Set(['in', 'on', 'at', 'around', 'round', 'anywhere', 'behind', 'over', 'down', 'across', 'either', 'both']);
 const NEGATION_WINDOW = 6;
+/**
+ * The longest phrase (in tokens) whose own negation words are part of it ("can not walk", "has
+ * not come back"). A longer match is a span told across a sentence or more ("… stent … Not in a
+ * huge amount of pain …"): its negation words still deny what follows them.
+ */
+const PHRASE_OWNS_NEGATION = 8;
 
 // ---------------------------------------------------------------- compiled lexicon
 
@@ -688,8 +694,10 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
     for (let k = o.start; k < o.end; k++) {
       conceptTokens.add(k);
       // negation words inside a matched phrase ("can not walk", "no feeling in") are part of
-      // it, unless the phrase is a denial ("no swelling or pain": the swelling is denied)
-      if (o.end - o.start > 1 && !denials.has(o.concept)) covered.add(k);
+      // it, unless the phrase is a denial ("no swelling or pain": the swelling is denied) or a
+      // span longer than a phrase
+      const length = o.end - o.start;
+      if (length > 1 && length <= PHRASE_OWNS_NEGATION && !denials.has(o.concept)) covered.add(k);
     }
   }
   const negated = new Array<boolean>(tokens.length).fill(false);
