@@ -203,6 +203,13 @@ describe('negation', () => {
     expect(triage.assess('no swelling, red and warm').level).toBe('urgent');
   });
 
+  it('"doing nothing" tells what the writer was doing: it denies nothing after it', () => {
+    expect(concept('lying in the tent doing nothing and got a sudden severe pain in my calf', 'sudden')).toEqual([false]);
+    expect(triage.assess('lying in the tent doing nothing and got a sudden severe pain in my calf').level).toBe('urgent');
+    // "nothing" as a denial still denies
+    expect(concept('nothing sudden, just stiff after the run', 'sudden')).toEqual([true]);
+  });
+
   it('pseudo-negations do not negate ("not sure", "can\'t tell", "no idea")', () => {
     expect(triage.assess('not sure if my calf is swollen').level).toBe('urgent');
     expect(triage.assess("I can't tell if my calf is swollen").level).toBe('urgent');

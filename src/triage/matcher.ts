@@ -213,6 +213,8 @@ const POST_PAIRS: [string, string][] = [['went', 'away'], ['go', 'away'], ['goes
 const CONDITIONALS = new Set(['when', 'whenever', 'after', 'if', 'once', 'as', 'with', 'while', 'till', 'until', 'unless', 'on']);
 /** Pseudo-negations: a trigger followed by these words negates nothing. */
 const PSEUDO_AFTER = new Set(['sure', 'certain', 'know', 'tell', 'think', 'only', 'just', 'stop', 'stopping', 'stopped', 'idea', 'reason', 'better', 'change', 'changed', 'changing', 'improvement', 'improve', 'improving', 'improved', 'help', 'helping', 'helped', 'settle', 'settling', 'settled', 'ease', 'easing', 'eased', 'matter', 'doubt', 'go', 'going', 'gone', 'get', 'getting', 'worse', 'much', 'understand', 'convinced', 'ruled', 'rule', 'clear', 'remember', 'normal', 'right', 'wait', 'waiting']);
+/** "doing nothing", "did nothing": what the writer was doing, not a denial. */
+const DOING = new Set(['doing', 'did', 'done', 'doin']);
 /** "not really sure", "not even sure", "not quite right". */
 const HEDGE_FILLER = new Set(['really', 'even', 'quite', 'totally', 'entirely', 'completely', '100', 'too']);
 /** Determiners/pronouns: "no i can't walk" — an answer, not a negation ("no problem" is decided in triggerAt). */
@@ -636,6 +638,8 @@ function triggerAt(tokens: Token[], i: number, covered: Set<number>): number {
   if (t.text === 'no' && nextText === 'problem') return a1 === 'with' || a1.endsWith('ing') ? i + 1 : -1;
   if (t.text === 'no' && (NOT_AFTER_NO.has(nextText) || nextText === '' || (next !== undefined && isBreak(next)))) return -1;
   if (t.text === 'no' && nextText === 'longer') return i + 2;
+  // "lying in the tent doing nothing and got a sudden pain": an activity, not a denial
+  if (t.text === 'nothing' && DOING.has(tokens[i - 1]?.text ?? '')) return -1;
   // "can't walk to the shop without my calf seizing up": not ... without X says X happens
   // ("unable to walk the length of the high street without a gripping pain" too)
   if (t.text === 'without' && tokens.slice(Math.max(0, i - 12), i).some((x) => x.clause === t.clause && CANNOT_WORDS.has(x.text))) return -1;
