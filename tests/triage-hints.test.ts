@@ -62,15 +62,16 @@ describe('phrase hints', () => {
     expect(filter.candidates('ego back')).toEqual([2]);
   });
 
-  // Every message twice, once through the slow path without hints (over 20,000 by round 22): about
-  // 70 s on a quiet 2-core machine, twice that beside other work. Not a speed target (npm run bench
-  // has those), so it gets room to finish.
+  // Every message twice, once through the slow path without hints: about 10 ms a message there, so
+  // with 51,000 messages (round 39) about 9 minutes on a quiet 2-core machine and more beside the
+  // other test files. Not a speed target (npm run bench has those), so it gets room to finish; the
+  // data grows by some 3,000 messages a round, so the room is generous.
   it('change nothing that triage finds, on every message the project has (thousands)', () => {
-    const texts = allTexts();
+    const texts = [...new Set(allTexts())];
     expect(texts.length).toBeGreaterThan(3000);
     const differ = texts.filter((t) => view(withHints, t) !== view(withoutHints, t));
     expect(differ).toEqual([]);
-  }, 600_000);
+  }, 2_400_000);
 
   it('change nothing on random messages made of the lexicon\'s own words and phrases', () => {
     const words = [...new Set(lexicon.concepts.flatMap((c) => c.words))];
