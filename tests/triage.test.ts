@@ -643,6 +643,19 @@ describe('normalisation keeps words that look like contractions', () => {
   });
 });
 
+describe('normalisation reads dialect the rules are written for', () => {
+  it('Yorkshire "t\'" is "the", Scots "ower" is "over", "\'em" after a verb is "them"; a walking pain and a turned ankle read as such', () => {
+    expect(normaliseText("seizin up by the time I get to t'end of t'ginnel")).toContain('the end of the ginnel');
+    expect(normaliseText('went ower ma ankle on the cobbles')).toContain('went over my ankle');
+    expect(normaliseText("he dangles 'em over the side")).toContain('dangles them over the side');
+    expect(normaliseText('hangs em off the bed')).toContain('hangs them off the bed');
+    // "em" elsewhere is left alone
+    expect(normaliseText('em, not sure')).toContain('em, not sure');
+    expect(triage.assess("me calf's been seizin up by the time I get to t'end of t'lane. I stand there an it passes. 20 a day").level).toBe('urgent');
+    expect(triage.assess('went ower ma ankle on the cobbles, a bit swollen and bruised but ah can walk on it fine').level).toBe('none');
+  });
+});
+
 describe('normalisation reads a double negative as it is meant', () => {
   it('"cant hardly walk" and "couldn\'t hardly stand" are "can hardly", "could hardly"; "can\'t walk" stays a negation', () => {
     expect(normaliseText('cant hardly walk')).toContain('can hardly walk');

@@ -127,6 +127,11 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bthis pm\b/g, 'this afternoon'],
   [/\bma\b/g, 'my'],
   [/\btae\b/g, 'to'],
+  // Scots "went ower ma ankle"; Yorkshire "t'end of t'ginnel" (the article before a word); "dangles 'em over the side"
+  [/\bower\b/g, 'over'],
+  [/\bt'(?=[a-z])/g, 'the '],
+  [/(^|\s)'em\b/g, '$1them'],
+  [/\b(dangle|dangles|dangled|dangling|hang|hangs|hung|hanging|lift|lifts|lifted|lifting|put|puts|putting|raise|raises|raised|rub|rubs|move|moves|wiggle|wiggles|stick|sticks|let|lets|keep|keeps|soak|soaks|warm|warms|cut|cuts) em\b/g, '$1 them'],
   [/\bwon'?t\b/g, 'will not'],
   [/\bshan'?t\b/g, 'shall not'],
   [/\bain'?t\b/g, 'is not'],
