@@ -210,6 +210,13 @@ describe('negation', () => {
     expect(concept('nothing sudden, just stiff after the run', 'sudden')).toEqual([true]);
   });
 
+  it('a denial ends where a phrase with its own "not" begins ("not cramp, can\'t stand on it")', () => {
+    expect(concept('calf just went 10/10 from nothing not cramp cant stand on it', 'cannot_walk')[0]).toBe(false);
+    expect(triage.assess('calf just went 10/10 from nothing not cramp cant stand on it').level).toBe('urgent');
+    // a denial still reaches the signs before that phrase
+    expect(concept('not swollen cant stand for long at work though', 'swelling')).toEqual([true]);
+  });
+
   it('pseudo-negations do not negate ("not sure", "can\'t tell", "no idea")', () => {
     expect(triage.assess('not sure if my calf is swollen').level).toBe('urgent');
     expect(triage.assess("I can't tell if my calf is swollen").level).toBe('urgent');

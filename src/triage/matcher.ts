@@ -697,16 +697,20 @@ function answeredNo(tokens: Token[], negated: boolean[]): void {
 function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set<string>, denials: Set<string>, contexts: Set<string>): void {
   const covered = new Set<number>();
   const conceptTokens = new Set<number>();
+  // where a phrase with its own negation word starts ("can not stand"): an earlier denial's scope ends there
+  const ownNegationStarts = new Set<number>();
   for (const o of occurrences) {
     // a context spans other words and signs: it neither hides a negation nor lists a finding
     if (contexts.has(o.concept)) continue;
+    // negation words inside a matched phrase ("can not walk", "no feeling in") are part of
+    // it, unless the phrase is a denial ("no swelling or pain": the swelling is denied) or a
+    // span longer than a phrase
+    const length = o.end - o.start;
+    const owns = length > 1 && length <= PHRASE_OWNS_NEGATION && !denials.has(o.concept);
     for (let k = o.start; k < o.end; k++) {
       conceptTokens.add(k);
-      // negation words inside a matched phrase ("can not walk", "no feeling in") are part of
-      // it, unless the phrase is a denial ("no swelling or pain": the swelling is denied) or a
-      // span longer than a phrase
-      const length = o.end - o.start;
-      if (length > 1 && length <= PHRASE_OWNS_NEGATION && !denials.has(o.concept)) covered.add(k);
+      if (owns) covered.add(k);
+      if (owns && PRE_TRIGGERS.has(tokens[k]?.text ?? '')) ownNegationStarts.add(o.start);
     }
   }
   const negated = new Array<boolean>(tokens.length).fill(false);
@@ -723,6 +727,8 @@ function applyNegation(tokens: Token[], occurrences: Occurrence[], explicit: Set
       }
       if (isBreak(t)) break;
       if (t.text === 'and' && tokens[j + 1] && NEW_SUBJECT.has(tokens[j + 1]?.text ?? '')) break;
+      // "not cramp can not stand on it": the phrase brings its own "not", and the earlier one does not reach it
+      if (j > from && ownNegationStarts.has(j)) break;
       negated[j] = true;
       if (t.word && !['or', 'nor', 'and', 'any'].includes(t.text)) count++;
       if (count >= NEGATION_WINDOW) break;
