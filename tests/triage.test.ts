@@ -656,6 +656,10 @@ describe('normalisation reads dialect the rules are written for', () => {
     expect(normaliseText('went ower ma ankle on the cobbles')).toContain('went over my ankle');
     expect(normaliseText("he dangles 'em over the side")).toContain('dangles them over the side');
     expect(normaliseText('hangs em off the bed')).toContain('hangs them off the bed');
+    // a dropped g on a verb, not on "within", "begin" or "cabin"
+    expect(normaliseText('hangin my leg out the side of the bed, been sleepin in the chair')).toContain('hanging my leg out the side of the bed, been sleeping in the chair');
+    expect(normaliseText('within the cabin, begin')).toContain('within the cabin, begin');
+    expect(triage.assess('wakes me up at night my toes burnin, only thing that helps is hangin my leg out the side of the bed').level).toBe('urgent');
     // "em" elsewhere is left alone
     expect(normaliseText('em, not sure')).toContain('em, not sure');
     expect(triage.assess("me calf's been seizin up by the time I get to t'end of t'lane. I stand there an it passes. 20 a day").level).toBe('urgent');
