@@ -160,6 +160,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/'re\b/g, ' are'],
   [/'ve\b/g, ' have'],
   [/'ll\b/g, ' will'],
+  // "I'd fallen asleep cross legged": "had" before a past participle, "would" otherwise ("I'd like")
+  [/\b(i|you|we|they|he|she|it)'d (?=(been|had|done|gone|fallen|slept|sat|taken|got|gotten|left|seen|eaten|walked|stood|knelt|lain|twisted|rolled|pulled|broken|started|stopped|finished|forgotten|never|just|already|only)\b)/g, '$1 had '],
   [/\b(i|you|we|they|he|she|it)'d\b/g, '$1 would'],
   [/'s\b/g, 's'],
   [/'/g, ''],
