@@ -127,10 +127,12 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bthis pm\b/g, 'this afternoon'],
   [/\bma\b/g, 'my'],
   [/\btae\b/g, 'to'],
-  // Scots "went ower ma ankle"; Yorkshire "t'end of t'ginnel" (the article before a word); "dangles 'em over the side"
+  // Scots "went ower ma ankle"
   [/\bower\b/g, 'over'],
   // a dropped g: "hangin my leg out the side of the bed", "been sleepin in the arm chair", "walkin up the hill"
   [/\b(walk|talk|hang|dangl|sleep|burn|ach|throbb|kill|limp|stopp|sitt|stand|runn|gett|go|do|hav|feel|swell|bleed|com|creep|spread|shiver|tingl|cramp|hurt|sting|itch|weep|leak|wak|turn|mov|lift|rest|wait|lean|climb|push|pull|kick|tak|mak|drag|wobbl|throw|breath|cough|wheez|sweat|freez|pound|rac|flutter)in'?(?=\s|[.,;:!?)]|$)/g, '$1ing'],
+  // Yorkshire "t'end of t'ginnel" (the article before a word); "dangles 'em over the side" (after the dropped g, so that
+  // "hangin em" is "hanging them")
   [/\bt'(?=[a-z])/g, 'the '],
   [/(^|\s)'em\b/g, '$1them'],
   [/\b(dangle|dangles|dangled|dangling|hang|hangs|hung|hanging|lift|lifts|lifted|lifting|put|puts|putting|raise|raises|raised|rub|rubs|move|moves|wiggle|wiggles|stick|sticks|let|lets|keep|keeps|soak|soaks|warm|warms|cut|cuts) em\b/g, '$1 them'],
