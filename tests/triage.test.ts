@@ -168,6 +168,15 @@ describe('negation', () => {
     expect(triage.assess('The doctor said my calf pain is a strain — no clot, no tear, he checked I can go up on tiptoe fine').level).toBe('none');
   });
 
+  it('a spaced dash before a new subject ends a denial, as a comma would; one that goes on with the same thought does not', () => {
+    expect(concept('Not being lazy - my bum and thighs seize up when I walk', 'walking_symptom')).toEqual([false]);
+    expect(concept('Not being lazy my bum and thighs seize up when I walk', 'walking_symptom')).toEqual([true]);
+    expect(triage.assess('Not being lazy - my bum and thighs seize up when I walk so I stop, sit on a wall, go again').level).toBe('urgent');
+    // "not cramp - gets cramp, knows what it feels like": the cramp named after the dash is still the one denied
+    expect(triage.assess("sudden severe calf pain 2 hrs ago walking to the car, definitely not cramp - gets cramp, knows what it feels like").level).toBe('urgent');
+    expect(normaliseText('2-3 min')).toBe('2-3 min');
+  });
+
   it('a checklist answered in one message denies each sign answered "no", and only those', () => {
     expect(triage.assess('Red? no. Swollen? nope. Flights? no. Pain? only when I press the knot the physio found').level).toBe('none');
     expect(concept('Red? no. Swollen? yes, since my flight', 'swelling')).toEqual([false]);

@@ -183,6 +183,10 @@ export function normaliseText(text: string): string {
   // a dash before an answer is a form's colon: "fever - no not that i know of", "red around it - yes"
   // (only an answer that ends there, or is hedged with "not": "a strain — no clot, no tear" is not one)
   s = s.replace(/(?<=[a-z)?]) *[-\u2013\u2014]+ *(?=(no|nope|none|nil|yes|yep|yeah)\b *([.,;!?]|$|not\b))/g, ' : ');
+  // a dash with a space each side before a new subject is a pause, like a comma: a denial before it ends there ("Not being
+  // lazy - my bum and thighs seize up when I walk"); not one that goes on with the same thought ("definitely not cramp - gets
+  // cramp, knows what it feels like"), nor a dash inside a word or a range ("2-3 min", "x-ray")
+  s = s.replace(/(?<=[a-z0-9)]) +[-\u2013\u2014]+ +(?=(i|my|it|its|he|she|his|her|they|their|we|our|this|that|there|now|then)\b)/g, ' , ');
   // a laughing emoji is a laugh: "can't breathe 😂" is a joke (the rest of the emoji are dropped with the other symbols)
   s = s.replace(/[\u{1F602}\u{1F923}\u{1F606}\u{1F639}]/gu, ' lol ');
   // "#" as clinicians write a fracture ("tib #", "# ankle", "#NOF", "for #5th MT"), not a hashtag ("#legday")
