@@ -162,8 +162,9 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/'re\b/g, ' are'],
   [/'ve\b/g, ' have'],
   [/'ll\b/g, ' will'],
-  // "I'd fallen asleep cross legged": "had" before a past participle, "would" otherwise ("I'd like")
-  [/\b(i|you|we|they|he|she|it)'d (?=(been|had|done|gone|fallen|slept|sat|taken|got|gotten|left|seen|eaten|walked|stood|knelt|lain|twisted|rolled|pulled|broken|started|stopped|finished|forgotten|never|just|already|only)\b)/g, '$1 had '],
+  // "I'd fallen asleep cross legged", "I thought I'd dropped a tin on it": "had" before a past participle (any "-ed" word but
+  // "need", "feed", "bleed" and the like), "would" otherwise ("I'd like", "I'd need")
+  [/\b(i|you|we|they|he|she|it)'d (?=(been|had|done|gone|fallen|slept|sat|taken|got|gotten|left|seen|eaten|stood|knelt|lain|broken|forgotten|never|just|already|only|(?!(?:need|feed|bleed|speed|proceed|succeed|exceed|breed|heed|seed|weed)\b)[a-z]{2,}ed)\b)/g, '$1 had '],
   [/\b(i|you|we|they|he|she|it)'d\b/g, '$1 would'],
   [/'s\b/g, 's'],
   [/'/g, ''],
