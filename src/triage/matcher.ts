@@ -146,8 +146,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   // "cant hardly walk", "couldn't hardly stand": a double negative that means "can hardly" (after every n't is "not")
   [/\b(can|could) not (hardly|barely)\b/g, '$1 $2'],
   [/\b(it|that|there|what|he|she|who|where|here|this)'s\b/g, '$1 is'],
-  // "the swelling's going down", "my calf's gone hard": a noun's 's before a state is "is"
-  [/\b([a-z]+)'s (?=(going|gone|getting|got|been|coming|looking|feeling|started|starting|still|not|now|very|really|quite|much|more|less|worse|better|bigger|smaller|swollen|red|hot|warm|cold|sore|fine|ok|okay|all|totally|completely)\b)/g, '$1 is '],
+  // "the swelling's going down", "my calf's gone hard", "walking's no bother": a noun's 's before a state is "is"
+  [/\b([a-z]+)'s (?=(going|gone|getting|got|been|coming|looking|feeling|started|starting|still|not|now|very|really|quite|much|more|less|worse|better|bigger|smaller|swollen|red|hot|warm|cold|sore|fine|ok|okay|all|totally|completely|no|never|absolutely|perfectly|alright|grand)\b)/g, '$1 is '],
   [/\bi'?m\b/g, 'i am'],
   [/\bi'?ve\b/g, 'i have'],
   // "youre", "theyre" (not "were", a word of its own; "we're" is handled by 're below)
