@@ -668,6 +668,8 @@ describe('normalisation reads dialect the rules are written for', () => {
     // "I'd" before a past participle is "I had", otherwise "I would"
     expect(normaliseText("I'd fallen asleep cross legged, I'd like to book")).toContain('i had fallen asleep cross legged, i would like to book');
     expect(normaliseText("I thought I'd dropped a tin on it, I'd need a note")).toContain('i thought i had dropped a tin on it, i would need a note');
+    // a noun's 's before a state is "is", so "walking's no bother" says walking is fine
+    expect(normaliseText("walking's no bother, my calf's fine")).toContain('walking is no bother, my calf is fine');
     // a dropped g on a verb, not on "within", "begin" or "cabin"
     expect(normaliseText('hangin my leg out the side of the bed, been sleepin in the chair')).toContain('hanging my leg out the side of the bed, been sleeping in the chair');
     expect(normaliseText('within the cabin, begin')).toContain('within the cabin, begin');
